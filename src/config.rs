@@ -1,0 +1,184 @@
+//! Typed configuration, read once through Figment: `Baton.toml` in the working
+//! directory, overridden by `BATON_*` environment variables (SPEC §9).
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+/// Whether anyone may create an organisation through `POST /auth/signup`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignupMode {
+    Open,
+    Closed,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub address: IpAddr,
+    pub port: u16,
+    pub database_url: String,
+    /// JWT signing key. `None` means: generate one beside the embedded database.
+    pub secret: Option<String>,
+    pub signup: SignupMode,
+    pub log: String,
+    pub log_format: LogFormat,
+    /// Lifetime of an issued token; capped at 12 hours (SPEC §7).
+    pub token_hours: u32,
+    pub metrics_token: Option<String>,
+    /// Failed logins allowed per account and per address inside the window.
+    pub login_max_failures: u32,
+    pub login_window_seconds: u64,
+    /// Connections in the database pool.
+    pub db_max_connections: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            address: IpAddr::from([127, 0, 0, 1]),
+            port: 8000,
+            database_url: "sqlite://baton.db?mode=rwc".into(),
+            secret: None,
+            signup: SignupMode::Open,
+            log: "info".into(),
+            log_format: LogFormat::Text,
+            token_hours: 8,
+            metrics_token: None,
+            login_max_failures: 5,
+            login_window_seconds: 900,
+            db_max_connections: 16,
+        }
+    }
+}
+
+/// Why the configuration cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration: {0}")]
+    Figment(#[from] Box<figment::Error>),
+    #[error("configuration: {0}")]
+    Invalid(String),
+    #[error("cannot keep the generated secret at {path}: {source}")]
+    SecretFile {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+impl Config {
+    /// Defaults, then `Baton.toml`, then `DATABASE_URL`, then `BATON_*`.
+    pub fn figment() -> Figment {
+        Figment::from(Serialized::defaults(Config::default()))
+            .merge(Toml::file("Baton.toml"))
+            .merge(
+                Env::raw()
+                    .only(&["DATABASE_URL"])
+                    .map(|_| "database_url".into()),
+            )
+            .merge(Env::prefixed("BATON_"))
+    }
+
+    /// Reads and checks the configuration.
+    pub fn from_figment(figment: &Figment) -> Result<Config, ConfigError> {
+        let config: Config = figment.extract().map_err(Box::new)?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        if !(1..=12).contains(&self.token_hours) {
+            return Err(ConfigError::Invalid(
+                "token_hours must be between 1 and 12".into(),
+            ));
+        }
+        if let Some(secret) = &self.secret
+            && secret.len() < 32
+        {
+            return Err(ConfigError::Invalid(
+                "BATON_SECRET must be at least 32 characters".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The embedded SQLite file, when the database is one.
+    pub fn sqlite_path(&self) -> Option<PathBuf> {
+        let rest = self
+            .database_url
+            .strip_prefix("sqlite://")
+            .or_else(|| self.database_url.strip_prefix("sqlite:"))?;
+        let path = rest.split('?').next().unwrap_or_default();
+        (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
+    }
+
+    /// The JWT signing key: `BATON_SECRET`, or a random key generated on
+    /// first start and kept beside the embedded database. There is never a
+    /// fixed default; on PostgreSQL the secret must be configured, because
+    /// several instances must share it.
+    pub fn signing_key(&self) -> Result<Vec<u8>, ConfigError> {
+        if let Some(secret) = &self.secret {
+            return Ok(secret.as_bytes().to_vec());
+        }
+        let Some(db_path) = self.sqlite_path() else {
+            return Err(ConfigError::Invalid(
+                "BATON_SECRET must be set when the database is not an embedded SQLite file".into(),
+            ));
+        };
+        let mut secret_path = db_path.into_os_string();
+        secret_path.push(".secret");
+        let secret_path = PathBuf::from(secret_path);
+        let as_error = |source| ConfigError::SecretFile {
+            path: secret_path.display().to_string(),
+            source,
+        };
+        match std::fs::read_to_string(&secret_path) {
+            Ok(existing) if existing.trim().len() >= 32 => Ok(existing.trim().as_bytes().to_vec()),
+            Ok(_) => Err(ConfigError::Invalid(format!(
+                "{} holds a key shorter than 32 characters",
+                secret_path.display()
+            ))),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                let key = random_hex(32);
+                write_private(&secret_path, &key).map_err(as_error)?;
+                Ok(key.into_bytes())
+            }
+            Err(error) => Err(as_error(error)),
+        }
+    }
+}
+
+/// `bytes` random bytes from the operating system, written as hex.
+pub fn random_hex(bytes: usize) -> String {
+    use rand::RngCore;
+    let mut buffer = vec![0u8; bytes];
+    // ThreadRng is a CSPRNG seeded from the operating system.
+    rand::rng().fill_bytes(&mut buffer);
+    buffer.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    file.write_all(contents.as_bytes())?;
+    file.sync_all()
+}

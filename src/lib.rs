@@ -1,0 +1,86 @@
+//! Baton: handoff agreements between departments, the requests made under
+//! them, and how an internal delay travels to an external promise.
+//!
+//! [`rocket`] assembles the whole application from a [`Config`]; `main.rs`
+//! only parses the command line.
+
+pub mod auth;
+pub mod bench;
+pub mod config;
+pub mod db;
+pub mod entities;
+pub mod error;
+pub mod http;
+pub mod login_limit;
+pub mod metrics;
+pub mod pagination;
+pub mod routes;
+pub mod services;
+pub mod state;
+pub mod telemetry;
+pub mod time;
+pub mod validate;
+
+use std::time::Duration;
+
+use rocket::data::{Limits, ToByteUnit};
+use rocket::http::Status;
+use rocket::{Build, Request, Rocket, catch, catchers};
+use sea_orm::DatabaseConnection;
+
+pub use config::Config;
+
+use crate::auth::TokenKeys;
+use crate::error::{ApiError, take_stashed};
+use crate::login_limit::LoginLimiter;
+use crate::state::AppState;
+
+/// Builds the application on an open, migrated database.
+pub fn rocket(config: Config, db: DatabaseConnection, signing_key: &[u8]) -> Rocket<Build> {
+    let figment = rocket::Config::figment()
+        .merge(("address", config.address))
+        .merge(("port", config.port))
+        .merge(("ident", "Baton"))
+        // Rocket's own banner and per-request lines duplicate our tracing.
+        .merge(("log_level", rocket::config::LogLevel::Off))
+        .merge(("cli_colors", false))
+        .merge((
+            "limits",
+            Limits::default()
+                .limit("json", 1.mebibytes())
+                .limit("data-form", 1.mebibytes())
+                .limit("form", 1.mebibytes()),
+        ));
+    let state = AppState {
+        keys: TokenKeys::new(signing_key, config.token_hours),
+        login_limiter: LoginLimiter::new(
+            config.login_max_failures,
+            Duration::from_secs(config.login_window_seconds),
+        ),
+        metrics: Default::default(),
+        calendars: Default::default(),
+        db,
+        config,
+    };
+    rocket::custom(figment)
+        .manage(state)
+        .attach(metrics::RequestTelemetry)
+        .mount("/", routes::system::routes())
+        .mount("/api/v1", routes::api_routes())
+        .mount("/api/docs", routes::docs::page_routes())
+        .register("/", catchers![problem_catcher])
+}
+
+/// Every error without a handler-made body answers problem+json: the error a
+/// guard stashed when there is one, else a generic one for the status.
+#[catch(default)]
+fn problem_catcher(status: Status, request: &Request<'_>) -> ApiError {
+    take_stashed(request).unwrap_or_else(|| match status.code {
+        // Rocket answers 422 itself when a path or query value has the wrong type.
+        422 => ApiError::field(
+            "query",
+            "a path or query parameter has the wrong type or format",
+        ),
+        _ => ApiError::from_status(status),
+    })
+}

@@ -1,0 +1,76 @@
+//! Keyset pagination with opaque cursors: `{"items": [...], "next_cursor"}`,
+//! `limit` ≤ 200 (default 50), `?cursor=` for the next page (SPEC §7).
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::Serialize;
+
+use crate::error::ApiError;
+
+pub const DEFAULT_LIMIT: u64 = 50;
+pub const MAX_LIMIT: u64 = 200;
+
+/// Where a page starts and how long it is. Items are listed by ascending id.
+#[derive(Debug, Clone, Copy)]
+pub struct PageRequest {
+    pub after_id: i64,
+    pub limit: u64,
+}
+
+impl PageRequest {
+    pub fn parse(limit: Option<&str>, cursor: Option<&str>) -> Result<Self, ApiError> {
+        let limit = match limit.map(str::parse::<u64>) {
+            None => DEFAULT_LIMIT,
+            Some(Ok(n)) if (1..=MAX_LIMIT).contains(&n) => n,
+            Some(_) => return Err(ApiError::field("limit", "must be an integer from 1 to 200")),
+        };
+        let after_id = match cursor {
+            None | Some("") => 0,
+            Some(cursor) => decode_cursor(cursor)
+                .ok_or_else(|| ApiError::field("cursor", "is not a cursor this API gave out"))?,
+        };
+        Ok(PageRequest { after_id, limit })
+    }
+
+    /// Fetch one more than the page so we know whether another page follows.
+    pub fn fetch_limit(&self) -> u64 {
+        self.limit + 1
+    }
+}
+
+/// One page of a list.
+#[derive(Debug, Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+impl<T> Page<T> {
+    /// Builds a page from up to `limit + 1` rows fetched in id order.
+    pub fn from_rows<R>(
+        mut rows: Vec<R>,
+        request: PageRequest,
+        id_of: impl Fn(&R) -> i64,
+        render: impl FnMut(R) -> T,
+    ) -> Self {
+        let has_more = rows.len() as u64 > request.limit;
+        rows.truncate(request.limit as usize);
+        let next_cursor = has_more
+            .then(|| rows.last().map(|row| encode_cursor(id_of(row))))
+            .flatten();
+        Page {
+            items: rows.into_iter().map(render).collect(),
+            next_cursor,
+        }
+    }
+}
+
+fn encode_cursor(id: i64) -> String {
+    URL_SAFE_NO_PAD.encode(format!("after:{id}"))
+}
+
+fn decode_cursor(cursor: &str) -> Option<i64> {
+    let bytes = URL_SAFE_NO_PAD.decode(cursor).ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    text.strip_prefix("after:")?.parse().ok()
+}

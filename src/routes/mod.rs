@@ -1,0 +1,36 @@
+//! The JSON API under `/api/v1`: one module per resource, each with
+//! `routes()` and the request/response types of its handlers.
+
+pub mod accounts;
+pub mod calendars;
+pub mod departments;
+pub mod docs;
+pub mod organisation;
+pub mod system;
+pub mod users;
+
+use rocket::Route;
+use serde::{Deserialize, Deserializer};
+
+/// Every API route, to be mounted at `/api/v1`.
+pub fn api_routes() -> Vec<Route> {
+    [
+        accounts::routes(),
+        users::routes(),
+        departments::routes(),
+        calendars::routes(),
+        organisation::routes(),
+        docs::api_routes(),
+    ]
+    .concat()
+}
+
+/// For `PATCH` fields that may be set to `null`: absent → `None`,
+/// `null` → `Some(None)`, a value → `Some(Some(v))`.
+pub fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}

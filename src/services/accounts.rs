@@ -1,0 +1,166 @@
+//! Signing up (a new organisation and its admin) and logging in.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set, TransactionTrait,
+};
+
+use crate::auth::{self, Role, TokenKeys};
+use crate::entities::{organisation, user};
+use crate::error::ApiError;
+use crate::login_limit::LoginLimiter;
+use crate::services::calendars;
+use crate::validate::Checker;
+
+pub struct SignupInput {
+    pub org_name: String,
+    pub timezone: String,
+    pub name: String,
+    pub email: String,
+    pub password: String,
+}
+
+pub struct Session {
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+    pub user: user::Model,
+}
+
+/// Creates an organisation with its default calendar and its first admin.
+#[tracing::instrument(skip_all)]
+pub async fn signup(
+    db: &DatabaseConnection,
+    keys: &TokenKeys,
+    input: SignupInput,
+) -> Result<(organisation::Model, Session), ApiError> {
+    let mut check = Checker::new();
+    let org_name = check.line("org_name", &input.org_name, 200);
+    check.timezone("timezone", &input.timezone);
+    let name = check.line("name", &input.name, 200);
+    let email = check.email("email", &input.email);
+    check.password("password", &input.password);
+    check.finish()?;
+
+    let password_hash = hash_off_thread(input.password).await?;
+    let txn = db.begin().await?;
+    ensure_email_free(&txn, &email).await?;
+    let organisation = organisation::ActiveModel {
+        name: Set(org_name),
+        timezone: Set(input.timezone.clone()),
+        at_risk_threshold_minutes: Set(480),
+        version: Set(1),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    calendars::create_default(&txn, organisation.id, &input.timezone).await?;
+    let admin = user::ActiveModel {
+        organisation_id: Set(organisation.id),
+        email: Set(email),
+        name: Set(name),
+        role: Set(Role::Admin.as_str().into()),
+        department_id: Set(None),
+        password_hash: Set(password_hash),
+        active: Set(true),
+        version: Set(1),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
+    let (token, expires_at) = keys.issue(&admin)?;
+    Ok((
+        organisation,
+        Session {
+            token,
+            expires_at,
+            user: admin,
+        },
+    ))
+}
+
+/// Checks a password and issues a token. Failures count against both the
+/// account and the client address; too many answer 429 before any check.
+#[tracing::instrument(skip_all)]
+pub async fn login(
+    db: &DatabaseConnection,
+    keys: &TokenKeys,
+    limiter: &LoginLimiter,
+    email: &str,
+    password: String,
+    client_address: Option<String>,
+) -> Result<Session, ApiError> {
+    let email = email.trim().to_lowercase();
+    let mut limit_keys = vec![format!("account:{email}")];
+    if let Some(address) = client_address {
+        limit_keys.push(format!("address:{address}"));
+    }
+    if let Some(retry_after_seconds) = limiter.blocked_for(&limit_keys) {
+        return Err(ApiError::TooManyRequests {
+            retry_after_seconds,
+        });
+    }
+    let found = user::Entity::find()
+        .filter(user::Column::Email.eq(email.as_str()))
+        .one(db)
+        .await?;
+    // Verify against a fixed hash when the account is unknown, so that the
+    // answer takes as long either way and does not reveal which emails exist.
+    let stored_hash = found
+        .as_ref()
+        .map(|user| user.password_hash.clone())
+        .unwrap_or_else(|| DUMMY_HASH.to_owned());
+    let matches = verify_off_thread(password, stored_hash).await?;
+    match found {
+        Some(user) if matches && user.active => {
+            limiter.clear(&limit_keys[0]);
+            let (token, expires_at) = keys.issue(&user)?;
+            Ok(Session {
+                token,
+                expires_at,
+                user,
+            })
+        }
+        _ => {
+            limiter.record_failure(&limit_keys);
+            Err(ApiError::Unauthorized(
+                "the email or password is wrong, or the account is deactivated".into(),
+            ))
+        }
+    }
+}
+
+/// 409 when an account with this (lower-cased) email exists anywhere.
+pub async fn ensure_email_free(db: &impl ConnectionTrait, email: &str) -> Result<(), ApiError> {
+    let taken = user::Entity::find()
+        .filter(user::Column::Email.eq(email))
+        .one(db)
+        .await?
+        .is_some();
+    if taken {
+        Err(ApiError::Conflict(format!(
+            "an account with email {email} already exists"
+        )))
+    } else {
+        Ok(())
+    }
+}
+
+/// argon2 is deliberately slow: keep it off the async workers.
+pub async fn hash_off_thread(password: String) -> Result<String, ApiError> {
+    tokio::task::spawn_blocking(move || auth::hash_password(&password))
+        .await
+        .map_err(|error| ApiError::Internal(format!("hashing task: {error}")))?
+}
+
+async fn verify_off_thread(password: String, hash: String) -> Result<bool, ApiError> {
+    tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash))
+        .await
+        .map_err(|error| ApiError::Internal(format!("verifying task: {error}")))
+}
+
+/// argon2id hash of a random password nobody knows.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2mTWM4zB1vxXGQrfRzQ2dZ1xGj0eGqmfbl2vR8H2a1w";

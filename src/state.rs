@@ -1,0 +1,19 @@
+//! What every handler shares: the pool, the configuration read at start, the
+//! token keys, the login limiter, the metrics registry and compiled calendars.
+
+use sea_orm::DatabaseConnection;
+
+use crate::auth::TokenKeys;
+use crate::config::Config;
+use crate::login_limit::LoginLimiter;
+use crate::metrics::Metrics;
+use crate::services::calendars::CalendarCache;
+
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub config: Config,
+    pub keys: TokenKeys,
+    pub login_limiter: LoginLimiter,
+    pub metrics: Metrics,
+    pub calendars: CalendarCache,
+}

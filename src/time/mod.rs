@@ -1,0 +1,55 @@
+//! Business-time engine (SPEC §2): pure arithmetic, no database, no HTTP.
+//!
+//! What lives where:
+//! - [`calendar`]: [`CalendarSpec`], the validated description of a calendar
+//!   (IANA zone, weekly `HH:MM` ranges, holidays) and its per-field errors.
+//! - [`zone`]: local wall-clock time → UTC instants for one zone, resolving
+//!   skipped and repeated wall times the way SPEC §2 says.
+//! - [`compile`]: turns a spec into a [`CompiledCalendar`]: flat sorted arrays
+//!   of working intervals (UTC seconds) with cumulative working seconds, and
+//!   the close of every working day.
+//! - [`engine`]: the O(log n) queries on a compiled calendar: clock start,
+//!   adding working time, measuring working time, business days.
+//! - [`turnaround`]: [`Turnaround`], a parsed and bounded turnaround amount.
+//! - [`due`]: due dates, pauses and lateness built on the queries.
+//! - [`error`]: [`TimeError`] and [`CalendarErrors`].
+//!
+//! Conventions shared by every query:
+//! - The engine counts whole seconds. An input instant with a sub-second part
+//!   is rounded *up* to the next whole second (work cannot start before it is
+//!   ready), so every result is a whole second.
+//! - Supported local dates are [`FIRST_DATE`]..=[`LAST_DATE`] in the
+//!   calendar's zone. Instants outside give [`TimeError::OutOfRange`]; results
+//!   that would fall past the end give [`TimeError::ResultOutOfRange`].
+//!   Zone rules are those of the bundled tz database (chrono-tz); where it has
+//!   no more transitions (around 2100 for most zones) the last offset holds.
+
+pub mod calendar;
+pub mod compile;
+pub mod due;
+pub mod engine;
+pub mod error;
+pub mod turnaround;
+pub mod zone;
+
+use chrono::NaiveDate;
+
+pub use calendar::{CalendarSpec, WorkingRange};
+pub use compile::CompiledCalendar;
+pub use due::{Due, Lateness, Pause};
+pub use error::{CalendarErrors, FieldError, TimeError};
+pub use turnaround::{Turnaround, TurnaroundError, TurnaroundUnit};
+
+/// First supported local date (inclusive) of every compiled calendar.
+pub const FIRST_DATE: NaiveDate = ymd(1990, 1, 1);
+/// Last supported local date (inclusive) of every compiled calendar.
+pub const LAST_DATE: NaiveDate = ymd(2150, 12, 31);
+
+/// Builds a constant date; only ever evaluated at compile time, so a bad
+/// literal is a build error, never a run-time panic.
+const fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
+    match NaiveDate::from_ymd_opt(y, m, d) {
+        Some(date) => date,
+        None => panic!("invalid constant date"),
+    }
+}

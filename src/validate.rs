@@ -1,0 +1,110 @@
+//! Checking input fields. A [`Checker`] collects every field error of a body
+//! so the client learns all of them in one 422, and hands back clean values.
+
+use chrono_tz::Tz;
+
+use crate::error::{ApiError, FieldErrors};
+
+#[derive(Default)]
+pub struct Checker {
+    errors: FieldErrors,
+}
+
+impl Checker {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn add(&mut self, field: &str, message: impl Into<String>) {
+        self.errors
+            .entry(field.to_owned())
+            .or_default()
+            .push(message.into());
+    }
+
+    /// 422 with every error found, or `Ok` when there were none.
+    pub fn finish(self) -> Result<(), ApiError> {
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::invalid(self.errors))
+        }
+    }
+
+    /// A one-line name or title: trimmed, 1..=`max` characters, no control
+    /// characters.
+    pub fn line(&mut self, field: &str, value: &str, max: usize) -> String {
+        let value = value.trim();
+        if value.is_empty() {
+            self.add(field, "must not be empty");
+        } else if value.chars().count() > max {
+            self.add(field, format!("must be at most {max} characters"));
+        } else if value.chars().any(char::is_control) {
+            self.add(field, "must not contain control characters");
+        }
+        value.to_owned()
+    }
+
+    /// Free text that may span lines (tabs and newlines allowed), possibly empty.
+    pub fn text(&mut self, field: &str, value: &str, max: usize) -> String {
+        if value.chars().count() > max {
+            self.add(field, format!("must be at most {max} characters"));
+        } else if value
+            .chars()
+            .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+        {
+            self.add(field, "must not contain control characters");
+        }
+        value.to_owned()
+    }
+
+    /// An email address, lower-cased (emails are unique case-insensitively).
+    pub fn email(&mut self, field: &str, value: &str) -> String {
+        let value = value.trim().to_lowercase();
+        let well_formed = value.len() <= 254
+            && !value.chars().any(|c| c.is_whitespace() || c.is_control())
+            && value.split_once('@').is_some_and(|(local, domain)| {
+                !local.is_empty() && !domain.is_empty() && !domain.contains('@')
+            });
+        if !well_formed {
+            self.add(field, "must be an email address such as ada@example.org");
+        }
+        value
+    }
+
+    /// A password of 12 to 1,024 characters.
+    pub fn password(&mut self, field: &str, value: &str) {
+        let length = value.chars().count();
+        if length < 12 {
+            self.add(field, "must be at least 12 characters");
+        } else if length > 1024 {
+            self.add(field, "must be at most 1024 characters");
+        }
+    }
+
+    /// An IANA time zone name.
+    pub fn timezone(&mut self, field: &str, value: &str) -> Option<Tz> {
+        match value.parse::<Tz>() {
+            Ok(zone) => Some(zone),
+            Err(_) => {
+                self.add(
+                    field,
+                    format!("'{value}' is not an IANA time zone such as Europe/Berlin"),
+                );
+                None
+            }
+        }
+    }
+
+    /// A department code: `[A-Z0-9_-]{1,16}`.
+    pub fn department_code(&mut self, field: &str, value: &str) -> String {
+        let valid = (1..=16).contains(&value.len())
+            && value
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_' || c == '-');
+        if !valid {
+            self.add(field, "must be 1 to 16 characters of A-Z, 0-9, '_' or '-'");
+        }
+        value.to_owned()
+    }
+}

@@ -1,0 +1,251 @@
+//! SPEC §7 error statuses: every bad input gets a clear problem+json 4xx,
+//! changes nothing, and leaks nothing.
+
+mod common;
+
+use common::{assert_problem, spawn_app};
+use rocket::http::{ContentType, Header, Status};
+use serde_json::json;
+
+#[rocket::async_test]
+async fn malformed_json_is_400() {
+    let app = spawn_app().await;
+    let request = app
+        .client
+        .post("/api/v1/auth/login")
+        .header(ContentType::JSON)
+        .body(r#"{"email": "ada@acme.test", "password": "#);
+    assert_problem(&app.send(request).await, Status::BadRequest);
+}
+
+#[rocket::async_test]
+async fn a_body_that_is_not_json_is_415() {
+    let app = spawn_app().await;
+    let request = app
+        .client
+        .post("/api/v1/auth/login")
+        .header(ContentType::Plain)
+        .body("email=ada");
+    assert_problem(&app.send(request).await, Status::UnsupportedMediaType);
+}
+
+#[rocket::async_test]
+async fn a_body_over_one_mebibyte_is_413() {
+    let app = spawn_app().await;
+    let huge = format!(
+        r#"{{"email": "{}", "password": "x"}}"#,
+        "a".repeat(1024 * 1024 + 10)
+    );
+    let request = app
+        .client
+        .post("/api/v1/auth/login")
+        .header(ContentType::JSON)
+        .body(huge);
+    assert_problem(&app.send(request).await, Status::PayloadTooLarge);
+}
+
+#[rocket::async_test]
+async fn unknown_fields_and_wrong_types_are_422_naming_the_field() {
+    let app = spawn_app().await;
+    let admin = app.signup("Acme", "ada@acme.test").await;
+    let unknown = app
+        .post(
+            "/api/v1/departments",
+            Some(&admin.token),
+            json!({"name": "Legal", "code": "LEGAL", "calendar_id": 1, "colour": "red"}),
+        )
+        .await;
+    assert_problem(&unknown, Status::UnprocessableEntity);
+    assert!(
+        unknown.body["errors"]["colour"].is_array(),
+        "{}",
+        unknown.body
+    );
+
+    let wrong_type = app
+        .post(
+            "/api/v1/departments",
+            Some(&admin.token),
+            json!({"name": "Legal", "code": "LEGAL", "calendar_id": "one"}),
+        )
+        .await;
+    assert_problem(&wrong_type, Status::UnprocessableEntity);
+    assert!(
+        wrong_type.body["errors"]["calendar_id"].is_array(),
+        "{}",
+        wrong_type.body
+    );
+
+    let nested = app
+        .post(
+            "/api/v1/calendars",
+            Some(&admin.token),
+            json!({"name": "X", "timezone": "UTC", "weekly": {"mon": [["09:00", "17:00"]], "funday": []}}),
+        )
+        .await;
+    assert_problem(&nested, Status::UnprocessableEntity);
+    assert!(
+        nested.body["errors"]["weekly.funday"].is_array(),
+        "{}",
+        nested.body
+    );
+    let departments = app.get("/api/v1/departments", Some(&admin.token)).await;
+    assert_eq!(departments.body["items"], json!([]));
+}
+
+#[rocket::async_test]
+async fn text_over_its_limit_or_with_control_characters_is_422() {
+    let app = spawn_app().await;
+    let admin = app.signup("Acme", "ada@acme.test").await;
+    let calendar = app.default_calendar(&admin).await;
+    for name in ["x".repeat(201), "Le\u{0007}gal".to_owned()] {
+        let answer = app
+            .post(
+                "/api/v1/departments",
+                Some(&admin.token),
+                json!({"name": name, "code": "LEGAL", "calendar_id": calendar}),
+            )
+            .await;
+        assert_problem(&answer, Status::UnprocessableEntity);
+        assert!(answer.body["errors"]["name"].is_array());
+    }
+    for code in ["legal", "", "WAY-TOO-LONG-A-CODE", "LE GAL"] {
+        let answer = app
+            .post(
+                "/api/v1/departments",
+                Some(&admin.token),
+                json!({"name": "Legal", "code": code, "calendar_id": calendar}),
+            )
+            .await;
+        assert_problem(&answer, Status::UnprocessableEntity);
+        assert!(answer.body["errors"]["code"].is_array(), "{code}");
+    }
+}
+
+#[rocket::async_test]
+async fn unknown_ids_are_404_and_unknown_routes_are_problem_json_too() {
+    let app = spawn_app().await;
+    let admin = app.signup("Acme", "ada@acme.test").await;
+    assert_problem(
+        &app.get("/api/v1/departments/999999", Some(&admin.token))
+            .await,
+        Status::NotFound,
+    );
+    assert_problem(
+        &app.get("/api/v1/nothing-here", Some(&admin.token)).await,
+        Status::NotFound,
+    );
+    let bad_limit = app.get("/api/v1/users?limit=500", Some(&admin.token)).await;
+    assert_problem(&bad_limit, Status::UnprocessableEntity);
+    let bad_cursor = app
+        .get("/api/v1/users?cursor=garbage", Some(&admin.token))
+        .await;
+    assert_problem(&bad_cursor, Status::UnprocessableEntity);
+}
+
+#[rocket::async_test]
+async fn a_stale_if_match_is_412_and_changes_nothing() {
+    let app = spawn_app().await;
+    let admin = app.signup("Acme", "ada@acme.test").await;
+    let department = app.create_department(&admin, "LEGAL").await;
+    let path = format!("/api/v1/departments/{department}");
+    let read = app.get(&path, Some(&admin.token)).await;
+    assert_eq!(read.etag.as_deref(), Some("\"1\""));
+
+    let first = app
+        .patch(
+            &path,
+            Some(&admin.token),
+            Some("\"1\""),
+            json!({"name": "Legal & Compliance"}),
+        )
+        .await;
+    assert_eq!(first.status, Status::Ok, "{}", first.body);
+    assert_eq!(first.etag.as_deref(), Some("\"2\""));
+
+    let stale = app
+        .patch(
+            &path,
+            Some(&admin.token),
+            Some("\"1\""),
+            json!({"name": "Lost update"}),
+        )
+        .await;
+    assert_problem(&stale, Status::PreconditionFailed);
+    let after = app.get(&path, Some(&admin.token)).await;
+    assert_eq!(after.body["name"], "Legal & Compliance");
+
+    // Without If-Match the write is accepted.
+    let blind = app
+        .patch(&path, Some(&admin.token), None, json!({"name": "Legal"}))
+        .await;
+    assert_eq!(blind.status, Status::Ok);
+    assert_eq!(blind.body["version"], 3);
+}
+
+#[rocket::async_test]
+async fn pages_follow_cursors_to_the_end() {
+    let app = spawn_app().await;
+    let admin = app.signup("Acme", "ada@acme.test").await;
+    for code in ["A", "B", "C", "D", "E"] {
+        app.create_department(&admin, code).await;
+    }
+    let mut seen = Vec::new();
+    let mut path = "/api/v1/departments?limit=2".to_owned();
+    loop {
+        let page = app.get(&path, Some(&admin.token)).await;
+        for item in page.body["items"].as_array().unwrap() {
+            seen.push(item["code"].as_str().unwrap().to_owned());
+        }
+        match page.body["next_cursor"].as_str() {
+            Some(cursor) => path = format!("/api/v1/departments?limit=2&cursor={cursor}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen, ["A", "B", "C", "D", "E"]);
+}
+
+#[rocket::async_test]
+async fn no_error_shows_sql_or_internals() {
+    let app = spawn_app().await;
+    let admin = app.signup("Acme", "ada@acme.test").await;
+    let probes = [
+        app.get("/api/v1/departments/1%20OR%201=1", Some(&admin.token))
+            .await,
+        app.get(
+            "/api/v1/users?department_id=1%20OR%201%3D1",
+            Some(&admin.token),
+        )
+        .await,
+        app.get("/api/v1/users?limit=lots", Some(&admin.token))
+            .await,
+        app.post(
+            "/api/v1/departments",
+            Some(&admin.token),
+            json!({"name": "x", "code": "X", "calendar_id": i64::MAX}),
+        )
+        .await,
+    ];
+    for answer in probes {
+        let text = answer.body.to_string().to_lowercase();
+        for leak in [
+            "select ", "sqlite", "postgres", "panicked", "stack", "secret",
+        ] {
+            assert!(!text.contains(leak), "{leak} in {text}");
+        }
+        assert!(
+            answer.status.code >= 400 && answer.status.code < 500,
+            "{}",
+            answer.status
+        );
+    }
+    let with_header = app
+        .client
+        .get("/api/v1/departments")
+        .header(Header::new(
+            "Authorization",
+            format!("Bearer {}", admin.token),
+        ))
+        .header(Header::new("If-Match", "not-a-tag"));
+    assert_eq!(app.send(with_header).await.status, Status::Ok);
+}

@@ -1,0 +1,115 @@
+//! Health, readiness, metrics and the OpenAPI document.
+
+mod common;
+
+use common::spawn_app;
+use rocket::http::{Header, Status};
+
+#[rocket::async_test]
+async fn healthz_and_readyz_answer_when_the_database_does() {
+    let app = spawn_app().await;
+    assert_eq!(app.get("/healthz", None).await.status, Status::Ok);
+    let ready = app.get("/readyz", None).await;
+    assert_eq!(ready.status, Status::Ok);
+    assert_eq!(ready.body["status"], "ready");
+}
+
+#[rocket::async_test]
+async fn metrics_count_requests_by_route_and_status() {
+    let app = spawn_app().await;
+    app.get("/api/v1/users", None).await;
+    app.get("/healthz", None).await;
+    let response = app.client.get("/metrics").dispatch().await;
+    assert_eq!(response.status(), Status::Ok);
+    let text = response.into_string().await.unwrap();
+    assert!(
+        text.contains(r#"baton_http_requests_total{method="GET",route="/api/v1/users?<limit>&<cursor>&<department_id>",status="401"} 1"#),
+        "{text}"
+    );
+    assert!(
+        text.contains("baton_http_request_duration_seconds_bucket"),
+        "{text}"
+    );
+}
+
+#[rocket::async_test]
+async fn metrics_need_the_metrics_token_when_one_is_set() {
+    let app = common::spawn_app_with(|config| baton::Config {
+        metrics_token: Some("scrape-me".into()),
+        ..config
+    })
+    .await;
+    assert_eq!(app.get("/metrics", None).await.status, Status::Unauthorized);
+    let request = app
+        .client
+        .get("/metrics")
+        .header(Header::new("Authorization", "Bearer scrape-me"));
+    assert_eq!(request.dispatch().await.status(), Status::Ok);
+}
+
+#[rocket::async_test]
+async fn the_openapi_document_lists_every_api_route() {
+    let app = spawn_app().await;
+    let answer = app.get("/api/v1/openapi.json", None).await;
+    assert_eq!(answer.status, Status::Ok);
+    assert!(answer.body["openapi"].as_str().unwrap().starts_with("3.1"));
+    let paths = answer.body["paths"].as_object().unwrap();
+    for (path, method) in [
+        ("/api/v1/auth/signup", "post"),
+        ("/api/v1/auth/login", "post"),
+        ("/api/v1/users", "post"),
+        ("/api/v1/users", "get"),
+        ("/api/v1/users/{id}", "get"),
+        ("/api/v1/users/{id}/deactivate", "post"),
+        ("/api/v1/departments", "post"),
+        ("/api/v1/departments/{id}", "patch"),
+        ("/api/v1/calendars", "post"),
+        ("/api/v1/calendars/{id}", "patch"),
+        ("/api/v1/calendars/{id}/due", "get"),
+        ("/api/v1/calendars/{id}/working-time", "get"),
+        ("/api/v1/organisation", "patch"),
+    ] {
+        assert!(
+            paths.get(path).and_then(|item| item.get(method)).is_some(),
+            "{method} {path} missing"
+        );
+    }
+    // Every mounted API route is documented (the document itself aside).
+    let routes: Vec<_> = app
+        .client
+        .rocket()
+        .routes()
+        .filter(|route| {
+            route.uri.base() == "/api/v1" && !route.uri.path().ends_with("openapi.json")
+        })
+        .map(|route| {
+            (
+                route.method.as_str().to_lowercase(),
+                route.uri.path().replace('<', "{").replace('>', "}"),
+            )
+        })
+        .collect();
+    for (method, path) in routes {
+        let documented = paths
+            .get(path.as_str())
+            .and_then(|item| item.get(&method))
+            .is_some();
+        assert!(documented, "{method} {path} is not in the OpenAPI document");
+    }
+}
+
+#[rocket::async_test]
+async fn the_docs_page_loads_its_assets_from_baton_itself() {
+    let app = spawn_app().await;
+    let page = app.client.get("/api/docs/").dispatch().await;
+    assert_eq!(page.status(), Status::Ok);
+    let html = page.into_string().await.unwrap();
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "outside resource in {html}"
+    );
+    for asset in ["/api/docs/swagger-ui-bundle.js", "/api/docs/swagger-ui.css"] {
+        assert!(html.contains(asset));
+        assert_eq!(app.client.get(asset).dispatch().await.status(), Status::Ok);
+    }
+}

@@ -43,6 +43,8 @@ pub struct Config {
     pub login_window_seconds: u64,
     /// Connections in the database pool.
     pub db_max_connections: u32,
+    /// How often to look for requests that passed their due (0: never).
+    pub overdue_sweep_seconds: u64,
 }
 
 impl Default for Config {
@@ -53,13 +55,14 @@ impl Default for Config {
             database_url: "sqlite://baton.db?mode=rwc".into(),
             secret: None,
             signup: SignupMode::Open,
-            log: "info".into(),
+            log: "info,rocket=warn".into(),
             log_format: LogFormat::Text,
             token_hours: 8,
             metrics_token: None,
             login_max_failures: 5,
             login_window_seconds: 900,
             db_max_connections: 16,
+            overdue_sweep_seconds: 15,
         }
     }
 }

@@ -55,6 +55,26 @@ async fn read_json<T: DeserializeOwned>(
     parse_json(&bytes)
 }
 
+/// A JSON body that may be left out entirely (transitions whose body only
+/// carries an optional `at`): no body gives `None`; a body that is sent is
+/// parsed as strictly as [`Body`].
+pub struct OptionalBody<T>(pub Option<T>);
+
+#[rocket::async_trait]
+impl<'r, T: DeserializeOwned> FromData<'r> for OptionalBody<T> {
+    type Error = ();
+
+    async fn from_data(request: &'r Request<'_>, mut data: Data<'r>) -> Outcome<'r, Self, ()> {
+        if data.peek(1).await.is_empty() {
+            return Outcome::Success(OptionalBody(None));
+        }
+        match read_json(request, data).await {
+            Ok(value) => Outcome::Success(OptionalBody(Some(value))),
+            Err(error) => Outcome::Error((stash(request, error), ())),
+        }
+    }
+}
+
 /// Strict JSON parsing with the path of the offending field.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);

@@ -24,6 +24,7 @@ pub mod validate;
 use std::time::Duration;
 
 use rocket::data::{Limits, ToByteUnit};
+use rocket::fairing::AdHoc;
 use rocket::http::Status;
 use rocket::{Build, Request, Rocket, catch, catchers};
 use sea_orm::DatabaseConnection;
@@ -62,13 +63,37 @@ pub fn rocket(config: Config, db: DatabaseConnection, signing_key: &[u8]) -> Roc
         db,
         config,
     };
+    let sweep_every = state.config.overdue_sweep_seconds;
     rocket::custom(figment)
         .manage(state)
         .attach(metrics::RequestTelemetry)
+        .attach(AdHoc::on_liftoff("overdue sweep", move |rocket| {
+            Box::pin(async move {
+                if let (Some(state), true) = (rocket.state::<AppState>(), sweep_every > 0) {
+                    tokio::spawn(sweep_overdue_forever(
+                        state.db.clone(),
+                        Duration::from_secs(sweep_every),
+                    ));
+                }
+            })
+        }))
         .mount("/", routes::system::routes())
         .mount("/api/v1", routes::api_routes())
         .mount("/api/docs", routes::docs::page_routes())
         .register("/", catchers![problem_catcher])
+}
+
+/// Notifies customers of requests that pass their due, every `period`.
+async fn sweep_overdue_forever(db: DatabaseConnection, period: Duration) {
+    let mut ticks = tokio::time::interval(period);
+    loop {
+        ticks.tick().await;
+        match services::requests::sweep_overdue(&db).await {
+            Ok(0) => {}
+            Ok(notified) => tracing::info!(notified, "overdue requests notified"),
+            Err(error) => tracing::warn!(%error, "overdue sweep failed"),
+        }
+    }
 }
 
 /// Every error without a handler-made body answers problem+json: the error a

@@ -11,9 +11,9 @@ use crate::entities::calendar;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{Body, IfMatch, Reply};
 use crate::pagination::{Page, PageRequest};
+use crate::routes::parse_turnaround;
 use crate::services::calendars::{self, CalendarChanges, CalendarInput, Holiday, WeeklyHours};
 use crate::state::AppState;
-use crate::time::{Turnaround, TurnaroundUnit};
 
 pub fn routes() -> Vec<Route> {
     routes![create, list, show, update, due, working_time]
@@ -244,20 +244,4 @@ fn parse_instant(field: &str, value: Option<&str>) -> Result<DateTime<Utc>, ApiE
                 "must be an RFC 3339 instant such as 2026-03-06T15:00:00+01:00",
             )
         })
-}
-
-fn parse_turnaround(amount: Option<&str>, unit: Option<&str>) -> Result<Turnaround, ApiError> {
-    let amount = amount.ok_or_else(|| ApiError::field("amount", "is required"))?;
-    let unit = unit.ok_or_else(|| ApiError::field("unit", "is required"))?;
-    let unit: TurnaroundUnit = serde_json::from_value(serde_json::Value::String(unit.into()))
-        .map_err(|_| {
-            ApiError::field(
-                "unit",
-                "must be business_hours, business_days, calendar_hours or calendar_days",
-            )
-        })?;
-    let amount: f64 = amount
-        .parse()
-        .map_err(|_| ApiError::field("amount", "must be a number"))?;
-    Turnaround::new(amount, unit).map_err(|error| ApiError::field("amount", error.to_string()))
 }

@@ -7,7 +7,9 @@ use rocket::{Route, get, routes};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{accounts, calendars, departments, organisation, users};
+use crate::routes::{
+    accounts, agreements, calendars, departments, notifications, organisation, requests, users,
+};
 
 pub fn api_routes() -> Vec<Route> {
     routes![openapi_json]
@@ -29,6 +31,14 @@ pub fn page_routes() -> Vec<Route> {
         calendars::create, calendars::list, calendars::show, calendars::update,
         calendars::due, calendars::working_time,
         organisation::show, organisation::update,
+        agreements::create, agreements::list, agreements::show, agreements::update,
+        agreements::propose, agreements::accept, agreements::decline, agreements::retire,
+        agreements::calibration, agreements::history,
+        requests::create, requests::list, requests::show, requests::update,
+        requests::start, requests::pause, requests::resume, requests::forecast,
+        requests::deliver, requests::accept, requests::reopen, requests::cancel,
+        requests::rate, requests::history,
+        notifications::list, notifications::mark_read, notifications::mark_all_read,
     ),
     components(schemas(crate::error::Problem))
 )]

@@ -2,15 +2,22 @@
 //! `routes()` and the request/response types of its handlers.
 
 pub mod accounts;
+pub mod agreements;
 pub mod calendars;
 pub mod departments;
 pub mod docs;
+pub mod events;
+pub mod notifications;
 pub mod organisation;
+pub mod requests;
 pub mod system;
 pub mod users;
 
 use rocket::Route;
 use serde::{Deserialize, Deserializer};
+
+use crate::error::ApiError;
+use crate::time::{Turnaround, TurnaroundUnit};
 
 /// Every API route, to be mounted at `/api/v1`.
 pub fn api_routes() -> Vec<Route> {
@@ -20,6 +27,9 @@ pub fn api_routes() -> Vec<Route> {
         departments::routes(),
         calendars::routes(),
         organisation::routes(),
+        agreements::routes(),
+        requests::routes(),
+        notifications::routes(),
         docs::api_routes(),
     ]
     .concat()
@@ -33,4 +43,21 @@ where
     T: Deserialize<'de>,
 {
     Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// A turnaround from `amount` and `unit` query parameters.
+pub fn parse_turnaround(amount: Option<&str>, unit: Option<&str>) -> Result<Turnaround, ApiError> {
+    let amount = amount.ok_or_else(|| ApiError::field("amount", "is required"))?;
+    let unit = unit.ok_or_else(|| ApiError::field("unit", "is required"))?;
+    let unit: TurnaroundUnit = serde_json::from_value(serde_json::Value::String(unit.into()))
+        .map_err(|_| {
+            ApiError::field(
+                "unit",
+                "must be business_hours, business_days, calendar_hours or calendar_days",
+            )
+        })?;
+    let amount: f64 = amount
+        .parse()
+        .map_err(|_| ApiError::field("amount", "must be a number"))?;
+    Turnaround::new(amount, unit).map_err(|error| ApiError::field("amount", error.to_string()))
 }

@@ -308,3 +308,21 @@ fn stored_json(weekly: &WeeklyHours, holidays: &[Holiday]) -> Result<(String, St
         serde_json::to_string(&holidays).map_err(encode)?,
     ))
 }
+
+/// The compiled calendar of a department of the organisation.
+pub async fn for_department(
+    db: &impl ConnectionTrait,
+    cache: &CalendarCache,
+    organisation_id: i64,
+    department_id: i64,
+) -> Result<Arc<CompiledCalendar>, ApiError> {
+    let department = crate::services::users::find_department(db, organisation_id, department_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("department"))?;
+    let row = calendar::Entity::find_by_id(department.calendar_id)
+        .filter(calendar::Column::OrganisationId.eq(organisation_id))
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::Internal(format!("department {department_id} has no calendar")))?;
+    cache.get_or_compile(&row)
+}

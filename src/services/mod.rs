@@ -2,9 +2,13 @@
 //! to the caller's organisation. Handlers stay thin; rules live here.
 
 pub mod accounts;
+pub mod agreements;
 pub mod calendars;
 pub mod departments;
+pub mod events;
+pub mod notifications;
 pub mod organisations;
+pub mod requests;
 pub mod users;
 
 /// A write that would only touch a row when its version still matches;

@@ -38,21 +38,21 @@ impl CompiledCalendar {
     /// `W(t)`: working seconds before `t`.
     pub(crate) fn worked_before(&self, t: i64) -> i64 {
         // Intervals 0..i end at or before t; interval i may contain t.
-        let i = self.ends.partition_point(|&e| e <= t);
+        let i = self.end_buckets.search(&self.ends, t, true);
         let partial = match self.starts.get(i) {
             Some(&start) if start < t => t - start,
             _ => 0,
         };
-        self.worked[i] + partial
+        self.worked.get(i).copied().unwrap_or(0) + partial
     }
 
     /// First working instant `>= t`, with `W` at that instant.
     pub(crate) fn clock_start_seconds(&self, t: i64) -> Result<(i64, i64), TimeError> {
-        let i = self.ends.partition_point(|&e| e <= t);
+        let i = self.end_buckets.search(&self.ends, t, true);
         match self.starts.get(i) {
             Some(&start) => {
                 let at = start.max(t);
-                Ok((at, self.worked[i] + (at - start)))
+                Ok((at, self.worked.get(i).copied().unwrap_or(0) + (at - start)))
             }
             None => Err(TimeError::ResultOutOfRange),
         }
@@ -76,9 +76,11 @@ impl CompiledCalendar {
             .checked_add(seconds)
             .ok_or(TimeError::ResultOutOfRange)?;
         // First interval k whose cumulative end reaches the target.
-        let k = self.worked[1..].partition_point(|&w| w < target);
+        let k = self
+            .work_buckets
+            .search(self.worked.get(1..).unwrap_or(&[]), target, false);
         match self.starts.get(k) {
-            Some(&start) => Ok(start + (target - self.worked[k])),
+            Some(&start) => Ok(start + (target - self.worked.get(k).copied().unwrap_or(0))),
             None => Err(TimeError::ResultOutOfRange),
         }
     }
@@ -88,7 +90,7 @@ impl CompiledCalendar {
     pub(crate) fn close_after_days(&self, clock_start: i64, days: u32) -> Result<i64, TimeError> {
         // Working days are disjoint and ordered, so the day holding the clock
         // start is the first whose close lies after it.
-        let day = self.closes.partition_point(|&c| c <= clock_start);
+        let day = self.close_buckets.search(&self.closes, clock_start, true);
         day.checked_add(days as usize)
             .and_then(|k| self.closes.get(k))
             .copied()

@@ -23,6 +23,18 @@
 //!   that would fall past the end give [`TimeError::ResultOutOfRange`].
 //!   Zone rules are those of the bundled tz database (chrono-tz); where it has
 //!   no more transitions (around 2100 for most zones) the last offset holds.
+//!
+//! Choices where SPEC §2 is silent:
+//! - A *working day* is a non-holiday local date with at least one range
+//!   that is non-empty once converted to instants (a range wholly inside a
+//!   DST gap does not count); its close is the end of its last such range.
+//! - `working_seconds(from, to)` is signed (negative when `to < from`).
+//! - Lateness minutes are working seconds divided by 60, truncated toward
+//!   zero (the time vectors only hold whole minutes).
+//! - For calendar units, `Due::clock_start` is the ready time.
+//! - Pauses are merged when they overlap, and each counts in full wherever
+//!   it lies relative to the due ([`CompiledCalendar::extend_for_pauses`]).
+//! - `add_working(t, 0)` is `t` itself; `due` applies the clock start first.
 
 pub mod calendar;
 pub mod compile;

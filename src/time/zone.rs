@@ -1,9 +1,9 @@
 //! Local wall-clock time → UTC instants for one zone, fast.
 //!
 //! Asking chrono-tz for every range boundary of 160 years would dominate
-//! compile time, so [`OffsetTable`] first recovers the zone's offset changes
+//! compile time, so `OffsetTable` first recovers the zone's offset changes
 //! over the supported window (one chrono-tz look-up per day plus a bisection
-//! at each change), and [`WallToUtc`] then converts wall times in increasing
+//! at each change), and `WallToUtc` then converts wall times in increasing
 //! order with a cursor over that table.
 //!
 //! Sampling once a day is exact as long as a zone never changes its offset

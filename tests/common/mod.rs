@@ -244,3 +244,107 @@ pub fn assert_problem(answer: &Answer, status: Status) {
         answer.body
     );
 }
+
+/// Two departments of one organisation with their people: Legal provides,
+/// Sales is the customer.
+pub struct Pair {
+    pub admin: Session,
+    pub leader: Session,
+    pub legal: i64,
+    pub sales: i64,
+    pub legal_lead: Session,
+    pub legal_staff: Session,
+    pub sales_lead: Session,
+    pub sales_staff: Session,
+}
+
+impl TestApp {
+    pub async fn pair(&self) -> Pair {
+        let admin = self.signup("Acme", "ada@acme.test").await;
+        let legal = self.create_department(&admin, "LEGAL").await;
+        let sales = self.create_department(&admin, "SALES").await;
+        Pair {
+            leader: self
+                .create_user(&admin, "leo@acme.test", "leader", None)
+                .await,
+            legal_lead: self
+                .create_user(&admin, "lena@acme.test", "lead", Some(legal))
+                .await,
+            legal_staff: self
+                .create_user(&admin, "lars@acme.test", "staff", Some(legal))
+                .await,
+            sales_lead: self
+                .create_user(&admin, "sara@acme.test", "lead", Some(sales))
+                .await,
+            sales_staff: self
+                .create_user(&admin, "sam@acme.test", "staff", Some(sales))
+                .await,
+            admin,
+            legal,
+            sales,
+        }
+    }
+
+    /// An agreement Legal owes Sales, proposed and accepted.
+    pub async fn active_agreement(&self, pair: &Pair, amount: f64, unit: &str) -> i64 {
+        let draft = self
+            .post(
+                "/api/v1/agreements",
+                Some(&pair.legal_lead.token),
+                json!({"provider_department_id": pair.legal, "customer_department_id": pair.sales,
+                       "title": "Contract review", "deliverable": "Marked-up contract",
+                       "definition_of_done": "All clauses reviewed",
+                       "turnaround": {"amount": amount, "unit": unit}}),
+            )
+            .await;
+        assert_eq!(draft.status, Status::Created, "draft: {}", draft.body);
+        let id = draft.body["id"].as_i64().expect("agreement id");
+        let proposed = self
+            .post(
+                &format!("/api/v1/agreements/{id}/propose"),
+                Some(&pair.legal_lead.token),
+                json!({}),
+            )
+            .await;
+        assert_eq!(proposed.status, Status::Ok, "propose: {}", proposed.body);
+        let accepted = self
+            .post(
+                &format!("/api/v1/agreements/{id}/accept"),
+                Some(&pair.sales_lead.token),
+                json!({}),
+            )
+            .await;
+        assert_eq!(accepted.status, Status::Ok, "accept: {}", accepted.body);
+        id
+    }
+
+    /// Logs a request as `who` and returns its body.
+    pub async fn log_request(
+        &self,
+        who: &Session,
+        agreement: i64,
+        requested_at: &str,
+        depends_on: &[i64],
+    ) -> Value {
+        let answer = self
+            .post(
+                "/api/v1/requests",
+                Some(&who.token),
+                json!({"agreement_id": agreement, "title": "NDA for Globex", "details": "",
+                       "requested_at": requested_at, "depends_on": depends_on}),
+            )
+            .await;
+        assert_eq!(answer.status, Status::Created, "log: {}", answer.body);
+        answer.body
+    }
+
+    /// POSTs a transition and returns the answer.
+    pub async fn act(&self, who: &Session, request: i64, action: &str, body: Value) -> Answer {
+        self.post(
+            &format!("/api/v1/requests/{request}/{action}"),
+            Some(&who.token),
+            body,
+        )
+        .await
+    }
+}

@@ -1,0 +1,39 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "agreements")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub organisation_id: i64,
+    pub provider_department_id: i64,
+    pub customer_department_id: i64,
+    pub title: String,
+    pub deliverable: String,
+    pub definition_of_done: String,
+    /// The accepted terms: unit and quantity (minutes for hour units, days
+    /// for day units), and the on-time target.
+    pub turnaround_unit: String,
+    pub turnaround_quantity: i64,
+    pub on_time_target_pct: i32,
+    pub review_every_weeks: i32,
+    /// `draft | proposed | active | retired`.
+    pub status: String,
+    /// Bumped each time the customer accepts new terms; requests keep the
+    /// terms version they were logged under.
+    pub terms_version: i32,
+    /// A change of turnaround or target to an active agreement, waiting for
+    /// the customer to accept it.
+    pub pending_turnaround_unit: Option<String>,
+    pub pending_turnaround_quantity: Option<i64>,
+    pub pending_on_time_target_pct: Option<i32>,
+    pub decline_reason: Option<String>,
+    pub version: i32,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,50 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "requests")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub organisation_id: i64,
+    pub agreement_id: i64,
+    /// The agreement's terms version this request was logged under.
+    pub agreement_version: i32,
+    pub provider_department_id: i64,
+    pub customer_department_id: i64,
+    pub title: String,
+    pub details: String,
+    /// The turnaround of the terms it was logged under.
+    pub turnaround_unit: String,
+    pub turnaround_quantity: i64,
+    /// `open | in_progress | waiting_on_customer | delivered | accepted | reopened | cancelled`.
+    pub status: String,
+    /// Where `resume` returns to.
+    pub status_before_pause: Option<String>,
+    pub requested_at: DateTimeUtc,
+    pub logged_at: DateTimeUtc,
+    /// max(requested_at, finish of every dependency).
+    pub ready_at: DateTimeUtc,
+    pub clock_start: DateTimeUtc,
+    /// Due from the clock start, moved later by finished pauses.
+    pub due_at: DateTimeUtc,
+    /// How far finished pauses moved the due: working seconds in the
+    /// provider's calendar (elapsed seconds for calendar units).
+    pub pause_shift_seconds: i64,
+    pub paused_at: Option<DateTimeUtc>,
+    pub expected_at: Option<DateTimeUtc>,
+    pub delivered_at: Option<DateTimeUtc>,
+    pub lateness_minutes: Option<i64>,
+    pub on_time: Option<bool>,
+    pub rating_score: Option<i32>,
+    pub rating_comment: Option<String>,
+    /// The declared time of the latest transition; a new `at` may not precede it.
+    pub last_event_at: DateTimeUtc,
+    pub overdue_notified_at: Option<DateTimeUtc>,
+    pub created_by_user_id: i64,
+    pub version: i32,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,514 @@
+//! `/requests`: logging internal requests and working them through their
+//! lifecycle (SPEC §3, appendix A).
+
+use chrono::{DateTime, Utc};
+use rocket::http::Status;
+use rocket::request::{FromRequest, Outcome, Request};
+use rocket::{Route, State, get, patch, post, routes};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::auth::AuthUser;
+use crate::entities::request;
+use crate::error::{ApiError, ApiResult};
+use crate::http::{Body, IfMatch, OptionalBody, Reply, query_id};
+use crate::pagination::{Page, PageRequest};
+use crate::routes::events::EventOut;
+use crate::services::events::{self, Subject};
+use crate::services::requests::{
+    self, Action, NewRequest, RequestChanges, RequestFilter, RequestStatus, dependencies_of,
+    projected_finish,
+};
+use crate::state::AppState;
+
+pub fn routes() -> Vec<Route> {
+    routes![
+        create, list, show, update, start, pause, resume, forecast, deliver, accept, reopen,
+        cancel, rate, history
+    ]
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewRequestBody {
+    pub agreement_id: i64,
+    pub title: String,
+    #[serde(default)]
+    pub details: String,
+    /// Defaults to now; may be in the past, at most 5 minutes ahead.
+    pub requested_at: Option<DateTime<Utc>>,
+    /// Requests whose deliverables the provider needs first.
+    #[serde(default)]
+    pub depends_on: Vec<i64>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RequestPatch {
+    pub title: Option<String>,
+    pub details: Option<String>,
+    pub depends_on: Option<Vec<i64>>,
+}
+
+/// A transition with nothing to say but, optionally, when it happened.
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct AtBody {
+    /// When it really happened (not in the future, not before the previous change).
+    pub at: Option<DateTime<Utc>>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReasonBody {
+    pub reason: String,
+    pub at: Option<DateTime<Utc>>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ForecastBody {
+    pub expected_at: DateTime<Utc>,
+    pub reason: String,
+    pub at: Option<DateTime<Utc>>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RatingBody {
+    /// 1 to 10.
+    pub score: i64,
+    #[serde(default)]
+    pub comment: String,
+    pub at: Option<DateTime<Utc>>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RatingOut {
+    pub score: i32,
+    pub comment: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RequestOut {
+    pub id: i64,
+    pub agreement_id: i64,
+    /// The agreement's terms version the request was logged under.
+    pub agreement_version: i32,
+    pub provider_department_id: i64,
+    pub customer_department_id: i64,
+    pub title: String,
+    pub details: String,
+    pub status: String,
+    pub requested_at: DateTime<Utc>,
+    pub logged_at: DateTime<Utc>,
+    pub ready_at: DateTime<Utc>,
+    pub clock_start: DateTime<Utc>,
+    pub due_at: DateTime<Utc>,
+    pub expected_at: Option<DateTime<Utc>>,
+    pub delivered_at: Option<DateTime<Utc>>,
+    /// Signed working minutes from due to delivery; `null` until delivered.
+    pub lateness_minutes: Option<i64>,
+    pub on_time: Option<bool>,
+    pub rating: Option<RatingOut>,
+    pub version: i32,
+    pub depends_on: Vec<i64>,
+    /// Delivery, or the latest of due, forecast and now.
+    pub projected_finish: Option<DateTime<Utc>>,
+}
+
+impl RequestOut {
+    fn build(row: request::Model, depends_on: Vec<i64>, now: DateTime<Utc>) -> Self {
+        let projected = projected_finish(&row, now);
+        RequestOut {
+            id: row.id,
+            agreement_id: row.agreement_id,
+            agreement_version: row.agreement_version,
+            provider_department_id: row.provider_department_id,
+            customer_department_id: row.customer_department_id,
+            title: row.title,
+            details: row.details,
+            status: row.status,
+            requested_at: row.requested_at,
+            logged_at: row.logged_at,
+            ready_at: row.ready_at,
+            clock_start: row.clock_start,
+            due_at: row.due_at,
+            expected_at: row.expected_at,
+            delivered_at: row.delivered_at,
+            lateness_minutes: row.lateness_minutes,
+            on_time: row.on_time,
+            rating: row.rating_score.map(|score| RatingOut {
+                score,
+                comment: row.rating_comment.unwrap_or_default(),
+            }),
+            version: row.version,
+            depends_on,
+            projected_finish: projected,
+        }
+    }
+}
+
+async fn render(state: &AppState, rows: Vec<request::Model>) -> ApiResult<Vec<RequestOut>> {
+    let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
+    let edges = dependencies_of(&state.db, &ids).await?;
+    let now = Utc::now();
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let inputs = edges
+                .iter()
+                .filter(|(id, _)| *id == row.id)
+                .map(|&(_, input)| input)
+                .collect();
+            RequestOut::build(row, inputs, now)
+        })
+        .collect())
+}
+
+async fn reply(
+    state: &AppState,
+    row: request::Model,
+    status: Status,
+) -> ApiResult<Reply<RequestOut>> {
+    let version = row.version;
+    let out = render(state, vec![row])
+        .await?
+        .pop()
+        .ok_or_else(|| ApiError::Internal("request vanished while rendering".into()))?;
+    let reply = if status == Status::Created {
+        Reply::created(out)
+    } else {
+        Reply::ok(out)
+    };
+    Ok(reply.versioned(version))
+}
+
+/// The optional `Idempotency-Key` header.
+pub struct IdempotencyKey(Option<String>);
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for IdempotencyKey {
+    type Error = ();
+
+    async fn from_request(request: &'r Request<'_>) -> Outcome<Self, ()> {
+        Outcome::Success(IdempotencyKey(
+            request
+                .headers()
+                .get_one("Idempotency-Key")
+                .map(str::to_owned),
+        ))
+    }
+}
+
+/// Logs a request (the customer side) under an active agreement.
+#[utoipa::path(post, path = "/requests", tag = "requests", request_body = NewRequestBody,
+    security(("bearer" = [])), params(("Idempotency-Key" = Option<String>, Header)),
+    responses((status = 201, body = RequestOut), (status = 403, body = crate::error::Problem),
+              (status = 409, description = "agreement not active", body = crate::error::Problem),
+              (status = 422, body = crate::error::Problem)))]
+#[post("/requests", data = "<body>")]
+async fn create(
+    state: &State<AppState>,
+    actor: AuthUser,
+    key: IdempotencyKey,
+    body: Body<NewRequestBody>,
+) -> ApiResult<Reply<RequestOut>> {
+    let body = body.0;
+    let logged = requests::log(
+        &state.db,
+        &state.calendars,
+        &actor,
+        NewRequest {
+            agreement_id: body.agreement_id,
+            title: body.title,
+            details: body.details,
+            requested_at: body.requested_at,
+            depends_on: body.depends_on,
+        },
+        key.0.as_deref(),
+    )
+    .await?;
+    // A replay answers exactly as the first call did.
+    reply(state, logged.request, Status::Created).await
+}
+
+/// Requests the caller may see (staff and leads: those touching their department).
+#[utoipa::path(get, path = "/requests", tag = "requests", security(("bearer" = [])),
+    params(("limit" = Option<u64>, Query), ("cursor" = Option<String>, Query),
+           ("status" = Option<String>, Query), ("provider" = Option<i64>, Query),
+           ("customer" = Option<i64>, Query), ("agreement" = Option<i64>, Query),
+           ("overdue" = Option<bool>, Query), ("due_before" = Option<String>, Query),
+           ("due_after" = Option<String>, Query)),
+    responses((status = 200, description = "{items, next_cursor}")))]
+#[allow(clippy::too_many_arguments)]
+#[get(
+    "/requests?<limit>&<cursor>&<status>&<provider>&<customer>&<agreement>&<overdue>&<due_before>&<due_after>"
+)]
+async fn list(
+    state: &State<AppState>,
+    actor: AuthUser,
+    limit: Option<&str>,
+    cursor: Option<&str>,
+    status: Option<&str>,
+    provider: Option<&str>,
+    customer: Option<&str>,
+    agreement: Option<&str>,
+    overdue: Option<&str>,
+    due_before: Option<&str>,
+    due_after: Option<&str>,
+) -> ApiResult<Reply<Page<RequestOut>>> {
+    let page = PageRequest::parse(limit, cursor)?;
+    let instant = |name: &str, value: Option<&str>| -> ApiResult<Option<DateTime<Utc>>> {
+        value
+            .map(|text| {
+                DateTime::parse_from_rfc3339(text)
+                    .map(|at| at.with_timezone(&Utc))
+                    .map_err(|_| ApiError::field(name, "must be an RFC 3339 instant"))
+            })
+            .transpose()
+    };
+    let filter = RequestFilter {
+        status: status
+            .map(|text| {
+                RequestStatus::parse(text)
+                    .ok_or_else(|| ApiError::field("status", "is not a request status"))
+            })
+            .transpose()?,
+        provider_department_id: query_id("provider", provider)?,
+        customer_department_id: query_id("customer", customer)?,
+        agreement_id: query_id("agreement", agreement)?,
+        overdue: match overdue {
+            None => None,
+            Some("true") => Some(true),
+            Some("false") => Some(false),
+            Some(_) => return Err(ApiError::field("overdue", "must be true or false")),
+        },
+        due_before: instant("due_before", due_before)?,
+        due_after: instant("due_after", due_after)?,
+    };
+    let rows = requests::list(&state.db, &actor, page, filter).await?;
+    let page = Page::from_rows(rows, page, |row| row.id, |row| row);
+    let items = render(state, page.items).await?;
+    Ok(Reply::ok(Page {
+        items,
+        next_cursor: page.next_cursor,
+    }))
+}
+
+#[utoipa::path(get, path = "/requests/{id}", tag = "requests", security(("bearer" = [])),
+    params(("id" = i64, Path)),
+    responses((status = 200, body = RequestOut), (status = 404, body = crate::error::Problem)))]
+#[get("/requests/<id>")]
+async fn show(state: &State<AppState>, actor: AuthUser, id: i64) -> ApiResult<Reply<RequestOut>> {
+    let row = requests::get(&state.db, &actor, id).await?;
+    reply(state, row, Status::Ok).await
+}
+
+/// Edits title, details or dependencies (customer side; a cycle is 422).
+#[utoipa::path(patch, path = "/requests/{id}", tag = "requests", request_body = RequestPatch,
+    security(("bearer" = [])), params(("id" = i64, Path), ("If-Match" = Option<String>, Header)),
+    responses((status = 200, body = RequestOut), (status = 412, body = crate::error::Problem),
+              (status = 422, body = crate::error::Problem)))]
+#[patch("/requests/<id>", data = "<body>")]
+async fn update(
+    state: &State<AppState>,
+    actor: AuthUser,
+    id: i64,
+    if_match: IfMatch,
+    body: Body<RequestPatch>,
+) -> ApiResult<Reply<RequestOut>> {
+    let body = body.0;
+    let row = requests::edit(
+        &state.db,
+        &state.calendars,
+        &actor,
+        id,
+        if_match,
+        RequestChanges {
+            title: body.title,
+            details: body.details,
+            depends_on: body.depends_on,
+        },
+    )
+    .await?;
+    reply(state, row, Status::Ok).await
+}
+
+async fn transition(
+    state: &AppState,
+    actor: AuthUser,
+    id: i64,
+    if_match: IfMatch,
+    action: Action,
+    at: Option<DateTime<Utc>>,
+) -> ApiResult<Reply<RequestOut>> {
+    let row = requests::act(
+        &state.db,
+        &state.calendars,
+        &actor,
+        id,
+        if_match,
+        action,
+        at,
+    )
+    .await?;
+    reply(state, row, Status::Ok).await
+}
+
+/// A body for transitions whose body is optional: absent means `{}`.
+type OptionalAt = OptionalBody<AtBody>;
+
+fn at_of(body: OptionalAt) -> Option<DateTime<Utc>> {
+    body.0.and_then(|body| body.at)
+}
+
+macro_rules! simple_transition {
+    ($name:ident, $doc_path:literal, $path:literal, $action:expr, $doc:literal) => {
+        #[doc = $doc]
+        #[utoipa::path(post, path = $doc_path, tag = "requests", request_body(content = Option<AtBody>),
+            security(("bearer" = [])), params(("id" = i64, Path), ("If-Match" = Option<String>, Header)),
+            responses((status = 200, body = RequestOut), (status = 403, body = crate::error::Problem),
+                      (status = 409, body = crate::error::Problem), (status = 412, body = crate::error::Problem)))]
+        #[post($path, data = "<body>")]
+        async fn $name(
+            state: &State<AppState>,
+            actor: AuthUser,
+            id: i64,
+            if_match: IfMatch,
+            body: OptionalAt,
+        ) -> ApiResult<Reply<RequestOut>> {
+            transition(state, actor, id, if_match, $action, at_of(body)).await
+        }
+    };
+}
+
+simple_transition!(
+    start,
+    "/requests/{id}/start",
+    "/requests/<id>/start",
+    Action::Start,
+    "`open | reopened → in_progress` (provider)."
+);
+simple_transition!(
+    resume,
+    "/requests/{id}/resume",
+    "/requests/<id>/resume",
+    Action::Resume,
+    "Ends a pause: back to the status before it; the due moves by the working time paused (provider)."
+);
+simple_transition!(
+    deliver,
+    "/requests/{id}/deliver",
+    "/requests/<id>/deliver",
+    Action::Deliver,
+    "`in_progress → delivered`, recording lateness (provider)."
+);
+simple_transition!(
+    accept,
+    "/requests/{id}/accept",
+    "/requests/<id>/accept",
+    Action::Accept,
+    "`delivered → accepted` (customer)."
+);
+
+macro_rules! reason_transition {
+    ($name:ident, $doc_path:literal, $path:literal, $variant:ident, $doc:literal) => {
+        #[doc = $doc]
+        #[utoipa::path(post, path = $doc_path, tag = "requests", request_body = ReasonBody,
+            security(("bearer" = [])), params(("id" = i64, Path), ("If-Match" = Option<String>, Header)),
+            responses((status = 200, body = RequestOut), (status = 403, body = crate::error::Problem),
+                      (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+        #[post($path, data = "<body>")]
+        async fn $name(
+            state: &State<AppState>,
+            actor: AuthUser,
+            id: i64,
+            if_match: IfMatch,
+            body: Body<ReasonBody>,
+        ) -> ApiResult<Reply<RequestOut>> {
+            let body = body.0;
+            transition(state, actor, id, if_match, Action::$variant { reason: body.reason }, body.at).await
+        }
+    };
+}
+
+reason_transition!(
+    pause,
+    "/requests/{id}/pause",
+    "/requests/<id>/pause",
+    Pause,
+    "`open | in_progress → waiting_on_customer`: the clock stops (provider)."
+);
+reason_transition!(
+    reopen,
+    "/requests/{id}/reopen",
+    "/requests/<id>/reopen",
+    Reopen,
+    "`delivered → reopened` for rework; the original due stands (customer)."
+);
+reason_transition!(
+    cancel,
+    "/requests/{id}/cancel",
+    "/requests/<id>/cancel",
+    Cancel,
+    "`open | in_progress | waiting_on_customer → cancelled` (customer)."
+);
+
+/// Records when the provider now expects to deliver; later than due notifies the customer.
+#[utoipa::path(post, path = "/requests/{id}/forecast", tag = "requests", request_body = ForecastBody,
+    security(("bearer" = [])), params(("id" = i64, Path), ("If-Match" = Option<String>, Header)),
+    responses((status = 200, body = RequestOut), (status = 403, body = crate::error::Problem),
+              (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+#[post("/requests/<id>/forecast", data = "<body>")]
+async fn forecast(
+    state: &State<AppState>,
+    actor: AuthUser,
+    id: i64,
+    if_match: IfMatch,
+    body: Body<ForecastBody>,
+) -> ApiResult<Reply<RequestOut>> {
+    let body = body.0;
+    let action = Action::Forecast {
+        expected_at: body.expected_at,
+        reason: body.reason,
+    };
+    transition(state, actor, id, if_match, action, body.at).await
+}
+
+/// Rates a delivery once, 1–10 with a comment (customer).
+#[utoipa::path(post, path = "/requests/{id}/rating", tag = "requests", request_body = RatingBody,
+    security(("bearer" = [])), params(("id" = i64, Path), ("If-Match" = Option<String>, Header)),
+    responses((status = 200, body = RequestOut), (status = 403, body = crate::error::Problem),
+              (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+#[post("/requests/<id>/rating", data = "<body>")]
+async fn rate(
+    state: &State<AppState>,
+    actor: AuthUser,
+    id: i64,
+    if_match: IfMatch,
+    body: Body<RatingBody>,
+) -> ApiResult<Reply<RequestOut>> {
+    let body = body.0;
+    let action = Action::Rate {
+        score: body.score,
+        comment: body.comment,
+    };
+    transition(state, actor, id, if_match, action, body.at).await
+}
+
+/// Every change to the request, oldest first.
+#[utoipa::path(get, path = "/requests/{id}/events", tag = "requests", security(("bearer" = [])),
+    params(("id" = i64, Path)),
+    responses((status = 200, body = [EventOut]), (status = 404, body = crate::error::Problem)))]
+#[get("/requests/<id>/events")]
+async fn history(
+    state: &State<AppState>,
+    actor: AuthUser,
+    id: i64,
+) -> ApiResult<Reply<Vec<EventOut>>> {
+    let row = requests::get(&state.db, &actor, id).await?;
+    let rows =
+        events::of_subject(&state.db, actor.organisation_id, Subject::Request(row.id)).await?;
+    Ok(Reply::ok(rows.into_iter().map(EventOut::from).collect()))
+}

@@ -1,0 +1,126 @@
+//! Promise calibration ("be careful what you say you will do"): how often the
+//! provider's past deliveries would have met a proposed turnaround.
+
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde::Serialize;
+
+use super::get;
+use crate::auth::AuthUser;
+use crate::entities::request;
+use crate::error::ApiError;
+use crate::services::calendars::{CalendarCache, for_department};
+use crate::services::requests::shift_due;
+use crate::time::{CompiledCalendar, Turnaround};
+
+/// Below this many deliveries under the agreement, the provider department's
+/// deliveries under all its agreements are used instead.
+const MIN_AGREEMENT_SAMPLE: usize = 10;
+/// The most recent deliveries considered.
+const MAX_SAMPLE: u64 = 1_000;
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Calibration {
+    pub sample_size: usize,
+    /// `agreement` or `provider_department`: whose deliveries were used.
+    pub scope: &'static str,
+    /// Share of those deliveries that would have met the turnaround.
+    pub would_have_met_pct: Option<f64>,
+    /// Working minutes taken (clock start to delivery, pauses excluded), nearest-rank percentiles.
+    pub p50_minutes: Option<i64>,
+    pub p90_minutes: Option<i64>,
+}
+
+pub async fn calibrate(
+    db: &impl ConnectionTrait,
+    calendars: &CalendarCache,
+    actor: &AuthUser,
+    agreement_id: i64,
+    turnaround: Turnaround,
+) -> Result<Calibration, ApiError> {
+    let agreement = get(db, actor, agreement_id).await?;
+    let delivered = |filter: sea_orm::Select<request::Entity>| {
+        filter
+            .filter(request::Column::OrganisationId.eq(actor.organisation_id))
+            .filter(request::Column::Status.is_in(["delivered", "accepted"]))
+            .order_by_desc(request::Column::DeliveredAt)
+            .limit(MAX_SAMPLE)
+    };
+    let mut scope = "agreement";
+    let mut sample =
+        delivered(request::Entity::find().filter(request::Column::AgreementId.eq(agreement.id)))
+            .all(db)
+            .await?;
+    if sample.len() < MIN_AGREEMENT_SAMPLE {
+        scope = "provider_department";
+        sample = delivered(
+            request::Entity::find()
+                .filter(request::Column::ProviderDepartmentId.eq(agreement.provider_department_id)),
+        )
+        .all(db)
+        .await?;
+    }
+    let calendar = for_department(
+        db,
+        calendars,
+        actor.organisation_id,
+        agreement.provider_department_id,
+    )
+    .await?;
+    let mut met = 0usize;
+    let mut minutes = Vec::with_capacity(sample.len());
+    for past in &sample {
+        let Some(delivered_at) = past.delivered_at else {
+            continue;
+        };
+        let (would_meet, taken) = replay(&calendar, past, delivered_at, turnaround)?;
+        met += usize::from(would_meet);
+        minutes.push(taken);
+    }
+    minutes.sort_unstable();
+    let n = minutes.len();
+    Ok(Calibration {
+        sample_size: n,
+        scope,
+        would_have_met_pct: (n > 0).then(|| (met as f64 * 1000.0 / n as f64).round() / 10.0),
+        p50_minutes: nearest_rank(&minutes, 50),
+        p90_minutes: nearest_rank(&minutes, 90),
+    })
+}
+
+/// Whether a past delivery would have met `turnaround` (from the same ready
+/// time, its due moved by the same pauses), and the working minutes it took.
+/// Pauses are stored as the shift they caused in the request's own unit:
+/// working seconds for business units (subtracted from the time taken),
+/// elapsed seconds for calendar units (kept, as their working share is unknown).
+fn replay(
+    calendar: &CompiledCalendar,
+    past: &request::Model,
+    delivered_at: chrono::DateTime<chrono::Utc>,
+    turnaround: Turnaround,
+) -> Result<(bool, i64), ApiError> {
+    let time_error =
+        |error: crate::time::TimeError| ApiError::Internal(format!("calibration: {error}"));
+    let past_unit = super::turnaround_of(&past.turnaround_unit, past.turnaround_quantity)?.unit();
+    let due = calendar
+        .due(past.ready_at, turnaround)
+        .map_err(time_error)?;
+    let due = shift_due(calendar, due.due, past_unit, past.pause_shift_seconds)?;
+    let worked = calendar
+        .working_seconds(past.clock_start, delivered_at)
+        .map_err(time_error)?;
+    let paused = if past_unit.is_business() {
+        past.pause_shift_seconds
+    } else {
+        0
+    };
+    Ok((delivered_at <= due, (worked - paused).max(0) / 60))
+}
+
+/// The nearest-rank percentile of sorted values.
+fn nearest_rank(sorted: &[i64], pct: usize) -> Option<i64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let rank = (pct * sorted.len()).div_ceil(100).max(1);
+    sorted.get(rank - 1).copied()
+}

@@ -1,0 +1,61 @@
+//! On-time figures shown with every agreement: finished deliveries (status
+//! `delivered` or `accepted`, so a reopened request counts again only once
+//! it is delivered anew) and how many were on time.
+
+use std::collections::HashMap;
+
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use serde::Serialize;
+
+use crate::entities::request;
+use crate::error::ApiError;
+
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+pub struct OnTimeFigures {
+    pub delivered: i64,
+    pub on_time: i64,
+    /// `null` until something was delivered.
+    pub on_time_pct: Option<f64>,
+}
+
+impl OnTimeFigures {
+    fn new(delivered: i64, on_time: i64) -> Self {
+        OnTimeFigures {
+            delivered,
+            on_time,
+            on_time_pct: (delivered > 0)
+                .then(|| (on_time as f64 * 1000.0 / delivered as f64).round() / 10.0),
+        }
+    }
+}
+
+/// Figures for each agreement id given, in one grouped query.
+pub async fn on_time_figures(
+    db: &impl ConnectionTrait,
+    organisation_id: i64,
+    agreement_ids: &[i64],
+) -> Result<HashMap<i64, OnTimeFigures>, ApiError> {
+    if agreement_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(i64, i64, Option<i64>)> = request::Entity::find()
+        .select_only()
+        .column(request::Column::AgreementId)
+        .column_as(Expr::cust("COUNT(*)"), "delivered")
+        .column_as(
+            Expr::cust("SUM(CASE WHEN on_time THEN 1 ELSE 0 END)"),
+            "on_time",
+        )
+        .filter(request::Column::OrganisationId.eq(organisation_id))
+        .filter(request::Column::AgreementId.is_in(agreement_ids.iter().copied()))
+        .filter(request::Column::Status.is_in(["delivered", "accepted"]))
+        .group_by(request::Column::AgreementId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, delivered, on_time)| (id, OnTimeFigures::new(delivered, on_time.unwrap_or(0))))
+        .collect())
+}

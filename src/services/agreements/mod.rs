@@ -1,0 +1,380 @@
+//! Handoff agreements: what a provider department owes a customer
+//! department, with a concrete turnaround (SPEC §1, §8).
+
+mod calibration;
+mod figures;
+mod lifecycle;
+mod wording;
+
+pub use calibration::{Calibration, calibrate};
+pub use figures::{OnTimeFigures, on_time_figures};
+pub use lifecycle::{accept, decline, propose, retire};
+pub use wording::vague_phrase_warnings;
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+use serde_json::json;
+
+use crate::auth::{AuthUser, Role};
+use crate::entities::agreement;
+use crate::error::ApiError;
+use crate::http::IfMatch;
+use crate::pagination::PageRequest;
+use crate::services::events::{self, NewEvent, Subject};
+use crate::services::stale_if_untouched;
+use crate::services::users::find_department;
+use crate::time::{Turnaround, TurnaroundUnit};
+use crate::validate::Checker;
+
+/// `draft → proposed → active → retired`; `proposed → draft` on decline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AgreementStatus {
+    Draft,
+    Proposed,
+    Active,
+    Retired,
+}
+
+impl AgreementStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AgreementStatus::Draft => "draft",
+            AgreementStatus::Proposed => "proposed",
+            AgreementStatus::Active => "active",
+            AgreementStatus::Retired => "retired",
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<Self, ApiError> {
+        match text {
+            "draft" => Ok(AgreementStatus::Draft),
+            "proposed" => Ok(AgreementStatus::Proposed),
+            "active" => Ok(AgreementStatus::Active),
+            "retired" => Ok(AgreementStatus::Retired),
+            other => Err(ApiError::Internal(format!(
+                "unknown agreement status {other}"
+            ))),
+        }
+    }
+}
+
+pub const DEFAULT_TARGET_PCT: i32 = 90;
+pub const DEFAULT_REVIEW_EVERY_WEEKS: i32 = 4;
+
+pub struct NewAgreement {
+    pub provider_department_id: i64,
+    pub customer_department_id: i64,
+    pub title: String,
+    pub deliverable: String,
+    pub definition_of_done: String,
+    pub turnaround: Turnaround,
+    pub on_time_target_pct: Option<i64>,
+    pub review_every_weeks: Option<i64>,
+}
+
+#[derive(Default)]
+pub struct AgreementChanges {
+    pub title: Option<String>,
+    pub deliverable: Option<String>,
+    pub definition_of_done: Option<String>,
+    pub turnaround: Option<Turnaround>,
+    pub on_time_target_pct: Option<i64>,
+    pub review_every_weeks: Option<i64>,
+}
+
+#[derive(Default)]
+pub struct AgreementFilter {
+    pub provider_department_id: Option<i64>,
+    pub customer_department_id: Option<i64>,
+    pub status: Option<String>,
+}
+
+/// The turnaround stored on a row.
+pub fn turnaround_of(unit: &str, quantity: i64) -> Result<Turnaround, ApiError> {
+    let unit: TurnaroundUnit = serde_json::from_value(json!(unit))
+        .map_err(|_| ApiError::Internal(format!("stored turnaround unit {unit} is unknown")))?;
+    Turnaround::from_quantity(unit, quantity)
+        .map_err(|error| ApiError::Internal(format!("stored turnaround: {error}")))
+}
+
+pub fn unit_name(unit: TurnaroundUnit) -> String {
+    serde_json::to_value(unit)
+        .ok()
+        .and_then(|value| value.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// "16 business hours", for messages.
+pub fn describe(turnaround: Turnaround) -> String {
+    format!(
+        "{} {}",
+        turnaround.amount(),
+        unit_name(turnaround.unit()).replace('_', " ")
+    )
+}
+
+/// Warnings about the agreement's wording, computed fresh for every answer.
+pub fn warnings(row: &agreement::Model) -> Vec<String> {
+    let turnaround = turnaround_of(&row.turnaround_unit, row.turnaround_quantity)
+        .map(describe)
+        .unwrap_or_default();
+    vague_phrase_warnings(
+        &[
+            ("title", &row.title),
+            ("deliverable", &row.deliverable),
+            ("definition_of_done", &row.definition_of_done),
+        ],
+        &turnaround,
+    )
+}
+
+/// Whether `actor` leads (or, as admin, may act for) `department_id`.
+pub fn leads(actor: &AuthUser, department_id: i64) -> bool {
+    actor.is_admin() || (actor.role == Role::Lead && actor.department_id == Some(department_id))
+}
+
+fn check_target(check: &mut Checker, value: i64) -> i32 {
+    if !(1..=100).contains(&value) {
+        check.add("on_time_target_pct", "must be between 1 and 100");
+    }
+    value.clamp(1, 100) as i32
+}
+
+fn check_cadence(check: &mut Checker, value: i64) -> i32 {
+    if !(1..=52).contains(&value) {
+        check.add("review_every_weeks", "must be between 1 and 52");
+    }
+    value.clamp(1, 52) as i32
+}
+
+#[tracing::instrument(skip_all, fields(actor = actor.id))]
+pub async fn create(
+    db: &impl ConnectionTrait,
+    actor: &AuthUser,
+    input: NewAgreement,
+) -> Result<agreement::Model, ApiError> {
+    if !leads(actor, input.provider_department_id) {
+        return Err(ApiError::Forbidden(
+            "only the provider department's lead (or an admin) drafts its agreements".into(),
+        ));
+    }
+    let mut check = Checker::new();
+    let title = check.line("title", &input.title, 200);
+    let deliverable = check.line("deliverable", &input.deliverable, 2000);
+    let definition_of_done = check.line("definition_of_done", &input.definition_of_done, 4000);
+    let target = check_target(
+        &mut check,
+        input
+            .on_time_target_pct
+            .unwrap_or(DEFAULT_TARGET_PCT.into()),
+    );
+    let cadence = check_cadence(
+        &mut check,
+        input
+            .review_every_weeks
+            .unwrap_or(DEFAULT_REVIEW_EVERY_WEEKS.into()),
+    );
+    let provider = find_department(db, actor.organisation_id, input.provider_department_id).await?;
+    let customer = find_department(db, actor.organisation_id, input.customer_department_id).await?;
+    if provider.is_none() {
+        check.add(
+            "provider_department_id",
+            "no such department in this organisation",
+        );
+    }
+    if customer.is_none() {
+        check.add(
+            "customer_department_id",
+            "no such department in this organisation",
+        );
+    }
+    if input.provider_department_id == input.customer_department_id {
+        check.add("customer_department_id", "a department cannot owe itself");
+    }
+    check.finish()?;
+    let now = Utc::now();
+    let row = agreement::ActiveModel {
+        organisation_id: Set(actor.organisation_id),
+        provider_department_id: Set(input.provider_department_id),
+        customer_department_id: Set(input.customer_department_id),
+        title: Set(title),
+        deliverable: Set(deliverable),
+        definition_of_done: Set(definition_of_done),
+        turnaround_unit: Set(unit_name(input.turnaround.unit())),
+        turnaround_quantity: Set(input.turnaround.quantity()),
+        on_time_target_pct: Set(target),
+        review_every_weeks: Set(cadence),
+        status: Set(AgreementStatus::Draft.as_str().into()),
+        terms_version: Set(1),
+        pending_turnaround_unit: Set(None),
+        pending_turnaround_quantity: Set(None),
+        pending_on_time_target_pct: Set(None),
+        decline_reason: Set(None),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    events::append(
+        db,
+        NewEvent {
+            organisation_id: actor.organisation_id,
+            subject: Subject::Agreement(row.id),
+            kind: "drafted",
+            actor_user_id: Some(actor.id),
+            at: None,
+            data: json!({"turnaround": input.turnaround, "on_time_target_pct": target}),
+        },
+    )
+    .await?;
+    Ok(row)
+}
+
+/// Any agreement of the caller's organisation (everyone there may read them).
+pub async fn get(
+    db: &impl ConnectionTrait,
+    actor: &AuthUser,
+    id: i64,
+) -> Result<agreement::Model, ApiError> {
+    agreement::Entity::find_by_id(id)
+        .filter(agreement::Column::OrganisationId.eq(actor.organisation_id))
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("agreement"))
+}
+
+pub async fn list(
+    db: &impl ConnectionTrait,
+    actor: &AuthUser,
+    page: PageRequest,
+    filter: AgreementFilter,
+) -> Result<Vec<agreement::Model>, ApiError> {
+    let mut query = agreement::Entity::find()
+        .filter(agreement::Column::OrganisationId.eq(actor.organisation_id))
+        .filter(agreement::Column::Id.gt(page.after_id));
+    if let Some(provider) = filter.provider_department_id {
+        query = query.filter(agreement::Column::ProviderDepartmentId.eq(provider));
+    }
+    if let Some(customer) = filter.customer_department_id {
+        query = query.filter(agreement::Column::CustomerDepartmentId.eq(customer));
+    }
+    if let Some(status) = filter.status {
+        AgreementStatus::parse(&status)
+            .map_err(|_| ApiError::field("status", "must be draft, proposed, active or retired"))?;
+        query = query.filter(agreement::Column::Status.eq(status));
+    }
+    Ok(query
+        .order_by_asc(agreement::Column::Id)
+        .limit(page.fetch_limit())
+        .all(db)
+        .await?)
+}
+
+/// Edits an agreement. A draft changes freely; an active agreement changes
+/// its wording directly, but a new turnaround or target waits as a pending
+/// change until the customer accepts it (its requests keep their terms).
+#[tracing::instrument(skip_all, fields(actor = actor.id, agreement = id))]
+pub async fn update(
+    db: &impl ConnectionTrait,
+    actor: &AuthUser,
+    id: i64,
+    if_match: IfMatch,
+    changes: AgreementChanges,
+) -> Result<agreement::Model, ApiError> {
+    let current = get(db, actor, id).await?;
+    if !leads(actor, current.provider_department_id) {
+        return Err(ApiError::Forbidden(
+            "only the provider department's lead (or an admin) edits its agreements".into(),
+        ));
+    }
+    if_match.check(current.version)?;
+    let status = AgreementStatus::parse(&current.status)?;
+    if matches!(status, AgreementStatus::Proposed | AgreementStatus::Retired) {
+        return Err(ApiError::Conflict(format!(
+            "a {} agreement cannot be edited{}",
+            status.as_str(),
+            if status == AgreementStatus::Proposed {
+                ": wait for the customer to accept or decline it"
+            } else {
+                ""
+            }
+        )));
+    }
+    let mut check = Checker::new();
+    let mut row: agreement::ActiveModel = current.clone().into();
+    if let Some(title) = &changes.title {
+        row.title = Set(check.line("title", title, 200));
+    }
+    if let Some(deliverable) = &changes.deliverable {
+        row.deliverable = Set(check.line("deliverable", deliverable, 2000));
+    }
+    if let Some(done) = &changes.definition_of_done {
+        row.definition_of_done = Set(check.line("definition_of_done", done, 4000));
+    }
+    if let Some(weeks) = changes.review_every_weeks {
+        row.review_every_weeks = Set(check_cadence(&mut check, weeks));
+    }
+    let target = changes
+        .on_time_target_pct
+        .map(|pct| check_target(&mut check, pct));
+    check.finish()?;
+    let terms_change = changes.turnaround.is_some() || target.is_some();
+    match status {
+        AgreementStatus::Active if terms_change => {
+            let turnaround = match changes.turnaround {
+                Some(turnaround) => turnaround,
+                None => turnaround_of(&current.turnaround_unit, current.turnaround_quantity)?,
+            };
+            row.pending_turnaround_unit = Set(Some(unit_name(turnaround.unit())));
+            row.pending_turnaround_quantity = Set(Some(turnaround.quantity()));
+            row.pending_on_time_target_pct =
+                Set(Some(target.unwrap_or(current.on_time_target_pct)));
+        }
+        _ => {
+            if let Some(turnaround) = changes.turnaround {
+                row.turnaround_unit = Set(unit_name(turnaround.unit()));
+                row.turnaround_quantity = Set(turnaround.quantity());
+            }
+            if let Some(target) = target {
+                row.on_time_target_pct = Set(target);
+            }
+        }
+    }
+    row.version = Set(current.version + 1);
+    row.updated_at = Set(Utc::now());
+    let result = agreement::Entity::update_many()
+        .set(row)
+        .filter(agreement::Column::Id.eq(id))
+        .filter(agreement::Column::Version.eq(current.version))
+        .exec(db)
+        .await?;
+    stale_if_untouched(result.rows_affected)?;
+    let updated = get(db, actor, id).await?;
+    events::append(
+        db,
+        NewEvent {
+            organisation_id: actor.organisation_id,
+            subject: Subject::Agreement(id),
+            kind: if status == AgreementStatus::Active && terms_change {
+                "change_proposed"
+            } else {
+                "edited"
+            },
+            actor_user_id: Some(actor.id),
+            at: None,
+            data: json!({
+                "title": changes.title, "deliverable": changes.deliverable,
+                "definition_of_done": changes.definition_of_done,
+                "turnaround": changes.turnaround, "on_time_target_pct": target,
+                "review_every_weeks": changes.review_every_weeks,
+            }),
+        },
+    )
+    .await?;
+    Ok(updated)
+}

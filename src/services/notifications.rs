@@ -1,0 +1,119 @@
+//! In-app notifications per user: the customer department hears at once when
+//! a provider forecasts late or a request passes its due ("no surprises").
+
+use chrono::Utc;
+use sea_orm::ExprTrait;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+
+use crate::auth::AuthUser;
+use crate::entities::{notification, user};
+use crate::error::ApiError;
+
+/// What a notification is about.
+#[derive(Debug, Clone, Copy)]
+pub enum Kind {
+    ForecastLate,
+    Overdue,
+}
+
+impl Kind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Kind::ForecastLate => "forecast_late",
+            Kind::Overdue => "overdue",
+        }
+    }
+}
+
+/// Notifies every active user of a department.
+pub async fn notify_department(
+    db: &impl ConnectionTrait,
+    organisation_id: i64,
+    department_id: i64,
+    kind: Kind,
+    request_id: Option<i64>,
+    message: &str,
+) -> Result<(), ApiError> {
+    let recipients: Vec<i64> = user::Entity::find()
+        .select_only()
+        .column(user::Column::Id)
+        .filter(user::Column::OrganisationId.eq(organisation_id))
+        .filter(user::Column::DepartmentId.eq(department_id))
+        .filter(user::Column::Active.eq(true))
+        .into_tuple()
+        .all(db)
+        .await?;
+    if recipients.is_empty() {
+        return Ok(());
+    }
+    let now = Utc::now();
+    let rows = recipients
+        .into_iter()
+        .map(|user_id| notification::ActiveModel {
+            organisation_id: Set(organisation_id),
+            user_id: Set(user_id),
+            kind: Set(kind.as_str().into()),
+            request_id: Set(request_id),
+            message: Set(message.to_owned()),
+            created_at: Set(now),
+            read_at: Set(None),
+            ..Default::default()
+        });
+    notification::Entity::insert_many(rows).exec(db).await?;
+    Ok(())
+}
+
+/// The caller's notifications: unread first, newest first within each group.
+pub async fn list_for(
+    db: &impl ConnectionTrait,
+    actor: &AuthUser,
+    unread_only: bool,
+    limit: u64,
+) -> Result<Vec<notification::Model>, ApiError> {
+    let mut query = notification::Entity::find()
+        .filter(notification::Column::UserId.eq(actor.id))
+        .filter(notification::Column::OrganisationId.eq(actor.organisation_id));
+    if unread_only {
+        query = query.filter(notification::Column::ReadAt.is_null());
+    }
+    Ok(query
+        .order_by_desc(Expr::col(notification::Column::ReadAt).is_null())
+        .order_by_desc(notification::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?)
+}
+
+/// Marks one of the caller's notifications read; another user's is 404.
+pub async fn mark_read(
+    db: &impl ConnectionTrait,
+    actor: &AuthUser,
+    id: i64,
+) -> Result<notification::Model, ApiError> {
+    let found = notification::Entity::find_by_id(id)
+        .filter(notification::Column::UserId.eq(actor.id))
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("notification"))?;
+    if found.read_at.is_some() {
+        return Ok(found);
+    }
+    let mut row: notification::ActiveModel = found.into();
+    row.read_at = Set(Some(Utc::now()));
+    Ok(row.update(db).await?)
+}
+
+/// Marks all of the caller's notifications read; returns how many changed.
+pub async fn mark_all_read(db: &impl ConnectionTrait, actor: &AuthUser) -> Result<u64, ApiError> {
+    let result = notification::Entity::update_many()
+        .col_expr(notification::Column::ReadAt, Expr::value(Utc::now()))
+        .filter(notification::Column::UserId.eq(actor.id))
+        .filter(notification::Column::ReadAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
+}

@@ -1,0 +1,332 @@
+//! Logging a request under an active agreement (SPEC §3), with
+//! `Idempotency-Key` so a retried `POST` never creates a second request.
+
+use chrono::{DateTime, TimeDelta, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set, TransactionTrait,
+};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use super::schedule::{ProviderCalendars, planned_finish, schedule};
+use super::{RequestStatus, get};
+use crate::auth::{AuthUser, Role};
+use crate::entities::{agreement, idempotency_key, request, request_dependency};
+use crate::error::ApiError;
+use crate::services::agreements::{AgreementStatus, turnaround_of};
+use crate::services::calendars::CalendarCache;
+use crate::services::events::{self, NewEvent, Subject};
+use crate::services::notifications::{self, Kind};
+use crate::validate::Checker;
+
+/// How far in the future `requested_at` may lie (clock skew).
+const REQUESTED_AT_LEEWAY: TimeDelta = TimeDelta::minutes(5);
+/// How long a repeated `Idempotency-Key` returns the first request.
+const IDEMPOTENCY_WINDOW: TimeDelta = TimeDelta::hours(24);
+/// Most dependencies one request may list.
+const MAX_DEPENDENCIES: usize = 100;
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct NewRequest {
+    pub agreement_id: i64,
+    pub title: String,
+    pub details: String,
+    pub requested_at: Option<DateTime<Utc>>,
+    pub depends_on: Vec<i64>,
+}
+
+/// The logged request, and whether it was a replay of an earlier `POST`.
+pub struct Logged {
+    pub request: request::Model,
+    pub replayed: bool,
+}
+
+#[tracing::instrument(skip_all, fields(actor = actor.id))]
+pub async fn log(
+    db: &DatabaseConnection,
+    calendars: &CalendarCache,
+    actor: &AuthUser,
+    input: NewRequest,
+    idempotency_key: Option<&str>,
+) -> Result<Logged, ApiError> {
+    let fingerprint = match idempotency_key {
+        Some(key) => {
+            let key = check_key(key)?;
+            let hash = body_hash(&input)?;
+            if let Some(existing) = replay(db, actor, &key, &hash).await? {
+                return Ok(Logged {
+                    request: existing,
+                    replayed: true,
+                });
+            }
+            Some((key, hash))
+        }
+        None => None,
+    };
+    let txn = db.begin().await?;
+    let created = insert(&txn, calendars, actor, &input).await?;
+    if let Some((key, hash)) = &fingerprint {
+        let remembered = idempotency_key::ActiveModel {
+            user_id: Set(actor.id),
+            key: Set(key.clone()),
+            body_hash: Set(hash.clone()),
+            request_id: Set(created.id),
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await;
+        if let Err(error) = remembered {
+            // Another POST with the same key won the race: answer with its request.
+            txn.rollback().await?;
+            let lost_race = matches!(
+                error.sql_err(),
+                Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+            );
+            if lost_race && let Some(existing) = replay(db, actor, key, hash).await? {
+                return Ok(Logged {
+                    request: existing,
+                    replayed: true,
+                });
+            }
+            return Err(error.into());
+        }
+    }
+    txn.commit().await?;
+    Ok(Logged {
+        request: created,
+        replayed: false,
+    })
+}
+
+async fn insert(
+    db: &impl ConnectionTrait,
+    calendars: &CalendarCache,
+    actor: &AuthUser,
+    input: &NewRequest,
+) -> Result<request::Model, ApiError> {
+    let agreement = agreement::Entity::find_by_id(input.agreement_id)
+        .filter(agreement::Column::OrganisationId.eq(actor.organisation_id))
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::field("agreement_id", "no such agreement in this organisation"))?;
+    let customer_side = match actor.role {
+        Role::Admin | Role::Leader => true,
+        Role::Lead | Role::Staff => actor.department_id == Some(agreement.customer_department_id),
+    };
+    if !customer_side {
+        return Err(ApiError::Forbidden(
+            "requests are logged by the customer department of the agreement".into(),
+        ));
+    }
+    if AgreementStatus::parse(&agreement.status)? != AgreementStatus::Active {
+        return Err(ApiError::Conflict(format!(
+            "the agreement is {}: requests are logged only under active agreements",
+            agreement.status
+        )));
+    }
+
+    let now = Utc::now();
+    let mut check = Checker::new();
+    let title = check.line("title", &input.title, 200);
+    let details = check.text("details", &input.details, 10_000);
+    let requested_at = input.requested_at.unwrap_or(now);
+    if requested_at > now + REQUESTED_AT_LEEWAY {
+        check.add(
+            "requested_at",
+            "must not be more than 5 minutes in the future",
+        );
+    }
+    let mut depends_on = input.depends_on.clone();
+    depends_on.sort_unstable();
+    depends_on.dedup();
+    if depends_on.len() > MAX_DEPENDENCIES {
+        check.add(
+            "depends_on",
+            format!("at most {MAX_DEPENDENCIES} dependencies"),
+        );
+    }
+    let inputs = request::Entity::find()
+        .filter(request::Column::OrganisationId.eq(actor.organisation_id))
+        .filter(request::Column::Id.is_in(depends_on.iter().copied()))
+        .all(db)
+        .await?;
+    let unknown: Vec<String> = depends_on
+        .iter()
+        .filter(|id| !inputs.iter().any(|row| row.id == **id))
+        .map(i64::to_string)
+        .collect();
+    if !unknown.is_empty() {
+        check.add(
+            "depends_on",
+            format!(
+                "no such requests in this organisation: {}",
+                unknown.join(", ")
+            ),
+        );
+    }
+    check.finish()?;
+
+    let turnaround = turnaround_of(&agreement.turnaround_unit, agreement.turnaround_quantity)?;
+    let calendar = ProviderCalendars::new(calendars, actor.organisation_id)
+        .of(db, agreement.provider_department_id)
+        .await?;
+    let planned = schedule(
+        &calendar,
+        requested_at,
+        inputs.iter().filter_map(planned_finish),
+        turnaround,
+        0,
+    )?;
+    let overdue_now = planned.due_at < now;
+    let created = request::ActiveModel {
+        organisation_id: Set(actor.organisation_id),
+        agreement_id: Set(agreement.id),
+        agreement_version: Set(agreement.terms_version),
+        provider_department_id: Set(agreement.provider_department_id),
+        customer_department_id: Set(agreement.customer_department_id),
+        title: Set(title),
+        details: Set(details),
+        turnaround_unit: Set(agreement.turnaround_unit.clone()),
+        turnaround_quantity: Set(agreement.turnaround_quantity),
+        status: Set(RequestStatus::Open.as_str().into()),
+        status_before_pause: Set(None),
+        requested_at: Set(requested_at),
+        logged_at: Set(now),
+        ready_at: Set(planned.ready_at),
+        clock_start: Set(planned.clock_start),
+        due_at: Set(planned.due_at),
+        pause_shift_seconds: Set(0),
+        paused_at: Set(None),
+        expected_at: Set(None),
+        delivered_at: Set(None),
+        lateness_minutes: Set(None),
+        on_time: Set(None),
+        rating_score: Set(None),
+        rating_comment: Set(None),
+        last_event_at: Set(requested_at),
+        overdue_notified_at: Set(overdue_now.then_some(now)),
+        created_by_user_id: Set(actor.id),
+        version: Set(1),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    if !depends_on.is_empty() {
+        let edges = depends_on
+            .iter()
+            .map(|&input| request_dependency::ActiveModel {
+                request_id: Set(created.id),
+                depends_on_id: Set(input),
+                organisation_id: Set(actor.organisation_id),
+            });
+        request_dependency::Entity::insert_many(edges)
+            .exec(db)
+            .await?;
+    }
+    events::append(
+        db,
+        NewEvent {
+            organisation_id: actor.organisation_id,
+            subject: Subject::Request(created.id),
+            kind: "logged",
+            actor_user_id: Some(actor.id),
+            at: Some(requested_at),
+            data: json!({
+                "agreement_id": agreement.id, "agreement_version": agreement.terms_version,
+                "title": created.title, "depends_on": depends_on,
+                "clock_start": planned.clock_start, "due_at": planned.due_at,
+            }),
+        },
+    )
+    .await?;
+    if overdue_now {
+        notify_overdue(db, &created).await?;
+    }
+    Ok(created)
+}
+
+/// Tells the customer department that a request has passed its due.
+pub async fn notify_overdue(
+    db: &impl ConnectionTrait,
+    row: &request::Model,
+) -> Result<(), ApiError> {
+    notifications::notify_department(
+        db,
+        row.organisation_id,
+        row.customer_department_id,
+        Kind::Overdue,
+        Some(row.id),
+        &format!(
+            "Request #{} \"{}\" passed its due ({}) undelivered",
+            row.id,
+            row.title,
+            row.due_at.to_rfc3339()
+        ),
+    )
+    .await?;
+    events::append(
+        db,
+        NewEvent {
+            organisation_id: row.organisation_id,
+            subject: Subject::Request(row.id),
+            kind: "overdue",
+            actor_user_id: None,
+            at: Some(row.due_at),
+            data: json!({"due_at": row.due_at}),
+        },
+    )
+    .await
+}
+
+fn check_key(key: &str) -> Result<String, ApiError> {
+    let key = key.trim();
+    if key.is_empty() || key.len() > 200 || !key.chars().all(|c| c.is_ascii_graphic()) {
+        return Err(ApiError::field(
+            "Idempotency-Key",
+            "must be 1 to 200 visible ASCII characters",
+        ));
+    }
+    Ok(key.to_owned())
+}
+
+fn body_hash(input: &NewRequest) -> Result<String, ApiError> {
+    let canonical = serde_json::to_vec(input)
+        .map_err(|error| ApiError::Internal(format!("hashing request body: {error}")))?;
+    Ok(Sha256::digest(&canonical)
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect())
+}
+
+/// The request an earlier `POST` with this key created, if within the window.
+async fn replay(
+    db: &DatabaseConnection,
+    actor: &AuthUser,
+    key: &str,
+    hash: &str,
+) -> Result<Option<request::Model>, ApiError> {
+    let Some(earlier) = idempotency_key::Entity::find()
+        .filter(idempotency_key::Column::UserId.eq(actor.id))
+        .filter(idempotency_key::Column::Key.eq(key))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    if earlier.created_at < Utc::now() - IDEMPOTENCY_WINDOW {
+        // Expired: the key may be used afresh.
+        idempotency_key::Entity::delete_by_id(earlier.id)
+            .exec(db)
+            .await?;
+        return Ok(None);
+    }
+    if earlier.body_hash != hash {
+        return Err(ApiError::field(
+            "Idempotency-Key",
+            "was already used with a different body",
+        ));
+    }
+    get(db, actor, earlier.request_id).await.map(Some)
+}

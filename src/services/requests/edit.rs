@@ -1,0 +1,207 @@
+//! Editing a request's title, details and dependencies (customer side),
+//! refusing a dependency that would close a cycle (422 naming the cycle).
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::Utc;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, Set,
+    TransactionTrait,
+};
+use serde_json::json;
+
+use super::schedule::{
+    ProviderCalendars, planned_finish, reschedule_downstream, schedule, turnaround_of_request,
+};
+use super::{dependencies_of, get, status_of};
+use crate::auth::{AuthUser, Role};
+use crate::entities::{request, request_dependency};
+use crate::error::ApiError;
+use crate::http::IfMatch;
+use crate::services::calendars::CalendarCache;
+use crate::services::events::{self, NewEvent, Subject};
+use crate::validate::Checker;
+
+#[derive(Default)]
+pub struct RequestChanges {
+    pub title: Option<String>,
+    pub details: Option<String>,
+    pub depends_on: Option<Vec<i64>>,
+}
+
+#[tracing::instrument(skip_all, fields(actor = actor.id, request = id))]
+pub async fn edit(
+    db: &DatabaseConnection,
+    calendars: &CalendarCache,
+    actor: &AuthUser,
+    id: i64,
+    if_match: IfMatch,
+    changes: RequestChanges,
+) -> Result<request::Model, ApiError> {
+    let txn = db.begin().await?;
+    let row = get(&txn, actor, id).await?;
+    let customer_side = actor.role == Role::Admin
+        || (matches!(actor.role, Role::Lead | Role::Staff)
+            && actor.department_id == Some(row.customer_department_id));
+    if !customer_side {
+        return Err(ApiError::Forbidden(
+            "only the customer department edits a request it logged".into(),
+        ));
+    }
+    if_match.check(row.version)?;
+    let mut check = Checker::new();
+    let mut next: request::ActiveModel = row.clone().into();
+    if let Some(title) = &changes.title {
+        next.title = Set(check.line("title", title, 200));
+    }
+    if let Some(details) = &changes.details {
+        next.details = Set(check.text("details", details, 10_000));
+    }
+    let mut new_inputs = None;
+    if let Some(depends_on) = &changes.depends_on {
+        let mut depends_on = depends_on.clone();
+        depends_on.sort_unstable();
+        depends_on.dedup();
+        let known: Vec<i64> = request::Entity::find()
+            .select_only()
+            .column(request::Column::Id)
+            .filter(request::Column::OrganisationId.eq(actor.organisation_id))
+            .filter(request::Column::Id.is_in(depends_on.iter().copied()))
+            .into_tuple()
+            .all(&txn)
+            .await?;
+        let unknown: Vec<String> = depends_on
+            .iter()
+            .filter(|input| !known.contains(input))
+            .map(i64::to_string)
+            .collect();
+        if !unknown.is_empty() {
+            check.add(
+                "depends_on",
+                format!(
+                    "no such requests in this organisation: {}",
+                    unknown.join(", ")
+                ),
+            );
+        } else if let Some(cycle) = find_cycle(&txn, id, &depends_on).await? {
+            let path: Vec<String> = cycle.iter().map(i64::to_string).collect();
+            check.add(
+                "depends_on",
+                format!(
+                    "would close a cycle: {} (each needs the next)",
+                    path.join(" → ")
+                ),
+            );
+        }
+        new_inputs = Some(depends_on);
+    }
+    check.finish()?;
+
+    if let Some(inputs) = &new_inputs {
+        request_dependency::Entity::delete_many()
+            .filter(request_dependency::Column::RequestId.eq(id))
+            .exec(&txn)
+            .await?;
+        if !inputs.is_empty() {
+            request_dependency::Entity::insert_many(inputs.iter().map(|&input| {
+                request_dependency::ActiveModel {
+                    request_id: Set(id),
+                    depends_on_id: Set(input),
+                    organisation_id: Set(actor.organisation_id),
+                }
+            }))
+            .exec(&txn)
+            .await?;
+        }
+        if status_of(&row)?.is_undelivered() {
+            let rows = request::Entity::find()
+                .filter(request::Column::Id.is_in(inputs.iter().copied()))
+                .all(&txn)
+                .await?;
+            let calendar = ProviderCalendars::new(calendars, actor.organisation_id)
+                .of(&txn, row.provider_department_id)
+                .await?;
+            let planned = schedule(
+                &calendar,
+                row.requested_at,
+                rows.iter().filter_map(planned_finish),
+                turnaround_of_request(&row)?,
+                row.pause_shift_seconds,
+            )?;
+            next.ready_at = Set(planned.ready_at);
+            next.clock_start = Set(planned.clock_start);
+            next.due_at = Set(planned.due_at);
+            if planned.due_at > Utc::now() {
+                next.overdue_notified_at = Set(None);
+            }
+        }
+    }
+    next.version = Set(row.version + 1);
+    let result = request::Entity::update_many()
+        .set(next)
+        .filter(request::Column::Id.eq(id))
+        .filter(request::Column::Version.eq(row.version))
+        .exec(&txn)
+        .await?;
+    if result.rows_affected == 0 {
+        return Err(ApiError::Stale);
+    }
+    events::append(
+        &txn,
+        NewEvent {
+            organisation_id: row.organisation_id,
+            subject: Subject::Request(id),
+            kind: "edited",
+            actor_user_id: Some(actor.id),
+            at: None,
+            data: json!({"title": changes.title, "details": changes.details, "depends_on": new_inputs}),
+        },
+    )
+    .await?;
+    if new_inputs.is_some() {
+        reschedule_downstream(&txn, calendars, row.organisation_id, &[id]).await?;
+    }
+    let updated = get(&txn, actor, id).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// The cycle `request → input → … → request` that depending on `inputs`
+/// would close, upstream walk by upstream walk; `None` when there is none.
+async fn find_cycle(
+    db: &impl ConnectionTrait,
+    request_id: i64,
+    inputs: &[i64],
+) -> Result<Option<Vec<i64>>, ApiError> {
+    if inputs.contains(&request_id) {
+        return Ok(Some(vec![request_id, request_id]));
+    }
+    // Breadth-first over "depends on", remembering who led where.
+    let mut came_from: HashMap<i64, i64> = HashMap::new();
+    let mut seen: HashSet<i64> = inputs.iter().copied().collect();
+    let mut frontier: Vec<i64> = inputs.to_vec();
+    while !frontier.is_empty() {
+        let edges = dependencies_of(db, &frontier).await?;
+        frontier.clear();
+        for (from, to) in edges {
+            if to == request_id {
+                let mut path = vec![request_id, from];
+                let mut at = from;
+                while let Some(&previous) = came_from.get(&at) {
+                    path.push(previous);
+                    at = previous;
+                }
+                // `path` runs backwards from the request; put it in "needs" order.
+                let mut cycle = vec![request_id];
+                cycle.extend(path.into_iter().skip(1).rev());
+                cycle.push(request_id);
+                return Ok(Some(cycle));
+            }
+            if seen.insert(to) {
+                came_from.insert(to, from);
+                frontier.push(to);
+            }
+        }
+    }
+    Ok(None)
+}

@@ -1,0 +1,221 @@
+//! Internal requests: one handoff owed under an active agreement, its due in
+//! the provider's calendar, its lifecycle and its dependencies (SPEC §3).
+
+mod create;
+mod edit;
+mod overdue;
+mod schedule;
+mod transitions;
+
+pub use create::{NewRequest, log};
+pub use edit::{RequestChanges, edit};
+pub use overdue::sweep_overdue;
+pub use schedule::shift_due;
+pub use transitions::{Action, act};
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+
+use crate::auth::{AuthUser, Role};
+use crate::entities::{request, request_dependency};
+use crate::error::ApiError;
+use crate::pagination::PageRequest;
+
+/// The states of SPEC §3.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequestStatus {
+    Open,
+    InProgress,
+    WaitingOnCustomer,
+    Delivered,
+    Accepted,
+    Reopened,
+    Cancelled,
+}
+
+impl RequestStatus {
+    pub const ALL: [RequestStatus; 7] = [
+        RequestStatus::Open,
+        RequestStatus::InProgress,
+        RequestStatus::WaitingOnCustomer,
+        RequestStatus::Delivered,
+        RequestStatus::Accepted,
+        RequestStatus::Reopened,
+        RequestStatus::Cancelled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RequestStatus::Open => "open",
+            RequestStatus::InProgress => "in_progress",
+            RequestStatus::WaitingOnCustomer => "waiting_on_customer",
+            RequestStatus::Delivered => "delivered",
+            RequestStatus::Accepted => "accepted",
+            RequestStatus::Reopened => "reopened",
+            RequestStatus::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        RequestStatus::ALL
+            .into_iter()
+            .find(|status| status.as_str() == text)
+    }
+
+    /// Delivered and not reopened: its finish is its delivery.
+    pub fn is_finished(self) -> bool {
+        matches!(self, RequestStatus::Delivered | RequestStatus::Accepted)
+    }
+
+    /// Still owed by the provider.
+    pub fn is_undelivered(self) -> bool {
+        matches!(
+            self,
+            RequestStatus::Open
+                | RequestStatus::InProgress
+                | RequestStatus::WaitingOnCustomer
+                | RequestStatus::Reopened
+        )
+    }
+}
+
+pub fn status_of(row: &request::Model) -> Result<RequestStatus, ApiError> {
+    RequestStatus::parse(&row.status)
+        .ok_or_else(|| ApiError::Internal(format!("request {} has status {}", row.id, row.status)))
+}
+
+/// Admins and leaders read every request; leads and staff those touching
+/// their department (SPEC §8).
+pub fn can_read(actor: &AuthUser, row: &request::Model) -> bool {
+    match actor.role {
+        Role::Admin | Role::Leader => true,
+        Role::Lead | Role::Staff => actor.department_id.is_some_and(|department| {
+            department == row.provider_department_id || department == row.customer_department_id
+        }),
+    }
+}
+
+/// A request the caller may read; anything else is 404.
+pub async fn get(
+    db: &impl ConnectionTrait,
+    actor: &AuthUser,
+    id: i64,
+) -> Result<request::Model, ApiError> {
+    request::Entity::find_by_id(id)
+        .filter(request::Column::OrganisationId.eq(actor.organisation_id))
+        .one(db)
+        .await?
+        .filter(|row| can_read(actor, row))
+        .ok_or_else(|| ApiError::not_found("request"))
+}
+
+/// Ids each request depends on, for a batch of requests.
+pub async fn dependencies_of(
+    db: &impl ConnectionTrait,
+    request_ids: &[i64],
+) -> Result<Vec<(i64, i64)>, ApiError> {
+    if request_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(request_dependency::Entity::find()
+        .select_only()
+        .column(request_dependency::Column::RequestId)
+        .column(request_dependency::Column::DependsOnId)
+        .filter(request_dependency::Column::RequestId.is_in(request_ids.iter().copied()))
+        .order_by_asc(request_dependency::Column::DependsOnId)
+        .into_tuple()
+        .all(db)
+        .await?)
+}
+
+#[derive(Default)]
+pub struct RequestFilter {
+    pub status: Option<RequestStatus>,
+    pub provider_department_id: Option<i64>,
+    pub customer_department_id: Option<i64>,
+    pub agreement_id: Option<i64>,
+    /// Undelivered with a due in the past.
+    pub overdue: Option<bool>,
+    pub due_before: Option<DateTime<Utc>>,
+    pub due_after: Option<DateTime<Utc>>,
+}
+
+pub async fn list(
+    db: &impl ConnectionTrait,
+    actor: &AuthUser,
+    page: PageRequest,
+    filter: RequestFilter,
+) -> Result<Vec<request::Model>, ApiError> {
+    let mut query = request::Entity::find()
+        .filter(request::Column::OrganisationId.eq(actor.organisation_id))
+        .filter(request::Column::Id.gt(page.after_id));
+    if matches!(actor.role, Role::Lead | Role::Staff) {
+        let department = actor.department_id.unwrap_or(-1);
+        query = query.filter(
+            Condition::any()
+                .add(request::Column::ProviderDepartmentId.eq(department))
+                .add(request::Column::CustomerDepartmentId.eq(department)),
+        );
+    }
+    if let Some(status) = filter.status {
+        query = query.filter(request::Column::Status.eq(status.as_str()));
+    }
+    if let Some(provider) = filter.provider_department_id {
+        query = query.filter(request::Column::ProviderDepartmentId.eq(provider));
+    }
+    if let Some(customer) = filter.customer_department_id {
+        query = query.filter(request::Column::CustomerDepartmentId.eq(customer));
+    }
+    if let Some(agreement) = filter.agreement_id {
+        query = query.filter(request::Column::AgreementId.eq(agreement));
+    }
+    let undelivered = [
+        RequestStatus::Open,
+        RequestStatus::InProgress,
+        RequestStatus::WaitingOnCustomer,
+        RequestStatus::Reopened,
+    ]
+    .map(RequestStatus::as_str);
+    match filter.overdue {
+        Some(true) => {
+            query = query
+                .filter(request::Column::Status.is_in(undelivered))
+                .filter(request::Column::DueAt.lt(Utc::now()));
+        }
+        Some(false) => {
+            query = query.filter(
+                Condition::any()
+                    .add(request::Column::Status.is_not_in(undelivered))
+                    .add(request::Column::DueAt.gte(Utc::now())),
+            );
+        }
+        None => {}
+    }
+    if let Some(before) = filter.due_before {
+        query = query.filter(request::Column::DueAt.lt(before));
+    }
+    if let Some(after) = filter.due_after {
+        query = query.filter(request::Column::DueAt.gte(after));
+    }
+    Ok(query
+        .order_by_asc(request::Column::Id)
+        .limit(page.fetch_limit())
+        .all(db)
+        .await?)
+}
+
+/// When the request will really be done, as of now: its delivery, or the
+/// latest of its due, its forecast and now.
+pub fn projected_finish(row: &request::Model, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    match RequestStatus::parse(&row.status)? {
+        RequestStatus::Cancelled => None,
+        status if status.is_finished() => row.delivered_at,
+        _ => Some(
+            row.due_at
+                .max(row.expected_at.unwrap_or(row.due_at))
+                .max(now),
+        ),
+    }
+}

@@ -14,6 +14,7 @@ pub mod http;
 pub mod login_limit;
 pub mod metrics;
 pub mod pagination;
+pub mod projection;
 pub mod routes;
 pub mod services;
 pub mod state;

@@ -73,6 +73,7 @@ pub fn rocket(config: Config, db: DatabaseConnection, signing_key: &[u8]) -> Roc
                 if let (Some(state), true) = (rocket.state::<AppState>(), sweep_every > 0) {
                     tokio::spawn(sweep_overdue_forever(
                         state.db.clone(),
+                        state.calendars.clone(),
                         Duration::from_secs(sweep_every),
                     ));
                 }
@@ -85,11 +86,15 @@ pub fn rocket(config: Config, db: DatabaseConnection, signing_key: &[u8]) -> Roc
 }
 
 /// Notifies customers of requests that pass their due, every `period`.
-async fn sweep_overdue_forever(db: DatabaseConnection, period: Duration) {
+async fn sweep_overdue_forever(
+    db: DatabaseConnection,
+    calendars: std::sync::Arc<services::calendars::CalendarCache>,
+    period: Duration,
+) {
     let mut ticks = tokio::time::interval(period);
     loop {
         ticks.tick().await;
-        match services::requests::sweep_overdue(&db).await {
+        match services::requests::sweep_overdue(&db, &calendars).await {
             Ok(0) => {}
             Ok(notified) => tracing::info!(notified, "overdue requests notified"),
             Err(error) => tracing::warn!(%error, "overdue sweep failed"),

@@ -15,5 +15,6 @@ pub struct AppState {
     pub keys: TokenKeys,
     pub login_limiter: LoginLimiter,
     pub metrics: Metrics,
-    pub calendars: CalendarCache,
+    /// Shared with background tasks (the overdue sweep).
+    pub calendars: std::sync::Arc<CalendarCache>,
 }

@@ -2,6 +2,8 @@
 
 pub mod agreement;
 pub mod calendar;
+pub mod commitment;
+pub mod commitment_dependency;
 pub mod department;
 pub mod event;
 pub mod idempotency_key;

@@ -8,7 +8,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::routes::{
-    accounts, agreements, calendars, departments, notifications, organisation, requests, users,
+    accounts, agreements, calendars, commitments, departments, notifications, organisation,
+    requests, users,
 };
 
 pub fn api_routes() -> Vec<Route> {
@@ -39,6 +40,9 @@ pub fn page_routes() -> Vec<Route> {
         requests::deliver, requests::accept, requests::reopen, requests::cancel,
         requests::rate, requests::history,
         notifications::list, notifications::mark_read, notifications::mark_all_read,
+        commitments::create, commitments::list, commitments::show, commitments::update,
+        commitments::fulfil, commitments::cancel, commitments::project, commitments::forecast,
+        commitments::history,
     ),
     components(schemas(crate::error::Problem))
 )]

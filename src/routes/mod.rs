@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod agreements;
 pub mod calendars;
+pub mod commitments;
 pub mod departments;
 pub mod docs;
 pub mod events;
@@ -29,6 +30,7 @@ pub fn api_routes() -> Vec<Route> {
         organisation::routes(),
         agreements::routes(),
         requests::routes(),
+        commitments::routes(),
         notifications::routes(),
         docs::api_routes(),
     ]

@@ -13,13 +13,15 @@ use crate::entities::request;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{Body, IfMatch, OptionalBody, Reply, query_id};
 use crate::pagination::{Page, PageRequest};
+use crate::projection::CommitmentIdx;
 use crate::routes::events::EventOut;
 use crate::services::events::{self, Subject};
+use crate::services::projection;
 use crate::services::requests::{
     self, Action, NewRequest, RequestChanges, RequestFilter, RequestStatus, dependencies_of,
-    projected_finish,
 };
 use crate::state::AppState;
+use std::collections::HashMap;
 
 pub fn routes() -> Vec<Route> {
     routes![
@@ -113,13 +115,21 @@ pub struct RequestOut {
     pub rating: Option<RatingOut>,
     pub version: i32,
     pub depends_on: Vec<i64>,
-    /// Delivery, or the latest of due, forecast and now.
+    /// When it will really be done (SPEC §4): its delivery, or the latest
+    /// of its due (counted from its inputs' projected finishes), its
+    /// forecast and now.
     pub projected_finish: Option<DateTime<Utc>>,
+    /// Open commitments, late or at risk, whose critical path runs through it.
+    pub endangered_commitment_ids: Vec<i64>,
 }
 
 impl RequestOut {
-    fn build(row: request::Model, depends_on: Vec<i64>, now: DateTime<Utc>) -> Self {
-        let projected = projected_finish(&row, now);
+    fn build(
+        row: request::Model,
+        depends_on: Vec<i64>,
+        projected_finish: Option<DateTime<Utc>>,
+        endangered_commitment_ids: Vec<i64>,
+    ) -> Self {
         RequestOut {
             id: row.id,
             agreement_id: row.agreement_id,
@@ -144,26 +154,59 @@ impl RequestOut {
             }),
             version: row.version,
             depends_on,
-            projected_finish: projected,
+            projected_finish,
+            endangered_commitment_ids,
         }
     }
 }
 
+/// Shapes rows for the API, with their projected finish and the open
+/// commitments each endangers, projected now from current data.
 async fn render(state: &AppState, rows: Vec<request::Model>) -> ApiResult<Vec<RequestOut>> {
+    let Some(organisation_id) = rows.first().map(|row| row.organisation_id) else {
+        return Ok(Vec::new());
+    };
     let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
     let edges = dependencies_of(&state.db, &ids).await?;
     let now = Utc::now();
-    Ok(rows
-        .into_iter()
-        .map(|row| {
-            let inputs = edges
-                .iter()
-                .filter(|(id, _)| *id == row.id)
-                .map(|&(_, input)| input)
-                .collect();
-            RequestOut::build(row, inputs, now)
-        })
-        .collect())
+    let downstream = projection::commitments_downstream(&state.db, organisation_id, &ids).await?;
+    let mut projected = projection::project(
+        &state.db,
+        &state.calendars,
+        organisation_id,
+        &downstream,
+        &ids,
+        now,
+    )
+    .await?;
+    let commitment_ids: HashMap<CommitmentIdx, i64> = projected
+        .commitments
+        .iter()
+        .map(|(&id, &idx)| (idx, id))
+        .collect();
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let inputs = edges
+            .iter()
+            .filter(|(id, _)| *id == row.id)
+            .map(|&(_, input)| input)
+            .collect();
+        let (finish, mut endangered) = match projected.requests.get(&row.id).copied() {
+            Some(idx) => (
+                projected.projection.finish(idx),
+                projected
+                    .projection
+                    .endangered_commitments(idx)
+                    .into_iter()
+                    .filter_map(|c| commitment_ids.get(&c).copied())
+                    .collect(),
+            ),
+            None => (None, Vec::new()),
+        };
+        endangered.sort_unstable();
+        out.push(RequestOut::build(row, inputs, finish, endangered));
+    }
+    Ok(out)
 }
 
 async fn reply(

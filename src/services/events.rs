@@ -15,6 +15,7 @@ use crate::error::ApiError;
 pub enum Subject {
     Request(i64),
     Agreement(i64),
+    Commitment(i64),
 }
 
 impl Subject {
@@ -22,6 +23,7 @@ impl Subject {
         match self {
             Subject::Request(id) => ("request", id),
             Subject::Agreement(id) => ("agreement", id),
+            Subject::Commitment(id) => ("commitment", id),
         }
     }
 }

@@ -4,10 +4,13 @@
 pub mod accounts;
 pub mod agreements;
 pub mod calendars;
+pub mod commitments;
 pub mod departments;
 pub mod events;
+pub mod forecasting;
 pub mod notifications;
 pub mod organisations;
+pub mod projection;
 pub mod requests;
 pub mod users;
 

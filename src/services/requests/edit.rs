@@ -20,6 +20,7 @@ use crate::error::ApiError;
 use crate::http::IfMatch;
 use crate::services::calendars::CalendarCache;
 use crate::services::events::{self, NewEvent, Subject};
+use crate::services::projection;
 use crate::validate::Checker;
 
 #[derive(Default)]
@@ -160,6 +161,7 @@ pub async fn edit(
     .await?;
     if new_inputs.is_some() {
         reschedule_downstream(&txn, calendars, row.organisation_id, &[id]).await?;
+        projection::store_downstream(&txn, calendars, row.organisation_id, &[id]).await?;
     }
     let updated = get(&txn, actor, id).await?;
     txn.commit().await?;

@@ -4,7 +4,7 @@
 mod create;
 mod edit;
 mod overdue;
-mod schedule;
+pub mod schedule;
 mod transitions;
 
 pub use create::{NewRequest, log};
@@ -204,18 +204,4 @@ pub async fn list(
         .limit(page.fetch_limit())
         .all(db)
         .await?)
-}
-
-/// When the request will really be done, as of now: its delivery, or the
-/// latest of its due, its forecast and now.
-pub fn projected_finish(row: &request::Model, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    match RequestStatus::parse(&row.status)? {
-        RequestStatus::Cancelled => None,
-        status if status.is_finished() => row.delivered_at,
-        _ => Some(
-            row.due_at
-                .max(row.expected_at.unwrap_or(row.due_at))
-                .max(now),
-        ),
-    }
 }

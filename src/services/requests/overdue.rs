@@ -12,13 +12,18 @@ use super::RequestStatus;
 use super::create::notify_overdue;
 use crate::entities::request;
 use crate::error::ApiError;
+use crate::services::calendars::CalendarCache;
+use crate::services::projection;
 
 /// Most requests handled by one sweep; the next sweep takes the rest.
 const BATCH: u64 = 500;
 
 /// Notifies for every request that has passed its due since the last sweep
 /// (paused requests wait: their due is still moving). Returns how many.
-pub async fn sweep_overdue(db: &DatabaseConnection) -> Result<usize, ApiError> {
+pub async fn sweep_overdue(
+    db: &DatabaseConnection,
+    calendars: &CalendarCache,
+) -> Result<usize, ApiError> {
     let now = Utc::now();
     let due: Vec<request::Model> = request::Entity::find()
         .filter(request::Column::Status.is_in([
@@ -44,6 +49,8 @@ pub async fn sweep_overdue(db: &DatabaseConnection) -> Result<usize, ApiError> {
             .await?;
         if claimed.rows_affected == 1 {
             notify_overdue(&txn, &row).await?;
+            // Past its due, its finish now moves with the clock.
+            projection::store_downstream(&txn, calendars, row.organisation_id, &[row.id]).await?;
             notified += 1;
         }
         txn.commit().await?;

@@ -20,6 +20,7 @@ use crate::http::IfMatch;
 use crate::services::calendars::CalendarCache;
 use crate::services::events::{self, NewEvent, Subject};
 use crate::services::notifications::{self, Kind};
+use crate::services::projection;
 use crate::validate::Checker;
 
 /// How far an `at` may run ahead of the server clock.
@@ -304,6 +305,10 @@ pub async fn act(
     }
     if moves_downstream {
         reschedule_downstream(&txn, calendars, row.organisation_id, &[row.id]).await?;
+    }
+    if !matches!(action, Action::Start | Action::Accept | Action::Rate { .. }) {
+        // In the same transaction: no stale projection outlives the change.
+        projection::store_downstream(&txn, calendars, row.organisation_id, &[row.id]).await?;
     }
     let updated = get(&txn, actor, id).await?;
     txn.commit().await?;

@@ -1,0 +1,17 @@
+use sea_orm::entity::prelude::*;
+
+/// Commitment `commitment_id` waits for request `request_id`.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "commitment_dependencies")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub commitment_id: i64,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub request_id: i64,
+    pub organisation_id: i64,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

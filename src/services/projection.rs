@@ -1,0 +1,417 @@
+//! From the database to the projection engine (SPEC §4): loads the requests
+//! upstream of some seeds, builds the engine's input and projects it as of a
+//! moment. Every read projects afresh from current data, so no stale
+//! projection is ever served; changes also store the projection of the
+//! commitments downstream of them, inside their own transaction, so that
+//! lists can filter by risk.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QuerySelect};
+
+use crate::entities::{
+    commitment, commitment_dependency, organisation, request, request_dependency,
+};
+use crate::error::ApiError;
+use crate::projection::{
+    CalendarIdx, CommitmentIdx, CommitmentInput, CommitmentState, Projection, ProjectionError,
+    ProjectionInput, RequestIdx, RequestInput, RequestState,
+};
+use crate::services::agreements::turnaround_of;
+use crate::services::calendars::CalendarCache;
+use crate::services::requests::{RequestStatus, status_of};
+use crate::time::CompiledCalendar;
+
+/// A projection of part of an organisation, with the way back from ids.
+pub struct Projected {
+    pub projection: Projection,
+    /// The agreement of each request, by request index.
+    pub agreement_of: Vec<i64>,
+    pub requests: HashMap<i64, RequestIdx>,
+    pub commitments: HashMap<i64, CommitmentIdx>,
+}
+
+pub fn projection_error(error: ProjectionError) -> ApiError {
+    match error {
+        ProjectionError::Cycle { cycle } => ApiError::field(
+            "depends_on",
+            format!(
+                "would close a cycle: {}",
+                cycle
+                    .iter()
+                    .map(i64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(" → ")
+            ),
+        ),
+        other => ApiError::Internal(format!("projection: {other}")),
+    }
+}
+
+/// Requests reachable upstream ("depends on", transitively) from `seeds`,
+/// the seeds included.
+async fn upstream_of(db: &impl ConnectionTrait, seeds: &[i64]) -> Result<HashSet<i64>, ApiError> {
+    let mut seen: HashSet<i64> = seeds.iter().copied().collect();
+    let mut frontier: Vec<i64> = seeds.to_vec();
+    while !frontier.is_empty() {
+        let inputs: Vec<i64> = request_dependency::Entity::find()
+            .select_only()
+            .column(request_dependency::Column::DependsOnId)
+            .filter(request_dependency::Column::RequestId.is_in(frontier.iter().copied()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        frontier = inputs.into_iter().filter(|id| seen.insert(*id)).collect();
+    }
+    Ok(seen)
+}
+
+/// Requests reachable downstream ("needed by", transitively) from `seeds`,
+/// the seeds included.
+pub async fn downstream_of(
+    db: &impl ConnectionTrait,
+    seeds: &[i64],
+) -> Result<HashSet<i64>, ApiError> {
+    let mut seen: HashSet<i64> = seeds.iter().copied().collect();
+    let mut frontier: Vec<i64> = seeds.to_vec();
+    while !frontier.is_empty() {
+        let dependents: Vec<i64> = request_dependency::Entity::find()
+            .select_only()
+            .column(request_dependency::Column::RequestId)
+            .filter(request_dependency::Column::DependsOnId.is_in(frontier.iter().copied()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        frontier = dependents
+            .into_iter()
+            .filter(|id| seen.insert(*id))
+            .collect();
+    }
+    Ok(seen)
+}
+
+/// Open commitments waiting (directly or through dependencies) on any of
+/// the given requests.
+pub async fn commitments_downstream(
+    db: &impl ConnectionTrait,
+    organisation_id: i64,
+    requests: &[i64],
+) -> Result<Vec<i64>, ApiError> {
+    if requests.is_empty() {
+        return Ok(Vec::new());
+    }
+    let cone: Vec<i64> = downstream_of(db, requests).await?.into_iter().collect();
+    let mut ids: Vec<i64> = commitment_dependency::Entity::find()
+        .select_only()
+        .column(commitment_dependency::Column::CommitmentId)
+        .filter(commitment_dependency::Column::OrganisationId.eq(organisation_id))
+        .filter(commitment_dependency::Column::RequestId.is_in(cone))
+        .into_tuple()
+        .all(db)
+        .await?;
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(ids)
+}
+
+/// Projects `commitment_ids` and `request_ids` with everything upstream of
+/// them, as of `as_of`.
+pub async fn project(
+    db: &impl ConnectionTrait,
+    cache: &CalendarCache,
+    organisation_id: i64,
+    commitment_ids: &[i64],
+    request_ids: &[i64],
+    as_of: DateTime<Utc>,
+) -> Result<Projected, ApiError> {
+    let commitment_rows = if commitment_ids.is_empty() {
+        Vec::new()
+    } else {
+        commitment::Entity::find()
+            .filter(commitment::Column::OrganisationId.eq(organisation_id))
+            .filter(commitment::Column::Id.is_in(commitment_ids.iter().copied()))
+            .all(db)
+            .await?
+    };
+    let commitment_edges: Vec<(i64, i64)> = if commitment_rows.is_empty() {
+        Vec::new()
+    } else {
+        commitment_dependency::Entity::find()
+            .select_only()
+            .column(commitment_dependency::Column::CommitmentId)
+            .column(commitment_dependency::Column::RequestId)
+            .filter(
+                commitment_dependency::Column::CommitmentId
+                    .is_in(commitment_rows.iter().map(|row| row.id)),
+            )
+            .into_tuple()
+            .all(db)
+            .await?
+    };
+    let mut seeds: Vec<i64> = request_ids.to_vec();
+    seeds.extend(commitment_edges.iter().map(|&(_, request)| request));
+    let cone: Vec<i64> = upstream_of(db, &seeds).await?.into_iter().collect();
+    let mut rows = Vec::with_capacity(cone.len());
+    for chunk in cone.chunks(5_000) {
+        rows.extend(
+            request::Entity::find()
+                .filter(request::Column::OrganisationId.eq(organisation_id))
+                .filter(request::Column::Id.is_in(chunk.iter().copied()))
+                .all(db)
+                .await?,
+        );
+    }
+    rows.sort_by_key(|row| row.id);
+    let mut edges: Vec<(i64, i64)> = Vec::new();
+    for chunk in cone.chunks(5_000) {
+        edges.extend(
+            request_dependency::Entity::find()
+                .select_only()
+                .column(request_dependency::Column::RequestId)
+                .column(request_dependency::Column::DependsOnId)
+                .filter(request_dependency::Column::RequestId.is_in(chunk.iter().copied()))
+                .into_tuple::<(i64, i64)>()
+                .all(db)
+                .await?,
+        );
+    }
+
+    let threshold = organisation::Entity::find_by_id(organisation_id)
+        .one(db)
+        .await?
+        .map_or(480, |org| i64::from(org.at_risk_threshold_minutes));
+    let mut calendars = CalendarTable::new(cache, organisation_id);
+    let index: HashMap<i64, RequestIdx> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, row)| (row.id, RequestIdx(i as u32)))
+        .collect();
+    let mut inputs_of: HashMap<i64, Vec<RequestIdx>> = HashMap::new();
+    for (id, input) in edges {
+        if let Some(&idx) = index.get(&input) {
+            inputs_of.entry(id).or_default().push(idx);
+        }
+    }
+    let mut requests = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let (calendar_idx, calendar) = calendars.of(db, row.provider_department_id).await?;
+        requests.push(RequestInput {
+            id: row.id,
+            provider_department_id: row.provider_department_id,
+            customer_department_id: row.customer_department_id,
+            calendar: calendar_idx,
+            turnaround: turnaround_of(&row.turnaround_unit, row.turnaround_quantity)?,
+            requested_at: row.requested_at,
+            state: state_of(row)?,
+            pause_shift_seconds: pause_shift_as_of(row, &calendar, as_of)?,
+            depends_on: inputs_of.remove(&row.id).unwrap_or_default(),
+            due_hint: None,
+        });
+    }
+    let mut commitments = Vec::with_capacity(commitment_rows.len());
+    for row in &commitment_rows {
+        let (calendar_idx, _) = calendars.of(db, row.owner_department_id).await?;
+        commitments.push(CommitmentInput {
+            id: row.id,
+            owner_department_id: row.owner_department_id,
+            calendar: calendar_idx,
+            lead_time: turnaround_of(&row.lead_time_unit, row.lead_time_quantity)?,
+            promised_at: row.promised_at,
+            depends_on: commitment_edges
+                .iter()
+                .filter(|(commitment, _)| *commitment == row.id)
+                .filter_map(|(_, request)| index.get(request).copied())
+                .collect(),
+            state: match (row.status.as_str(), row.fulfilled_at) {
+                ("fulfilled", Some(at)) => CommitmentState::Fulfilled { at },
+                ("cancelled", _) => CommitmentState::Cancelled,
+                _ => CommitmentState::Open,
+            },
+        });
+    }
+    let commitment_index = commitment_rows
+        .iter()
+        .enumerate()
+        .map(|(i, row)| (row.id, CommitmentIdx(i as u32)))
+        .collect();
+    let projection = Projection::from_input(
+        ProjectionInput {
+            calendars: calendars.into_list(),
+            requests,
+            commitments,
+            at_risk_threshold_minutes: threshold,
+        },
+        as_of,
+    )
+    .map_err(projection_error)?;
+    Ok(Projected {
+        projection,
+        agreement_of: rows.iter().map(|row| row.agreement_id).collect(),
+        requests: index,
+        commitments: commitment_index,
+    })
+}
+
+fn state_of(row: &request::Model) -> Result<RequestState, ApiError> {
+    Ok(match status_of(row)? {
+        RequestStatus::Cancelled => RequestState::Cancelled,
+        status if status.is_finished() => match row.delivered_at {
+            Some(at) => RequestState::Delivered { at },
+            None => RequestState::Undelivered {
+                expected_at: row.expected_at,
+            },
+        },
+        _ => RequestState::Undelivered {
+            expected_at: row.expected_at,
+        },
+    })
+}
+
+/// Finished pauses, plus the running one up to `as_of`: while a request
+/// waits on its customer its clock is stopped, so its due keeps moving.
+fn pause_shift_as_of(
+    row: &request::Model,
+    calendar: &CompiledCalendar,
+    as_of: DateTime<Utc>,
+) -> Result<i64, ApiError> {
+    let running = match row.paused_at {
+        Some(paused_at) if as_of > paused_at => {
+            let unit = turnaround_of(&row.turnaround_unit, row.turnaround_quantity)?.unit();
+            if unit.is_business() {
+                calendar
+                    .working_seconds(paused_at, as_of)
+                    .map_err(|error| ApiError::Internal(format!("pause shift: {error}")))?
+            } else {
+                (as_of - paused_at).num_seconds()
+            }
+        }
+        _ => 0,
+    };
+    Ok(row.pause_shift_seconds + running)
+}
+
+/// Department calendars numbered for the engine.
+struct CalendarTable<'a> {
+    cache: &'a CalendarCache,
+    organisation_id: i64,
+    by_department: HashMap<i64, (CalendarIdx, Arc<CompiledCalendar>)>,
+    list: Vec<Arc<CompiledCalendar>>,
+}
+
+impl<'a> CalendarTable<'a> {
+    fn new(cache: &'a CalendarCache, organisation_id: i64) -> Self {
+        CalendarTable {
+            cache,
+            organisation_id,
+            by_department: HashMap::new(),
+            list: Vec::new(),
+        }
+    }
+
+    async fn of(
+        &mut self,
+        db: &impl ConnectionTrait,
+        department_id: i64,
+    ) -> Result<(CalendarIdx, Arc<CompiledCalendar>), ApiError> {
+        if let Some(hit) = self.by_department.get(&department_id) {
+            return Ok(hit.clone());
+        }
+        let calendar = crate::services::calendars::for_department(
+            db,
+            self.cache,
+            self.organisation_id,
+            department_id,
+        )
+        .await?;
+        let entry = (CalendarIdx(self.list.len() as u32), calendar.clone());
+        self.list.push(calendar);
+        self.by_department.insert(department_id, entry.clone());
+        Ok(entry)
+    }
+
+    fn into_list(self) -> Vec<Arc<CompiledCalendar>> {
+        self.list
+    }
+}
+
+/// Re-projects and stores the commitments downstream of `changed` requests,
+/// inside the caller's transaction. On PostgreSQL the commitment rows are
+/// locked first, so two instances changing the same cone at once serialise
+/// and the later one projects with the earlier one's change in view.
+pub async fn store_downstream(
+    db: &impl ConnectionTrait,
+    cache: &CalendarCache,
+    organisation_id: i64,
+    changed: &[i64],
+) -> Result<(), ApiError> {
+    let ids = commitments_downstream(db, organisation_id, changed).await?;
+    store(db, cache, organisation_id, &ids).await
+}
+
+/// Projects `commitment_ids` now and stores the figures on their rows.
+pub async fn store(
+    db: &impl ConnectionTrait,
+    cache: &CalendarCache,
+    organisation_id: i64,
+    commitment_ids: &[i64],
+) -> Result<(), ApiError> {
+    if commitment_ids.is_empty() {
+        return Ok(());
+    }
+    if db.get_database_backend() == DbBackend::Postgres {
+        let mut locked = commitment_ids.to_vec();
+        locked.sort_unstable();
+        commitment::Entity::find()
+            .select_only()
+            .column(commitment::Column::Id)
+            .filter(commitment::Column::Id.is_in(locked))
+            .lock_exclusive()
+            .into_tuple::<i64>()
+            .all(db)
+            .await?;
+    }
+    let now = Utc::now();
+    let projected = project(db, cache, organisation_id, commitment_ids, &[], now).await?;
+    for (&id, &idx) in &projected.commitments {
+        let Some(figures) = projected.projection.commitment(idx) else {
+            continue;
+        };
+        commitment::Entity::update_many()
+            .col_expr(
+                commitment::Column::ProjectedAt,
+                Expr::value(figures.projected_at),
+            )
+            .col_expr(
+                commitment::Column::BaselineAt,
+                Expr::value(figures.baseline_at),
+            )
+            .col_expr(
+                commitment::Column::SlipMinutes,
+                Expr::value(figures.slip_minutes),
+            )
+            .col_expr(
+                commitment::Column::SlackMinutes,
+                Expr::value(figures.slack_minutes),
+            )
+            .col_expr(
+                commitment::Column::Risk,
+                Expr::value(risk_name(figures.risk)),
+            )
+            .col_expr(commitment::Column::ProjectedAsOf, Expr::value(now))
+            .filter(commitment::Column::Id.eq(id))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
+pub fn risk_name(risk: crate::projection::Risk) -> &'static str {
+    match risk {
+        crate::projection::Risk::OnTrack => "on_track",
+        crate::projection::Risk::AtRisk => "at_risk",
+        crate::projection::Risk::Late => "late",
+    }
+}

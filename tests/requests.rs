@@ -923,3 +923,24 @@ async fn a_request_that_passes_its_due_while_open_notifies_without_anyone_asking
         .await;
     assert_eq!(again.body["items"].as_array().unwrap().len(), 1);
 }
+
+#[rocket::async_test]
+async fn two_people_starting_the_same_request_at_once_get_one_success_and_one_conflict() {
+    let app = spawn_app().await;
+    let pair = app.pair().await;
+    let agreement = app.active_agreement(&pair, 16.0, "business_hours").await;
+    for _ in 0..5 {
+        let id = app
+            .log_request(&pair.sales_staff, agreement, MONDAY_9, &[])
+            .await["id"]
+            .as_i64()
+            .unwrap();
+        let (a, b) = tokio::join!(
+            app.act(&pair.legal_staff, id, "start", json!({})),
+            app.act(&pair.legal_lead, id, "start", json!({})),
+        );
+        let mut statuses = [a.status.code, b.status.code];
+        statuses.sort_unstable();
+        assert_eq!(statuses, [200, 409], "{} / {}", a.body, b.body);
+    }
+}

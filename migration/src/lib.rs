@@ -6,6 +6,8 @@ pub use sea_orm_migration::prelude::*;
 mod m20261123_000001_foundation;
 mod m20261123_000002_agreements_requests;
 mod m20261123_000003_commitments;
+mod m20261123_000004_report_indexes;
+mod m20261123_000005_reviews;
 
 pub struct Migrator;
 
@@ -16,6 +18,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_foundation::Migration),
             Box::new(m20261123_000002_agreements_requests::Migration),
             Box::new(m20261123_000003_commitments::Migration),
+            Box::new(m20261123_000004_report_indexes::Migration),
+            Box::new(m20261123_000005_reviews::Migration),
         ]
     }
 }

@@ -7,7 +7,7 @@ pub struct Model {
     pub id: i64,
     pub organisation_id: i64,
     pub user_id: i64,
-    /// `forecast_late | overdue`.
+    /// `forecast_late | overdue | action_closed`.
     pub kind: String,
     pub request_id: Option<i64>,
     pub message: String,

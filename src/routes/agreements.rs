@@ -16,7 +16,11 @@ use crate::services::agreements::{
     self, AgreementChanges, AgreementFilter, Calibration, NewAgreement, OnTimeFigures,
 };
 use crate::services::events::{self, Subject};
+use crate::services::reviews;
 use crate::state::AppState;
+
+/// Last held review per department pair.
+type LastReviewed = std::collections::HashMap<(i64, i64), DateTime<Utc>>;
 use crate::time::Turnaround;
 
 pub fn routes() -> Vec<Route> {
@@ -109,13 +113,29 @@ pub struct AgreementOut {
     /// Deliveries so far and how many were on time.
     pub figures: OnTimeFigures,
     pub meets_target: Option<bool>,
+    /// When the two departments last held a review.
+    pub last_reviewed_at: Option<DateTime<Utc>>,
+    /// Active, and no review for longer than its review cadence.
+    pub review_overdue: bool,
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
 impl AgreementOut {
-    fn build(row: agreement::Model, figures: OnTimeFigures) -> ApiResult<Self> {
+    fn build(
+        row: agreement::Model,
+        figures: OnTimeFigures,
+        reviewed: &LastReviewed,
+    ) -> ApiResult<Self> {
+        let pair = (
+            row.provider_department_id.min(row.customer_department_id),
+            row.provider_department_id.max(row.customer_department_id),
+        );
+        let last_reviewed_at = reviewed.get(&pair).copied();
+        let since = last_reviewed_at.unwrap_or(row.created_at);
+        let review_overdue = row.status == "active"
+            && since + chrono::TimeDelta::weeks(row.review_every_weeks.into()) < Utc::now();
         let turnaround = agreements::turnaround_of(&row.turnaround_unit, row.turnaround_quantity)?;
         let pending_change = match (
             &row.pending_turnaround_unit,
@@ -150,6 +170,8 @@ impl AgreementOut {
             warnings,
             figures,
             meets_target,
+            last_reviewed_at,
+            review_overdue,
             version: row.version,
             created_at: row.created_at,
             updated_at: row.updated_at,
@@ -167,7 +189,8 @@ async fn reply(
         .await?
         .remove(&row.id)
         .unwrap_or_default();
-    let out = AgreementOut::build(row, figures)?;
+    let reviewed = reviews::last_held_by_pair(&state.db, row.organisation_id).await?;
+    let out = AgreementOut::build(row, figures, &reviewed)?;
     Ok(if created {
         Reply::created(out)
     } else {
@@ -232,13 +255,14 @@ async fn list(
     let rows = agreements::list(&state.db, &actor, page, filter).await?;
     let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
     let mut figures = agreements::on_time_figures(&state.db, actor.organisation_id, &ids).await?;
+    let reviewed = reviews::last_held_by_pair(&state.db, actor.organisation_id).await?;
     let page = Page::from_rows(rows, page, |row| row.id, |row| row);
     let items = page
         .items
         .into_iter()
         .map(|row| {
             let numbers = figures.remove(&row.id).unwrap_or_default();
-            AgreementOut::build(row, numbers)
+            AgreementOut::build(row, numbers, &reviewed)
         })
         .collect::<ApiResult<Vec<_>>>()?;
     Ok(Reply::ok(Page {

@@ -11,6 +11,7 @@ pub mod events;
 pub mod notifications;
 pub mod organisation;
 pub mod requests;
+pub mod reviews;
 pub mod system;
 pub mod users;
 
@@ -31,6 +32,8 @@ pub fn api_routes() -> Vec<Route> {
         agreements::routes(),
         requests::routes(),
         commitments::routes(),
+        reviews::routes(),
+        reviews::feed_routes(),
         notifications::routes(),
         docs::api_routes(),
     ]

@@ -20,7 +20,7 @@ pub fn routes() -> Vec<Route> {
 #[derive(Serialize, ToSchema)]
 pub struct NotificationOut {
     pub id: i64,
-    /// `forecast_late | overdue`
+    /// `forecast_late | overdue | action_closed`
     pub kind: String,
     pub request_id: Option<i64>,
     pub message: String,

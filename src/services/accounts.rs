@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set, TransactionTrait,
+    Set,
 };
 
 use crate::auth::{self, Role, TokenKeys};
@@ -43,7 +43,7 @@ pub async fn signup(
     check.finish()?;
 
     let password_hash = hash_off_thread(input.password).await?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     ensure_email_free(&txn, &email).await?;
     let organisation = organisation::ActiveModel {
         name: Set(org_name),

@@ -5,7 +5,7 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionTrait,
+    QueryOrder, QuerySelect, Set,
 };
 use serde_json::json;
 
@@ -134,7 +134,7 @@ pub async fn create(
     if !may_write(actor, input.owner_department_id) {
         return Err(forbidden());
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let mut check = Checker::new();
     let customer_name = check.line("customer_name", &input.customer_name, 200);
     let title = check.line("title", &input.title, 200);
@@ -280,7 +280,7 @@ pub async fn update(
     if_match: IfMatch,
     changes: CommitmentChanges,
 ) -> Result<commitment::Model, ApiError> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let current = get(&txn, actor, id).await?;
     if !may_write(actor, current.owner_department_id) {
         return Err(forbidden());
@@ -355,7 +355,7 @@ pub async fn close(
     if_match: IfMatch,
     outcome: Closing,
 ) -> Result<commitment::Model, ApiError> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let current = get(&txn, actor, id).await?;
     if !may_write(actor, current.owner_department_id) {
         return Err(forbidden());

@@ -12,6 +12,8 @@ pub mod notifications;
 pub mod organisations;
 pub mod projection;
 pub mod requests;
+pub mod reviews;
+pub mod stats;
 pub mod users;
 
 /// A write that would only touch a row when its version still matches;

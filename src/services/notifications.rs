@@ -18,6 +18,7 @@ use crate::error::ApiError;
 pub enum Kind {
     ForecastLate,
     Overdue,
+    ActionClosed,
 }
 
 impl Kind {
@@ -25,6 +26,7 @@ impl Kind {
         match self {
             Kind::ForecastLate => "forecast_late",
             Kind::Overdue => "overdue",
+            Kind::ActionClosed => "action_closed",
         }
     }
 }

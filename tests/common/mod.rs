@@ -15,6 +15,8 @@ const TEST_SECRET: &str = "test-secret-that-is-long-enough-for-hs256-0123456789"
 
 pub struct TestApp {
     pub client: Client,
+    /// So that a second instance can share this one's database.
+    pub database_url: String,
 }
 
 /// A logged-in user.
@@ -38,7 +40,11 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(adjust: impl FnOnce(Config) -> Config) -> TestApp {
-    let database_url = fresh_database().await;
+    spawn_app_on(fresh_database().await, adjust).await
+}
+
+/// An app on an existing database: a second server instance.
+pub async fn spawn_app_on(database_url: String, adjust: impl FnOnce(Config) -> Config) -> TestApp {
     let config = adjust(Config {
         database_url: database_url.clone(),
         secret: Some(TEST_SECRET.into()),
@@ -55,7 +61,10 @@ pub async fn spawn_app_with(adjust: impl FnOnce(Config) -> Config) -> TestApp {
     let client = Client::untracked(baton::rocket(config, pool, &key))
         .await
         .expect("rocket ignites");
-    TestApp { client }
+    TestApp {
+        client,
+        database_url,
+    }
 }
 
 async fn fresh_database() -> String {

@@ -10,6 +10,7 @@ use crate::entities::request;
 use crate::error::ApiError;
 use crate::services::calendars::{CalendarCache, for_department};
 use crate::services::requests::shift_due;
+use crate::services::stats::{nearest_rank, round1};
 use crate::time::{CompiledCalendar, Turnaround};
 
 /// Below this many deliveries under the agreement, the provider department's
@@ -81,7 +82,7 @@ pub async fn calibrate(
     Ok(Calibration {
         sample_size: n,
         scope,
-        would_have_met_pct: (n > 0).then(|| (met as f64 * 1000.0 / n as f64).round() / 10.0),
+        would_have_met_pct: (n > 0).then(|| round1(met as f64 * 100.0 / n as f64)),
         p50_minutes: nearest_rank(&minutes, 50),
         p90_minutes: nearest_rank(&minutes, 90),
     })
@@ -114,13 +115,4 @@ fn replay(
         0
     };
     Ok((delivered_at <= due, (worked - paused).max(0) / 60))
-}
-
-/// The nearest-rank percentile of sorted values.
-fn nearest_rank(sorted: &[i64], pct: usize) -> Option<i64> {
-    if sorted.is_empty() {
-        return None;
-    }
-    let rank = (pct * sorted.len()).div_ceil(100).max(1);
-    sorted.get(rank - 1).copied()
 }

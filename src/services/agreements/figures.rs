@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use crate::entities::request;
 use crate::error::ApiError;
+use crate::services::stats::round1;
 
 #[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct OnTimeFigures {
@@ -24,8 +25,7 @@ impl OnTimeFigures {
         OnTimeFigures {
             delivered,
             on_time,
-            on_time_pct: (delivered > 0)
-                .then(|| (on_time as f64 * 1000.0 / delivered as f64).round() / 10.0),
+            on_time_pct: (delivered > 0).then(|| round1(on_time as f64 * 100.0 / delivered as f64)),
         }
     }
 }

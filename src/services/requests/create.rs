@@ -4,7 +4,7 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set, TransactionTrait,
+    Set,
 };
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -64,7 +64,7 @@ pub async fn log(
         }
         None => None,
     };
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let created = insert(&txn, calendars, actor, &input).await?;
     if let Some((key, hash)) = &fingerprint {
         let remembered = idempotency_key::ActiveModel {

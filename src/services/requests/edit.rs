@@ -6,7 +6,6 @@ use std::collections::{HashMap, HashSet};
 use chrono::Utc;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, Set,
-    TransactionTrait,
 };
 use serde_json::json;
 
@@ -39,7 +38,7 @@ pub async fn edit(
     if_match: IfMatch,
     changes: RequestChanges,
 ) -> Result<request::Model, ApiError> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let row = get(&txn, actor, id).await?;
     let customer_side = actor.role == Role::Admin
         || (matches!(actor.role, Role::Lead | Role::Staff)

@@ -4,9 +4,7 @@
 
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, TransactionTrait,
-};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
 
 use super::RequestStatus;
 use super::create::notify_overdue;
@@ -38,7 +36,7 @@ pub async fn sweep_overdue(
         .await?;
     let mut notified = 0;
     for row in due {
-        let txn = db.begin().await?;
+        let txn = crate::db::begin_write(db).await?;
         // Only the instance whose update flips the flag sends the notice.
         let claimed = request::Entity::update_many()
             .col_expr(request::Column::OverdueNotifiedAt, Expr::value(now))

@@ -3,10 +3,7 @@
 //! optional truthful `at`, each logged as an event.
 
 use chrono::{DateTime, TimeDelta, Utc};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
-    TransactionTrait,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 use serde_json::{Value, json};
 
 use super::schedule::{
@@ -127,7 +124,7 @@ pub async fn act(
     action: Action,
     at: Option<DateTime<Utc>>,
 ) -> Result<request::Model, ApiError> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let row = get(&txn, actor, id).await?;
     let side = action.side();
     if !may_act(actor, &row, side) {

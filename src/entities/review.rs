@@ -1,0 +1,33 @@
+use sea_orm::entity::prelude::*;
+
+/// A review meeting between two departments.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "reviews")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub organisation_id: i64,
+    /// The pair, lower id first.
+    pub department_a_id: i64,
+    pub department_b_id: i64,
+    pub scheduled_at: DateTimeUtc,
+    pub duration_minutes: i32,
+    /// 0: no next review is scheduled when this one is held.
+    pub every_weeks: i32,
+    /// `scheduled | held | cancelled`.
+    pub status: String,
+    pub held_at: Option<DateTimeUtc>,
+    pub minutes: Option<String>,
+    /// JSON array of strings.
+    pub decisions: String,
+    /// The review whose holding scheduled this one (unique).
+    pub follows_review_id: Option<i64>,
+    pub created_by_user_id: i64,
+    pub version: i32,
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

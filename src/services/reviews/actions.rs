@@ -1,0 +1,210 @@
+//! Action items agreed at reviews. Closing one with a resolution note tells
+//! the other department of the pair.
+
+use chrono::{NaiveDate, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, Set,
+};
+
+use super::{forbidden, get, involves, may_write};
+use crate::auth::AuthUser;
+use crate::entities::{action_item, review, user};
+use crate::error::ApiError;
+use crate::http::IfMatch;
+use crate::services::notifications::{self, Kind};
+use crate::services::stale_if_untouched;
+use crate::validate::Checker;
+
+pub struct NewAction {
+    pub title: String,
+    pub owner_user_id: i64,
+    pub due_on: NaiveDate,
+}
+
+#[derive(Default)]
+pub struct ActionChanges {
+    pub title: Option<String>,
+    pub due_on: Option<NaiveDate>,
+    pub status: Option<String>,
+    pub resolution_note: Option<String>,
+}
+
+async fn check_owner(
+    db: &impl ConnectionTrait,
+    check: &mut Checker,
+    organisation_id: i64,
+    owner: i64,
+) -> Result<Option<user::Model>, ApiError> {
+    let found = user::Entity::find_by_id(owner)
+        .filter(user::Column::OrganisationId.eq(organisation_id))
+        .one(db)
+        .await?;
+    if found.is_none() {
+        check.add("owner_user_id", "no such user in this organisation");
+    }
+    Ok(found)
+}
+
+pub async fn add_action(
+    db: &impl ConnectionTrait,
+    actor: &AuthUser,
+    review_id: i64,
+    input: NewAction,
+) -> Result<action_item::Model, ApiError> {
+    let review = get(db, actor, review_id).await?;
+    if !may_write(actor, &review) {
+        return Err(forbidden());
+    }
+    let mut check = Checker::new();
+    let title = check.line("title", &input.title, 500);
+    check_owner(db, &mut check, actor.organisation_id, input.owner_user_id).await?;
+    check.finish()?;
+    Ok(action_item::ActiveModel {
+        organisation_id: Set(actor.organisation_id),
+        review_id: Set(review.id),
+        title: Set(title),
+        owner_user_id: Set(input.owner_user_id),
+        due_on: Set(input.due_on),
+        status: Set("open".into()),
+        resolution_note: Set(None),
+        closed_at: Set(None),
+        version: Set(1),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?)
+}
+
+/// Action items of one review, or open ones of every review the caller may
+/// read when `review_id` is `None`.
+pub async fn list_actions(
+    db: &impl ConnectionTrait,
+    actor: &AuthUser,
+    review_id: Option<i64>,
+    status: Option<&str>,
+) -> Result<Vec<action_item::Model>, ApiError> {
+    let mut query = action_item::Entity::find()
+        .filter(action_item::Column::OrganisationId.eq(actor.organisation_id));
+    if let Some(review_id) = review_id {
+        get(db, actor, review_id).await?;
+        query = query.filter(action_item::Column::ReviewId.eq(review_id));
+    }
+    if let Some(status) = status {
+        if !["open", "done", "dropped"].contains(&status) {
+            return Err(ApiError::field("status", "must be open, done or dropped"));
+        }
+        query = query.filter(action_item::Column::Status.eq(status));
+    }
+    let rows = query.order_by_asc(action_item::Column::Id).all(db).await?;
+    let mut visible = Vec::with_capacity(rows.len());
+    for row in rows {
+        let review = review::Entity::find_by_id(row.review_id).one(db).await?;
+        if review.is_some_and(|review| involves(actor, &review)) {
+            visible.push(row);
+        }
+    }
+    Ok(visible)
+}
+
+/// Edits an action item; closing it (`done` or `dropped`) needs a
+/// resolution note and notifies the other department of the pair.
+#[tracing::instrument(skip_all, fields(actor = actor.id, action = id))]
+pub async fn update_action(
+    db: &DatabaseConnection,
+    actor: &AuthUser,
+    id: i64,
+    if_match: IfMatch,
+    changes: ActionChanges,
+) -> Result<action_item::Model, ApiError> {
+    let txn = crate::db::begin_write(db).await?;
+    let current = action_item::Entity::find_by_id(id)
+        .filter(action_item::Column::OrganisationId.eq(actor.organisation_id))
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ApiError::not_found("action item"))?;
+    let review = get(&txn, actor, current.review_id)
+        .await
+        .map_err(|_| ApiError::not_found("action item"))?;
+    if !(may_write(actor, &review) || actor.id == current.owner_user_id) {
+        return Err(forbidden());
+    }
+    if_match.check(current.version)?;
+    let mut check = Checker::new();
+    let mut row: action_item::ActiveModel = current.clone().into();
+    if let Some(title) = &changes.title {
+        row.title = Set(check.line("title", title, 500));
+    }
+    if let Some(due_on) = changes.due_on {
+        row.due_on = Set(due_on);
+    }
+    let mut closing = false;
+    if let Some(status) = &changes.status {
+        match (current.status.as_str(), status.as_str()) {
+            ("open", "done" | "dropped") => {
+                closing = true;
+                let note = changes.resolution_note.as_deref().unwrap_or("");
+                let note = check.line("resolution_note", note, 4000);
+                row.status = Set(status.clone());
+                row.resolution_note = Set(Some(note));
+                row.closed_at = Set(Some(Utc::now()));
+            }
+            (from, "open" | "done" | "dropped") if from == status => {}
+            (_, "open" | "done" | "dropped") => {
+                return Err(ApiError::Conflict(format!(
+                    "an action item that is {} cannot become {status}",
+                    current.status
+                )));
+            }
+            _ => check.add("status", "must be open, done or dropped"),
+        }
+    } else if let Some(note) = &changes.resolution_note {
+        row.resolution_note = Set(Some(check.text("resolution_note", note, 4000)));
+    }
+    check.finish()?;
+    row.version = Set(current.version + 1);
+    let result = action_item::Entity::update_many()
+        .set(row)
+        .filter(action_item::Column::Id.eq(id))
+        .filter(action_item::Column::Version.eq(current.version))
+        .exec(&txn)
+        .await?;
+    stale_if_untouched(result.rows_affected)?;
+    let updated = action_item::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ApiError::not_found("action item"))?;
+    if closing {
+        let owner_department = user::Entity::find_by_id(updated.owner_user_id)
+            .one(&txn)
+            .await?
+            .and_then(|owner| owner.department_id);
+        let pair = [review.department_a_id, review.department_b_id];
+        let others: Vec<i64> = match owner_department {
+            Some(department) if pair.contains(&department) => {
+                pair.into_iter().filter(|d| *d != department).collect()
+            }
+            _ => pair.to_vec(),
+        };
+        let message = format!(
+            "Action \"{}\" from a review was {}: {}",
+            updated.title,
+            updated.status,
+            updated.resolution_note.clone().unwrap_or_default()
+        );
+        for department in others {
+            notifications::notify_department(
+                &txn,
+                actor.organisation_id,
+                department,
+                Kind::ActionClosed,
+                None,
+                &message,
+            )
+            .await?;
+        }
+    }
+    txn.commit().await?;
+    Ok(updated)
+}

@@ -1,0 +1,105 @@
+//! Holding a review: minutes and decisions are recorded, and with a cadence
+//! the next review is scheduled — exactly once, even when two requests or
+//! two server instances hold the same review at the same moment.
+
+use chrono::{DateTime, TimeDelta, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+
+use super::{attendees, forbidden, get, may_write, set_attendees};
+use crate::auth::AuthUser;
+use crate::entities::review;
+use crate::error::ApiError;
+use crate::validate::Checker;
+
+pub struct HoldInput {
+    pub minutes: String,
+    pub decisions: Vec<String>,
+    pub at: Option<DateTime<Utc>>,
+}
+
+/// The held review and the one scheduled after it, if any.
+pub struct Held {
+    pub review: review::Model,
+    pub next: Option<review::Model>,
+}
+
+#[tracing::instrument(skip_all, fields(actor = actor.id, review = id))]
+pub async fn hold(
+    db: &DatabaseConnection,
+    actor: &AuthUser,
+    id: i64,
+    input: HoldInput,
+) -> Result<Held, ApiError> {
+    let current = get(db, actor, id).await?;
+    if !may_write(actor, &current) {
+        return Err(forbidden());
+    }
+    let mut check = Checker::new();
+    let minutes = check.text("minutes", &input.minutes, 20_000);
+    if input.decisions.len() > 100 {
+        check.add("decisions", "at most 100 decisions");
+    }
+    let decisions: Vec<String> = input
+        .decisions
+        .iter()
+        .enumerate()
+        .map(|(i, decision)| check.line(&format!("decisions[{i}]"), decision, 2000))
+        .collect();
+    let now = Utc::now();
+    let held_at = input.at.unwrap_or(now);
+    if held_at > now + TimeDelta::seconds(5) {
+        check.add("at", "must not be in the future");
+    }
+    check.finish()?;
+    let decisions_json = serde_json::to_string(&decisions)
+        .map_err(|error| ApiError::Internal(format!("decisions: {error}")))?;
+
+    let txn = crate::db::begin_write(db).await?;
+    // The claim comes first, so that the transaction writes at once: only
+    // the holder whose update flips `scheduled` to `held` goes on.
+    let claimed = review::Entity::update_many()
+        .col_expr(review::Column::Status, Expr::value("held"))
+        .col_expr(review::Column::HeldAt, Expr::value(held_at))
+        .col_expr(review::Column::Minutes, Expr::value(minutes))
+        .col_expr(review::Column::Decisions, Expr::value(decisions_json))
+        .col_expr(review::Column::Version, Expr::value(current.version + 1))
+        .filter(review::Column::Id.eq(id))
+        .filter(review::Column::Status.eq("scheduled"))
+        .exec(&txn)
+        .await?;
+    if claimed.rows_affected == 0 {
+        return Err(ApiError::Conflict(
+            "this review is not scheduled: it was already held or cancelled".into(),
+        ));
+    }
+    let next = if current.every_weeks > 0 {
+        let next = review::ActiveModel {
+            organisation_id: Set(current.organisation_id),
+            department_a_id: Set(current.department_a_id),
+            department_b_id: Set(current.department_b_id),
+            scheduled_at: Set(current.scheduled_at + TimeDelta::weeks(current.every_weeks.into())),
+            duration_minutes: Set(current.duration_minutes),
+            every_weeks: Set(current.every_weeks),
+            status: Set("scheduled".into()),
+            held_at: Set(None),
+            minutes: Set(None),
+            decisions: Set("[]".into()),
+            follows_review_id: Set(Some(current.id)),
+            created_by_user_id: Set(actor.id),
+            version: Set(1),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        let people = attendees(&txn, current.id).await?;
+        set_attendees(&txn, next.id, &people).await?;
+        Some(next)
+    } else {
+        None
+    };
+    let review = get(&txn, actor, id).await?;
+    txn.commit().await?;
+    Ok(Held { review, next })
+}

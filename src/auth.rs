@@ -54,7 +54,12 @@ pub struct TokenKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
     lifetime: Duration,
+    /// Also keys the CSRF tokens of browser sessions.
+    secret: Vec<u8>,
 }
+
+/// The cookie that carries a browser session's token.
+pub const SESSION_COOKIE: &str = "baton_session";
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Claims {
@@ -70,7 +75,29 @@ impl TokenKeys {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
             lifetime: Duration::hours(i64::from(token_hours)),
+            secret: secret.to_vec(),
         }
+    }
+
+    /// The CSRF token of a browser session: a MAC of its session token, so
+    /// a page can embed it and only someone who can read the page (not a
+    /// cross-site form) can send it back.
+    pub fn csrf_token(&self, session_token: &str) -> String {
+        use sha2::{Digest, Sha256};
+        let mut mac = Sha256::new();
+        mac.update(b"baton-csrf:");
+        mac.update(&self.secret);
+        mac.update(b":");
+        mac.update(session_token.as_bytes());
+        mac.finalize()
+            .iter()
+            .take(16)
+            .map(|byte| format!("{byte:02x}"))
+            .collect()
+    }
+
+    pub fn lifetime(&self) -> Duration {
+        self.lifetime
     }
 
     /// A token for `user`, and when it expires.
@@ -164,14 +191,37 @@ async fn authenticate(request: &Request<'_>) -> Result<AuthUser, ApiError> {
         .rocket()
         .state::<AppState>()
         .ok_or_else(|| ApiError::Internal("application state missing".into()))?;
-    let header = request
-        .headers()
-        .get_one("Authorization")
+    if let Some(header) = request.headers().get_one("Authorization") {
+        let token = header
+            .strip_prefix("Bearer ")
+            .ok_or_else(|| ApiError::Unauthorized("use the Bearer scheme".into()))?;
+        return user_from_token(state, token.trim()).await;
+    }
+    // A browser session may call the API too (the report pages do), but a
+    // change through a cookie needs the session's CSRF token in a header.
+    let cookie = request
+        .cookies()
+        .get(SESSION_COOKIE)
+        .map(|cookie| cookie.value().to_owned())
         .ok_or_else(|| ApiError::Unauthorized("a bearer token is required".into()))?;
-    let token = header
-        .strip_prefix("Bearer ")
-        .ok_or_else(|| ApiError::Unauthorized("use the Bearer scheme".into()))?;
-    let claims = state.keys.verify(token.trim())?;
+    let safe = matches!(
+        request.method(),
+        rocket::http::Method::Get | rocket::http::Method::Head
+    );
+    if !safe
+        && request.headers().get_one("X-CSRF-Token")
+            != Some(state.keys.csrf_token(&cookie).as_str())
+    {
+        return Err(ApiError::Forbidden(
+            "a change made with a session cookie needs its X-CSRF-Token".into(),
+        ));
+    }
+    user_from_token(state, &cookie).await
+}
+
+/// The active user a token belongs to.
+pub async fn user_from_token(state: &AppState, token: &str) -> Result<AuthUser, ApiError> {
+    let claims = state.keys.verify(token)?;
     let user = user::Entity::find_by_id(claims.sub)
         .one(&state.db)
         .await?

@@ -8,11 +8,13 @@ pub mod auth;
 pub mod bench;
 pub mod config;
 pub mod db;
+pub mod demo;
 pub mod entities;
 pub mod error;
 pub mod http;
 pub mod login_limit;
 pub mod metrics;
+pub mod pages;
 pub mod pagination;
 pub mod projection;
 pub mod routes;
@@ -21,6 +23,7 @@ pub mod state;
 pub mod telemetry;
 pub mod time;
 pub mod validate;
+pub mod views;
 
 use std::time::Duration;
 
@@ -61,6 +64,8 @@ pub fn rocket(config: Config, db: DatabaseConnection, signing_key: &[u8]) -> Roc
         ),
         metrics: Default::default(),
         calendars: Default::default(),
+        // Templates are compiled in: a broken one stops the start, loudly.
+        views: views::Views::new().unwrap_or_else(|error| panic!("templates: {error:?}")),
         db,
         config,
     };
@@ -80,6 +85,7 @@ pub fn rocket(config: Config, db: DatabaseConnection, signing_key: &[u8]) -> Roc
             })
         }))
         .mount("/", routes::system::routes())
+        .mount("/", pages::routes())
         .mount("/api/v1", routes::api_routes())
         .mount("/api/docs", routes::docs::page_routes())
         .register("/", catchers![problem_catcher])

@@ -17,6 +17,9 @@ use baton::{Config, bench, db, telemetry};
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    /// Load a demonstration organisation before serving (once) and print its logins.
+    #[arg(long, global = true)]
+    demo: bool,
 }
 
 #[derive(Subcommand)]
@@ -38,7 +41,11 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => run_async(serve()),
+        Command::Serve => run_async(serve(cli.demo)),
+        // Silently ignoring it would leave the operator wondering where the demo is.
+        _ if cli.demo => {
+            Err("--demo goes with serving: `baton --demo` or `baton serve --demo`".into())
+        }
         Command::Migrate => run_async(migrate()),
         Command::Bench { scenario, quick } => bench::run(scenario, quick),
     };
@@ -73,7 +80,7 @@ async fn migrate() -> Result<(), String> {
     Ok(())
 }
 
-async fn serve() -> Result<(), String> {
+async fn serve(demo: bool) -> Result<(), String> {
     let config = load_config()?;
     let signing_key = config.signing_key().map_err(|error| error.to_string())?;
     let pool = db::connect(&config.database_url, config.db_max_connections)
@@ -82,6 +89,15 @@ async fn serve() -> Result<(), String> {
     db::migrate(&pool)
         .await
         .map_err(|error| format!("migration failed: {error}"))?;
+    if demo {
+        // The server builds its own cache; compiled calendars are cheap to redo.
+        let calendars = baton::services::calendars::CalendarCache::default();
+        let loaded = baton::demo::load(&pool, &calendars)
+            .await
+            .map_err(|error| format!("cannot load the demo organisation: {error}"))?;
+        let address = std::net::SocketAddr::new(config.address, config.port);
+        println!("{}", loaded.banner(&format!("http://{address}")));
+    }
     baton::rocket(config, pool, &signing_key)
         .attach(AdHoc::on_liftoff("announce", |rocket| {
             Box::pin(async move {

@@ -17,4 +17,6 @@ pub struct AppState {
     pub metrics: Metrics,
     /// Shared with background tasks (the overdue sweep).
     pub calendars: std::sync::Arc<CalendarCache>,
+    /// The compiled HTML templates.
+    pub views: crate::views::Views,
 }

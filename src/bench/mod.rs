@@ -1,7 +1,9 @@
 //! `baton bench <scenario>`: the figures of SPEC appendix B, one JSON line
 //! each: `{"bench", "figure", "value", "unit"}`.
 
+mod log_requests;
 mod projection;
+mod report;
 mod time;
 
 use serde::Serialize;
@@ -15,6 +17,10 @@ pub enum Scenario {
     Propagate,
     /// Monte Carlo forecast over a 1,000-request cone (engine).
     Forecast,
+    /// Requests logged per second over HTTP, and their latency, at 32 connections.
+    LogRequests,
+    /// Health report over 1M delivered requests, and the server's memory.
+    Report,
 }
 
 #[derive(Serialize)]
@@ -46,6 +52,12 @@ pub fn run(scenario: Scenario, quick: bool) -> Result<(), String> {
             print_figure("time", "calendar_compile_ms", compile_ms, "ms");
             print_figure("time", "compiled_calendar_bytes", bytes as f64, "B");
         }
+        Scenario::LogRequests => log_requests::run(quick, |figure, value, unit| {
+            print_figure("log-requests", figure, value, unit)
+        })?,
+        Scenario::Report => report::run(quick, |figure, value, unit| {
+            print_figure("report", figure, value, unit)
+        })?,
         Scenario::Propagate => {
             let whole = projection::whole_org(quick)?;
             // The headline pass starts from the schedule each request already

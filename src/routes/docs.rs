@@ -9,7 +9,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::routes::{
     accounts, agreements, calendars, commitments, departments, notifications, organisation,
-    requests, reviews, users,
+    reports, requests, reviews, users,
 };
 
 pub fn api_routes() -> Vec<Route> {
@@ -43,6 +43,7 @@ pub fn page_routes() -> Vec<Route> {
         commitments::create, commitments::list, commitments::show, commitments::update,
         commitments::fulfil, commitments::cancel, commitments::project, commitments::forecast,
         commitments::history,
+        reports::health, reports::matrix, reports::trend, reports::impact,
         reviews::create, reviews::list, reviews::show, reviews::update, reviews::agenda,
         reviews::hold, reviews::add_action, reviews::review_actions, reviews::actions,
         reviews::update_action, reviews::issue_feed_token, reviews::revoke_feed_token,

@@ -10,6 +10,7 @@ pub mod docs;
 pub mod events;
 pub mod notifications;
 pub mod organisation;
+pub mod reports;
 pub mod requests;
 pub mod reviews;
 pub mod system;
@@ -32,6 +33,7 @@ pub fn api_routes() -> Vec<Route> {
         agreements::routes(),
         requests::routes(),
         commitments::routes(),
+        reports::routes(),
         reviews::routes(),
         reviews::feed_routes(),
         notifications::routes(),

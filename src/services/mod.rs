@@ -11,6 +11,7 @@ pub mod forecasting;
 pub mod notifications;
 pub mod organisations;
 pub mod projection;
+pub mod reports;
 pub mod requests;
 pub mod reviews;
 pub mod stats;

@@ -205,3 +205,38 @@ pub async fn list(
         .all(db)
         .await?)
 }
+
+/// Which side of a request a department is on.
+#[derive(Debug, Clone, Copy)]
+pub enum Side {
+    Provider,
+    Customer,
+}
+
+/// Undelivered requests a department owes (provider) or waits for
+/// (customer), soonest due first.
+pub async fn open_for_department(
+    db: &impl ConnectionTrait,
+    organisation_id: i64,
+    department_id: i64,
+    side: Side,
+    limit: u64,
+) -> Result<Vec<request::Model>, ApiError> {
+    let column = match side {
+        Side::Provider => request::Column::ProviderDepartmentId,
+        Side::Customer => request::Column::CustomerDepartmentId,
+    };
+    Ok(request::Entity::find()
+        .filter(request::Column::OrganisationId.eq(organisation_id))
+        .filter(column.eq(department_id))
+        .filter(request::Column::Status.is_in([
+            RequestStatus::Open.as_str(),
+            RequestStatus::InProgress.as_str(),
+            RequestStatus::WaitingOnCustomer.as_str(),
+            RequestStatus::Reopened.as_str(),
+        ]))
+        .order_by_asc(request::Column::DueAt)
+        .limit(limit)
+        .all(db)
+        .await?)
+}

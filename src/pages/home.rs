@@ -1,0 +1,161 @@
+//! The home page, by role: staff see what their department owes and waits
+//! for; leads also their agreements both ways, pending acceptances and
+//! upcoming reviews; leadership the commitments at risk and the top
+//! sources of delay.
+
+use chrono::{TimeDelta, Utc};
+use rocket::request::FlashMessage;
+use rocket::response::content::RawHtml;
+use rocket::{Route, State, get, routes};
+use serde::Serialize;
+
+use super::{PageResult, PageUser, Session, context, department_names};
+use crate::auth::Role;
+use crate::entities::request;
+use crate::pagination::PageRequest;
+use crate::services::agreements::{self, AgreementFilter};
+use crate::services::commitments::{self, CommitmentFilter};
+use crate::services::requests::{self as requests_service, Side};
+use crate::services::reviews::{self, ReviewFilter};
+use crate::state::AppState;
+
+pub fn routes() -> Vec<Route> {
+    routes![home]
+}
+
+#[derive(Serialize)]
+struct RequestLine {
+    id: i64,
+    title: String,
+    status: String,
+    due_at: String,
+    overdue: bool,
+    due_soon: bool,
+    expected_at: Option<String>,
+    other_department: String,
+}
+
+fn lines(
+    rows: Vec<request::Model>,
+    names: &std::collections::HashMap<i64, String>,
+    side: Side,
+) -> Vec<RequestLine> {
+    let now = Utc::now();
+    rows.into_iter()
+        .map(|row| RequestLine {
+            overdue: row.due_at < now,
+            due_soon: row.due_at >= now && row.due_at < now + TimeDelta::days(2),
+            id: row.id,
+            title: row.title,
+            status: row.status,
+            due_at: row.due_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            expected_at: row
+                .expected_at
+                .map(|at| at.format("%Y-%m-%d %H:%M UTC").to_string()),
+            other_department: names
+                .get(&match side {
+                    Side::Provider => row.customer_department_id,
+                    Side::Customer => row.provider_department_id,
+                })
+                .cloned()
+                .unwrap_or_default(),
+        })
+        .collect()
+}
+
+#[get("/")]
+async fn home(
+    state: &State<AppState>,
+    session: Session,
+    flash: Option<FlashMessage<'_>>,
+) -> PageResult<RawHtml<String>> {
+    let user: PageUser = session.require()?;
+    let me = &user.auth;
+    let mut page = context(&user, "Home", flash);
+    let names = department_names(&state.db, me.organisation_id).await?;
+    page.insert("departments", &names);
+    if let Some(department) = me.department_id {
+        page.insert("my_department", &names.get(&department));
+        let owed = requests_service::open_for_department(
+            &state.db,
+            me.organisation_id,
+            department,
+            Side::Provider,
+            50,
+        )
+        .await?;
+        let waiting = requests_service::open_for_department(
+            &state.db,
+            me.organisation_id,
+            department,
+            Side::Customer,
+            50,
+        )
+        .await?;
+        page.insert("owed", &lines(owed, &names, Side::Provider));
+        page.insert("waiting", &lines(waiting, &names, Side::Customer));
+    }
+    let all = PageRequest {
+        after_id: 0,
+        limit: 200,
+    };
+    if matches!(me.role, Role::Lead | Role::Admin) {
+        let mut agreements_both_ways = Vec::new();
+        for filter in [
+            AgreementFilter {
+                provider_department_id: me.department_id,
+                ..Default::default()
+            },
+            AgreementFilter {
+                customer_department_id: me.department_id,
+                ..Default::default()
+            },
+        ] {
+            if me.department_id.is_none() && !agreements_both_ways.is_empty() {
+                break;
+            }
+            for row in agreements::list(&state.db, me, all, filter).await? {
+                let pending = row.status == "proposed" || row.pending_turnaround_unit.is_some();
+                agreements_both_ways.push(serde_json::json!({
+                    "id": row.id, "title": row.title, "status": row.status,
+                    "provider": names.get(&row.provider_department_id), "customer": names.get(&row.customer_department_id),
+                    "awaiting_us": pending && (me.role == Role::Admin || me.department_id == Some(row.customer_department_id)),
+                }));
+            }
+        }
+        page.insert("agreements", &agreements_both_ways);
+        let upcoming: Vec<_> = reviews::list(&state.db, me, all, ReviewFilter { department_id: None, status: Some("scheduled".into()) })
+            .await?
+            .into_iter()
+            .map(|row| serde_json::json!({
+                "id": row.id, "scheduled_at": row.scheduled_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+                "pair": format!("{} ⇄ {}", names.get(&row.department_a_id).cloned().unwrap_or_default(), names.get(&row.department_b_id).cloned().unwrap_or_default()),
+            }))
+            .collect();
+        page.insert("reviews", &upcoming);
+    }
+    if matches!(me.role, Role::Leader | Role::Admin) {
+        let mut endangered = Vec::new();
+        for risk in ["late", "at_risk"] {
+            for row in commitments::list(
+                &state.db,
+                me,
+                all,
+                CommitmentFilter {
+                    risk: Some(risk.into()),
+                    ..Default::default()
+                },
+            )
+            .await?
+            {
+                endangered.push(serde_json::json!({
+                    "id": row.id, "customer": row.customer_name, "title": row.title, "risk": risk,
+                    "slip_minutes": row.slip_minutes, "owner": names.get(&row.owner_department_id),
+                }));
+            }
+        }
+        page.insert("commitments", &endangered);
+        page.insert("leadership", &true);
+    }
+    Ok(RawHtml(state.views.render("pages/home.html", &page)?))
+}

@@ -1,0 +1,114 @@
+//! HTML views: the Tera templates of `templates/`, compiled into the binary
+//! (so a deployed binary needs no template directory and a broken template
+//! stops the server at start, not a request later).
+//!
+//! Templates are registered under their file name without `.tera`, so
+//! `templates/reports/health.html.tera` is `reports/health.html`, and every
+//! `.html` template is HTML-escaped automatically.
+
+use tera::{Context, Tera};
+
+use crate::error::ApiError;
+
+/// Every template, by name.
+const TEMPLATES: [(&str, &str); 14] = [
+    ("base.html", include_str!("../templates/base.html.tera")),
+    (
+        "reports/charts.html",
+        include_str!("../templates/reports/charts.html.tera"),
+    ),
+    (
+        "reports/health.html",
+        include_str!("../templates/reports/health.html.tera"),
+    ),
+    (
+        "reports/matrix.html",
+        include_str!("../templates/reports/matrix.html.tera"),
+    ),
+    (
+        "reports/trend.html",
+        include_str!("../templates/reports/trend.html.tera"),
+    ),
+    (
+        "reports/impact.html",
+        include_str!("../templates/reports/impact.html.tera"),
+    ),
+    (
+        "pages/layout.html",
+        include_str!("../templates/pages/layout.html.tera"),
+    ),
+    (
+        "pages/login.html",
+        include_str!("../templates/pages/login.html.tera"),
+    ),
+    (
+        "pages/home.html",
+        include_str!("../templates/pages/home.html.tera"),
+    ),
+    (
+        "pages/request.html",
+        include_str!("../templates/pages/request.html.tera"),
+    ),
+    (
+        "pages/request_new.html",
+        include_str!("../templates/pages/request_new.html.tera"),
+    ),
+    (
+        "pages/commitment.html",
+        include_str!("../templates/pages/commitment.html.tera"),
+    ),
+    (
+        "pages/agreement.html",
+        include_str!("../templates/pages/agreement.html.tera"),
+    ),
+    (
+        "pages/review.html",
+        include_str!("../templates/pages/review.html.tera"),
+    ),
+];
+
+/// The compiled templates.
+pub struct Views {
+    tera: Tera,
+}
+
+impl Views {
+    /// Parses every template; an error names the template and what is wrong.
+    pub fn new() -> Result<Self, tera::Error> {
+        let mut tera = Tera::default();
+        tera.autoescape_on(vec![".html"]);
+        tera.add_raw_templates(TEMPLATES)?;
+        Ok(Views { tera })
+    }
+
+    /// Renders template `name` with `context`.
+    pub fn render(&self, name: &str, context: &Context) -> Result<String, ApiError> {
+        self.tera.render(name, context).map_err(|error| {
+            // Tera's top-level message is generic; the cause says what failed.
+            let mut cause = error.to_string();
+            let mut source = std::error::Error::source(&error);
+            while let Some(inner) = source {
+                cause.push_str(": ");
+                cause.push_str(&inner.to_string());
+                source = inner.source();
+            }
+            ApiError::Internal(format!("rendering {name}: {cause}"))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_template_compiles() {
+        let views = Views::new().unwrap();
+        let mut context = Context::new();
+        context.insert("title", "<script>");
+        context.insert("window", "March");
+        context.insert("rows", &Vec::<String>::new());
+        let page = views.render("reports/health.html", &context).unwrap();
+        assert!(page.contains("&lt;script&gt;"), "titles are escaped");
+    }
+}

@@ -96,6 +96,27 @@ impl Checker {
         }
     }
 
+    /// Ids a body names that the organisation does not have: one message
+    /// listing them all, e.g. "no such requests in this organisation: 4, 9".
+    /// Returns whether every id was known.
+    pub fn known_ids(&mut self, field: &str, what: &str, wanted: &[i64], known: &[i64]) -> bool {
+        let unknown: Vec<String> = wanted
+            .iter()
+            .filter(|id| !known.contains(id))
+            .map(i64::to_string)
+            .collect();
+        if !unknown.is_empty() {
+            self.add(
+                field,
+                format!(
+                    "no such {what} in this organisation: {}",
+                    unknown.join(", ")
+                ),
+            );
+        }
+        unknown.is_empty()
+    }
+
     /// A department code: `[A-Z0-9_-]{1,16}`.
     pub fn department_code(&mut self, field: &str, value: &str) -> String {
         let valid = (1..=16).contains(&value.len())

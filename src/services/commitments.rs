@@ -83,20 +83,7 @@ async fn check_requests(
         .into_tuple()
         .all(db)
         .await?;
-    let unknown: Vec<String> = depends_on
-        .iter()
-        .filter(|id| !known.contains(id))
-        .map(i64::to_string)
-        .collect();
-    if !unknown.is_empty() {
-        check.add(
-            "depends_on",
-            format!(
-                "no such requests in this organisation: {}",
-                unknown.join(", ")
-            ),
-        );
-    }
+    check.known_ids("depends_on", "requests", depends_on, &known);
     Ok(())
 }
 

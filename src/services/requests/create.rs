@@ -152,20 +152,8 @@ async fn insert(
         .filter(request::Column::Id.is_in(depends_on.iter().copied()))
         .all(db)
         .await?;
-    let unknown: Vec<String> = depends_on
-        .iter()
-        .filter(|id| !inputs.iter().any(|row| row.id == **id))
-        .map(i64::to_string)
-        .collect();
-    if !unknown.is_empty() {
-        check.add(
-            "depends_on",
-            format!(
-                "no such requests in this organisation: {}",
-                unknown.join(", ")
-            ),
-        );
-    }
+    let known: Vec<i64> = inputs.iter().map(|row| row.id).collect();
+    check.known_ids("depends_on", "requests", &depends_on, &known);
     check.finish()?;
 
     let turnaround = turnaround_of(&agreement.turnaround_unit, agreement.turnaround_quantity)?;

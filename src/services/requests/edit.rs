@@ -70,20 +70,10 @@ pub async fn edit(
             .into_tuple()
             .all(&txn)
             .await?;
-        let unknown: Vec<String> = depends_on
-            .iter()
-            .filter(|input| !known.contains(input))
-            .map(i64::to_string)
-            .collect();
-        if !unknown.is_empty() {
-            check.add(
-                "depends_on",
-                format!(
-                    "no such requests in this organisation: {}",
-                    unknown.join(", ")
-                ),
-            );
-        } else if let Some(cycle) = find_cycle(&txn, id, &depends_on).await? {
+        // Cycles are looked for only once every named request is known.
+        if check.known_ids("depends_on", "requests", &depends_on, &known)
+            && let Some(cycle) = find_cycle(&txn, id, &depends_on).await?
+        {
             let path: Vec<String> = cycle.iter().map(i64::to_string).collect();
             check.add(
                 "depends_on",

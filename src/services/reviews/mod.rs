@@ -128,17 +128,7 @@ async fn check_attendees(
         .into_tuple()
         .all(db)
         .await?;
-    let unknown: Vec<String> = ids
-        .iter()
-        .filter(|id| !known.contains(id))
-        .map(i64::to_string)
-        .collect();
-    if !unknown.is_empty() {
-        check.add(
-            "attendee_user_ids",
-            format!("no such users in this organisation: {}", unknown.join(", ")),
-        );
-    }
+    check.known_ids("attendee_user_ids", "users", ids, &known);
     Ok(())
 }
 

@@ -163,13 +163,28 @@ impl RequestOut {
 /// Shapes rows for the API, with their projected finish and the open
 /// commitments each endangers, projected now from current data.
 async fn render(state: &AppState, rows: Vec<request::Model>) -> ApiResult<Vec<RequestOut>> {
+    render_with(state, rows, false).await
+}
+
+/// `just_logged`: the rows were created by this very call, so nothing can
+/// depend on them yet and no commitment lies downstream — the query for
+/// one is skipped on the hot path of logging.
+async fn render_with(
+    state: &AppState,
+    rows: Vec<request::Model>,
+    just_logged: bool,
+) -> ApiResult<Vec<RequestOut>> {
     let Some(organisation_id) = rows.first().map(|row| row.organisation_id) else {
         return Ok(Vec::new());
     };
     let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
     let edges = dependencies_of(&state.db, &ids).await?;
     let now = Utc::now();
-    let downstream = projection::commitments_downstream(&state.db, organisation_id, &ids).await?;
+    let downstream = if just_logged {
+        Vec::new()
+    } else {
+        projection::commitments_downstream(&state.db, organisation_id, &ids).await?
+    };
     let mut projected = projection::project(
         &state.db,
         &state.calendars,
@@ -272,8 +287,14 @@ async fn create(
         key.0.as_deref(),
     )
     .await?;
-    // A replay answers exactly as the first call did.
-    reply(state, logged.request, Status::Created).await
+    // A replay answers exactly as the first call did (but by then other
+    // requests may depend on it, so it is rendered in full).
+    let version = logged.request.version;
+    let out = render_with(state, vec![logged.request], !logged.replayed)
+        .await?
+        .pop()
+        .ok_or_else(|| ApiError::Internal("request vanished while rendering".into()))?;
+    Ok(Reply::created(out).versioned(version))
 }
 
 /// Requests the caller may see (staff and leads: those touching their department).

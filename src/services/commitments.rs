@@ -180,22 +180,10 @@ pub async fn create(
         },
     )
     .await?;
-    projection::store(&txn, cache, actor.organisation_id, &[row.id])
-        .await
-        .map_err(promise_out_of_range)?;
+    projection::store(&txn, cache, actor.organisation_id, &[row.id]).await?;
     let stored = get(&txn, actor, row.id).await?;
     txn.commit().await?;
     Ok(stored)
-}
-
-/// A promise or lead time the calendars cannot place is the client's error.
-fn promise_out_of_range(error: ApiError) -> ApiError {
-    match error {
-        ApiError::Internal(message) if message.contains("out of") || message.contains("range") => {
-            ApiError::field("promised_at", "lies outside the supported calendar range")
-        }
-        other => other,
-    }
 }
 
 pub async fn get(
@@ -324,9 +312,7 @@ pub async fn update(
         },
     )
     .await?;
-    projection::store(&txn, cache, actor.organisation_id, &[id])
-        .await
-        .map_err(promise_out_of_range)?;
+    projection::store(&txn, cache, actor.organisation_id, &[id]).await?;
     let stored = get(&txn, actor, id).await?;
     txn.commit().await?;
     Ok(stored)

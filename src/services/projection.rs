@@ -47,8 +47,24 @@ pub fn projection_error(error: ProjectionError) -> ApiError {
                     .join(" → ")
             ),
         ),
+        // Dates the calendars cannot place come from what the client sent.
+        ProjectionError::CommitmentTime { source, .. } if out_of_range(&source) => ApiError::field(
+            "promised_at",
+            format!("lies outside the supported calendar range: {source}"),
+        ),
+        ProjectionError::Time { source, .. } if out_of_range(&source) => ApiError::field(
+            "requested_at",
+            format!("lies outside the supported calendar range: {source}"),
+        ),
         other => ApiError::Internal(format!("projection: {other}")),
     }
+}
+
+fn out_of_range(error: &crate::time::TimeError) -> bool {
+    matches!(
+        error,
+        crate::time::TimeError::OutOfRange { .. } | crate::time::TimeError::ResultOutOfRange
+    )
 }
 
 /// Requests reachable upstream ("depends on", transitively) from `seeds`,

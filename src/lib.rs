@@ -24,6 +24,7 @@ pub mod telemetry;
 pub mod time;
 pub mod validate;
 pub mod views;
+pub mod writer;
 
 use std::time::Duration;
 
@@ -64,6 +65,7 @@ pub fn rocket(config: Config, db: DatabaseConnection, signing_key: &[u8]) -> Roc
         ),
         metrics: Default::default(),
         calendars: Default::default(),
+        writer: writer::Writer::for_backend(db.get_database_backend()),
         // Templates are compiled in: a broken one stops the start, loudly.
         views: views::Views::new().unwrap_or_else(|error| panic!("templates: {error:?}")),
         db,

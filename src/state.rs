@@ -17,6 +17,8 @@ pub struct AppState {
     pub metrics: Metrics,
     /// Shared with background tasks (the overdue sweep).
     pub calendars: std::sync::Arc<CalendarCache>,
+    /// Where SQLite's hot write transactions run.
+    pub writer: crate::writer::Writer,
     /// The compiled HTML templates.
     pub views: crate::views::Views,
 }

@@ -566,14 +566,15 @@ async fn a_dependency_delays_the_clock_start_and_moves_when_upstream_moves() {
         .act(&pair.legal_staff, a, "forecast", json!({"expected_at": "2026-03-04T12:00:00+01:00", "reason": "swamped", "at": "2026-03-03T09:00:00+01:00"}))
         .await;
     assert_eq!(forecast.status, Status::Ok, "{}", forecast.body);
-    let moved = app
+    let unmoved = app
         .get(
             &format!("/api/v1/requests/{b}"),
             Some(&pair.sales_staff.token),
         )
         .await;
-    assert_eq!(moved.body["ready_at"], "2026-03-04T11:00:00Z");
-    assert_eq!(moved.body["due_at"], "2026-03-06T11:00:00Z");
+    // A forecast is a prediction: the projection shows it, the due stays.
+    assert_eq!(unmoved.body["ready_at"], "2026-03-03T16:00:00Z");
+    assert_eq!(unmoved.body["due_at"], "2026-03-05T16:00:00Z");
 
     let delivered = app
         .act(
@@ -604,8 +605,9 @@ async fn a_dependency_delays_the_clock_start_and_moves_when_upstream_moves() {
         .iter()
         .filter(|e| e["kind"] == "due_moved")
         .collect();
-    assert_eq!(moves.len(), 2);
-    assert_eq!(moves[1]["data"]["to"], "2026-03-06T09:00:00Z");
+    assert_eq!(moves.len(), 1, "only the delivery moved it");
+    assert_eq!(moves[0]["data"]["from"], "2026-03-05T16:00:00Z");
+    assert_eq!(moves[0]["data"]["to"], "2026-03-06T09:00:00Z");
 }
 
 #[rocket::async_test]

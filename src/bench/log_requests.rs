@@ -140,21 +140,29 @@ fn pool_size(variable: &str, default: u32) -> u32 {
 
 /// A fresh SQLite file under the temporary directory, removed afterwards.
 async fn sqlite_run(plan: Plan) -> Result<Measured, String> {
+    on_sqlite(
+        pool_size("BATON_BENCH_SQLITE_POOL", SQLITE_POOL),
+        async |addr| measure(addr, plan).await,
+    )
+    .await
+}
+
+/// Runs `work` against the application serving a fresh SQLite file under
+/// the temporary directory, removed afterwards.
+pub(super) async fn on_sqlite<T>(
+    pool: u32,
+    work: impl AsyncFnOnce(SocketAddr) -> Result<T, String>,
+) -> Result<T, String> {
     let path = std::env::temp_dir().join(format!("baton-bench-{}.db", random_hex(8)));
     let url = format!("sqlite://{}?mode=rwc", path.display());
-    let measured = measure(
-        &url,
-        pool_size("BATON_BENCH_SQLITE_POOL", SQLITE_POOL),
-        plan,
-    )
-    .await;
+    let result = with_server(&url, pool, work).await;
     for suffix in ["", "-wal", "-shm"] {
         let mut file = path.clone().into_os_string();
         file.push(suffix);
         // Best effort: a leftover file in the temporary directory is harmless.
         let _ = std::fs::remove_file(file);
     }
-    measured
+    result
 }
 
 /// A fresh schema in the PostgreSQL database at `base`, dropped afterwards.
@@ -169,10 +177,10 @@ async fn postgres_run(base: &str, plan: Plan) -> Result<Measured, String> {
         .map_err(|error| format!("cannot create schema {schema}: {error}"))?;
     let separator = if base.contains('?') { '&' } else { '?' };
     let url = format!("{base}{separator}options=-c%20search_path%3D{schema}");
-    let measured = measure(
+    let measured = with_server(
         &url,
         pool_size("BATON_BENCH_POSTGRES_POOL", POSTGRES_POOL),
-        plan,
+        async |addr| measure(addr, plan).await,
     )
     .await;
     let dropped = admin
@@ -184,8 +192,19 @@ async fn postgres_run(base: &str, plan: Plan) -> Result<Measured, String> {
     Ok(measured)
 }
 
-/// Starts the application on `database_url`, seeds it, measures, stops it.
-async fn measure(database_url: &str, pool: u32, plan: Plan) -> Result<Measured, String> {
+/// Seeds the organisation, then measures the clients.
+async fn measure(addr: SocketAddr, plan: Plan) -> Result<Measured, String> {
+    let world = seed(addr, plan.seeded).await?;
+    load(addr, Arc::new(world), plan).await
+}
+
+/// Starts the application on `database_url`, runs `work` once it answers,
+/// stops it.
+async fn with_server<T>(
+    database_url: &str,
+    pool: u32,
+    work: impl AsyncFnOnce(SocketAddr) -> Result<T, String>,
+) -> Result<T, String> {
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, free_port()?));
     let config = Config {
         address: addr.ip(),
@@ -214,12 +233,10 @@ async fn measure(database_url: &str, pool: u32, plan: Plan) -> Result<Measured, 
     let shutdown = rocket.shutdown();
     let server = tokio::spawn(rocket.launch());
 
-    let result = async {
-        wait_until_healthy(addr).await?;
-        let world = seed(addr, plan.seeded).await?;
-        load(addr, Arc::new(world), plan).await
-    }
-    .await;
+    let result = match wait_until_healthy(addr).await {
+        Ok(()) => work(addr).await,
+        Err(error) => Err(error),
+    };
 
     shutdown.notify();
     // A Rocket error must be formatted (it panics when dropped unread).
@@ -229,9 +246,9 @@ async fn measure(database_url: &str, pool: u32, plan: Plan) -> Result<Measured, 
         Ok(Err(error)) => Err(format!("server task failed: {error}")),
         Err(_) => Err("the server did not shut down within 10 s".to_owned()),
     };
-    let measured = result?;
+    let done = result?;
     stopped?;
-    Ok(measured)
+    Ok(done)
 }
 
 /// A port on 127.0.0.1 that was free a moment ago.
@@ -261,14 +278,20 @@ async fn wait_until_healthy(addr: SocketAddr) -> Result<(), String> {
 
 /// What the clients need: who logs, under which agreement, depending on what.
 #[derive(Debug)]
-struct World {
-    token: String,
-    agreement_id: i64,
-    seeded: Vec<i64>,
+pub(super) struct World {
+    /// Staff of the customer department (SALES), who log requests.
+    pub token: String,
+    /// The provider's (LEGAL's) lead, who works them.
+    pub provider_token: String,
+    /// The customer's lead, who makes commitments.
+    pub customer_lead_token: String,
+    pub customer_department_id: i64,
+    pub agreement_id: i64,
+    pub seeded: Vec<i64>,
 }
 
 /// Builds the organisation through the API, as a user would.
-async fn seed(addr: SocketAddr, requests: usize) -> Result<World, String> {
+pub(super) async fn seed(addr: SocketAddr, requests: usize) -> Result<World, String> {
     let mut http = HttpClient::new(addr);
     let admin = http
         .expect(
@@ -379,6 +402,9 @@ async fn seed(addr: SocketAddr, requests: usize) -> Result<World, String> {
     }
     Ok(World {
         token: staff,
+        provider_token: provider_lead,
+        customer_lead_token: customer_lead,
+        customer_department_id: sales,
         agreement_id,
         seeded,
     })
@@ -391,7 +417,7 @@ fn token_of(body: &Value) -> Result<String, String> {
         .ok_or_else(|| format!("no token in {body}"))
 }
 
-fn id_of(body: &Value) -> Result<i64, String> {
+pub(super) fn id_of(body: &Value) -> Result<i64, String> {
     body.get("id")
         .and_then(Value::as_i64)
         .ok_or_else(|| format!("no id in {body}"))
@@ -564,13 +590,13 @@ impl XorShift {
 
 /// An HTTP answer: the status and the body bytes.
 #[derive(Debug)]
-struct Answer {
+pub(super) struct Answer {
     status: u16,
     body: Vec<u8>,
 }
 
 impl Answer {
-    fn json(&self) -> Result<Value, String> {
+    pub(super) fn json(&self) -> Result<Value, String> {
         serde_json::from_slice(&self.body).map_err(|error| {
             format!(
                 "the answer is not JSON ({error}): {}",
@@ -582,7 +608,7 @@ impl Answer {
 
 /// A minimal HTTP/1.1 client on one keep-alive connection, reconnecting
 /// when the server closed it.
-struct HttpClient {
+pub(super) struct HttpClient {
     addr: SocketAddr,
     host: String,
     connection: Option<BufReader<TcpStream>>,
@@ -591,7 +617,7 @@ struct HttpClient {
 }
 
 impl HttpClient {
-    fn new(addr: SocketAddr) -> HttpClient {
+    pub(super) fn new(addr: SocketAddr) -> HttpClient {
         HttpClient {
             addr,
             host: addr.to_string(),
@@ -602,7 +628,7 @@ impl HttpClient {
     }
 
     /// Sends `body` as JSON and checks the status; returns the JSON answer.
-    async fn expect(
+    pub(super) async fn expect(
         &mut self,
         status: u16,
         method: &str,
@@ -626,7 +652,7 @@ impl HttpClient {
 
     /// One request and its answer. On any error the connection is dropped,
     /// so the next call starts on a fresh one.
-    async fn send(
+    pub(super) async fn send(
         &mut self,
         method: &str,
         path: &str,

@@ -1,6 +1,7 @@
 //! `baton bench <scenario>`: the figures of SPEC appendix B, one JSON line
 //! each: `{"bench", "figure", "value", "unit"}`.
 
+mod http_forecast;
 mod log_requests;
 mod projection;
 mod report;
@@ -97,6 +98,9 @@ pub fn run(scenario: Scenario, quick: bool) -> Result<(), String> {
             let (cone, ms) = projection::incremental_cone_1000_ms(quick)?;
             print_figure("propagate", "incremental_cone_1000_ms", ms, "ms");
             print_figure("propagate", "incremental_cone_size", cone as f64, "1");
+            let (cone, ms) = http_forecast::run(quick)?;
+            print_figure("propagate", "http_forecast_p50_ms", ms, "ms");
+            print_figure("propagate", "http_forecast_cone_size", cone as f64, "1");
         }
         Scenario::Forecast => {
             let seconds = projection::monte_carlo_10k_trials_1k_cone_seconds(quick)?;

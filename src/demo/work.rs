@@ -17,6 +17,7 @@ use crate::http::IfMatch;
 use crate::services::calendars::CalendarCache;
 use crate::services::requests::{self, Action, NewRequest};
 use crate::time::CompiledCalendar;
+use crate::writer::Writer;
 
 /// What happens to a request. Shares are of its agreed working time (from
 /// clock start to due, in the provider's calendar).
@@ -96,6 +97,7 @@ pub(crate) async fn play(
     let logged = requests::log(
         db,
         cache,
+        &Writer::in_place(),
         requester,
         NewRequest {
             agreement_id: plan.pact.id,

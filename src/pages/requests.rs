@@ -261,7 +261,16 @@ async fn create(
         requested_at: None,
         depends_on,
     };
-    match requests::log(&state.db, &state.calendars, &user.auth, input, None).await {
+    match requests::log(
+        &state.db,
+        &state.calendars,
+        &state.writer,
+        &user.auth,
+        input,
+        None,
+    )
+    .await
+    {
         Ok(logged) => Err(done(
             format!("/requests/{}", logged.request.id),
             "Request logged.",

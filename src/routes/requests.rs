@@ -16,7 +16,7 @@ use crate::pagination::{Page, PageRequest};
 use crate::projection::CommitmentIdx;
 use crate::routes::events::EventOut;
 use crate::services::events::{self, Subject};
-use crate::services::projection;
+use crate::services::projection::{self, Projected};
 use crate::services::requests::{
     self, Action, NewRequest, RequestChanges, RequestFilter, RequestStatus, dependencies_of,
 };
@@ -163,28 +163,13 @@ impl RequestOut {
 /// Shapes rows for the API, with their projected finish and the open
 /// commitments each endangers, projected now from current data.
 async fn render(state: &AppState, rows: Vec<request::Model>) -> ApiResult<Vec<RequestOut>> {
-    render_with(state, rows, false).await
-}
-
-/// `just_logged`: the rows were created by this very call, so nothing can
-/// depend on them yet and no commitment lies downstream — the query for
-/// one is skipped on the hot path of logging.
-async fn render_with(
-    state: &AppState,
-    rows: Vec<request::Model>,
-    just_logged: bool,
-) -> ApiResult<Vec<RequestOut>> {
     let Some(organisation_id) = rows.first().map(|row| row.organisation_id) else {
         return Ok(Vec::new());
     };
     let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
     let edges = dependencies_of(&state.db, &ids).await?;
     let now = Utc::now();
-    let downstream = if just_logged {
-        Vec::new()
-    } else {
-        projection::commitments_downstream(&state.db, organisation_id, &ids).await?
-    };
+    let downstream = projection::commitments_downstream(&state.db, organisation_id, &ids).await?;
     let mut projected = projection::project(
         &state.db,
         &state.calendars,
@@ -194,11 +179,6 @@ async fn render_with(
         now,
     )
     .await?;
-    let commitment_ids: HashMap<CommitmentIdx, i64> = projected
-        .commitments
-        .iter()
-        .map(|(&id, &idx)| (idx, id))
-        .collect();
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
         let inputs = edges
@@ -206,22 +186,31 @@ async fn render_with(
             .filter(|(id, _)| *id == row.id)
             .map(|&(_, input)| input)
             .collect();
-        let (finish, mut endangered) = match projected.requests.get(&row.id).copied() {
-            Some(idx) => (
-                projected.projection.finish(idx),
-                projected
-                    .projection
-                    .endangered_commitments(idx)
-                    .into_iter()
-                    .filter_map(|c| commitment_ids.get(&c).copied())
-                    .collect(),
-            ),
-            None => (None, Vec::new()),
-        };
-        endangered.sort_unstable();
+        let (finish, endangered) = projected_figures(&mut projected, row.id);
         out.push(RequestOut::build(row, inputs, finish, endangered));
     }
     Ok(out)
+}
+
+/// A request's projected finish and the open commitments it endangers
+/// (sorted), from a projection that holds it.
+fn projected_figures(projected: &mut Projected, id: i64) -> (Option<DateTime<Utc>>, Vec<i64>) {
+    let Some(&idx) = projected.requests.get(&id) else {
+        return (None, Vec::new());
+    };
+    let by_index: HashMap<CommitmentIdx, i64> = projected
+        .commitments
+        .iter()
+        .map(|(&id, &idx)| (idx, id))
+        .collect();
+    let mut endangered: Vec<i64> = projected
+        .projection
+        .endangered_commitments(idx)
+        .into_iter()
+        .filter_map(|c| by_index.get(&c).copied())
+        .collect();
+    endangered.sort_unstable();
+    (projected.projection.finish(idx), endangered)
 }
 
 async fn reply(
@@ -273,27 +262,37 @@ async fn create(
     body: Body<NewRequestBody>,
 ) -> ApiResult<Reply<RequestOut>> {
     let body = body.0;
+    let input = NewRequest {
+        agreement_id: body.agreement_id,
+        title: body.title,
+        details: body.details,
+        requested_at: body.requested_at,
+        depends_on: body.depends_on,
+    };
+    let depends_on = input.depends_on.clone();
     let logged = requests::log(
         &state.db,
         &state.calendars,
+        &state.writer,
         &actor,
-        NewRequest {
-            agreement_id: body.agreement_id,
-            title: body.title,
-            details: body.details,
-            requested_at: body.requested_at,
-            depends_on: body.depends_on,
-        },
+        input,
         key.0.as_deref(),
     )
     .await?;
-    // A replay answers exactly as the first call did (but by then other
-    // requests may depend on it, so it is rendered in full).
     let version = logged.request.version;
-    let out = render_with(state, vec![logged.request], !logged.replayed)
-        .await?
-        .pop()
-        .ok_or_else(|| ApiError::Internal("request vanished while rendering".into()))?;
+    let out = if logged.replayed {
+        // A replay answers as the first call did, but by then other requests
+        // may depend on it: rendered in full.
+        render(state, vec![logged.request])
+            .await?
+            .pop()
+            .ok_or_else(|| ApiError::Internal("request vanished while rendering".into()))?
+    } else {
+        let mut inputs = depends_on;
+        inputs.sort_unstable();
+        inputs.dedup();
+        RequestOut::build(logged.request, inputs, logged.projected_finish, Vec::new())
+    };
     Ok(Reply::created(out).versioned(version))
 }
 
@@ -407,7 +406,7 @@ async fn transition(
     action: Action,
     at: Option<DateTime<Utc>>,
 ) -> ApiResult<Reply<RequestOut>> {
-    let row = requests::act(
+    let (row, projected) = requests::act_projected(
         &state.db,
         &state.calendars,
         &actor,
@@ -417,6 +416,20 @@ async fn transition(
         at,
     )
     .await?;
+    // The change stored the projection of the commitments downstream; when
+    // the request lies in it, the answer is shaped from it, not projected again.
+    if let Some(mut projected) = projected.filter(|p| p.requests.contains_key(&row.id)) {
+        let version = row.version;
+        let inputs = dependencies_of(&state.db, &[row.id])
+            .await?
+            .into_iter()
+            .map(|(_, input)| input)
+            .collect();
+        let (finish, endangered) = projected_figures(&mut projected, row.id);
+        return Ok(
+            Reply::ok(RequestOut::build(row, inputs, finish, endangered)).versioned(version),
+        );
+    }
     reply(state, row, Status::Ok).await
 }
 

@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
 
@@ -110,14 +110,17 @@ pub struct CalendarCache {
 }
 
 impl CalendarCache {
-    pub fn get_or_compile(&self, row: &calendar::Model) -> Result<Arc<CompiledCalendar>, ApiError> {
-        let key = (row.id, row.version);
-        if let Some(hit) = self
-            .compiled
+    /// The compiled calendar of this id and version, if compiled already.
+    pub fn cached(&self, id: i64, version: i32) -> Option<Arc<CompiledCalendar>> {
+        self.compiled
             .lock()
             .ok()
-            .and_then(|map| map.get(&key).cloned())
-        {
+            .and_then(|map| map.get(&(id, version)).cloned())
+    }
+
+    pub fn get_or_compile(&self, row: &calendar::Model) -> Result<Arc<CompiledCalendar>, ApiError> {
+        let key = (row.id, row.version);
+        if let Some(hit) = self.cached(row.id, row.version) {
             return Ok(hit);
         }
         let (weekly, holidays) = decode(row)?;
@@ -316,13 +319,79 @@ pub async fn for_department(
     organisation_id: i64,
     department_id: i64,
 ) -> Result<Arc<CompiledCalendar>, ApiError> {
-    let department = crate::services::users::find_department(db, organisation_id, department_id)
+    for_departments(db, cache, organisation_id, &[department_id])
         .await?
-        .ok_or_else(|| ApiError::not_found("department"))?;
-    let row = calendar::Entity::find_by_id(department.calendar_id)
-        .filter(calendar::Column::OrganisationId.eq(organisation_id))
-        .one(db)
-        .await?
-        .ok_or_else(|| ApiError::Internal(format!("department {department_id} has no calendar")))?;
-    cache.get_or_compile(&row)
+        .remove(&department_id)
+        .ok_or_else(|| ApiError::not_found("department"))
+}
+
+/// The compiled calendar of each department, in one query while the cache
+/// holds the calendars' current versions (a second one fetches the others).
+/// Departments outside the organisation are left out.
+pub async fn for_departments(
+    db: &impl ConnectionTrait,
+    cache: &CalendarCache,
+    organisation_id: i64,
+    department_ids: &[i64],
+) -> Result<HashMap<i64, Arc<CompiledCalendar>>, ApiError> {
+    #[derive(sea_orm::FromQueryResult)]
+    struct Current {
+        department_id: i64,
+        calendar_id: i64,
+        version: i32,
+    }
+    let mut found = HashMap::with_capacity(department_ids.len());
+    if department_ids.is_empty() {
+        return Ok(found);
+    }
+    let current = Current::find_by_statement(sea_orm::Statement::from_sql_and_values(
+        db.get_database_backend(),
+        format!(
+            "SELECT d.id AS department_id, c.id AS calendar_id, c.version AS version \
+             FROM departments d JOIN calendars c ON c.id = d.calendar_id \
+             WHERE d.organisation_id = {} AND d.id IN ({})",
+            placeholder(db, 1),
+            (0..department_ids.len())
+                .map(|i| placeholder(db, i + 2))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        std::iter::once(organisation_id.into())
+            .chain(department_ids.iter().map(|&id| id.into()))
+            .collect::<Vec<sea_orm::Value>>(),
+    ))
+    .all(db)
+    .await?;
+    let mut missing = Vec::new();
+    for row in &current {
+        match cache.cached(row.calendar_id, row.version) {
+            Some(compiled) => {
+                found.insert(row.department_id, compiled);
+            }
+            None => missing.push(row.calendar_id),
+        }
+    }
+    if !missing.is_empty() {
+        let rows = calendar::Entity::find()
+            .filter(calendar::Column::OrganisationId.eq(organisation_id))
+            .filter(calendar::Column::Id.is_in(missing))
+            .all(db)
+            .await?;
+        for row in &rows {
+            let compiled = cache.get_or_compile(row)?;
+            for department in current.iter().filter(|c| c.calendar_id == row.id) {
+                found.insert(department.department_id, compiled.clone());
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// The `n`-th (from 1) bind placeholder of the connection's SQL dialect.
+/// (SQLite's are anonymous: numbered ones cost a name lookup per value.)
+pub fn placeholder(db: &impl ConnectionTrait, n: usize) -> String {
+    match db.get_database_backend() {
+        sea_orm::DbBackend::Postgres => format!("${n}"),
+        _ => "?".to_owned(),
+    }
 }

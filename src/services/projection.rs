@@ -10,18 +10,19 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QuerySelect};
-
-use crate::entities::{
-    commitment, commitment_dependency, organisation, request, request_dependency,
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter,
+    QuerySelect, Statement,
 };
+
+use crate::entities::{commitment, commitment_dependency, organisation, request};
 use crate::error::ApiError;
 use crate::projection::{
     CalendarIdx, CommitmentIdx, CommitmentInput, CommitmentState, Projection, ProjectionError,
     ProjectionInput, RequestIdx, RequestInput, RequestState,
 };
 use crate::services::agreements::turnaround_of;
-use crate::services::calendars::CalendarCache;
+use crate::services::calendars::{CalendarCache, for_departments, placeholder};
 use crate::services::requests::{RequestStatus, status_of};
 use crate::time::CompiledCalendar;
 
@@ -67,46 +68,93 @@ fn out_of_range(error: &crate::time::TimeError) -> bool {
     )
 }
 
-/// Requests reachable upstream ("depends on", transitively) from `seeds`,
-/// the seeds included.
-async fn upstream_of(db: &impl ConnectionTrait, seeds: &[i64]) -> Result<HashSet<i64>, ApiError> {
-    let mut seen: HashSet<i64> = seeds.iter().copied().collect();
-    let mut frontier: Vec<i64> = seeds.to_vec();
-    while !frontier.is_empty() {
-        let inputs: Vec<i64> = request_dependency::Entity::find()
-            .select_only()
-            .column(request_dependency::Column::DependsOnId)
-            .filter(request_dependency::Column::RequestId.is_in(frontier.iter().copied()))
-            .into_tuple()
-            .all(db)
-            .await?;
-        frontier = inputs.into_iter().filter(|id| seen.insert(*id)).collect();
+/// The dependencies of `seeds` and of everything upstream of them, as
+/// (request, input) pairs: one recursive query per chunk of seeds walks the
+/// whole cone inside the database, not one round trip per level.
+async fn upstream_edges(
+    db: &impl ConnectionTrait,
+    seeds: &[i64],
+) -> Result<Vec<(i64, i64)>, ApiError> {
+    #[derive(sea_orm::FromQueryResult)]
+    struct Edge {
+        request_id: i64,
+        depends_on_id: i64,
     }
-    Ok(seen)
+    let mut edges = HashSet::new();
+    for chunk in seeds.chunks(5_000) {
+        let sql = format!(
+            "WITH RECURSIVE cone(id) AS (\
+               SELECT depends_on_id FROM request_dependencies WHERE request_id IN ({}) \
+               UNION \
+               SELECT d.depends_on_id FROM request_dependencies d JOIN cone ON d.request_id = cone.id\
+             ) \
+             SELECT request_id, depends_on_id FROM request_dependencies \
+             WHERE request_id IN ({}) OR request_id IN (SELECT id FROM cone)",
+            marks(db, 1, chunk.len()),
+            marks(db, chunk.len() + 1, chunk.len())
+        );
+        // The seeds are bound twice: once to start the walk, once for their own edges.
+        let found = Edge::find_by_statement(Statement::from_sql_and_values(
+            db.get_database_backend(),
+            sql,
+            chunk
+                .iter()
+                .chain(chunk)
+                .map(|&id| id.into())
+                .collect::<Vec<sea_orm::Value>>(),
+        ))
+        .all(db)
+        .await?;
+        edges.extend(
+            found
+                .into_iter()
+                .map(|edge| (edge.request_id, edge.depends_on_id)),
+        );
+    }
+    Ok(edges.into_iter().collect())
 }
 
 /// Requests reachable downstream ("needed by", transitively) from `seeds`,
-/// the seeds included.
+/// the seeds included, in one recursive query per chunk of seeds.
 pub async fn downstream_of(
     db: &impl ConnectionTrait,
     seeds: &[i64],
 ) -> Result<HashSet<i64>, ApiError> {
+    #[derive(sea_orm::FromQueryResult)]
+    struct Reached {
+        id: i64,
+    }
     let mut seen: HashSet<i64> = seeds.iter().copied().collect();
-    let mut frontier: Vec<i64> = seeds.to_vec();
-    while !frontier.is_empty() {
-        let dependents: Vec<i64> = request_dependency::Entity::find()
-            .select_only()
-            .column(request_dependency::Column::RequestId)
-            .filter(request_dependency::Column::DependsOnId.is_in(frontier.iter().copied()))
-            .into_tuple()
-            .all(db)
-            .await?;
-        frontier = dependents
-            .into_iter()
-            .filter(|id| seen.insert(*id))
-            .collect();
+    for chunk in seeds.chunks(5_000) {
+        let sql = format!(
+            "WITH RECURSIVE cone(id) AS (\
+               SELECT request_id FROM request_dependencies WHERE depends_on_id IN ({}) \
+               UNION \
+               SELECT d.request_id FROM request_dependencies d JOIN cone ON d.depends_on_id = cone.id\
+             ) SELECT id FROM cone",
+            marks(db, 1, chunk.len())
+        );
+        let reached = Reached::find_by_statement(Statement::from_sql_and_values(
+            db.get_database_backend(),
+            sql,
+            chunk
+                .iter()
+                .map(|&id| id.into())
+                .collect::<Vec<sea_orm::Value>>(),
+        ))
+        .all(db)
+        .await?;
+        seen.extend(reached.into_iter().map(|row| row.id));
     }
     Ok(seen)
+}
+
+/// `count` bind placeholders numbered from `first`, comma-separated.
+fn marks(db: &impl ConnectionTrait, first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|n| placeholder(db, n))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Open commitments waiting (directly or through dependencies) on any of
@@ -169,7 +217,60 @@ pub async fn project(
     };
     let mut seeds: Vec<i64> = request_ids.to_vec();
     seeds.extend(commitment_edges.iter().map(|&(_, request)| request));
-    let cone: Vec<i64> = upstream_of(db, &seeds).await?.into_iter().collect();
+    let cone = upstream_cone(db, organisation_id, &seeds).await?;
+
+    // The threshold only grades commitments.
+    let threshold = if commitment_rows.is_empty() {
+        480
+    } else {
+        organisation::Entity::find_by_id(organisation_id)
+            .one(db)
+            .await?
+            .map_or(480, |org| i64::from(org.at_risk_threshold_minutes))
+    };
+    let departments: Vec<i64> = cone
+        .rows
+        .iter()
+        .map(|row| row.provider_department_id)
+        .chain(commitment_rows.iter().map(|row| row.owner_department_id))
+        .collect();
+    let calendars = for_departments(db, cache, organisation_id, &departments).await?;
+    project_loaded(
+        cone,
+        &commitment_rows,
+        &commitment_edges,
+        &calendars,
+        threshold,
+        as_of,
+    )
+}
+
+/// Requests, and the edges among them, of a part of the graph.
+pub struct Cone {
+    pub rows: Vec<request::Model>,
+    pub edges: Vec<(i64, i64)>,
+}
+
+/// `seeds` and everything upstream of them, with the edges into each.
+pub async fn upstream_cone(
+    db: &impl ConnectionTrait,
+    organisation_id: i64,
+    seeds: &[i64],
+) -> Result<Cone, ApiError> {
+    if seeds.is_empty() {
+        return Ok(Cone {
+            rows: Vec::new(),
+            edges: Vec::new(),
+        });
+    }
+    let edges = upstream_edges(db, seeds).await?;
+    let cone: Vec<i64> = seeds
+        .iter()
+        .copied()
+        .chain(edges.iter().map(|&(_, input)| input))
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
     let mut rows = Vec::with_capacity(cone.len());
     for chunk in cone.chunks(5_000) {
         rows.extend(
@@ -181,25 +282,21 @@ pub async fn project(
         );
     }
     rows.sort_by_key(|row| row.id);
-    let mut edges: Vec<(i64, i64)> = Vec::new();
-    for chunk in cone.chunks(5_000) {
-        edges.extend(
-            request_dependency::Entity::find()
-                .select_only()
-                .column(request_dependency::Column::RequestId)
-                .column(request_dependency::Column::DependsOnId)
-                .filter(request_dependency::Column::RequestId.is_in(chunk.iter().copied()))
-                .into_tuple::<(i64, i64)>()
-                .all(db)
-                .await?,
-        );
-    }
+    Ok(Cone { rows, edges })
+}
 
-    let threshold = organisation::Entity::find_by_id(organisation_id)
-        .one(db)
-        .await?
-        .map_or(480, |org| i64::from(org.at_risk_threshold_minutes));
-    let mut calendars = CalendarTable::new(cache, organisation_id);
+/// Projects loaded rows as of `as_of`; `calendars` holds the calendar of
+/// every provider and owner department among them.
+pub fn project_loaded(
+    cone: Cone,
+    commitment_rows: &[commitment::Model],
+    commitment_edges: &[(i64, i64)],
+    calendars: &HashMap<i64, Arc<CompiledCalendar>>,
+    threshold: i64,
+    as_of: DateTime<Utc>,
+) -> Result<Projected, ApiError> {
+    let Cone { rows, edges } = cone;
+    let calendars = CalendarTable::new(calendars);
     let index: HashMap<i64, RequestIdx> = rows
         .iter()
         .enumerate()
@@ -213,7 +310,7 @@ pub async fn project(
     }
     let mut requests = Vec::with_capacity(rows.len());
     for row in &rows {
-        let (calendar_idx, calendar) = calendars.of(db, row.provider_department_id).await?;
+        let (calendar_idx, calendar) = calendars.of(row.provider_department_id)?;
         requests.push(RequestInput {
             id: row.id,
             provider_department_id: row.provider_department_id,
@@ -228,8 +325,8 @@ pub async fn project(
         });
     }
     let mut commitments = Vec::with_capacity(commitment_rows.len());
-    for row in &commitment_rows {
-        let (calendar_idx, _) = calendars.of(db, row.owner_department_id).await?;
+    for row in commitment_rows {
+        let (calendar_idx, _) = calendars.of(row.owner_department_id)?;
         commitments.push(CommitmentInput {
             id: row.id,
             owner_department_id: row.owner_department_id,
@@ -310,42 +407,44 @@ fn pause_shift_as_of(
 }
 
 /// Department calendars numbered for the engine.
-struct CalendarTable<'a> {
-    cache: &'a CalendarCache,
-    organisation_id: i64,
+struct CalendarTable {
     by_department: HashMap<i64, (CalendarIdx, Arc<CompiledCalendar>)>,
     list: Vec<Arc<CompiledCalendar>>,
 }
 
-impl<'a> CalendarTable<'a> {
-    fn new(cache: &'a CalendarCache, organisation_id: i64) -> Self {
-        CalendarTable {
-            cache,
-            organisation_id,
-            by_department: HashMap::new(),
+impl CalendarTable {
+    /// Numbers the calendars, one index per distinct calendar.
+    fn new(by_department: &HashMap<i64, Arc<CompiledCalendar>>) -> Self {
+        let mut table = CalendarTable {
+            by_department: HashMap::with_capacity(by_department.len()),
             list: Vec::new(),
+        };
+        for (&department, calendar) in by_department {
+            let idx = match table
+                .list
+                .iter()
+                .position(|known| Arc::ptr_eq(known, calendar))
+            {
+                Some(at) => CalendarIdx(at as u32),
+                None => {
+                    table.list.push(calendar.clone());
+                    CalendarIdx(table.list.len() as u32 - 1)
+                }
+            };
+            table
+                .by_department
+                .insert(department, (idx, calendar.clone()));
         }
+        table
     }
 
-    async fn of(
-        &mut self,
-        db: &impl ConnectionTrait,
-        department_id: i64,
-    ) -> Result<(CalendarIdx, Arc<CompiledCalendar>), ApiError> {
-        if let Some(hit) = self.by_department.get(&department_id) {
-            return Ok(hit.clone());
-        }
-        let calendar = crate::services::calendars::for_department(
-            db,
-            self.cache,
-            self.organisation_id,
-            department_id,
-        )
-        .await?;
-        let entry = (CalendarIdx(self.list.len() as u32), calendar.clone());
-        self.list.push(calendar);
-        self.by_department.insert(department_id, entry.clone());
-        Ok(entry)
+    fn of(&self, department_id: i64) -> Result<(CalendarIdx, Arc<CompiledCalendar>), ApiError> {
+        self.by_department
+            .get(&department_id)
+            .cloned()
+            .ok_or_else(|| {
+                ApiError::Internal(format!("department {department_id} has no calendar"))
+            })
     }
 
     fn into_list(self) -> Vec<Arc<CompiledCalendar>> {
@@ -362,7 +461,7 @@ pub async fn store_downstream(
     cache: &CalendarCache,
     organisation_id: i64,
     changed: &[i64],
-) -> Result<(), ApiError> {
+) -> Result<Option<Projected>, ApiError> {
     let ids = commitments_downstream(db, organisation_id, changed).await?;
     store(db, cache, organisation_id, &ids).await
 }
@@ -373,9 +472,9 @@ pub async fn store(
     cache: &CalendarCache,
     organisation_id: i64,
     commitment_ids: &[i64],
-) -> Result<(), ApiError> {
+) -> Result<Option<Projected>, ApiError> {
     if commitment_ids.is_empty() {
-        return Ok(());
+        return Ok(None);
     }
     if db.get_database_backend() == DbBackend::Postgres {
         let mut locked = commitment_ids.to_vec();
@@ -421,7 +520,7 @@ pub async fn store(
             .exec(db)
             .await?;
     }
-    Ok(())
+    Ok(Some(projected))
 }
 
 pub fn risk_name(risk: crate::projection::Risk) -> &'static str {

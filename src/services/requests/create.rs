@@ -1,6 +1,8 @@
 //! Logging a request under an active agreement (SPEC §3), with
 //! `Idempotency-Key` so a retried `POST` never creates a second request.
 
+use std::collections::{HashMap, HashSet};
+
 use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
@@ -9,16 +11,19 @@ use sea_orm::{
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use super::schedule::{ProviderCalendars, planned_finish, schedule};
+use super::schedule::{planned_finish, schedule};
 use super::{RequestStatus, get};
 use crate::auth::{AuthUser, Role};
 use crate::entities::{agreement, idempotency_key, request, request_dependency};
 use crate::error::ApiError;
 use crate::services::agreements::{AgreementStatus, turnaround_of};
-use crate::services::calendars::CalendarCache;
+use crate::services::calendars::{CalendarCache, for_department, for_departments};
 use crate::services::events::{self, NewEvent, Subject};
 use crate::services::notifications::{self, Kind};
+use crate::services::projection::{self, Cone, upstream_cone};
+use crate::time::CompiledCalendar;
 use crate::validate::Checker;
+use crate::writer::Writer;
 
 /// How far in the future `requested_at` may lie (clock skew).
 const REQUESTED_AT_LEEWAY: TimeDelta = TimeDelta::minutes(5);
@@ -40,12 +45,17 @@ pub struct NewRequest {
 pub struct Logged {
     pub request: request::Model,
     pub replayed: bool,
+    /// For a new request: its projected finish (SPEC §4), projected from the
+    /// upstream cone read while logging it. Nothing is downstream of it yet,
+    /// so it endangers no commitment.
+    pub projected_finish: Option<DateTime<Utc>>,
 }
 
 #[tracing::instrument(skip_all, fields(actor = actor.id))]
 pub async fn log(
     db: &DatabaseConnection,
-    calendars: &CalendarCache,
+    cache: &CalendarCache,
+    writer: &Writer,
     actor: &AuthUser,
     input: NewRequest,
     idempotency_key: Option<&str>,
@@ -58,20 +68,106 @@ pub async fn log(
                 return Ok(Logged {
                     request: existing,
                     replayed: true,
+                    projected_finish: None,
                 });
             }
             Some((key, hash))
         }
         None => None,
     };
+    // Read before taking the write lock: the agreement and its provider's
+    // calendar (a request logged the moment its agreement is retired counts
+    // as logged before).
+    let agreement = agreement_for(db, actor, input.agreement_id).await?;
+    let calendar = for_department(
+        db,
+        cache,
+        actor.organisation_id,
+        agreement.provider_department_id,
+    )
+    .await?;
+    let written = writer
+        .run({
+            let (db, actor, input) = (db.clone(), actor.clone(), input.clone());
+            let (agreement, calendar) = (agreement.clone(), calendar.clone());
+            async move {
+                write(
+                    &db,
+                    &actor,
+                    &input,
+                    &agreement,
+                    &calendar,
+                    fingerprint.as_ref(),
+                )
+                .await
+            }
+        })
+        .await?;
+    let Inserted { created, mut cone } = match written {
+        Written::Created(inserted) => inserted,
+        Written::Replayed(existing) => {
+            return Ok(Logged {
+                request: existing,
+                replayed: true,
+                projected_finish: None,
+            });
+        }
+    };
+
+    // The projection of the new request, outside the write lock.
+    let mut calendars = HashMap::from([(agreement.provider_department_id, calendar)]);
+    let others: Vec<i64> = cone
+        .rows
+        .iter()
+        .map(|row| row.provider_department_id)
+        .filter(|department| !calendars.contains_key(department))
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    calendars.extend(for_departments(db, cache, actor.organisation_id, &others).await?);
+    let mut depends_on = input.depends_on;
+    depends_on.sort_unstable();
+    depends_on.dedup();
+    cone.edges
+        .extend(depends_on.into_iter().map(|on| (created.id, on)));
+    cone.rows.push(created.clone());
+    let projected = projection::project_loaded(cone, &[], &[], &calendars, 0, Utc::now())?;
+    let projected_finish = projected
+        .requests
+        .get(&created.id)
+        .and_then(|&idx| projected.projection.finish(idx));
+    Ok(Logged {
+        request: created,
+        replayed: false,
+        projected_finish,
+    })
+}
+
+/// What the write transaction did.
+enum Written {
+    Created(Inserted),
+    /// Another `POST` with the same key won the race.
+    Replayed(request::Model),
+}
+
+/// The write transaction of logging: the new row, its dependencies, its
+/// event and the idempotency key, all or nothing.
+async fn write(
+    db: &DatabaseConnection,
+    actor: &AuthUser,
+    input: &NewRequest,
+    agreement: &agreement::Model,
+    calendar: &CompiledCalendar,
+    fingerprint: Option<&(String, String)>,
+) -> Result<Written, ApiError> {
     let txn = crate::db::begin_write(db).await?;
-    let created = insert(&txn, calendars, actor, &input).await?;
-    if let Some((key, hash)) = &fingerprint {
+    let inserted = insert(&txn, actor, input, agreement, calendar).await?;
+    if let Some((key, hash)) = fingerprint {
         let remembered = idempotency_key::ActiveModel {
             user_id: Set(actor.id),
             key: Set(key.clone()),
             body_hash: Set(hash.clone()),
-            request_id: Set(created.id),
+            request_id: Set(inserted.created.id),
             created_at: Set(Utc::now()),
             ..Default::default()
         }
@@ -85,28 +181,29 @@ pub async fn log(
                 Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
             );
             if lost_race && let Some(existing) = replay(db, actor, key, hash).await? {
-                return Ok(Logged {
-                    request: existing,
-                    replayed: true,
-                });
+                return Ok(Written::Replayed(existing));
             }
             return Err(error.into());
         }
     }
     txn.commit().await?;
-    Ok(Logged {
-        request: created,
-        replayed: false,
-    })
+    Ok(Written::Created(inserted))
 }
 
-async fn insert(
+/// A new row, and the requests upstream of it (for its projection).
+struct Inserted {
+    created: request::Model,
+    cone: Cone,
+}
+
+/// The agreement a request is logged under, if the actor may log one under
+/// it now.
+async fn agreement_for(
     db: &impl ConnectionTrait,
-    calendars: &CalendarCache,
     actor: &AuthUser,
-    input: &NewRequest,
-) -> Result<request::Model, ApiError> {
-    let agreement = agreement::Entity::find_by_id(input.agreement_id)
+    agreement_id: i64,
+) -> Result<agreement::Model, ApiError> {
+    let agreement = agreement::Entity::find_by_id(agreement_id)
         .filter(agreement::Column::OrganisationId.eq(actor.organisation_id))
         .one(db)
         .await?
@@ -127,6 +224,16 @@ async fn insert(
         )));
     }
 
+    Ok(agreement)
+}
+
+async fn insert(
+    db: &impl ConnectionTrait,
+    actor: &AuthUser,
+    input: &NewRequest,
+    agreement: &agreement::Model,
+    calendar: &CompiledCalendar,
+) -> Result<Inserted, ApiError> {
     let now = Utc::now();
     let mut check = Checker::new();
     let title = check.line("title", &input.title, 200);
@@ -147,23 +254,23 @@ async fn insert(
             format!("at most {MAX_DEPENDENCIES} dependencies"),
         );
     }
-    let inputs = request::Entity::find()
-        .filter(request::Column::OrganisationId.eq(actor.organisation_id))
-        .filter(request::Column::Id.is_in(depends_on.iter().copied()))
-        .all(db)
-        .await?;
+    // The inputs with everything upstream of them: read inside the write
+    // transaction, so no change upstream can slip in before this is stored.
+    let cone = upstream_cone(db, actor.organisation_id, &depends_on).await?;
+    let inputs: Vec<&request::Model> = cone
+        .rows
+        .iter()
+        .filter(|row| depends_on.binary_search(&row.id).is_ok())
+        .collect();
     let known: Vec<i64> = inputs.iter().map(|row| row.id).collect();
     check.known_ids("depends_on", "requests", &depends_on, &known);
     check.finish()?;
 
     let turnaround = turnaround_of(&agreement.turnaround_unit, agreement.turnaround_quantity)?;
-    let calendar = ProviderCalendars::new(calendars, actor.organisation_id)
-        .of(db, agreement.provider_department_id)
-        .await?;
     let planned = schedule(
-        &calendar,
+        calendar,
         requested_at,
-        inputs.iter().filter_map(planned_finish),
+        inputs.iter().filter_map(|row| planned_finish(row)),
         turnaround,
         0,
     )?;
@@ -232,7 +339,7 @@ async fn insert(
     if overdue_now {
         notify_overdue(db, &created).await?;
     }
-    Ok(created)
+    Ok(Inserted { created, cone })
 }
 
 /// Tells the customer department that a request has passed its due.

@@ -11,7 +11,7 @@ pub use create::{NewRequest, log};
 pub use edit::{RequestChanges, edit};
 pub use overdue::sweep_overdue;
 pub use schedule::shift_due;
-pub use transitions::{Action, act};
+pub use transitions::{Action, act, act_projected};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{

@@ -2,23 +2,23 @@
 //! downstream when an upstream request's finish moves.
 //!
 //! The stored due uses each dependency's *planned* finish: its delivery when
-//! finished, else the later of its due and its forecast. (The projection of
-//! SPEC §4 adds the `as_of` floor at read time.)
+//! finished, else its due. Forecasts, and the `as_of` floor, are the
+//! projection's (SPEC §4), computed at read time.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeDelta, Utc};
-use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Statement};
 use serde_json::json;
 
 use super::{RequestStatus, dependencies_of, status_of};
-use crate::entities::{request, request_dependency};
+use crate::entities::request;
 use crate::error::ApiError;
 use crate::services::agreements::turnaround_of;
-use crate::services::calendars::{CalendarCache, for_department};
+use crate::services::calendars::{CalendarCache, for_department, for_departments, placeholder};
 use crate::services::events::{self, NewEvent, Subject};
+use crate::services::projection::downstream_of;
 use crate::time::{CompiledCalendar, TimeError, Turnaround, TurnaroundUnit};
 
 /// When a request's clock runs.
@@ -75,15 +75,14 @@ pub fn schedule(
     })
 }
 
-/// The finish dependents plan on; `None` when cancelled (it left the graph).
+/// The finish dependents plan on: the delivery when delivered, else the
+/// due (forecasts are predictions, left to the projection); `None` when
+/// cancelled (it left the graph).
 pub fn planned_finish(row: &request::Model) -> Option<DateTime<Utc>> {
     match RequestStatus::parse(&row.status)? {
         RequestStatus::Cancelled => None,
         status if status.is_finished() => row.delivered_at,
-        _ => Some(
-            row.expected_at
-                .map_or(row.due_at, |expected| expected.max(row.due_at)),
-        ),
+        _ => Some(row.due_at),
     }
 }
 
@@ -125,42 +124,50 @@ impl<'a> ProviderCalendars<'a> {
 /// `changed` (not `changed` themselves), in dependency order, and logs a
 /// `due_moved` event on each whose due moved. Delivered and cancelled
 /// requests stop the walk: their finish no longer depends on their inputs.
+///
+/// A handful of statements whatever the size of the cone: one recursive
+/// walk, the rows and edges in chunks, one calendar lookup, then the new
+/// schedules and their events written in bulk.
 pub async fn reschedule_downstream(
     db: &impl ConnectionTrait,
     cache: &CalendarCache,
     organisation_id: i64,
     changed: &[i64],
 ) -> Result<(), ApiError> {
-    // 1. The cone: undelivered requests reachable through "depends on me".
-    let mut cone: HashMap<i64, request::Model> = HashMap::new();
+    // 1. Everything reachable downstream, with the edges into it.
+    let reachable: Vec<i64> = downstream_of(db, changed)
+        .await?
+        .into_iter()
+        .filter(|id| !changed.contains(id))
+        .collect();
+    if reachable.is_empty() {
+        return Ok(());
+    }
+    let mut rows = rows_by_id(db, organisation_id, &reachable).await?;
+    let mut edges = Vec::new();
+    for chunk in reachable.chunks(5_000) {
+        edges.extend(dependencies_of(db, chunk).await?);
+    }
+
+    // 2. The cone: reached through undelivered requests only.
+    let mut dependents_of: HashMap<i64, Vec<i64>> = HashMap::new();
+    let mut inputs_of: HashMap<i64, Vec<i64>> = HashMap::new();
+    for &(id, input) in &edges {
+        dependents_of.entry(input).or_default().push(id);
+        inputs_of.entry(id).or_default().push(input);
+    }
+    let mut cone: HashSet<i64> = HashSet::new();
     let mut frontier: Vec<i64> = changed.to_vec();
-    while !frontier.is_empty() {
-        let dependents: Vec<i64> = request_dependency::Entity::find()
-            .select_only()
-            .column(request_dependency::Column::RequestId)
-            .filter(request_dependency::Column::DependsOnId.is_in(frontier.iter().copied()))
-            .into_tuple()
-            .all(db)
-            .await?;
-        let fresh: Vec<i64> = dependents
-            .into_iter()
-            .filter(|id| !cone.contains_key(id) && !changed.contains(id))
-            .collect::<HashSet<_>>()
-            .into_iter()
-            .collect();
-        if fresh.is_empty() {
-            break;
-        }
-        let rows = request::Entity::find()
-            .filter(request::Column::Id.is_in(fresh.iter().copied()))
-            .filter(request::Column::OrganisationId.eq(organisation_id))
-            .all(db)
-            .await?;
-        frontier.clear();
-        for row in rows {
-            if status_of(&row)?.is_undelivered() {
-                frontier.push(row.id);
-                cone.insert(row.id, row);
+    while let Some(id) = frontier.pop() {
+        for &dependent in dependents_of.get(&id).into_iter().flatten() {
+            let Some(row) = rows.get(&dependent) else {
+                continue;
+            };
+            if !changed.contains(&dependent)
+                && status_of(row)?.is_undelivered()
+                && cone.insert(dependent)
+            {
+                frontier.push(dependent);
             }
         }
     }
@@ -168,33 +175,27 @@ pub async fn reschedule_downstream(
         return Ok(());
     }
 
-    // 2. Inputs of the cone, and the rows of inputs outside it.
-    let cone_ids: Vec<i64> = cone.keys().copied().collect();
-    let edges = dependencies_of(db, &cone_ids).await?;
+    // 3. The planned finishes of the inputs outside the cone.
     let outside: Vec<i64> = edges
         .iter()
+        .filter(|(id, _)| cone.contains(id))
         .map(|&(_, input)| input)
-        .filter(|input| !cone.contains_key(input))
+        .filter(|input| !cone.contains(input) && !rows.contains_key(input))
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
-    let mut finishes: HashMap<i64, Option<DateTime<Utc>>> = request::Entity::find()
-        .filter(request::Column::Id.is_in(outside))
-        .all(db)
-        .await?
+    rows.extend(rows_by_id(db, organisation_id, &outside).await?);
+    let mut finishes: HashMap<i64, Option<DateTime<Utc>>> = rows
         .iter()
-        .map(|row| (row.id, planned_finish(row)))
+        .filter(|(id, _)| !cone.contains(id))
+        .map(|(&id, row)| (id, planned_finish(row)))
         .collect();
 
-    // 3. Kahn's order inside the cone (it is acyclic: cycles are refused).
-    let mut inputs_of: HashMap<i64, Vec<i64>> = HashMap::new();
-    let mut waiting: HashMap<i64, usize> = cone_ids.iter().map(|&id| (id, 0)).collect();
-    let mut dependents_of: HashMap<i64, Vec<i64>> = HashMap::new();
+    // 4. Kahn's order inside the cone (it is acyclic: cycles are refused).
+    let mut waiting: HashMap<i64, usize> = cone.iter().map(|&id| (id, 0)).collect();
     for &(id, input) in &edges {
-        inputs_of.entry(id).or_default().push(input);
-        if cone.contains_key(&input) {
+        if cone.contains(&id) && cone.contains(&input) {
             *waiting.entry(id).or_default() += 1;
-            dependents_of.entry(input).or_default().push(id);
         }
     }
     let mut ready: VecDeque<i64> = waiting
@@ -202,7 +203,15 @@ pub async fn reschedule_downstream(
         .filter(|(_, count)| **count == 0)
         .map(|(&id, _)| id)
         .collect();
-    let mut calendars = ProviderCalendars::new(cache, organisation_id);
+    let providers: Vec<i64> = cone
+        .iter()
+        .filter_map(|id| rows.get(id))
+        .map(|row| row.provider_department_id)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let calendars = for_departments(db, cache, organisation_id, &providers).await?;
+    let mut moved: Vec<(request::Model, Schedule)> = Vec::new();
     while let Some(id) = ready.pop_front() {
         for dependent in dependents_of.get(&id).into_iter().flatten() {
             if let Some(count) = waiting.get_mut(dependent) {
@@ -212,75 +221,118 @@ pub async fn reschedule_downstream(
                 }
             }
         }
-        let Some(row) = cone.get(&id) else { continue };
-        let calendar = calendars.of(db, row.provider_department_id).await?;
+        let Some(row) = rows.get(&id) else { continue };
+        let calendar = calendars.get(&row.provider_department_id).ok_or_else(|| {
+            ApiError::Internal(format!(
+                "department {} has no calendar",
+                row.provider_department_id
+            ))
+        })?;
         let input_finishes = inputs_of
             .get(&id)
             .into_iter()
             .flatten()
             .filter_map(|input| finishes.get(input).copied().flatten());
         let next = schedule(
-            &calendar,
+            calendar,
             row.requested_at,
             input_finishes,
             turnaround_of_request(row)?,
             row.pause_shift_seconds,
         )?;
-        let updated = store_schedule(db, row, next).await?;
-        finishes.insert(id, planned_finish(&updated));
+        let mut planned = row.clone();
+        planned.ready_at = next.ready_at;
+        planned.clock_start = next.clock_start;
+        planned.due_at = next.due_at;
+        finishes.insert(id, planned_finish(&planned));
+        if next.due_at != row.due_at
+            || next.ready_at != row.ready_at
+            || next.clock_start != row.clock_start
+        {
+            moved.push((row.clone(), next));
+        }
     }
-    Ok(())
+    store_schedules(db, &moved).await
 }
 
-/// Saves a new schedule when it differs, logging the move of the due.
-async fn store_schedule(
+/// Request rows of the organisation by id, fetched in chunks.
+async fn rows_by_id(
     db: &impl ConnectionTrait,
-    row: &request::Model,
-    next: Schedule,
-) -> Result<request::Model, ApiError> {
-    if next.due_at == row.due_at
-        && next.ready_at == row.ready_at
-        && next.clock_start == row.clock_start
-    {
-        return Ok(row.clone());
+    organisation_id: i64,
+    ids: &[i64],
+) -> Result<HashMap<i64, request::Model>, ApiError> {
+    let mut rows = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(5_000) {
+        for row in request::Entity::find()
+            .filter(request::Column::OrganisationId.eq(organisation_id))
+            .filter(request::Column::Id.is_in(chunk.iter().copied()))
+            .all(db)
+            .await?
+        {
+            rows.insert(row.id, row);
+        }
     }
-    // Imported here only: its blanket `max` would shadow `Ord::max` above.
-    use sea_orm::ExprTrait;
-    let mut update = request::Entity::update_many()
-        .col_expr(request::Column::ReadyAt, Expr::value(next.ready_at))
-        .col_expr(request::Column::ClockStart, Expr::value(next.clock_start))
-        .col_expr(request::Column::DueAt, Expr::value(next.due_at))
-        // Relative, so that a concurrent transition's own bump is not undone.
-        .col_expr(
-            request::Column::Version,
-            Expr::col(request::Column::Version).add(1),
-        )
-        .filter(request::Column::Id.eq(row.id));
-    if next.due_at > Utc::now() {
-        // No longer overdue: warn again if it passes the new due.
-        update = update.col_expr(
-            request::Column::OverdueNotifiedAt,
-            Expr::value(Option::<DateTime<Utc>>::None),
+    Ok(rows)
+}
+
+/// Saves new schedules with one `UPDATE` per chunk of rows, and logs the
+/// move of each due that moved.
+async fn store_schedules(
+    db: &impl ConnectionTrait,
+    moved: &[(request::Model, Schedule)],
+) -> Result<(), ApiError> {
+    let now = Utc::now();
+    for chunk in moved.chunks(1_000) {
+        let mut values: Vec<sea_orm::Value> = vec![now.into()];
+        let mut rows = Vec::with_capacity(chunk.len());
+        for (row, next) in chunk {
+            let first = values.len() + 1;
+            values.extend([
+                row.id.into(),
+                next.ready_at.into(),
+                next.clock_start.into(),
+                next.due_at.into(),
+            ]);
+            rows.push(format!(
+                "({})",
+                (first..first + 4)
+                    .map(|n| placeholder(db, n))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        // A due moved into the future is no longer overdue: warn again if
+        // it passes the new one. The version moves relatively, so that a
+        // concurrent transition's own bump is not undone.
+        let sql = format!(
+            "UPDATE requests SET ready_at = v.column2, clock_start = v.column3, \
+             due_at = v.column4, \
+             overdue_notified_at = CASE WHEN v.column4 > {} THEN NULL ELSE overdue_notified_at END, \
+             version = version + 1 \
+             FROM (VALUES {}) AS v WHERE requests.id = v.column1",
+            placeholder(db, 1),
+            rows.join(", ")
         );
+        db.execute_raw(Statement::from_sql_and_values(
+            db.get_database_backend(),
+            sql,
+            values,
+        ))
+        .await?;
     }
-    update.exec(db).await?;
-    let updated = request::Entity::find_by_id(row.id)
-        .one(db)
-        .await?
-        .ok_or_else(|| ApiError::not_found("request"))?;
-    if next.due_at != row.due_at {
-        events::append(
-            db,
-            NewEvent {
+    events::append_many(
+        db,
+        moved
+            .iter()
+            .filter(|(row, next)| next.due_at != row.due_at)
+            .map(|(row, next)| NewEvent {
                 organisation_id: row.organisation_id,
                 subject: Subject::Request(row.id),
                 kind: "due_moved",
                 actor_user_id: None,
                 at: None,
                 data: json!({"from": row.due_at, "to": next.due_at, "ready_at": next.ready_at}),
-            },
-        )
-        .await?;
-    }
-    Ok(updated)
+            }),
+    )
+    .await
 }

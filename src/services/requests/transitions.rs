@@ -124,6 +124,22 @@ pub async fn act(
     action: Action,
     at: Option<DateTime<Utc>>,
 ) -> Result<request::Model, ApiError> {
+    act_projected(db, calendars, actor, id, if_match, action, at)
+        .await
+        .map(|(row, _)| row)
+}
+
+/// [`act`], also answering the projection of the commitments downstream
+/// that the change stored, when there are any (it includes the request).
+pub async fn act_projected(
+    db: &DatabaseConnection,
+    calendars: &CalendarCache,
+    actor: &AuthUser,
+    id: i64,
+    if_match: IfMatch,
+    action: Action,
+    at: Option<DateTime<Utc>>,
+) -> Result<(request::Model, Option<projection::Projected>), ApiError> {
     let txn = crate::db::begin_write(db).await?;
     let row = get(&txn, actor, id).await?;
     let side = action.side();
@@ -207,7 +223,9 @@ pub async fn act(
             let reason = reason_of(reason)?;
             next.expected_at = Set(Some(*expected_at));
             late_forecast = *expected_at > row.due_at;
-            moves_downstream = true;
+            // A forecast is a prediction: it re-projects the commitments
+            // downstream (below) but moves no stored due — those follow
+            // facts (deliveries, reopenings, cancellations, pauses).
             (
                 "forecast",
                 json!({"expected_at": expected_at, "reason": reason, "later_than_due": late_forecast}),
@@ -303,13 +321,15 @@ pub async fn act(
     if moves_downstream {
         reschedule_downstream(&txn, calendars, row.organisation_id, &[row.id]).await?;
     }
-    if !matches!(action, Action::Start | Action::Accept | Action::Rate { .. }) {
+    let projected = if matches!(action, Action::Start | Action::Accept | Action::Rate { .. }) {
+        None
+    } else {
         // In the same transaction: no stale projection outlives the change.
-        projection::store_downstream(&txn, calendars, row.organisation_id, &[row.id]).await?;
-    }
+        projection::store_downstream(&txn, calendars, row.organisation_id, &[row.id]).await?
+    };
     let updated = get(&txn, actor, id).await?;
     txn.commit().await?;
-    Ok(updated)
+    Ok((updated, projected))
 }
 
 /// "No surprises": the customer hears at once when delivery will be late.

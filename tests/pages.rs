@@ -938,4 +938,29 @@ async fn a_review_is_scheduled_through_the_form_and_its_actions_are_kept_on_its_
     assert_eq!(status, Status::SeeOther);
     let (_, html) = page(&app, &cookie, &location).await;
     assert!(html.contains("done: Sent"), "{html}");
+
+    // A one-off review with nobody ticked: no attendees, no recurrence.
+    let (status, location, html) = post_form(
+        &app,
+        &cookie,
+        "/reviews",
+        &[
+            ("_csrf", &token),
+            ("department_a", &sales),
+            ("department_b", &legal),
+            ("scheduled_at", "2026-12-08T10:00"),
+            ("duration_minutes", "30"),
+            ("every_weeks", ""),
+        ],
+    )
+    .await;
+    assert_eq!(status, Status::SeeOther, "{html}");
+    let saved = app
+        .get(
+            &format!("/api/v1{}", location.unwrap_or_default()),
+            Some(&pair.sales_lead.token),
+        )
+        .await;
+    assert_eq!(saved.body["attendee_user_ids"], json!([]));
+    assert_eq!(saved.body["every_weeks"], 0);
 }

@@ -11,7 +11,7 @@ use tera::{Context, Tera};
 use crate::error::ApiError;
 
 /// Every template, by name.
-const TEMPLATES: [(&str, &str); 14] = [
+const TEMPLATES: [(&str, &str); 20] = [
     ("base.html", include_str!("../templates/base.html.tera")),
     (
         "reports/charts.html",
@@ -64,6 +64,30 @@ const TEMPLATES: [(&str, &str); 14] = [
     (
         "pages/review.html",
         include_str!("../templates/pages/review.html.tera"),
+    ),
+    (
+        "pages/forms.html",
+        include_str!("../templates/pages/forms.html.tera"),
+    ),
+    (
+        "pages/departments.html",
+        include_str!("../templates/pages/departments.html.tera"),
+    ),
+    (
+        "pages/department.html",
+        include_str!("../templates/pages/department.html.tera"),
+    ),
+    (
+        "pages/agreement_new.html",
+        include_str!("../templates/pages/agreement_new.html.tera"),
+    ),
+    (
+        "pages/commitment_new.html",
+        include_str!("../templates/pages/commitment_new.html.tera"),
+    ),
+    (
+        "pages/review_new.html",
+        include_str!("../templates/pages/review_new.html.tera"),
     ),
 ];
 

@@ -1,8 +1,11 @@
 //! End to end in headless Chromium against the real server: a staff member
 //! logs a request, the provider's staff forecast it late, the customer's
 //! lead sees it overdue, and a leader sees the commitment at risk with the
-//! department that caused it named. Screenshots of each page are written to
-//! `target/screenshots/` for review.
+//! department that caused it named and the provider's department page
+//! listing what it owes; then a lead drafts an agreement through the form,
+//! is told next to the field what is wrong, checks the turnaround and saves
+//! the draft. Screenshots of each page are written to `target/screenshots/`
+//! for review.
 //!
 //! Needs Debian's `chromium` and `chromium-driver` (`.ci/run` installs them
 //! and sets `BATON_BROWSER_TESTS=1`); without that variable the test says so
@@ -256,5 +259,138 @@ async fn a_late_handoff_is_seen_by_the_customer_and_by_leadership_in_the_browser
         .await
         .unwrap();
     screenshot(&client, "agreement").await;
+
+    // Legal's department page lists the overdue request it owes.
+    client
+        .goto(&format!("{base}/departments/{}", pair.legal))
+        .await
+        .unwrap();
+    let page = client.source().await.unwrap();
+    let owes = page
+        .split("Requests it owes")
+        .nth(1)
+        .and_then(|rest| rest.split("Requests it waits for").next())
+        .unwrap_or_default();
+    assert!(
+        owes.contains("NDA for Globex") && owes.contains("overdue"),
+        "{page}"
+    );
+    assert!(page.contains("Contract review") && !page.contains("Go-live"));
+    screenshot(&client, "department").await;
+    // The same page on a phone-sized screen.
+    client.set_window_size(390, 900).await.unwrap();
+    screenshot(&client, "department-narrow").await;
+    client.set_window_size(1280, 1000).await.unwrap();
+    client
+        .goto(&format!("{base}/departments/{}", pair.sales))
+        .await
+        .unwrap();
+    let page = client.source().await.unwrap();
+    assert!(
+        page.contains("Go-live"),
+        "Sales owns the commitment: {page}"
+    );
+    sign_out(&client).await;
+
+    // Legal's lead drafts an agreement: a refusal is explained beside the
+    // field, with the focus there and what was typed kept.
+    sign_in(&client, &base, "lena@acme.test").await;
+    client
+        .find(Locator::LinkText("New agreement"))
+        .await
+        .expect("a nav link to the form")
+        .click()
+        .await
+        .unwrap();
+    let form = client
+        .form(Locator::Css("form[action='/agreements']"))
+        .await
+        .expect("the new-agreement form");
+    let legal = pair.legal.to_string();
+    form.set_by_name("customer_department_id", &legal)
+        .await
+        .unwrap();
+    form.set_by_name("title", "Data-protection review")
+        .await
+        .unwrap();
+    form.set_by_name("deliverable", "Signed DPA").await.unwrap();
+    form.set_by_name("definition_of_done", "Every clause checked")
+        .await
+        .unwrap();
+    form.set_by_name("amount", "3").await.unwrap();
+    form.submit_with(Locator::Css("button[value='save']"))
+        .await
+        .unwrap();
+    let message = client
+        .wait()
+        .for_element(Locator::Css("#customer_department_id-error"))
+        .await
+        .expect("the message beside the customer field");
+    assert_eq!(
+        message.text().await.unwrap(),
+        "a department cannot owe itself"
+    );
+    let focused = client.active_element().await.unwrap();
+    assert_eq!(
+        focused.attr("id").await.unwrap().as_deref(),
+        Some("customer_department_id"),
+        "the field in error has the focus"
+    );
+    let title = client.find(Locator::Id("title")).await.unwrap();
+    assert_eq!(
+        title.prop("value").await.unwrap().as_deref(),
+        Some("Data-protection review")
+    );
+    screenshot(&client, "agreement-new-refused").await;
+
+    // Corrected, the turnaround is checked against Legal's deliveries.
+    let form = client
+        .form(Locator::Css("form[action='/agreements']"))
+        .await
+        .unwrap();
+    let sales = pair.sales.to_string();
+    form.set_by_name("customer_department_id", &sales)
+        .await
+        .unwrap();
+    form.submit_with(Locator::Css("button[value='check']"))
+        .await
+        .unwrap();
+    let calibration = client
+        .wait()
+        .for_element(Locator::Id("calibration"))
+        .await
+        .expect("the calibration of the turnaround");
+    let text = calibration.text().await.unwrap();
+    assert!(
+        text.contains("How often would Department LEGAL have met 3 business days?"),
+        "{text}"
+    );
+    screenshot(&client, "agreement-new-check").await;
+    let form = client
+        .form(Locator::Css("form[action='/agreements']"))
+        .await
+        .unwrap();
+    form.submit_with(Locator::Css("button[value='save']"))
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css("p.flash.success"))
+        .await
+        .expect("the saved draft");
+    let page = client.source().await.unwrap();
+    assert!(
+        page.contains("Draft saved") && page.contains("Data-protection review"),
+        "{page}"
+    );
+    assert!(
+        client
+            .current_url()
+            .await
+            .unwrap()
+            .path()
+            .starts_with("/agreements/")
+    );
+    screenshot(&client, "agreement-draft").await;
     client.close().await.unwrap();
 }

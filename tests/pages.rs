@@ -248,3 +248,719 @@ async fn agreement_and_review_pages_render_their_figures() {
     assert_eq!(status, Status::Ok);
     assert!(html.contains(&format!("value=\"{agreement}\"")));
 }
+
+/// A form body, `application/x-www-form-urlencoded`.
+fn form_body(fields: &[(&str, &str)]) -> String {
+    fields
+        .iter()
+        .map(|(name, value)| format!("{}={}", encode(name), encode(value)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (byte as char).to_string()
+            }
+            b' ' => "+".to_owned(),
+            _ => format!("%{byte:02X}"),
+        })
+        .collect()
+}
+
+/// Posts a form with the session cookie; returns status, `Location` and body.
+async fn post_form(
+    app: &TestApp,
+    cookie: &Cookie<'static>,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> (Status, Option<String>, String) {
+    let response = app
+        .client
+        .post(path.to_owned())
+        .cookie(cookie.clone())
+        .header(ContentType::Form)
+        .body(form_body(fields))
+        .dispatch()
+        .await;
+    let status = response.status();
+    let location = response.headers().get_one("Location").map(str::to_owned);
+    (
+        status,
+        location,
+        response.into_string().await.unwrap_or_default(),
+    )
+}
+
+/// The markup of one form field: from the `<div class="field` that holds
+/// the input `id="{name}"` to that div's end.
+fn field_block<'h>(html: &'h str, name: &str) -> &'h str {
+    let input = html
+        .find(&format!("id=\"{name}\""))
+        .unwrap_or_else(|| panic!("no input {name} in {html}"));
+    let start = html[..input]
+        .rfind("<div class=\"field")
+        .unwrap_or_else(|| panic!("input {name} is not in a field"));
+    let end = input + html[input..].find("</div>").expect("the field ends");
+    &html[start..end]
+}
+
+/// Asserts the field shows `message` next to its input, and the input
+/// points at the message.
+fn assert_field_error(html: &str, name: &str, message: &str) {
+    let block = field_block(html, name);
+    assert!(
+        block.contains(&format!("<p class=\"field-error\" id=\"{name}-error\">"))
+            && block.contains(message),
+        "{name} shows {message:?} beside it: {block}"
+    );
+    let described_by = block
+        .split("aria-describedby=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_default();
+    assert!(
+        described_by
+            .split(' ')
+            .any(|id| id == format!("{name}-error"))
+            && block.contains("aria-invalid=\"true\""),
+        "{name} points at its message: {block}"
+    );
+}
+
+/// The part of a page between two headings.
+fn section<'h>(html: &'h str, from: &str, to: &str) -> &'h str {
+    let rest = html.split(from).nth(1).unwrap_or_default();
+    rest.split(to).next().unwrap_or_default()
+}
+
+async fn count(app: &TestApp, path: &str, token: &str) -> usize {
+    let answer = app.get(path, Some(token)).await;
+    assert_eq!(answer.status, Status::Ok, "{}", answer.body);
+    answer.body["items"].as_array().map_or(0, Vec::len)
+}
+
+#[rocket::async_test]
+async fn a_department_page_shows_its_agreements_requests_reviews_and_commitments() {
+    let app = spawn_app().await;
+    let pair = app.pair().await;
+    let agreement = app.active_agreement(&pair, 16.0, "business_hours").await;
+    let request = app
+        .log_request(
+            &pair.sales_staff,
+            agreement,
+            "2026-03-02T09:00:00+01:00",
+            &[],
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let commitment = app
+        .post(
+            "/api/v1/commitments",
+            Some(&pair.sales_lead.token),
+            json!({"customer_name": "Globex", "title": "Go-live", "promised_at": "2026-03-05T17:00:00+01:00",
+                   "owner_department_id": pair.sales, "depends_on": [request]}),
+        )
+        .await;
+    assert_eq!(commitment.status, Status::Created, "{}", commitment.body);
+    let review = app
+        .post(
+            "/api/v1/reviews",
+            Some(&pair.sales_lead.token),
+            json!({"department_ids": [pair.legal, pair.sales], "scheduled_at": "2026-12-01T09:00:00Z",
+                   "duration_minutes": 45, "every_weeks": 4}),
+        )
+        .await;
+    let review = review.body["id"].as_i64().unwrap();
+    let cookie = sign_in(&app, "lena@acme.test").await;
+
+    let (status, list) = page(&app, &cookie, "/departments").await;
+    assert_eq!(status, Status::Ok);
+    assert!(
+        list.contains(&format!(
+            "<a href=\"/departments/{}\">Department LEGAL</a>",
+            pair.legal
+        )) && list.contains(&format!(
+            "<a href=\"/departments/{}\">Department SALES</a>",
+            pair.sales
+        )),
+        "{list}"
+    );
+    assert!(
+        list.contains("href=\"/departments\""),
+        "the nav links the list"
+    );
+
+    let (status, legal) = page(&app, &cookie, &format!("/departments/{}", pair.legal)).await;
+    assert_eq!(status, Status::Ok, "{legal}");
+    assert!(
+        // Tera escapes the slash.
+        legal.contains("<dd>Europe&#x2F;Berlin</dd>")
+            && legal.contains("<dt>Working hours</dt><dd>Mon–Fri 09:00–17:00</dd>"),
+        "the calendar: {legal}"
+    );
+    let owes = section(&legal, "Requests it owes", "Requests it waits for");
+    assert!(
+        owes.contains(&format!("href=\"/requests/{request}\"")) && owes.contains("overdue"),
+        "what Legal owes: {owes}"
+    );
+    let waits = section(&legal, "Requests it waits for", "Agreements it provides");
+    assert!(!waits.contains("NDA for Globex"), "{waits}");
+    let provided = section(&legal, "Agreements it provides", "Agreements it receives");
+    assert!(
+        provided.contains(&format!("href=\"/agreements/{agreement}\""))
+            && provided.contains("16 business hours"),
+        "what Legal provides: {provided}"
+    );
+    let reviews = section(&legal, "Upcoming reviews", "Customer commitments");
+    assert!(
+        reviews.contains(&format!("href=\"/reviews/{review}\""))
+            && reviews.contains("With Department SALES"),
+        "{reviews}"
+    );
+
+    let (_, sales) = page(&app, &cookie, &format!("/departments/{}", pair.sales)).await;
+    let waits = section(&sales, "Requests it waits for", "Agreements it provides");
+    assert!(
+        waits.contains("NDA for Globex"),
+        "what Sales waits for: {waits}"
+    );
+    let received = section(&sales, "Agreements it receives", "Upcoming reviews");
+    assert!(received.contains("Contract review"), "{received}");
+    let owned = section(&sales, "Customer commitments it owns", "</main>");
+    assert!(
+        owned.contains("Go-live") && owned.contains("Globex"),
+        "Sales owns the commitment: {owned}"
+    );
+
+    // Staff of a third department read the agreements, but not requests
+    // or reviews that do not touch their department.
+    let ops = app.create_department(&pair.admin, "OPS").await;
+    app.create_user(&pair.admin, "olga@acme.test", "staff", Some(ops))
+        .await;
+    let outsider = sign_in(&app, "olga@acme.test").await;
+    let (status, seen) = page(&app, &outsider, &format!("/departments/{}", pair.legal)).await;
+    assert_eq!(status, Status::Ok);
+    assert!(seen.contains("Contract review"));
+    assert!(
+        !seen.contains("NDA for Globex") && !seen.contains(&format!("/reviews/{review}")),
+        "{seen}"
+    );
+    let (status, _) = page(&app, &cookie, "/departments/987654").await;
+    assert_eq!(status, Status::NotFound);
+}
+
+#[rocket::async_test]
+async fn a_lead_drafts_an_agreement_through_the_form_after_checking_its_turnaround() {
+    let app = spawn_app().await;
+    let pair = app.pair().await;
+    let cookie = sign_in(&app, "lena@acme.test").await;
+    let (status, html) = page(&app, &cookie, "/agreements/new").await;
+    assert_eq!(status, Status::Ok, "{html}");
+    assert!(
+        field_block(&html, "provider_department_id")
+            .contains(&format!("value=\"{}\" selected", pair.legal)),
+        "the lead's own department provides: {html}"
+    );
+    let token = csrf_of(&html);
+    let legal = pair.legal.to_string();
+    let sales = pair.sales.to_string();
+    let draft = |token: &str, intent: &str| {
+        vec![
+            ("_csrf", token.to_owned()),
+            ("intent", intent.to_owned()),
+            ("provider_department_id", legal.clone()),
+            ("customer_department_id", sales.clone()),
+            ("title", "NDA review".to_owned()),
+            ("deliverable", "Signed-off NDA".to_owned()),
+            (
+                "definition_of_done",
+                "Returned as soon as possible".to_owned(),
+            ),
+            ("amount", "2".to_owned()),
+            ("unit", "business_days".to_owned()),
+            ("on_time_target_pct", "90".to_owned()),
+            ("review_every_weeks", "4".to_owned()),
+        ]
+    };
+    let as_fields =
+        |fields: &Vec<(&'static str, String)>| -> Vec<(&'static str, String)> { fields.clone() };
+    let send = |fields: Vec<(&'static str, String)>| {
+        let app = &app;
+        let cookie = cookie.clone();
+        async move {
+            let borrowed: Vec<(&str, &str)> =
+                fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            post_form(app, &cookie, "/agreements", &borrowed).await
+        }
+    };
+
+    // Without the session's token nothing is saved.
+    let (status, _, html) = send(as_fields(&draft("forged", "save"))).await;
+    assert_eq!(status, Status::Forbidden);
+    assert!(
+        html.contains("the form expired or came from elsewhere"),
+        "{html}"
+    );
+    assert_eq!(
+        count(&app, "/api/v1/agreements", &pair.legal_lead.token).await,
+        0
+    );
+
+    // Checking the turnaround shows its calibration and saves nothing.
+    let (status, _, html) = send(draft(&token, "check")).await;
+    assert_eq!(status, Status::Ok, "{html}");
+    assert!(
+        html.contains("How often would Department LEGAL have met 2 business days?")
+            && html.contains("no finished deliveries yet"),
+        "calibration: {html}"
+    );
+    assert!(
+        html.contains("as soon as possible"),
+        "the vague phrase is flagged: {html}"
+    );
+    assert!(
+        field_block(&html, "title").contains("value=\"NDA review\""),
+        "what was typed stays"
+    );
+    assert_eq!(
+        count(&app, "/api/v1/agreements", &pair.legal_lead.token).await,
+        0
+    );
+
+    let (status, location, _) = send(draft(&token, "save")).await;
+    assert_eq!(status, Status::SeeOther);
+    let location = location.expect("redirected to the draft");
+    let id: i64 = location
+        .trim_start_matches("/agreements/")
+        .parse()
+        .expect("an agreement page");
+    let saved = app
+        .get(
+            &format!("/api/v1/agreements/{id}"),
+            Some(&pair.legal_lead.token),
+        )
+        .await;
+    assert_eq!(saved.body["status"], "draft");
+    assert_eq!(saved.body["title"], "NDA review");
+    assert_eq!(saved.body["customer_department_id"], pair.sales);
+    assert_eq!(saved.body["turnaround"]["amount"], 2.0);
+    let (_, html) = page(&app, &cookie, &location).await;
+    assert!(
+        html.contains("as soon as possible") && html.contains("value=\"propose\""),
+        "the draft shows its wording warning and can be proposed: {html}"
+    );
+}
+
+#[rocket::async_test]
+async fn a_refused_form_shows_each_message_next_to_its_field_and_keeps_what_was_typed() {
+    let app = spawn_app().await;
+    let pair = app.pair().await;
+    let cookie = sign_in(&app, "lena@acme.test").await;
+    let (_, html) = page(&app, &cookie, "/agreements/new").await;
+    let token = csrf_of(&html);
+    let legal = pair.legal.to_string();
+    let (status, _, html) = post_form(
+        &app,
+        &cookie,
+        "/agreements",
+        &[
+            ("_csrf", &token),
+            ("intent", "save"),
+            ("provider_department_id", &legal),
+            ("customer_department_id", &legal),
+            ("title", "Typed <title> & more"),
+            ("deliverable", "A thing"),
+            ("definition_of_done", "Done"),
+            ("amount", "two"),
+            ("unit", "business_days"),
+        ],
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity, "{html}");
+    assert_field_error(&html, "amount", "must be a number");
+    assert!(
+        field_block(&html, "amount").contains("value=\"two\"")
+            && field_block(&html, "amount").contains("autofocus"),
+        "the first field in error keeps its value and gets the focus"
+    );
+    assert!(
+        field_block(&html, "title").contains("value=\"Typed &lt;title&gt; &amp; more\""),
+        "typed text comes back, escaped: {html}"
+    );
+    assert!(!field_block(&html, "title").contains("field-error"));
+    assert!(html.contains("role=\"alert\""), "a summary at the top");
+
+    // With the turnaround right, the service's own check is placed too.
+    let (status, _, html) = post_form(
+        &app,
+        &cookie,
+        "/agreements",
+        &[
+            ("_csrf", &token),
+            ("intent", "save"),
+            ("provider_department_id", &legal),
+            ("customer_department_id", &legal),
+            ("title", "   "),
+            ("deliverable", "A thing"),
+            ("definition_of_done", "Done"),
+            ("amount", "2"),
+            ("unit", "business_days"),
+        ],
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity, "{html}");
+    assert_field_error(
+        &html,
+        "customer_department_id",
+        "a department cannot owe itself",
+    );
+    assert_field_error(&html, "title", "must not be empty");
+    assert_eq!(
+        count(&app, "/api/v1/agreements", &pair.legal_lead.token).await,
+        0
+    );
+
+    // The new-request form, likewise.
+    let agreement = app.active_agreement(&pair, 16.0, "business_hours").await;
+    let staff = sign_in(&app, "sam@acme.test").await;
+    let (_, html) = page(
+        &app,
+        &staff,
+        &format!("/requests/new?agreement={agreement}"),
+    )
+    .await;
+    let token = csrf_of(&html);
+    let (status, _, html) = post_form(
+        &app,
+        &staff,
+        "/requests",
+        &[
+            ("_csrf", &token),
+            ("agreement_id", &agreement.to_string()),
+            ("title", ""),
+            ("details", "Clause 7 needs a look"),
+            ("depends_on", "99999"),
+        ],
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity, "{html}");
+    assert_field_error(&html, "title", "must not be empty");
+    assert_field_error(
+        &html,
+        "depends_on",
+        "no such requests in this organisation: 99999",
+    );
+    assert!(
+        field_block(&html, "details").contains(">Clause 7 needs a look</textarea>"),
+        "{html}"
+    );
+    assert!(field_block(&html, "title").contains("autofocus"));
+    assert_eq!(
+        count(&app, "/api/v1/requests", &pair.sales_staff.token).await,
+        0
+    );
+    let (status, location, _) = post_form(
+        &app,
+        &staff,
+        "/requests",
+        &[
+            ("_csrf", &token),
+            ("agreement_id", &agreement.to_string()),
+            ("title", "NDA for Initech"),
+            ("details", ""),
+            ("depends_on", ""),
+        ],
+    )
+    .await;
+    assert_eq!(status, Status::SeeOther);
+    assert!(location.unwrap_or_default().starts_with("/requests/"));
+    assert_eq!(
+        count(&app, "/api/v1/requests", &pair.sales_staff.token).await,
+        1
+    );
+}
+
+#[rocket::async_test]
+async fn staff_cannot_draft_an_agreement_through_the_form() {
+    let app = spawn_app().await;
+    let pair = app.pair().await;
+    let cookie = sign_in(&app, "lars@acme.test").await;
+    let (status, html) = page(&app, &cookie, "/agreements/new").await;
+    assert_eq!(status, Status::Forbidden);
+    assert!(html.contains("drafted by the lead") && !html.contains("action=\"/agreements\""));
+    assert!(
+        !html.contains("href=\"/agreements/new\""),
+        "no nav link for staff"
+    );
+    let token = csrf_of(&html);
+    let legal = pair.legal.to_string();
+    let sales = pair.sales.to_string();
+    let fields = [
+        ("_csrf", token.as_str()),
+        ("intent", "save"),
+        ("provider_department_id", legal.as_str()),
+        ("customer_department_id", sales.as_str()),
+        ("title", "Sneaky"),
+        ("deliverable", "x"),
+        ("definition_of_done", "y"),
+        ("amount", "1"),
+        ("unit", "business_days"),
+    ];
+    let (status, _, html) = post_form(&app, &cookie, "/agreements", &fields).await;
+    assert_eq!(status, Status::Forbidden, "{html}");
+    assert!(html.contains("only the provider department"), "{html}");
+    // Nor may the customer's lead draft what the provider owes.
+    let sara = sign_in(&app, "sara@acme.test").await;
+    let (_, html) = page(&app, &sara, "/agreements/new").await;
+    let mut fields = fields;
+    let sara_token = csrf_of(&html);
+    fields[0].1 = &sara_token;
+    let (status, _, _) = post_form(&app, &sara, "/agreements", &fields).await;
+    assert_eq!(status, Status::Forbidden);
+    assert_eq!(
+        count(&app, "/api/v1/agreements", &pair.admin.token).await,
+        0
+    );
+}
+
+#[rocket::async_test]
+async fn a_commitment_is_recorded_through_the_form_in_the_organisations_time_zone() {
+    let app = spawn_app().await;
+    let pair = app.pair().await;
+    let agreement = app.active_agreement(&pair, 16.0, "business_hours").await;
+    let request = app
+        .log_request(
+            &pair.sales_staff,
+            agreement,
+            "2026-03-02T09:00:00+01:00",
+            &[],
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let cookie = sign_in(&app, "sam@acme.test").await;
+    let (status, html) = page(&app, &cookie, "/commitments/new").await;
+    assert_eq!(status, Status::Ok);
+    let owners = field_block(&html, "owner_department_id");
+    assert!(
+        owners.contains(&format!("value=\"{}\"", pair.sales))
+            && !owners.contains(&format!("value=\"{}\"", pair.legal)),
+        "staff record commitments of their own department: {owners}"
+    );
+    let token = csrf_of(&html);
+    let sales = pair.sales.to_string();
+    let request_text = format!("#{request}");
+    let fields = |token: &str, promised_at: &str| {
+        vec![
+            ("_csrf", token.to_owned()),
+            ("customer_name", "Globex".to_owned()),
+            ("title", "Go-live".to_owned()),
+            ("promised_at", promised_at.to_owned()),
+            ("owner_department_id", sales.clone()),
+            ("lead_time_amount", "4".to_owned()),
+            ("lead_time_unit", "business_hours".to_owned()),
+            ("depends_on", request_text.clone()),
+        ]
+    };
+    let send = |fields: Vec<(&'static str, String)>| {
+        let app = &app;
+        let cookie = cookie.clone();
+        async move {
+            let borrowed: Vec<(&str, &str)> =
+                fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            post_form(app, &cookie, "/commitments", &borrowed).await
+        }
+    };
+    let (status, _, _) = send(fields("forged", "2026-09-01T17:00")).await;
+    assert_eq!(status, Status::Forbidden);
+    assert_eq!(
+        count(&app, "/api/v1/commitments", &pair.sales_staff.token).await,
+        0
+    );
+
+    let (status, _, html) = send(fields(&token, "next tuesday")).await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert_field_error(&html, "promised_at", "must be a date and time");
+    assert!(field_block(&html, "customer_name").contains("value=\"Globex\""));
+
+    let (status, location, _) = send(fields(&token, "2026-09-01T17:00")).await;
+    assert_eq!(status, Status::SeeOther);
+    let location = location.unwrap_or_default();
+    let id = location.trim_start_matches("/commitments/");
+    let saved = app
+        .get(
+            &format!("/api/v1/commitments/{id}"),
+            Some(&pair.sales_staff.token),
+        )
+        .await;
+    assert_eq!(saved.status, Status::Ok, "{}", saved.body);
+    let promised =
+        chrono::DateTime::parse_from_rfc3339(saved.body["promised_at"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        promised,
+        chrono::DateTime::parse_from_rfc3339("2026-09-01T15:00:00Z").unwrap(),
+        "17:00 in Berlin"
+    );
+    assert_eq!(saved.body["depends_on"], json!([request]));
+    assert_eq!(saved.body["lead_time"]["amount"], 4.0);
+    let (status, html) = page(&app, &cookie, &location).await;
+    assert_eq!(status, Status::Ok);
+    assert!(
+        html.contains("Go-live") && html.contains(&format!("href=\"/departments/{}\"", pair.sales))
+    );
+}
+
+#[rocket::async_test]
+async fn a_review_is_scheduled_through_the_form_and_its_actions_are_kept_on_its_page() {
+    let app = spawn_app().await;
+    let pair = app.pair().await;
+    app.active_agreement(&pair, 16.0, "business_hours").await;
+    // Staff read reviews but do not schedule them.
+    let staff = sign_in(&app, "sam@acme.test").await;
+    let (status, html) = page(&app, &staff, "/reviews/new").await;
+    assert_eq!(status, Status::Forbidden);
+    assert!(!html.contains("action=\"/reviews\""));
+    let staff_token = csrf_of(&html);
+
+    let cookie = sign_in(&app, "sara@acme.test").await;
+    let (status, html) = page(&app, &cookie, &format!("/reviews/new?with={}", pair.legal)).await;
+    assert_eq!(status, Status::Ok, "{html}");
+    let token = csrf_of(&html);
+    let sales = pair.sales.to_string();
+    let legal = pair.legal.to_string();
+    let lena = pair.legal_lead.user_id.to_string();
+    let sara = pair.sales_lead.user_id.to_string();
+    let review = |token: &str, duration: &str| {
+        vec![
+            ("_csrf", token.to_owned()),
+            ("department_a", sales.clone()),
+            ("department_b", legal.clone()),
+            ("scheduled_at", "2026-12-01T10:00".to_owned()),
+            ("duration_minutes", duration.to_owned()),
+            ("every_weeks", "4".to_owned()),
+            ("attendee_user_ids", lena.clone()),
+            ("attendee_user_ids", sara.clone()),
+        ]
+    };
+    let send = |cookie: Cookie<'static>, fields: Vec<(&'static str, String)>| {
+        let app = &app;
+        async move {
+            let borrowed: Vec<(&str, &str)> =
+                fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            post_form(app, &cookie, "/reviews", &borrowed).await
+        }
+    };
+    let (status, _, _) = send(staff.clone(), review(&staff_token, "45")).await;
+    assert_eq!(status, Status::Forbidden);
+    let (status, _, _) = send(cookie.clone(), review("forged", "45")).await;
+    assert_eq!(status, Status::Forbidden);
+    assert_eq!(
+        count(&app, "/api/v1/reviews", &pair.sales_lead.token).await,
+        0
+    );
+
+    let (status, _, html) = send(cookie.clone(), review(&token, "2")).await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert_field_error(&html, "duration_minutes", "must be between 5 and 480");
+    assert!(
+        html.contains(&format!(
+            "name=\"attendee_user_ids\" value=\"{lena}\" checked"
+        )),
+        "the chosen attendees stay chosen: {html}"
+    );
+
+    let (status, location, _) = send(cookie.clone(), review(&token, "45")).await;
+    assert_eq!(status, Status::SeeOther);
+    let location = location.unwrap_or_default();
+    let id = location.trim_start_matches("/reviews/").to_owned();
+    let saved = app
+        .get(
+            &format!("/api/v1/reviews/{id}"),
+            Some(&pair.sales_lead.token),
+        )
+        .await;
+    assert_eq!(saved.status, Status::Ok, "{}", saved.body);
+    assert_eq!(saved.body["duration_minutes"], 45);
+    assert_eq!(
+        saved.body["attendee_user_ids"],
+        json!([pair.legal_lead.user_id, pair.sales_lead.user_id])
+    );
+    assert_eq!(
+        saved.body["scheduled_at"].as_str().map(|at| &at[..16]),
+        Some("2026-12-01T09:00")
+    );
+
+    // The review page adds and closes action items.
+    let (_, html) = page(&app, &cookie, &location).await;
+    assert!(
+        html.contains("Attendees: lena@acme.test, sara@acme.test"),
+        "{html}"
+    );
+    let (status, _, _) = post_form(
+        &app,
+        &cookie,
+        &format!("/reviews/{id}/actions"),
+        &[
+            ("_csrf", &token),
+            ("title", "Share the NDA template"),
+            ("owner_user_id", &lena),
+            ("due_on", "2026-12-15"),
+        ],
+    )
+    .await;
+    assert_eq!(status, Status::SeeOther);
+    let (_, html) = page(&app, &cookie, &location).await;
+    assert!(
+        html.contains("Share the NDA template — lena@acme.test, due 2026-12-15"),
+        "{html}"
+    );
+    let action = html
+        .split("action=\"/actions/")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .expect("a close form")
+        .to_owned();
+    let (status, _, _) = post_form(
+        &app,
+        &cookie,
+        &format!("/actions/{action}/close?review={id}"),
+        &[
+            ("_csrf", &token),
+            ("status", "done"),
+            ("resolution_note", "Sent"),
+        ],
+    )
+    .await;
+    assert_eq!(status, Status::SeeOther);
+    let (_, html) = page(&app, &cookie, &location).await;
+    assert!(html.contains("done: Sent"), "{html}");
+
+    // A one-off review with nobody ticked: no attendees, no recurrence.
+    let (status, location, html) = post_form(
+        &app,
+        &cookie,
+        "/reviews",
+        &[
+            ("_csrf", &token),
+            ("department_a", &sales),
+            ("department_b", &legal),
+            ("scheduled_at", "2026-12-08T10:00"),
+            ("duration_minutes", "30"),
+            ("every_weeks", ""),
+        ],
+    )
+    .await;
+    assert_eq!(status, Status::SeeOther, "{html}");
+    let saved = app
+        .get(
+            &format!("/api/v1{}", location.unwrap_or_default()),
+            Some(&pair.sales_lead.token),
+        )
+        .await;
+    assert_eq!(saved.body["attendee_user_ids"], json!([]));
+    assert_eq!(saved.body["every_weeks"], 0);
+}

@@ -1,24 +1,34 @@
 //! The commitment page: when it will really land, whether the promise
 //! holds, the chain of handoffs that decides it (drawn), and the
-//! departments whose slip caused it.
+//! departments whose slip caused it; and the form to record a new
+//! commitment to an outside customer.
 
 use std::collections::HashSet;
 
+use rocket::form::{Form, FromForm};
+use rocket::http::Status;
 use rocket::request::FlashMessage;
 use rocket::response::content::RawHtml;
-use rocket::{Route, State, get, routes};
+use rocket::{Route, State, get, post, routes};
+use serde::Serialize;
 use serde_json::json;
 
 use super::graph::{Node, draw};
-use super::{PageResult, Session, context, department_names, local, organisation_zone};
+use super::{
+    FormReply, PageResult, PageUser, Parsed, Refusal, Session, check_csrf, context,
+    department_choices, department_names, html, insert_form, local, local_instant,
+    organisation_zone, parse_choice, parse_ids, parse_turnaround_fields, unit_choices,
+};
+use crate::auth::Role;
 use crate::entities::request;
 use crate::error::ApiError;
+use crate::services::commitments::NewCommitment;
 use crate::services::requests::dependencies_of;
 use crate::services::{commitments, projection};
 use crate::state::AppState;
 
 pub fn routes() -> Vec<Route> {
-    routes![show]
+    routes![show, new_form, create]
 }
 
 #[get("/commitments/<id>")]
@@ -105,7 +115,7 @@ async fn show(
     );
     page.insert("commitment", &json!({
         "id": row.id, "customer": row.customer_name, "title": row.title, "status": row.status,
-        "owner": names.get(&row.owner_department_id), "promised_at": local(row.promised_at, zone),
+        "owner": names.get(&row.owner_department_id), "owner_id": row.owner_department_id, "promised_at": local(row.promised_at, zone),
         "projected_at": local(view.projected_at, zone), "baseline_at": local(view.baseline_at, zone),
         "slip_minutes": view.slip_minutes, "slack_minutes": view.slack_minutes,
         "risk": projection::risk_name(view.risk), "critical_path": view.critical_path,
@@ -113,4 +123,154 @@ async fn show(
     page.insert("root_causes", &root_causes);
     page.insert("graph", &svg);
     Ok(RawHtml(state.views.render("pages/commitment.html", &page)?))
+}
+
+/// The inputs of the new-commitment form, kept as typed.
+#[derive(FromForm, Serialize, Default)]
+struct NewCommitmentForm {
+    #[serde(skip)]
+    #[field(default = "")]
+    _csrf: String,
+    #[field(default = "")]
+    customer_name: String,
+    #[field(default = "")]
+    title: String,
+    /// `datetime-local`, in the organisation's time zone.
+    #[field(default = "")]
+    promised_at: String,
+    #[field(default = "")]
+    owner_department_id: String,
+    #[field(default = "")]
+    lead_time_amount: String,
+    #[field(default = "")]
+    lead_time_unit: String,
+    #[field(default = "")]
+    depends_on: String,
+}
+
+const FIELDS: [&str; 7] = [
+    "customer_name",
+    "title",
+    "promised_at",
+    "owner_department_id",
+    "lead_time_amount",
+    "lead_time_unit",
+    "depends_on",
+];
+
+async fn commitment_form(
+    state: &AppState,
+    user: &PageUser,
+    values: &NewCommitmentForm,
+    refusal: Option<&Refusal>,
+) -> Result<(Status, RawHtml<String>), ApiError> {
+    let me = &user.auth;
+    let names = department_names(&state.db, me.organisation_id).await?;
+    let zone = organisation_zone(&state.db, me.organisation_id).await?;
+    // Leads and staff record commitments their own department owns.
+    let owners = match (me.role, me.department_id) {
+        (Role::Lead | Role::Staff, Some(own)) => department_choices(&names, Some(&[own])),
+        _ => department_choices(&names, None),
+    };
+    let mut page = context(user, "New commitment", None);
+    insert_form(&mut page, &FIELDS, values, refusal);
+    page.insert("owners", &owners);
+    page.insert("units", &unit_choices());
+    page.insert("zone", &zone.name());
+    Ok(html(
+        refusal.map_or(Status::Ok, |refusal| refusal.status),
+        state.views.render("pages/commitment_new.html", &page)?,
+    ))
+}
+
+async fn again(
+    state: &AppState,
+    user: &PageUser,
+    values: &NewCommitmentForm,
+    error: ApiError,
+) -> PageResult<FormReply> {
+    let refusal = Refusal::of(error, &FIELDS)?;
+    Ok(FormReply::Again(
+        commitment_form(state, user, values, Some(&refusal)).await?,
+    ))
+}
+
+#[get("/commitments/new?<owner>&<depends_on>")]
+async fn new_form(
+    state: &State<AppState>,
+    session: Session,
+    owner: Option<i64>,
+    depends_on: Option<&str>,
+) -> PageResult<(Status, RawHtml<String>)> {
+    let user = session.require()?;
+    let values = NewCommitmentForm {
+        owner_department_id: owner
+            .or(user.auth.department_id)
+            .map(|id| id.to_string())
+            .unwrap_or_default(),
+        lead_time_unit: "business_hours".into(),
+        depends_on: depends_on.unwrap_or_default().to_owned(),
+        ..Default::default()
+    };
+    Ok(commitment_form(state, &user, &values, None).await?)
+}
+
+#[post("/commitments", data = "<form>")]
+async fn create(
+    state: &State<AppState>,
+    session: Session,
+    form: Form<NewCommitmentForm>,
+) -> PageResult<FormReply> {
+    let user = session.require()?;
+    let form = form.into_inner();
+    if let Err(error) = check_csrf(&user, &form._csrf) {
+        return again(state, &user, &form, error).await;
+    }
+    let zone = organisation_zone(&state.db, user.auth.organisation_id).await?;
+    let mut parsed = Parsed::default();
+    let promised_at = parsed.take(match form.promised_at.trim() {
+        "" => Err(ApiError::field("promised_at", "is required")),
+        text => local_instant(text, zone, "promised_at"),
+    });
+    let owner = parsed.take(parse_choice(
+        &form.owner_department_id,
+        "owner_department_id",
+        "the department that owns the promise",
+    ));
+    // No lead time typed means none: the owner hands over as soon as the
+    // last internal handoff arrives.
+    let lead_time = parsed.take(match form.lead_time_amount.trim() {
+        "" => Ok(None),
+        amount => parse_turnaround_fields(
+            amount,
+            &form.lead_time_unit,
+            "lead_time_amount",
+            "lead_time_unit",
+        )
+        .map(Some),
+    });
+    let depends_on = parsed.take(parse_ids(&form.depends_on, "depends_on"));
+    if let Err(error) = parsed.finish() {
+        return again(state, &user, &form, error).await;
+    }
+    let (Some(promised_at), Some(owner), Some(lead_time), Some(depends_on)) =
+        (promised_at, owner, lead_time, depends_on)
+    else {
+        return Err(ApiError::Internal("a parsed commitment field is missing".into()).into());
+    };
+    let input = NewCommitment {
+        customer_name: form.customer_name.clone(),
+        title: form.title.clone(),
+        promised_at,
+        owner_department_id: owner,
+        lead_time,
+        depends_on,
+    };
+    match commitments::create(&state.db, &state.calendars, &user.auth, input).await {
+        Ok(row) => Ok(FormReply::done(
+            format!("/commitments/{}", row.id),
+            "Commitment recorded. Baton now projects when it will really land.",
+        )),
+        Err(error) => again(state, &user, &form, error).await,
+    }
 }

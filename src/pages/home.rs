@@ -32,6 +32,7 @@ struct RequestLine {
     overdue: bool,
     due_soon: bool,
     expected_at: Option<String>,
+    other_department_id: i64,
     other_department: String,
 }
 
@@ -42,23 +43,24 @@ fn lines(
 ) -> Vec<RequestLine> {
     let now = Utc::now();
     rows.into_iter()
-        .map(|row| RequestLine {
-            overdue: row.due_at < now,
-            due_soon: row.due_at >= now && row.due_at < now + TimeDelta::days(2),
-            id: row.id,
-            title: row.title,
-            status: row.status,
-            due_at: row.due_at.format("%Y-%m-%d %H:%M UTC").to_string(),
-            expected_at: row
-                .expected_at
-                .map(|at| at.format("%Y-%m-%d %H:%M UTC").to_string()),
-            other_department: names
-                .get(&match side {
-                    Side::Provider => row.customer_department_id,
-                    Side::Customer => row.provider_department_id,
-                })
-                .cloned()
-                .unwrap_or_default(),
+        .map(|row| {
+            let other = match side {
+                Side::Provider => row.customer_department_id,
+                Side::Customer => row.provider_department_id,
+            };
+            RequestLine {
+                overdue: row.due_at < now,
+                due_soon: row.due_at >= now && row.due_at < now + TimeDelta::days(2),
+                id: row.id,
+                title: row.title,
+                status: row.status,
+                due_at: row.due_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+                expected_at: row
+                    .expected_at
+                    .map(|at| at.format("%Y-%m-%d %H:%M UTC").to_string()),
+                other_department_id: other,
+                other_department: names.get(&other).cloned().unwrap_or_default(),
+            }
         })
         .collect()
 }
@@ -76,6 +78,7 @@ async fn home(
     page.insert("departments", &names);
     if let Some(department) = me.department_id {
         page.insert("my_department", &names.get(&department));
+        page.insert("my_department_id", &department);
         let owed = requests_service::open_for_department(
             &state.db,
             me.organisation_id,
@@ -119,6 +122,7 @@ async fn home(
                 agreements_both_ways.push(serde_json::json!({
                     "id": row.id, "title": row.title, "status": row.status,
                     "provider": names.get(&row.provider_department_id), "customer": names.get(&row.customer_department_id),
+                    "provider_id": row.provider_department_id, "customer_id": row.customer_department_id,
                     "awaiting_us": pending && (me.role == Role::Admin || me.department_id == Some(row.customer_department_id)),
                 }));
             }

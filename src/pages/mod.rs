@@ -10,6 +10,7 @@
 
 mod agreements;
 mod commitments;
+mod departments;
 mod graph;
 mod home;
 mod requests;
@@ -18,8 +19,9 @@ mod session;
 
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use rocket::Route;
-use rocket::http::{Cookie, CookieJar, SameSite};
+use rocket::http::{Cookie, CookieJar, SameSite, Status};
 use rocket::request::{FlashMessage, FromRequest, Outcome, Request};
+use rocket::response::content::RawHtml;
 use rocket::response::{Flash, Redirect};
 use sea_orm::EntityTrait;
 use serde::Serialize;
@@ -27,8 +29,9 @@ use tera::Context;
 
 use crate::auth::{AuthUser, SESSION_COOKIE, user_from_token};
 use crate::entities::user;
-use crate::error::ApiError;
+use crate::error::{ApiError, FieldErrors};
 use crate::state::AppState;
+use crate::time::Turnaround;
 
 pub fn routes() -> Vec<Route> {
     [
@@ -38,6 +41,7 @@ pub fn routes() -> Vec<Route> {
         agreements::routes(),
         commitments::routes(),
         reviews::routes(),
+        departments::routes(),
     ]
     .concat()
 }
@@ -127,6 +131,249 @@ pub fn refused(to: String, error: ApiError) -> PageError {
 
 pub fn done(to: String, message: &str) -> PageError {
     PageError::Flash(Flash::success(Redirect::to(to), message))
+}
+
+/// What a form post answers: on success, a redirect with a message; when
+/// refused, the same form again (with the refusal's status), keeping what
+/// was typed and showing each message next to its field. Rendering in
+/// place rather than redirecting means nothing typed is lost and no
+/// errors need carrying through a cookie.
+// Large like `PageError` above, for the same reason: made once per request.
+#[allow(clippy::large_enum_variant)]
+#[derive(rocket::Responder)]
+pub enum FormReply {
+    Done(Flash<Redirect>),
+    Again((Status, RawHtml<String>)),
+}
+
+impl FormReply {
+    pub fn done(to: String, message: &str) -> Self {
+        FormReply::Done(Flash::success(Redirect::to(to), message))
+    }
+}
+
+/// A refused form post, sorted for showing: the messages of fields the
+/// form has go next to those fields; everything else goes in the summary
+/// at the top (a 403 or 409 is all summary).
+#[derive(Debug)]
+pub struct Refusal {
+    pub status: Status,
+    pub summary: String,
+    pub errors: FieldErrors,
+}
+
+impl Refusal {
+    /// Sorts `error` for a form whose inputs are `fields`. An internal error
+    /// is no refusal: it stays an error (logged, never shown).
+    pub fn of(error: ApiError, fields: &[&str]) -> Result<Refusal, ApiError> {
+        if matches!(error, ApiError::Internal(_)) {
+            return Err(error);
+        }
+        let problem = error.problem();
+        let mut errors = FieldErrors::new();
+        let mut elsewhere = Vec::new();
+        for (field, messages) in problem.errors {
+            if fields.contains(&field.as_str()) {
+                errors.insert(field, messages);
+            } else {
+                elsewhere.push(format!("{field}: {}", messages.join("; ")));
+            }
+        }
+        let summary = match (error, elsewhere.is_empty()) {
+            (ApiError::Validation { .. }, true) => {
+                "Some values need correcting; each is explained next to its field.".to_owned()
+            }
+            (ApiError::Validation { .. }, false) => {
+                format!("Some values need correcting: {}", elsewhere.join(" — "))
+            }
+            (other, _) => other.to_string(),
+        };
+        Ok(Refusal {
+            status: problem_status(problem.status),
+            summary,
+            errors,
+        })
+    }
+}
+
+fn problem_status(code: u16) -> Status {
+    Status::from_code(code).unwrap_or(Status::UnprocessableEntity)
+}
+
+/// Puts a form's state into its page: `values` as typed, `errors` with an
+/// entry (possibly empty) for every field so templates can read
+/// `errors.title` unconditionally, `first_error` (the field to focus), and
+/// the refusal's summary as `problem`.
+pub fn insert_form(
+    page: &mut Context,
+    fields: &[&str],
+    values: &impl Serialize,
+    refusal: Option<&Refusal>,
+) {
+    let mut errors = FieldErrors::new();
+    for field in fields {
+        errors.insert((*field).to_owned(), Vec::new());
+    }
+    let mut first_error = "";
+    if let Some(refusal) = refusal {
+        for (field, messages) in &refusal.errors {
+            errors.insert(field.clone(), messages.clone());
+        }
+        first_error = fields
+            .iter()
+            .find(|field| refusal.errors.contains_key(**field))
+            .copied()
+            .unwrap_or("");
+        page.insert("problem", &refusal.summary);
+    }
+    page.insert("values", values);
+    page.insert("errors", &errors);
+    page.insert("first_error", first_error);
+}
+
+/// Request numbers typed as "12, #15 17" (empty is none); an unreadable
+/// list is a field error on `field`.
+pub fn parse_ids(text: &str, field: &str) -> Result<Vec<i64>, ApiError> {
+    text.split([',', ' '])
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+        .map(|part| part.trim_start_matches('#').parse::<i64>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| {
+            ApiError::field(
+                field,
+                "list request numbers separated by commas, e.g. 12, 15",
+            )
+        })
+}
+
+/// An id chosen in a `<select>`; nothing chosen is a field error.
+pub fn parse_choice(text: &str, field: &str, what: &str) -> Result<i64, ApiError> {
+    text.trim()
+        .parse()
+        .map_err(|_| ApiError::field(field, format!("choose {what}")))
+}
+
+/// A whole number typed in a field; empty is `None`.
+pub fn parse_number(text: &str, field: &str) -> Result<Option<i64>, ApiError> {
+    match text.trim() {
+        "" => Ok(None),
+        text => text
+            .parse()
+            .map(Some)
+            .map_err(|_| ApiError::field(field, "must be a whole number")),
+    }
+}
+
+/// A turnaround typed as an amount and a unit, its errors named after the
+/// form's own inputs `amount_field` and `unit_field`.
+pub fn parse_turnaround_fields(
+    amount: &str,
+    unit: &str,
+    amount_field: &str,
+    unit_field: &str,
+) -> Result<Turnaround, ApiError> {
+    let amount = Some(amount.trim()).filter(|text| !text.is_empty());
+    let unit = Some(unit.trim()).filter(|text| !text.is_empty());
+    crate::routes::parse_turnaround(amount, unit).map_err(|error| {
+        let mut errors = FieldErrors::new();
+        for (field, messages) in error.problem().errors {
+            let field = match field.as_str() {
+                "amount" => amount_field.to_owned(),
+                "unit" => unit_field.to_owned(),
+                _ => field,
+            };
+            errors.entry(field).or_default().extend(messages);
+        }
+        ApiError::invalid(errors)
+    })
+}
+
+/// Collects the field errors of several parses into one refusal, so a form
+/// shows every problem at once.
+#[derive(Default)]
+pub struct Parsed {
+    errors: FieldErrors,
+}
+
+impl Parsed {
+    /// The value, or `None` with its field errors kept.
+    pub fn take<T>(&mut self, result: Result<T, ApiError>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(ApiError::Validation { errors, .. }) => {
+                for (field, messages) in errors {
+                    self.errors.entry(field).or_default().extend(messages);
+                }
+                None
+            }
+            Err(other) => {
+                self.errors
+                    .entry("form".into())
+                    .or_default()
+                    .push(other.to_string());
+                None
+            }
+        }
+    }
+
+    /// `Ok` when every parse succeeded, else one 422 with all the errors.
+    pub fn finish(self) -> Result<(), ApiError> {
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::invalid(self.errors))
+        }
+    }
+}
+
+/// A `<select>` option; values are strings so templates compare them with
+/// what was typed.
+#[derive(Serialize)]
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+}
+
+/// Departments as choices, by name; `only` limits them to the given ids.
+pub fn department_choices(
+    names: &std::collections::HashMap<i64, String>,
+    only: Option<&[i64]>,
+) -> Vec<Choice> {
+    let mut choices: Vec<(&i64, &String)> = names
+        .iter()
+        .filter(|(id, _)| only.is_none_or(|only| only.contains(id)))
+        .collect();
+    choices.sort_by(|a, b| a.1.cmp(b.1).then(a.0.cmp(b.0)));
+    choices
+        .into_iter()
+        .map(|(id, name)| Choice {
+            value: id.to_string(),
+            label: name.clone(),
+        })
+        .collect()
+}
+
+/// The turnaround units, for a `<select>`.
+pub fn unit_choices() -> Vec<Choice> {
+    [
+        ("business_hours", "business hours"),
+        ("business_days", "business days"),
+        ("calendar_hours", "calendar hours"),
+        ("calendar_days", "calendar days"),
+    ]
+    .into_iter()
+    .map(|(value, label)| Choice {
+        value: value.into(),
+        label: label.into(),
+    })
+    .collect()
+}
+
+/// A page answered with a status other than 200 (a form shown again, or a
+/// form the signed-in person may not use, with the reason).
+pub fn html(status: Status, body: String) -> (Status, RawHtml<String>) {
+    (status, RawHtml(body))
 }
 
 /// The context every page starts from: who is signed in and any flash.
@@ -231,6 +478,11 @@ pub async fn organisation_zone(
             .and_then(|row| row.timezone.parse().ok())
             .unwrap_or(chrono_tz::UTC),
     )
+}
+
+/// An instant as a `datetime-local` field shows it, in `zone`.
+pub fn local_input(at: DateTime<Utc>, zone: chrono_tz::Tz) -> String {
+    at.with_timezone(&zone).format("%Y-%m-%dT%H:%M").to_string()
 }
 
 /// An instant as people read it: local time in the organisation's zone.

@@ -2,17 +2,21 @@
 //! the signed-in person may make) and the form to log a new request.
 
 use rocket::form::{Form, FromForm};
+use rocket::http::Status;
 use rocket::request::FlashMessage;
 use rocket::response::Redirect;
 use rocket::response::content::RawHtml;
 use rocket::{Route, State, get, post, routes};
+use serde::Serialize;
 use serde_json::json;
 
 use super::{
-    PageResult, Session, check_csrf, context, department_names, done, local, local_instant,
-    organisation_zone, refused,
+    Choice, FormReply, PageResult, PageUser, Parsed, Refusal, Session, check_csrf, context,
+    department_names, done, html, insert_form, local, local_instant, organisation_zone,
+    parse_choice, parse_ids, refused,
 };
 use crate::auth::Role;
+use crate::error::ApiError;
 use crate::http::IfMatch;
 use crate::pagination::PageRequest;
 use crate::services::agreements::{self, AgreementFilter};
@@ -37,13 +41,20 @@ struct ActionForm {
     comment: Option<String>,
 }
 
-#[derive(FromForm)]
+/// The inputs of the new-request form, kept as typed.
+#[derive(FromForm, Serialize, Default)]
 struct NewRequestForm {
+    #[serde(skip)]
+    #[field(default = "")]
     _csrf: String,
-    agreement_id: i64,
+    #[field(default = "")]
+    agreement_id: String,
+    #[field(default = "")]
     title: String,
-    details: Option<String>,
-    depends_on: Option<String>,
+    #[field(default = "")]
+    details: String,
+    #[field(default = "")]
+    depends_on: String,
 }
 
 #[get("/requests/<id>")]
@@ -112,6 +123,7 @@ async fn show(
     page.insert("request", &json!({
         "id": row.id, "title": row.title, "details": row.details, "status": row.status,
         "provider": names.get(&row.provider_department_id), "customer": names.get(&row.customer_department_id),
+        "provider_id": row.provider_department_id, "customer_id": row.customer_department_id,
         "agreement_id": row.agreement_id, "requested_at": local(row.requested_at, zone),
         "clock_start": local(row.clock_start, zone), "due_at": local(row.due_at, zone),
         "overdue": status.is_undelivered() && row.due_at < chrono::Utc::now(),
@@ -192,14 +204,8 @@ async fn act(
     }
 }
 
-#[get("/requests/new?<agreement>")]
-async fn new_form(
-    state: &State<AppState>,
-    session: Session,
-    agreement: Option<i64>,
-    flash: Option<FlashMessage<'_>>,
-) -> PageResult<RawHtml<String>> {
-    let user = session.require()?;
+/// The agreements `user` may log requests under, as choices.
+async fn agreement_choices(state: &AppState, user: &PageUser) -> Result<Vec<Choice>, ApiError> {
     let me = &user.auth;
     let names = department_names(&state.db, me.organisation_id).await?;
     let filter = AgreementFilter {
@@ -211,19 +217,70 @@ async fn new_form(
         status: Some("active".into()),
         ..Default::default()
     };
-    let choices: Vec<_> = agreements::list(&state.db, me, PageRequest { after_id: 0, limit: 200 }, filter)
+    let all = PageRequest {
+        after_id: 0,
+        limit: 200,
+    };
+    Ok(agreements::list(&state.db, me, all, filter)
         .await?
         .into_iter()
-        .map(|row| json!({
-            "id": row.id, "title": row.title, "selected": Some(row.id) == agreement,
-            "provider": names.get(&row.provider_department_id), "customer": names.get(&row.customer_department_id),
-        }))
-        .collect();
-    let mut page = context(&user, "Log a request", flash);
-    page.insert("agreements", &choices);
-    Ok(RawHtml(
+        .map(|row| Choice {
+            value: row.id.to_string(),
+            label: format!(
+                "{} ({} → {})",
+                row.title,
+                names
+                    .get(&row.provider_department_id)
+                    .map_or("", String::as_str),
+                names
+                    .get(&row.customer_department_id)
+                    .map_or("", String::as_str)
+            ),
+        })
+        .collect())
+}
+
+const FIELDS: [&str; 4] = ["agreement_id", "title", "details", "depends_on"];
+
+async fn request_form(
+    state: &AppState,
+    user: &PageUser,
+    values: &NewRequestForm,
+    refusal: Option<&Refusal>,
+) -> Result<(Status, RawHtml<String>), ApiError> {
+    let mut page = context(user, "Log a request", None);
+    insert_form(&mut page, &FIELDS, values, refusal);
+    page.insert("agreements", &agreement_choices(state, user).await?);
+    Ok(html(
+        refusal.map_or(Status::Ok, |refusal| refusal.status),
         state.views.render("pages/request_new.html", &page)?,
     ))
+}
+
+async fn again(
+    state: &AppState,
+    user: &PageUser,
+    values: &NewRequestForm,
+    error: ApiError,
+) -> PageResult<FormReply> {
+    let refusal = Refusal::of(error, &FIELDS)?;
+    Ok(FormReply::Again(
+        request_form(state, user, values, Some(&refusal)).await?,
+    ))
+}
+
+#[get("/requests/new?<agreement>")]
+async fn new_form(
+    state: &State<AppState>,
+    session: Session,
+    agreement: Option<i64>,
+) -> PageResult<(Status, RawHtml<String>)> {
+    let user = session.require()?;
+    let values = NewRequestForm {
+        agreement_id: agreement.map(|id| id.to_string()).unwrap_or_default(),
+        ..Default::default()
+    };
+    Ok(request_form(state, &user, &values, None).await?)
 }
 
 #[post("/requests", data = "<form>")]
@@ -231,33 +288,29 @@ async fn create(
     state: &State<AppState>,
     session: Session,
     form: Form<NewRequestForm>,
-) -> PageResult<Redirect> {
+) -> PageResult<FormReply> {
     let user = session.require()?;
     let form = form.into_inner();
-    let back = format!("/requests/new?agreement={}", form.agreement_id);
     if let Err(error) = check_csrf(&user, &form._csrf) {
-        return Err(refused(back, error));
+        return again(state, &user, &form, error).await;
     }
-    let depends_on: Result<Vec<i64>, _> = form
-        .depends_on
-        .unwrap_or_default()
-        .split([',', ' '])
-        .filter(|part| !part.trim().is_empty())
-        .map(|part| part.trim().trim_start_matches('#').parse::<i64>())
-        .collect();
-    let Ok(depends_on) = depends_on else {
-        return Err(refused(
-            back,
-            crate::error::ApiError::field(
-                "depends_on",
-                "list request numbers separated by commas, e.g. 12, 15",
-            ),
-        ));
+    let mut parsed = Parsed::default();
+    let agreement_id = parsed.take(parse_choice(
+        &form.agreement_id,
+        "agreement_id",
+        "the agreement it is owed under",
+    ));
+    let depends_on = parsed.take(parse_ids(&form.depends_on, "depends_on"));
+    if let Err(error) = parsed.finish() {
+        return again(state, &user, &form, error).await;
+    }
+    let (Some(agreement_id), Some(depends_on)) = (agreement_id, depends_on) else {
+        return Err(ApiError::Internal("a parsed request field is missing".into()).into());
     };
     let input = NewRequest {
-        agreement_id: form.agreement_id,
-        title: form.title,
-        details: form.details.unwrap_or_default(),
+        agreement_id,
+        title: form.title.clone(),
+        details: form.details.clone(),
         requested_at: None,
         depends_on,
     };
@@ -271,10 +324,10 @@ async fn create(
     )
     .await
     {
-        Ok(logged) => Err(done(
+        Ok(logged) => Ok(FormReply::done(
             format!("/requests/{}", logged.request.id),
             "Request logged.",
         )),
-        Err(error) => Err(refused(back, error)),
+        Err(error) => again(state, &user, &form, error).await,
     }
 }

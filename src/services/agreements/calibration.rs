@@ -11,6 +11,7 @@ use crate::error::ApiError;
 use crate::services::calendars::{CalendarCache, for_department};
 use crate::services::requests::shift_due;
 use crate::services::stats::{nearest_rank, round1};
+use crate::services::users::find_department;
 use crate::time::{CompiledCalendar, Turnaround};
 
 /// Below this many deliveries under the agreement, the provider department's
@@ -39,37 +40,102 @@ pub async fn calibrate(
     turnaround: Turnaround,
 ) -> Result<Calibration, ApiError> {
     let agreement = get(db, actor, agreement_id).await?;
-    let delivered = |filter: sea_orm::Select<request::Entity>| {
-        filter
-            .filter(request::Column::OrganisationId.eq(actor.organisation_id))
-            .filter(request::Column::Status.is_in(["delivered", "accepted"]))
-            .order_by_desc(request::Column::DeliveredAt)
-            .limit(MAX_SAMPLE)
-    };
     let mut scope = "agreement";
-    let mut sample =
-        delivered(request::Entity::find().filter(request::Column::AgreementId.eq(agreement.id)))
-            .all(db)
-            .await?;
+    let mut sample = delivered(
+        actor.organisation_id,
+        request::Entity::find().filter(request::Column::AgreementId.eq(agreement.id)),
+    )
+    .all(db)
+    .await?;
     if sample.len() < MIN_AGREEMENT_SAMPLE {
         scope = "provider_department";
-        sample = delivered(
-            request::Entity::find()
-                .filter(request::Column::ProviderDepartmentId.eq(agreement.provider_department_id)),
-        )
-        .all(db)
-        .await?;
+        sample =
+            provider_sample(db, actor.organisation_id, agreement.provider_department_id).await?;
     }
-    let calendar = for_department(
+    measure(
         db,
         calendars,
         actor.organisation_id,
         agreement.provider_department_id,
+        scope,
+        &sample,
+        turnaround,
     )
-    .await?;
+    .await
+}
+
+/// Calibration before there is an agreement (a draft being written): the
+/// provider department's deliveries under all its agreements, exactly the
+/// fallback [`calibrate`] uses for an agreement with too few deliveries.
+pub async fn calibrate_for_provider(
+    db: &impl ConnectionTrait,
+    calendars: &CalendarCache,
+    actor: &AuthUser,
+    provider_department_id: i64,
+    turnaround: Turnaround,
+) -> Result<Calibration, ApiError> {
+    if find_department(db, actor.organisation_id, provider_department_id)
+        .await?
+        .is_none()
+    {
+        return Err(ApiError::field(
+            "provider_department_id",
+            "no such department in this organisation",
+        ));
+    }
+    let sample = provider_sample(db, actor.organisation_id, provider_department_id).await?;
+    measure(
+        db,
+        calendars,
+        actor.organisation_id,
+        provider_department_id,
+        "provider_department",
+        &sample,
+        turnaround,
+    )
+    .await
+}
+
+/// The most recent finished deliveries matching `filter`.
+fn delivered(
+    organisation_id: i64,
+    filter: sea_orm::Select<request::Entity>,
+) -> sea_orm::Select<request::Entity> {
+    filter
+        .filter(request::Column::OrganisationId.eq(organisation_id))
+        .filter(request::Column::Status.is_in(["delivered", "accepted"]))
+        .order_by_desc(request::Column::DeliveredAt)
+        .limit(MAX_SAMPLE)
+}
+
+async fn provider_sample(
+    db: &impl ConnectionTrait,
+    organisation_id: i64,
+    provider_department_id: i64,
+) -> Result<Vec<request::Model>, ApiError> {
+    Ok(delivered(
+        organisation_id,
+        request::Entity::find()
+            .filter(request::Column::ProviderDepartmentId.eq(provider_department_id)),
+    )
+    .all(db)
+    .await?)
+}
+
+/// Replays `sample` against `turnaround` in the provider's calendar.
+async fn measure(
+    db: &impl ConnectionTrait,
+    calendars: &CalendarCache,
+    organisation_id: i64,
+    provider_department_id: i64,
+    scope: &'static str,
+    sample: &[request::Model],
+    turnaround: Turnaround,
+) -> Result<Calibration, ApiError> {
+    let calendar = for_department(db, calendars, organisation_id, provider_department_id).await?;
     let mut met = 0usize;
     let mut minutes = Vec::with_capacity(sample.len());
-    for past in &sample {
+    for past in sample {
         let Some(delivered_at) = past.delivered_at else {
             continue;
         };

@@ -6,7 +6,7 @@ mod figures;
 mod lifecycle;
 mod wording;
 
-pub use calibration::{Calibration, calibrate};
+pub use calibration::{Calibration, calibrate, calibrate_for_provider};
 pub use figures::{OnTimeFigures, on_time_figures};
 pub use lifecycle::{accept, decline, propose, retire};
 pub use wording::vague_phrase_warnings;

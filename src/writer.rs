@@ -60,7 +60,9 @@ impl Writer {
         work: impl Future<Output = T> + Send + 'static,
     ) -> T {
         let Some(jobs) = &self.jobs else {
-            return work.await;
+            // Boxed: write transactions are large futures, and callers that
+            // run several in a row (the demo loader) would carry them inline.
+            return Box::pin(work).await;
         };
         let (answer, answered) = oneshot::channel();
         let job: Job = Box::pin(async move {

@@ -18,8 +18,8 @@ use sea_orm::{
 use crate::entities::{commitment, commitment_dependency, organisation, request};
 use crate::error::ApiError;
 use crate::projection::{
-    CalendarIdx, CommitmentIdx, CommitmentInput, CommitmentState, Projection, ProjectionError,
-    ProjectionInput, RequestIdx, RequestInput, RequestState,
+    CalendarIdx, CommitmentIdx, CommitmentInput, CommitmentState, DueHint, Projection,
+    ProjectionError, ProjectionInput, RequestIdx, RequestInput, RequestState,
 };
 use crate::services::agreements::turnaround_of;
 use crate::services::calendars::{CalendarCache, for_departments, placeholder};
@@ -321,7 +321,14 @@ pub fn project_loaded(
             state: state_of(row)?,
             pause_shift_seconds: pause_shift_as_of(row, &calendar, as_of)?,
             depends_on: inputs_of.remove(&row.id).unwrap_or_default(),
-            due_hint: None,
+            // The stored schedule was computed by the same rules; the engine
+            // uses it whenever it reaches the same ready time, skipping the
+            // calendar arithmetic. (A paused request's stored due includes
+            // its pause shift, so it is no plain due of its ready time.)
+            due_hint: (row.pause_shift_seconds == 0).then_some(DueHint {
+                ready: row.ready_at,
+                due: row.due_at,
+            }),
         });
     }
     let mut commitments = Vec::with_capacity(commitment_rows.len());

@@ -82,24 +82,23 @@ async fn upstream_edges(
     }
     let mut edges = HashSet::new();
     for chunk in seeds.chunks(5_000) {
+        // The cone: the seeds that have inputs, then inputs of inputs; no
+        // `OR` in it, so every step is a lookup by the primary key.
         let sql = format!(
             "WITH RECURSIVE cone(id) AS (\
-               SELECT depends_on_id FROM request_dependencies WHERE request_id IN ({}) \
+               SELECT request_id FROM request_dependencies WHERE request_id IN ({}) \
                UNION \
                SELECT d.depends_on_id FROM request_dependencies d JOIN cone ON d.request_id = cone.id\
              ) \
              SELECT request_id, depends_on_id FROM request_dependencies \
-             WHERE request_id IN ({}) OR request_id IN (SELECT id FROM cone)",
-            marks(db, 1, chunk.len()),
-            marks(db, chunk.len() + 1, chunk.len())
+             WHERE request_id IN (SELECT id FROM cone)",
+            marks(db, 1, chunk.len())
         );
-        // The seeds are bound twice: once to start the walk, once for their own edges.
         let found = Edge::find_by_statement(Statement::from_sql_and_values(
             db.get_database_backend(),
             sql,
             chunk
                 .iter()
-                .chain(chunk)
                 .map(|&id| id.into())
                 .collect::<Vec<sea_orm::Value>>(),
         ))

@@ -946,3 +946,46 @@ async fn two_people_starting_the_same_request_at_once_get_one_success_and_one_co
         assert_eq!(statuses, [200, 409], "{} / {}", a.body, b.body);
     }
 }
+
+#[rocket::async_test]
+async fn a_new_request_answers_its_projected_finish_through_its_late_inputs() {
+    let app = spawn_app().await;
+    let pair = app.pair().await;
+    let agreement = app.active_agreement(&pair, 16.0, "business_hours").await;
+    // Logged back in March and never delivered: by now both are overdue, so
+    // nothing can finish before now (SPEC §4's `as_of` floor).
+    let upstream = app
+        .log_request(&pair.sales_staff, agreement, MONDAY_9, &[])
+        .await;
+    let a = upstream["id"].as_i64().unwrap();
+    let downstream = app
+        .log_request(&pair.sales_staff, agreement, MONDAY_9, &[a])
+        .await;
+    let b = downstream["id"].as_i64().unwrap();
+    let instant = |value: &serde_json::Value| {
+        chrono::DateTime::parse_from_rfc3339(value.as_str().expect("an instant"))
+            .expect("RFC 3339")
+            .with_timezone(&chrono::Utc)
+    };
+    let now = chrono::Utc::now();
+    assert!(instant(&upstream["projected_finish"]) >= now - chrono::TimeDelta::minutes(1));
+    let finish = instant(&downstream["projected_finish"]);
+    assert!(
+        finish > instant(&upstream["projected_finish"]) && finish > instant(&downstream["due_at"]),
+        "the late input pushes the new request past its stored due: {downstream}"
+    );
+    assert_eq!(downstream["endangered_commitment_ids"], json!([]));
+    // The answer to the POST is the projection a read gives.
+    let read = app
+        .get(
+            &format!("/api/v1/requests/{b}"),
+            Some(&pair.sales_staff.token),
+        )
+        .await;
+    let drift = (instant(&read.body["projected_finish"]) - finish).abs();
+    assert!(
+        drift <= chrono::TimeDelta::minutes(1),
+        "POST said {finish}, GET says {}",
+        read.body["projected_finish"]
+    );
+}

@@ -2,6 +2,7 @@
 //! `Idempotency-Key` so a retried `POST` never creates a second request.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::{
@@ -103,7 +104,7 @@ pub async fn log(
             }
         })
         .await?;
-    let Inserted { created, mut cone } = match written {
+    let Inserted { created, cone } = match written {
         Written::Created(inserted) => inserted,
         Written::Replayed(existing) => {
             return Ok(Logged {
@@ -114,7 +115,34 @@ pub async fn log(
         }
     };
 
-    // The projection of the new request, outside the write lock.
+    let projected_finish = projected_finish(
+        db,
+        cache,
+        &agreement,
+        calendar,
+        cone,
+        &created,
+        input.depends_on,
+    )
+    .await?;
+    Ok(Logged {
+        request: created,
+        replayed: false,
+        projected_finish,
+    })
+}
+
+/// The projection of a request just logged, from the cone read while
+/// logging it, outside the write lock.
+async fn projected_finish(
+    db: &DatabaseConnection,
+    cache: &CalendarCache,
+    agreement: &agreement::Model,
+    calendar: Arc<CompiledCalendar>,
+    mut cone: Cone,
+    created: &request::Model,
+    mut depends_on: Vec<i64>,
+) -> Result<Option<DateTime<Utc>>, ApiError> {
     let mut calendars = HashMap::from([(agreement.provider_department_id, calendar)]);
     let others: Vec<i64> = cone
         .rows
@@ -124,23 +152,17 @@ pub async fn log(
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
-    calendars.extend(for_departments(db, cache, actor.organisation_id, &others).await?);
-    let mut depends_on = input.depends_on;
+    calendars.extend(for_departments(db, cache, agreement.organisation_id, &others).await?);
     depends_on.sort_unstable();
     depends_on.dedup();
     cone.edges
         .extend(depends_on.into_iter().map(|on| (created.id, on)));
     cone.rows.push(created.clone());
     let projected = projection::project_loaded(cone, &[], &[], &calendars, 0, Utc::now())?;
-    let projected_finish = projected
+    Ok(projected
         .requests
         .get(&created.id)
-        .and_then(|&idx| projected.projection.finish(idx));
-    Ok(Logged {
-        request: created,
-        replayed: false,
-        projected_finish,
-    })
+        .and_then(|&idx| projected.projection.finish(idx)))
 }
 
 /// What the write transaction did.

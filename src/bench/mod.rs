@@ -14,7 +14,7 @@ use serde::Serialize;
 pub enum Scenario {
     /// Due-date computations per second in the business-time engine.
     Time,
-    /// Whole-organisation projection and incremental re-projection (engine).
+    /// Whole-organisation projection, incremental re-projection (engine) and one forecast over HTTP.
     Propagate,
     /// Monte Carlo forecast over a 1,000-request cone (engine).
     Forecast,

@@ -203,11 +203,42 @@ async fn a_late_handoff_is_seen_by_the_customer_and_by_leadership_in_the_browser
         .with_timezone(&chrono_tz::Europe::Berlin)
         .format("%Y-%m-%dT%H:%M")
         .to_string();
+    // A blank reason (spaces pass the browser's own check) is refused
+    // beside the field, in the forecast form, with the date kept.
     let form = client
         .form(Locator::Css("form[aria-label='forecast']"))
         .await
         .unwrap();
     form.set_by_name("expected_at", &expected).await.unwrap();
+    form.set_by_name("reason", "   ").await.unwrap();
+    form.submit_with(Locator::Css("button[value='forecast']"))
+        .await
+        .unwrap();
+    let message = client
+        .wait()
+        .for_element(Locator::Css(
+            "form[aria-label='forecast'] #forecast-reason-error",
+        ))
+        .await
+        .expect("the reason's message beside it");
+    assert!(
+        message.text().await.unwrap().contains("must not be empty"),
+        "{}",
+        client.source().await.unwrap()
+    );
+    screenshot(&client, "request-move-refused").await;
+    let form = client
+        .form(Locator::Css("form[aria-label='forecast']"))
+        .await
+        .unwrap();
+    let kept = client
+        .find(Locator::Css("#forecast-expected_at"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(kept.as_deref(), Some(expected.as_str()), "the date is kept");
     form.set_by_name("reason", "Partner on holiday")
         .await
         .unwrap();

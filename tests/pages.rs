@@ -121,7 +121,12 @@ async fn a_request_page_shows_its_timeline_and_its_forms_need_the_csrf_token() {
         .body("_csrf=forged&action=start")
         .dispatch()
         .await;
-    assert_eq!(forged.status(), Status::SeeOther);
+    assert_eq!(forged.status(), Status::Forbidden);
+    let forged = forged.into_string().await.unwrap_or_default();
+    assert!(
+        section(&forged, "aria-label=\"start\"", "</form>").contains("the form expired"),
+        "the refusal is shown in the form that was posted: {forged}"
+    );
     let after_forgery = app
         .get(
             &format!("/api/v1/requests/{id}"),
@@ -147,23 +152,6 @@ async fn a_request_page_shows_its_timeline_and_its_forms_need_the_csrf_token() {
         )
         .await;
     assert_eq!(after.body["status"], "in_progress");
-    // A refused move comes back with the reason.
-    let refused = app
-        .client
-        .post(format!("/requests/{id}/act"))
-        .cookie(cookie.clone())
-        .header(ContentType::Form)
-        .body(format!(
-            "_csrf={token}&action=forecast&reason=busy&expected_at=someday"
-        ))
-        .dispatch()
-        .await;
-    let flash = refused
-        .cookies()
-        .get("_flash")
-        .map(|c| c.value().to_owned())
-        .unwrap_or_default();
-    assert!(flash.contains("expected_at"), "{flash}");
     // The API refuses a cookie-borne change without the CSRF header.
     let via_api = app
         .client
@@ -963,4 +951,374 @@ async fn a_review_is_scheduled_through_the_form_and_its_actions_are_kept_on_its_
         .await;
     assert_eq!(saved.body["attendee_user_ids"], json!([]));
     assert_eq!(saved.body["every_weeks"], 0);
+}
+
+/// The form of one move (or other form) on a page: from its `aria-label`
+/// to its end.
+fn form_of<'h>(html: &'h str, label: &str) -> &'h str {
+    let start = html
+        .find(&format!("aria-label=\"{label}\""))
+        .unwrap_or_else(|| panic!("no form {label} in {html}"));
+    let end = start + html[start..].find("</form>").expect("the form ends");
+    &html[start..end]
+}
+
+#[rocket::async_test]
+async fn a_refused_move_comes_back_in_its_own_form_beside_the_field_and_changes_nothing() {
+    let app = spawn_app().await;
+    let pair = app.pair().await;
+    let agreement = app.active_agreement(&pair, 16.0, "business_hours").await;
+    let id = app
+        .log_request(
+            &pair.sales_staff,
+            agreement,
+            "2026-03-02T09:00:00+01:00",
+            &[],
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let path = format!("/requests/{id}");
+    let act = format!("/requests/{id}/act");
+    let provider = sign_in(&app, "lars@acme.test").await;
+    let (_, html) = page(&app, &provider, &path).await;
+    let token = csrf_of(&html);
+    let before = app.get(&path_api(id), Some(&pair.legal_staff.token)).await;
+
+    let (status, location, html) = post_form(
+        &app,
+        &provider,
+        &act,
+        &[
+            ("_csrf", &token),
+            ("action", "forecast"),
+            ("expected_at", "someday"),
+            ("reason", "Waiting on the signed copy"),
+        ],
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity, "{html}");
+    assert_eq!(location, None, "shown again, not redirected");
+    assert_field_error(&html, "forecast-expected_at", "must be a date and time");
+    let forecast = form_of(&html, "forecast");
+    assert!(forecast.contains("role=\"alert\""), "{forecast}");
+    assert!(
+        field_block(&html, "forecast-reason").contains("value=\"Waiting on the signed copy\""),
+        "what was typed is kept: {html}"
+    );
+    assert!(
+        field_block(&html, "forecast-expected_at").contains("autofocus"),
+        "the field in error gets the focus"
+    );
+    assert!(
+        !form_of(&html, "pause").contains("field-error"),
+        "the other moves' forms are untouched"
+    );
+    let after = app.get(&path_api(id), Some(&pair.legal_staff.token)).await;
+    assert_eq!(after.body, before.body, "a refused move changes nothing");
+
+    // A move no longer offered (made twice, from a stale page) is explained
+    // at the top.
+    for _ in 0..2 {
+        post_form(
+            &app,
+            &provider,
+            &act,
+            &[("_csrf", &token), ("action", "start")],
+        )
+        .await;
+    }
+    let (status, _, html) = post_form(
+        &app,
+        &provider,
+        &act,
+        &[("_csrf", &token), ("action", "start")],
+    )
+    .await;
+    assert_eq!(status, Status::Conflict, "{html}");
+    assert!(
+        html.contains("id=\"problem\">a request that is in_progress cannot start"),
+        "{html}"
+    );
+    let (status, _, _) = post_form(
+        &app,
+        &provider,
+        &act,
+        &[("_csrf", &token), ("action", "deliver")],
+    )
+    .await;
+    assert_eq!(status, Status::SeeOther);
+
+    // The customer's rating: a score out of range is refused beside it.
+    let customer = sign_in(&app, "sam@acme.test").await;
+    let (_, html) = page(&app, &customer, &path).await;
+    let token = csrf_of(&html);
+    let (status, _, _) = post_form(
+        &app,
+        &customer,
+        &act,
+        &[("_csrf", &token), ("action", "accept")],
+    )
+    .await;
+    assert_eq!(status, Status::SeeOther);
+    for (score, message) in [
+        ("11", "must be a whole number from 1 to 10"),
+        ("ten", "must be a whole number from 1 to 10"),
+        ("", "give a score from 1 to 10"),
+    ] {
+        let (status, _, html) = post_form(
+            &app,
+            &customer,
+            &act,
+            &[
+                ("_csrf", &token),
+                ("action", "rating"),
+                ("score", score),
+                ("comment", "Quick & careful"),
+            ],
+        )
+        .await;
+        assert_eq!(status, Status::UnprocessableEntity, "{score}: {html}");
+        assert_field_error(&html, "rating-score", message);
+        assert!(
+            field_block(&html, "rating-comment").contains("value=\"Quick &amp; careful\""),
+            "{html}"
+        );
+    }
+    let unrated = app.get(&path_api(id), Some(&pair.sales_staff.token)).await;
+    assert!(unrated.body["rating"].is_null(), "{}", unrated.body);
+    let (status, _, _) = post_form(
+        &app,
+        &customer,
+        &act,
+        &[
+            ("_csrf", &token),
+            ("action", "rating"),
+            ("score", "9"),
+            ("comment", ""),
+        ],
+    )
+    .await;
+    assert_eq!(status, Status::SeeOther);
+}
+
+fn path_api(request: i64) -> String {
+    format!("/api/v1/requests/{request}")
+}
+
+#[rocket::async_test]
+async fn agreement_forms_refuse_beside_the_field_and_a_stale_edit_is_not_saved() {
+    let app = spawn_app().await;
+    let pair = app.pair().await;
+    let agreement = app.active_agreement(&pair, 16.0, "business_hours").await;
+    let path = format!("/agreements/{agreement}");
+    let edit = format!("/agreements/{agreement}/edit");
+    let provider = sign_in(&app, "lena@acme.test").await;
+    let (status, html) = page(&app, &provider, &path).await;
+    assert_eq!(status, Status::Ok);
+    let token = csrf_of(&html);
+    let version = section(&html, "name=\"version\" value=\"", "\"").to_owned();
+    assert!(
+        field_block(&html, "edit-amount").contains("value=\"16\""),
+        "the form starts from the current terms: {html}"
+    );
+
+    // Calibration with an unreadable amount: refused beside it.
+    let (status, html) = page(
+        &app,
+        &provider,
+        &format!("{path}?amount=lots&unit=business_days"),
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert_field_error(&html, "calibrate-amount", "must be a number");
+    assert!(field_block(&html, "calibrate-amount").contains("value=\"lots\""));
+
+    let terms = |amount: &'static str, version: String| {
+        vec![
+            ("_csrf", token.clone()),
+            ("version", version),
+            ("title", "Contract review".to_owned()),
+            ("deliverable", "Reviewed contract".to_owned()),
+            ("definition_of_done", "Signed off".to_owned()),
+            ("amount", amount.to_owned()),
+            ("unit", "business_hours".to_owned()),
+            ("on_time_target_pct", "90".to_owned()),
+            ("review_every_weeks", "4".to_owned()),
+        ]
+    };
+    let send = |fields: Vec<(&'static str, String)>| {
+        let (app, provider, edit) = (&app, &provider, &edit);
+        async move {
+            let borrowed: Vec<(&str, &str)> =
+                fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            post_form(app, provider, edit, &borrowed).await
+        }
+    };
+    let (status, _, html) = send(terms("two", version.clone())).await;
+    assert_eq!(status, Status::UnprocessableEntity, "{html}");
+    assert_field_error(&html, "edit-amount", "must be a number");
+    assert!(html.contains("<details open>"), "the refused form is open");
+
+    let (status, _, _) = send(terms("24", version.clone())).await;
+    assert_eq!(status, Status::SeeOther);
+    let saved = app
+        .get(&format!("/api/v1{path}"), Some(&pair.legal_lead.token))
+        .await;
+    assert_eq!(saved.body["turnaround"]["amount"], 16.0, "{}", saved.body);
+    let (_, html) = page(&app, &provider, &path).await;
+    assert!(html.contains("24 business hours, 90 % on time"), "{html}");
+
+    // The page it was typed on is now out of date: nothing is overwritten.
+    let (status, _, html) = send(terms("32", version)).await;
+    assert_eq!(status, Status::PreconditionFailed, "{html}");
+    assert!(
+        form_of(&html, "Change the terms").contains("reload it"),
+        "{html}"
+    );
+    let (_, html) = page(&app, &provider, &path).await;
+    assert!(html.contains("24 business hours"), "{html}");
+
+    // The customer's lead declines the change only with a reason.
+    let customer = sign_in(&app, "sara@acme.test").await;
+    let (_, html) = page(&app, &customer, &path).await;
+    let token = csrf_of(&html);
+    let lifecycle = format!("/agreements/{agreement}/lifecycle");
+    let (status, _, html) = post_form(
+        &app,
+        &customer,
+        &lifecycle,
+        &[("_csrf", &token), ("action", "decline"), ("reason", " ")],
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity, "{html}");
+    assert_field_error(&html, "decline-reason", "must not be empty");
+    assert!(html.contains("24 business hours"), "still pending: {html}");
+    let (status, _, _) = post_form(
+        &app,
+        &customer,
+        &lifecycle,
+        &[("_csrf", &token), ("action", "accept")],
+    )
+    .await;
+    assert_eq!(status, Status::SeeOther);
+    let accepted = app
+        .get(&format!("/api/v1{path}"), Some(&pair.sales_lead.token))
+        .await;
+    assert_eq!(
+        accepted.body["turnaround"]["amount"], 24.0,
+        "{}",
+        accepted.body
+    );
+}
+
+#[rocket::async_test]
+async fn review_forms_refuse_beside_the_field_and_keep_what_was_typed() {
+    let app = spawn_app().await;
+    let pair = app.pair().await;
+    app.active_agreement(&pair, 16.0, "business_hours").await;
+    let review = app
+        .post(
+            "/api/v1/reviews",
+            Some(&pair.sales_lead.token),
+            json!({"department_ids": [pair.legal, pair.sales], "scheduled_at": "2026-12-01T09:00:00Z",
+                   "duration_minutes": 45, "every_weeks": 4}),
+        )
+        .await;
+    let id = review.body["id"].as_i64().expect(&review.body.to_string());
+    let path = format!("/reviews/{id}");
+    let cookie = sign_in(&app, "sara@acme.test").await;
+    let (_, html) = page(&app, &cookie, &path).await;
+    let token = csrf_of(&html);
+
+    let (status, _, html) = post_form(
+        &app,
+        &cookie,
+        &format!("{path}/actions"),
+        &[
+            ("_csrf", &token),
+            ("title", "Share the NDA template"),
+            ("owner_user_id", ""),
+            ("due_on", "soon"),
+        ],
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity, "{html}");
+    assert_field_error(&html, "add-owner_user_id", "choose who owns the action");
+    assert_field_error(&html, "add-due_on", "must be a date");
+    assert!(field_block(&html, "add-title").contains("value=\"Share the NDA template\""));
+
+    // A decision too long is named by its line, beside the one box.
+    let decisions = format!("Keep the template\n{}", "x".repeat(2001));
+    let (status, _, html) = post_form(
+        &app,
+        &cookie,
+        &format!("{path}/hold"),
+        &[
+            ("_csrf", &token),
+            ("minutes", "Went well"),
+            ("decisions", &decisions),
+        ],
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity, "{html}");
+    assert_field_error(
+        &html,
+        "hold-decisions",
+        "decision 2: must be at most 2000 characters",
+    );
+    assert!(
+        field_block(&html, "hold-minutes").contains(">Went well</textarea>"),
+        "{html}"
+    );
+    let unheld = app
+        .get(&format!("/api/v1{path}"), Some(&pair.sales_lead.token))
+        .await;
+    assert_eq!(unheld.body["status"], "scheduled", "{}", unheld.body);
+
+    let sara = pair.sales_lead.user_id.to_string();
+    let (status, _, _) = post_form(
+        &app,
+        &cookie,
+        &format!("{path}/actions"),
+        &[
+            ("_csrf", &token),
+            ("title", "Share it"),
+            ("owner_user_id", &sara),
+            ("due_on", "2026-12-15"),
+        ],
+    )
+    .await;
+    assert_eq!(status, Status::SeeOther);
+    let (_, html) = page(&app, &cookie, &path).await;
+    let action = html
+        .split("action=\"/actions/")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .expect("a close form")
+        .to_owned();
+    let (status, _, html) = post_form(
+        &app,
+        &cookie,
+        &format!("/actions/{action}/close?review={id}"),
+        &[
+            ("_csrf", &token),
+            ("status", "done"),
+            ("resolution_note", ""),
+        ],
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity, "{html}");
+    assert_field_error(
+        &html,
+        &format!("close-{action}-resolution_note"),
+        "must not be empty",
+    );
+    let open = app
+        .get(
+            &format!("/api/v1/reviews/{id}/actions"),
+            Some(&pair.sales_lead.token),
+        )
+        .await;
+    assert_eq!(open.body[0]["status"], "open", "{}", open.body);
 }

@@ -4,39 +4,91 @@
 //! which can check a turnaround against the provider's past deliveries
 //! before anything is saved.
 
+use std::collections::HashMap;
+
 use rocket::form::{Form, FromForm};
 use rocket::http::Status;
 use rocket::request::FlashMessage;
-use rocket::response::Redirect;
 use rocket::response::content::RawHtml;
 use rocket::{Route, State, get, post, routes};
 use serde::Serialize;
 use serde_json::json;
 
 use super::{
-    Choice, FormReply, PageResult, PageUser, Parsed, Refusal, Session, check_csrf, context,
-    department_choices, department_names, done, html, insert_form, parse_choice, parse_number,
-    parse_turnaround_fields, refused, unit_choices,
+    Choice, FormReply, PageForm, PageResult, PageUser, Parsed, Refusal, Rejected, Session,
+    check_csrf, context, department_choices, department_names, html, insert_form, insert_forms,
+    parse_choice, parse_number, parse_turnaround_fields, typed_values, unit_choices,
 };
 use crate::auth::Role;
 use crate::error::ApiError;
 use crate::http::IfMatch;
 use crate::routes::parse_turnaround;
 use crate::services::agreements::{
-    self, Calibration, NewAgreement, calibrate_for_provider, leads, vague_phrase_warnings,
+    self, AgreementChanges, Calibration, NewAgreement, calibrate_for_provider, leads,
+    vague_phrase_warnings,
 };
 use crate::state::AppState;
 
 pub fn routes() -> Vec<Route> {
-    routes![show, lifecycle, new_form, create]
+    routes![show, lifecycle, edit, new_form, create]
 }
 
 #[derive(FromForm)]
 struct LifecycleForm {
+    #[field(default = "")]
     _csrf: String,
+    #[field(default = "")]
     action: String,
-    reason: Option<String>,
+    #[field(default = "")]
+    reason: String,
 }
+
+/// The inputs of each lifecycle move's form.
+fn move_fields(name: &str) -> &'static [&'static str] {
+    match name {
+        "decline" => &["reason"],
+        _ => &[],
+    }
+}
+
+/// The change-the-terms form, kept as typed; `version` is the one the page
+/// showed, so an edit made meanwhile by someone else is refused (412), not
+/// overwritten.
+#[derive(FromForm, Serialize, Default)]
+struct EditForm {
+    #[serde(skip)]
+    #[field(default = "")]
+    _csrf: String,
+    #[serde(skip)]
+    #[field(default = "")]
+    version: String,
+    #[field(default = "")]
+    title: String,
+    #[field(default = "")]
+    deliverable: String,
+    #[field(default = "")]
+    definition_of_done: String,
+    #[field(default = "")]
+    amount: String,
+    #[field(default = "")]
+    unit: String,
+    #[field(default = "")]
+    on_time_target_pct: String,
+    #[field(default = "")]
+    review_every_weeks: String,
+}
+
+const EDIT_FIELDS: [&str; 7] = [
+    "title",
+    "deliverable",
+    "definition_of_done",
+    "amount",
+    "unit",
+    "on_time_target_pct",
+    "review_every_weeks",
+];
+
+const CALIBRATE_FIELDS: [&str; 2] = ["amount", "unit"];
 
 #[get("/agreements/<id>?<amount>&<unit>")]
 async fn show(
@@ -46,8 +98,27 @@ async fn show(
     amount: Option<&str>,
     unit: Option<&str>,
     flash: Option<FlashMessage<'_>>,
-) -> PageResult<RawHtml<String>> {
+) -> PageResult<(Status, RawHtml<String>)> {
     let user = session.require()?;
+    let asked = (amount.is_some() || unit.is_some()).then(|| {
+        HashMap::from([
+            ("amount".to_owned(), amount.unwrap_or_default().to_owned()),
+            ("unit".to_owned(), unit.unwrap_or_default().to_owned()),
+        ])
+    });
+    Ok(agreement_page(state, &user, id, flash, asked, None).await?)
+}
+
+/// The agreement page. `asked` is a turnaround to calibrate, as typed;
+/// `rejected` a refused form of the page, shown in that form.
+async fn agreement_page(
+    state: &AppState,
+    user: &PageUser,
+    id: i64,
+    flash: Option<FlashMessage<'_>>,
+    asked: Option<HashMap<String, String>>,
+    rejected: Option<&Rejected>,
+) -> Result<(Status, RawHtml<String>), ApiError> {
     let me = &user.auth;
     let row = agreements::get(&state.db, me, id).await?;
     let names = department_names(&state.db, me.organisation_id).await?;
@@ -56,28 +127,42 @@ async fn show(
         .remove(&id)
         .unwrap_or_default();
     let turnaround = agreements::turnaround_of(&row.turnaround_unit, row.turnaround_quantity)?;
-    let mut page = context(&user, &row.title, flash);
-    if amount.is_some() || unit.is_some() {
+    let current_terms = [
+        ("amount", turnaround.amount().to_string()),
+        ("unit", agreements::unit_name(turnaround.unit())),
+    ];
+    let mut page = context(user, &row.title, flash);
+    let mut status = Rejected::status(rejected);
+    // The calibration form shows the current turnaround, or the one asked
+    // about; one that cannot be read is refused beside its amount or unit.
+    let mut calibrate = PageForm::new("calibrate", &CALIBRATE_FIELDS, None).filled(
+        current_terms
+            .clone()
+            .map(|(field, value)| (field.to_owned(), value)),
+    );
+    if let Some(asked) = asked {
+        let amount = asked.get("amount").map(String::as_str);
+        let unit = asked.get("unit").map(String::as_str);
         match parse_turnaround(amount, unit) {
             Ok(proposed) => {
                 let calibration =
                     agreements::calibrate(&state.db, &state.calendars, me, id, proposed).await?;
                 page.insert("calibration", &calibration);
                 page.insert("proposed", &agreements::describe(proposed));
+                calibrate = PageForm::new("calibrate", &CALIBRATE_FIELDS, None).filled(asked);
             }
-            Err(error) => page.insert("calibration_error", &error.problem().errors),
+            Err(error) => {
+                let refused = Rejected::new("calibrate", asked, error, &CALIBRATE_FIELDS)?;
+                status = refused.refusal.status;
+                calibrate = PageForm::new("calibrate", &CALIBRATE_FIELDS, Some(&refused));
+            }
         }
     }
-    page.insert(
-        "calibrate",
-        &json!({
-            "amount": amount.map_or_else(|| turnaround.amount().to_string(), str::to_owned),
-            "unit": unit.map_or_else(|| agreements::unit_name(turnaround.unit()), str::to_owned),
-        }),
-    );
+    page.insert("calibrate", &calibrate);
     page.insert("units", &unit_choices());
     let mut moves = Vec::new();
-    if leads(me, row.provider_department_id) {
+    let provider_lead = leads(me, row.provider_department_id);
+    if provider_lead {
         match row.status.as_str() {
             "draft" => moves.push("propose"),
             "active" => moves.push("retire"),
@@ -89,58 +174,157 @@ async fn show(
     {
         moves.extend(["accept", "decline"]);
     }
+    let moves: Vec<PageForm> = moves
+        .into_iter()
+        .map(|name| PageForm::new(name, move_fields(name), rejected))
+        .collect();
+    let mut edit = Vec::new();
+    if provider_lead && matches!(row.status.as_str(), "draft" | "active") {
+        let current = [
+            ("title", row.title.clone()),
+            ("deliverable", row.deliverable.clone()),
+            ("definition_of_done", row.definition_of_done.clone()),
+            ("on_time_target_pct", row.on_time_target_pct.to_string()),
+            ("review_every_weeks", row.review_every_weeks.to_string()),
+        ];
+        edit.push(
+            PageForm::new("edit", &EDIT_FIELDS, rejected).filled(
+                current
+                    .into_iter()
+                    .chain(current_terms)
+                    .map(|(field, value)| (field.to_owned(), value)),
+            ),
+        );
+    }
+    let pending = match (
+        &row.pending_turnaround_unit,
+        row.pending_turnaround_quantity,
+    ) {
+        (Some(unit), Some(quantity)) => Some(agreements::describe(agreements::turnaround_of(
+            unit, quantity,
+        )?)),
+        _ => None,
+    };
     page.insert("agreement", &json!({
         "id": row.id, "title": row.title, "deliverable": row.deliverable, "definition_of_done": row.definition_of_done,
         "provider": names.get(&row.provider_department_id), "customer": names.get(&row.customer_department_id),
         "provider_id": row.provider_department_id, "customer_id": row.customer_department_id,
         "turnaround": agreements::describe(turnaround), "target": row.on_time_target_pct, "status": row.status,
-        "terms_version": row.terms_version, "review_every_weeks": row.review_every_weeks,
-        "decline_reason": row.decline_reason, "pending": row.pending_turnaround_unit.is_some(),
+        "terms_version": row.terms_version, "review_every_weeks": row.review_every_weeks, "version": row.version,
+        "decline_reason": row.decline_reason, "pending": pending, "pending_target": row.pending_on_time_target_pct,
     }));
     page.insert("figures", &figures);
     page.insert("warnings", &agreements::warnings(&row));
-    page.insert("moves", &moves);
-    Ok(RawHtml(state.views.render("pages/agreement.html", &page)?))
+    insert_forms(&mut page, &[("moves", &moves), ("edit", &edit)], rejected);
+    Ok(html(
+        status,
+        state.views.render("pages/agreement.html", &page)?,
+    ))
 }
 
+/// A lifecycle move (propose, accept, decline, retire) posted from the
+/// agreement page; refused, the page comes back with the reason in its form.
 #[post("/agreements/<id>/lifecycle", data = "<form>")]
 async fn lifecycle(
     state: &State<AppState>,
     session: Session,
     id: i64,
     form: Form<LifecycleForm>,
-) -> PageResult<Redirect> {
+) -> PageResult<FormReply> {
     let user = session.require()?;
-    let back = format!("/agreements/{id}");
     let form = form.into_inner();
-    if let Err(error) = check_csrf(&user, &form._csrf) {
-        return Err(refused(back, error));
-    }
     let me = &user.auth;
     let db = &state.db;
-    let outcome = match form.action.as_str() {
-        "propose" => agreements::propose(db, me, id, IfMatch(None)).await,
-        "accept" => agreements::accept(db, me, id, IfMatch(None)).await,
-        "decline" => {
-            agreements::decline(
-                db,
-                me,
-                id,
-                IfMatch(None),
-                form.reason.as_deref().unwrap_or(""),
-            )
-            .await
-        }
-        "retire" => agreements::retire(db, me, id, IfMatch(None)).await,
-        _ => Err(crate::error::ApiError::field(
-            "action",
-            "is not an agreement move",
-        )),
+    let outcome = match (check_csrf(&user, &form._csrf), form.action.as_str()) {
+        (Err(error), _) => Err(error),
+        (Ok(()), "propose") => agreements::propose(db, me, id, IfMatch(None)).await,
+        (Ok(()), "accept") => agreements::accept(db, me, id, IfMatch(None)).await,
+        (Ok(()), "decline") => agreements::decline(db, me, id, IfMatch(None), &form.reason).await,
+        (Ok(()), "retire") => agreements::retire(db, me, id, IfMatch(None)).await,
+        (Ok(()), _) => Err(ApiError::field("action", "is not an agreement move")),
     };
     match outcome {
-        Ok(_) => Err(done(back, "Saved.")),
-        Err(error) => Err(refused(back, error)),
+        Ok(_) => Ok(FormReply::done(format!("/agreements/{id}"), "Saved.")),
+        Err(error) => {
+            let values = HashMap::from([("reason".to_owned(), form.reason.clone())]);
+            let rejected = Rejected::new(
+                form.action.clone(),
+                values,
+                error,
+                move_fields(&form.action),
+            )?;
+            Ok(FormReply::Again(
+                agreement_page(state, &user, id, None, None, Some(&rejected)).await?,
+            ))
+        }
     }
+}
+
+/// Changes the terms from the agreement page. Only what differs from the
+/// current terms is sent, so rewording an active agreement does not ask
+/// the customer to accept its unchanged turnaround again.
+#[post("/agreements/<id>/edit", data = "<form>")]
+async fn edit(
+    state: &State<AppState>,
+    session: Session,
+    id: i64,
+    form: Form<EditForm>,
+) -> PageResult<FormReply> {
+    let user = session.require()?;
+    let form = form.into_inner();
+    match save_edit(state, &user, id, &form).await {
+        Ok(message) => Ok(FormReply::done(format!("/agreements/{id}"), message)),
+        Err(error) => {
+            let rejected = Rejected::new("edit", typed_values(&form), error, &EDIT_FIELDS)?;
+            Ok(FormReply::Again(
+                agreement_page(state, &user, id, None, None, Some(&rejected)).await?,
+            ))
+        }
+    }
+}
+
+async fn save_edit(
+    state: &AppState,
+    user: &PageUser,
+    id: i64,
+    form: &EditForm,
+) -> Result<&'static str, ApiError> {
+    check_csrf(user, &form._csrf)?;
+    let me = &user.auth;
+    let current = agreements::get(&state.db, me, id).await?;
+    let current_turnaround =
+        agreements::turnaround_of(&current.turnaround_unit, current.turnaround_quantity)?;
+    let mut parsed = Parsed::default();
+    let turnaround = parsed.take(parse_turnaround_fields(
+        &form.amount,
+        &form.unit,
+        "amount",
+        "unit",
+    ));
+    let target = parsed.take(parse_number(&form.on_time_target_pct, "on_time_target_pct"));
+    let cadence = parsed.take(parse_number(&form.review_every_weeks, "review_every_weeks"));
+    let version = form.version.trim().parse::<i32>().ok();
+    parsed.finish()?;
+    let changed = |new: &str, old: &str| (new != old).then(|| new.to_owned());
+    let changes = AgreementChanges {
+        title: changed(&form.title, &current.title),
+        deliverable: changed(&form.deliverable, &current.deliverable),
+        definition_of_done: changed(&form.definition_of_done, &current.definition_of_done),
+        turnaround: turnaround.filter(|new| *new != current_turnaround),
+        on_time_target_pct: target
+            .flatten()
+            .filter(|pct| *pct != i64::from(current.on_time_target_pct)),
+        review_every_weeks: cadence
+            .flatten()
+            .filter(|weeks| *weeks != i64::from(current.review_every_weeks)),
+    };
+    let terms_change = changes.turnaround.is_some() || changes.on_time_target_pct.is_some();
+    let saved = agreements::update(&state.db, me, id, IfMatch(version), changes).await?;
+    Ok(if saved.status == "active" && terms_change {
+        "Change proposed: the customer's lead accepts it before it applies; until then the current terms hold."
+    } else {
+        "Saved."
+    })
 }
 
 /// The inputs of the new-agreement form, kept as typed so a refused form

@@ -9,7 +9,7 @@ use rocket::response::content::RawHtml;
 use rocket::{Route, State, get, routes};
 use serde::Serialize;
 
-use super::{PageResult, PageUser, Session, context, department_names};
+use super::{PageResult, PageUser, Session, context, department_names, local, organisation_zone};
 use crate::auth::Role;
 use crate::entities::request;
 use crate::pagination::PageRequest;
@@ -40,6 +40,7 @@ fn lines(
     rows: Vec<request::Model>,
     names: &std::collections::HashMap<i64, String>,
     side: Side,
+    zone: chrono_tz::Tz,
 ) -> Vec<RequestLine> {
     let now = Utc::now();
     rows.into_iter()
@@ -54,10 +55,8 @@ fn lines(
                 id: row.id,
                 title: row.title,
                 status: row.status,
-                due_at: row.due_at.format("%Y-%m-%d %H:%M UTC").to_string(),
-                expected_at: row
-                    .expected_at
-                    .map(|at| at.format("%Y-%m-%d %H:%M UTC").to_string()),
+                due_at: local(row.due_at, zone),
+                expected_at: row.expected_at.map(|at| local(at, zone)),
                 other_department_id: other,
                 other_department: names.get(&other).cloned().unwrap_or_default(),
             }
@@ -75,6 +74,7 @@ async fn home(
     let me = &user.auth;
     let mut page = context(&user, "Home", flash);
     let names = department_names(&state.db, me.organisation_id).await?;
+    let zone = organisation_zone(&state.db, me.organisation_id).await?;
     page.insert("departments", &names);
     if let Some(department) = me.department_id {
         page.insert("my_department", &names.get(&department));
@@ -95,8 +95,8 @@ async fn home(
             50,
         )
         .await?;
-        page.insert("owed", &lines(owed, &names, Side::Provider));
-        page.insert("waiting", &lines(waiting, &names, Side::Customer));
+        page.insert("owed", &lines(owed, &names, Side::Provider, zone));
+        page.insert("waiting", &lines(waiting, &names, Side::Customer, zone));
     }
     let all = PageRequest {
         after_id: 0,
@@ -132,7 +132,7 @@ async fn home(
             .await?
             .into_iter()
             .map(|row| serde_json::json!({
-                "id": row.id, "scheduled_at": row.scheduled_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+                "id": row.id, "scheduled_at": local(row.scheduled_at, zone),
                 "pair": format!("{} ⇄ {}", names.get(&row.department_a_id).cloned().unwrap_or_default(), names.get(&row.department_b_id).cloned().unwrap_or_default()),
             }))
             .collect();

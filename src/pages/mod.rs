@@ -17,6 +17,8 @@ mod requests;
 mod reviews;
 mod session;
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use rocket::Route;
 use rocket::http::{Cookie, CookieJar, SameSite, Status};
@@ -119,20 +121,6 @@ impl From<ApiError> for PageError {
     }
 }
 
-/// Back to `to` with the refusal explained: the message names the field.
-pub fn refused(to: String, error: ApiError) -> PageError {
-    let problem = error.problem();
-    let mut message = problem.detail.clone();
-    for (field, messages) in &problem.errors {
-        message.push_str(&format!(" — {field}: {}", messages.join("; ")));
-    }
-    PageError::Flash(Flash::error(Redirect::to(to), message))
-}
-
-pub fn done(to: String, message: &str) -> PageError {
-    PageError::Flash(Flash::success(Redirect::to(to), message))
-}
-
 /// What a form post answers: on success, a redirect with a message; when
 /// refused, the same form again (with the refusal's status), keeping what
 /// was typed and showing each message next to its field. Rendering in
@@ -171,12 +159,12 @@ impl Refusal {
         }
         let problem = error.problem();
         let mut errors = FieldErrors::new();
-        let mut elsewhere = Vec::new();
+        let mut elsewhere = FieldErrors::new();
         for (field, messages) in problem.errors {
             if fields.contains(&field.as_str()) {
                 errors.insert(field, messages);
             } else {
-                elsewhere.push(format!("{field}: {}", messages.join("; ")));
+                elsewhere.insert(field, messages);
             }
         }
         let summary = match (error, elsewhere.is_empty()) {
@@ -184,8 +172,9 @@ impl Refusal {
                 "Some values need correcting; each is explained next to its field.".to_owned()
             }
             (ApiError::Validation { .. }, false) => {
-                format!("Some values need correcting: {}", elsewhere.join(" — "))
+                format!("Some values need correcting: {}", field_messages(&elsewhere))
             }
+            (ApiError::Stale, _) => "Someone changed this since you opened the page: reload it to see their change, then make yours again.".to_owned(),
             (other, _) => other.to_string(),
         };
         Ok(Refusal {
@@ -194,6 +183,15 @@ impl Refusal {
             errors,
         })
     }
+}
+
+/// Field errors as one line: "field: message; message — field: …".
+fn field_messages(errors: &FieldErrors) -> String {
+    errors
+        .iter()
+        .map(|(field, messages)| format!("{field}: {}", messages.join("; ")))
+        .collect::<Vec<_>>()
+        .join(" — ")
 }
 
 fn problem_status(code: u16) -> Status {
@@ -229,6 +227,135 @@ pub fn insert_form(
     page.insert("values", values);
     page.insert("errors", &errors);
     page.insert("first_error", first_error);
+}
+
+/// A refused post of one of a page's several forms (a request's moves, a
+/// review's actions): which form, what was typed, and why. The page is
+/// shown again with the refusal inside that form, as [`PageForm`]s.
+pub struct Rejected {
+    pub form: String,
+    pub values: HashMap<String, String>,
+    pub refusal: Refusal,
+}
+
+impl Rejected {
+    /// Sorts `error` for the form `form` whose inputs are `fields`; an
+    /// internal error stays an error.
+    pub fn new(
+        form: impl Into<String>,
+        values: HashMap<String, String>,
+        error: ApiError,
+        fields: &[&str],
+    ) -> Result<Rejected, ApiError> {
+        Ok(Rejected {
+            form: form.into(),
+            values,
+            refusal: Refusal::of(error, fields)?,
+        })
+    }
+
+    /// The status of the page showing `rejected`: the refusal's, else 200.
+    pub fn status(rejected: Option<&Rejected>) -> Status {
+        rejected.map_or(Status::Ok, |rejected| rejected.refusal.status)
+    }
+}
+
+/// What was typed into a form, by input name: the form struct's string
+/// fields (those it serialises; the CSRF token it skips).
+pub fn typed_values(values: &impl Serialize) -> HashMap<String, String> {
+    match serde_json::to_value(values) {
+        Ok(serde_json::Value::Object(map)) => map
+            .into_iter()
+            .filter_map(|(field, value)| Some((field, value.as_str()?.to_owned())))
+            .collect(),
+        _ => HashMap::new(),
+    }
+}
+
+/// One form among several on a page, as its template reads it: `values`
+/// and `errors` hold an entry (possibly empty) for every field, so the
+/// template reads `form.errors.reason` unconditionally; `problem` is the
+/// refusal's summary, shown at the form rather than at the top of the page.
+#[derive(Serialize)]
+pub struct PageForm {
+    pub name: String,
+    pub values: HashMap<String, String>,
+    pub errors: FieldErrors,
+    pub first_error: String,
+    pub problem: Option<String>,
+}
+
+impl PageForm {
+    /// The form `name` with inputs `fields`: blank, or as refused when
+    /// `rejected` is this form's refusal.
+    pub fn new(name: impl Into<String>, fields: &[&str], rejected: Option<&Rejected>) -> PageForm {
+        let name = name.into();
+        let mut form = PageForm {
+            values: fields
+                .iter()
+                .map(|f| ((*f).to_owned(), String::new()))
+                .collect(),
+            errors: fields
+                .iter()
+                .map(|f| ((*f).to_owned(), Vec::new()))
+                .collect(),
+            first_error: String::new(),
+            problem: None,
+            name,
+        };
+        let Some(rejected) = rejected.filter(|rejected| rejected.form == form.name) else {
+            return form;
+        };
+        for (field, value) in &rejected.values {
+            form.values.insert(field.clone(), value.clone());
+        }
+        for (field, messages) in &rejected.refusal.errors {
+            form.errors.insert(field.clone(), messages.clone());
+        }
+        form.first_error = fields
+            .iter()
+            .find(|field| rejected.refusal.errors.contains_key(**field))
+            .map_or_else(String::new, |field| (*field).to_owned());
+        form.problem = Some(rejected.refusal.summary.clone());
+        form
+    }
+
+    /// Fills the inputs with `values` (the current terms, say), unless the
+    /// form comes back refused: then it keeps what was typed.
+    pub fn filled(mut self, values: impl IntoIterator<Item = (String, String)>) -> Self {
+        if self.problem.is_none() {
+            self.values.extend(values);
+        }
+        self
+    }
+}
+
+/// Puts a page's forms in it, each group under its key; a refusal of a form
+/// the page no longer offers (a move made twice, from a stale page) goes in
+/// the summary at the top instead, so it is never lost.
+pub fn insert_forms(
+    page: &mut Context,
+    groups: &[(&str, &[PageForm])],
+    rejected: Option<&Rejected>,
+) {
+    let shown = |name: &str| {
+        groups
+            .iter()
+            .any(|(_, forms)| forms.iter().any(|form| form.name == name))
+    };
+    if let Some(rejected) = rejected
+        && !shown(&rejected.form)
+    {
+        let refusal = &rejected.refusal;
+        let mut message = refusal.summary.clone();
+        if !refusal.errors.is_empty() {
+            message = format!("Not saved: {}", field_messages(&refusal.errors));
+        }
+        page.insert("problem", &message);
+    }
+    for (key, forms) in groups {
+        page.insert(*key, forms);
+    }
 }
 
 /// Request numbers typed as "12, #15 17" (empty is none); an unreadable

@@ -4,16 +4,15 @@
 use rocket::form::{Form, FromForm};
 use rocket::http::Status;
 use rocket::request::FlashMessage;
-use rocket::response::Redirect;
 use rocket::response::content::RawHtml;
 use rocket::{Route, State, get, post, routes};
 use serde::Serialize;
 use serde_json::json;
 
 use super::{
-    Choice, FormReply, PageResult, PageUser, Parsed, Refusal, Session, check_csrf, context,
-    department_names, done, html, insert_form, local, local_instant, organisation_zone,
-    parse_choice, parse_ids, refused,
+    Choice, FormReply, PageForm, PageResult, PageUser, Parsed, Refusal, Rejected, Session,
+    check_csrf, context, department_names, html, insert_form, insert_forms, local, local_instant,
+    organisation_zone, parse_choice, parse_ids, typed_values,
 };
 use crate::auth::Role;
 use crate::error::ApiError;
@@ -30,15 +29,37 @@ pub fn routes() -> Vec<Route> {
     routes![show, act, new_form, create]
 }
 
-#[derive(FromForm)]
+/// A move's form as posted: every input kept as typed (a score that is
+/// not a number is the service's message beside the field, not Rocket's
+/// error page).
+#[derive(FromForm, Serialize)]
 struct ActionForm {
+    #[serde(skip)]
+    #[field(default = "")]
     _csrf: String,
+    #[field(default = "")]
     action: String,
-    reason: Option<String>,
-    expected_at: Option<String>,
-    at: Option<String>,
-    score: Option<i64>,
-    comment: Option<String>,
+    #[field(default = "")]
+    reason: String,
+    #[field(default = "")]
+    expected_at: String,
+    #[field(default = "")]
+    at: String,
+    #[field(default = "")]
+    score: String,
+    #[field(default = "")]
+    comment: String,
+}
+
+/// The inputs of each move's form; a refusal naming any other field (the
+/// declared `at`, say) is shown in the form's summary.
+fn move_fields(name: &str) -> &'static [&'static str] {
+    match name {
+        "forecast" => &["expected_at", "reason"],
+        "pause" | "reopen" | "cancel" => &["reason"],
+        "rating" => &["score", "comment"],
+        _ => &[],
+    }
 }
 
 /// The inputs of the new-request form, kept as typed.
@@ -63,8 +84,19 @@ async fn show(
     session: Session,
     id: i64,
     flash: Option<FlashMessage<'_>>,
-) -> PageResult<RawHtml<String>> {
+) -> PageResult<(Status, RawHtml<String>)> {
     let user = session.require()?;
+    Ok(request_page(state, &user, id, flash, None).await?)
+}
+
+/// The request page, with `rejected` (a refused move) shown in its form.
+async fn request_page(
+    state: &AppState,
+    user: &PageUser,
+    id: i64,
+    flash: Option<FlashMessage<'_>>,
+    rejected: Option<&Rejected>,
+) -> Result<(Status, RawHtml<String>), ApiError> {
     let me = &user.auth;
     let row = requests::get(&state.db, me, id).await?;
     let zone = organisation_zone(&state.db, me.organisation_id).await?;
@@ -119,7 +151,11 @@ async fn show(
         .into_iter()
         .map(|(_, input)| input)
         .collect();
-    let mut page = context(&user, &format!("Request #{id}"), flash);
+    let forms: Vec<PageForm> = moves
+        .iter()
+        .map(|name| PageForm::new(*name, move_fields(name), rejected))
+        .collect();
+    let mut page = context(user, &format!("Request #{id}"), flash);
     page.insert("request", &json!({
         "id": row.id, "title": row.title, "details": row.details, "status": row.status,
         "provider": names.get(&row.provider_department_id), "customer": names.get(&row.customer_department_id),
@@ -132,76 +168,115 @@ async fn show(
         "lateness_minutes": row.lateness_minutes, "on_time": row.on_time,
         "rating": row.rating_score, "rating_comment": row.rating_comment, "depends_on": inputs,
     }));
-    page.insert("moves", &moves);
+    insert_forms(&mut page, &[("moves", &forms)], rejected);
     page.insert("timeline", &timeline);
-    Ok(RawHtml(state.views.render("pages/request.html", &page)?))
+    Ok(html(
+        Rejected::status(rejected),
+        state.views.render("pages/request.html", &page)?,
+    ))
 }
 
+/// A move posted from the request page: on success back to the page with
+/// "Saved."; when refused, the page again with the reason in that move's
+/// form, next to the field concerned, and what was typed kept.
 #[post("/requests/<id>/act", data = "<form>")]
 async fn act(
     state: &State<AppState>,
     session: Session,
     id: i64,
     form: Form<ActionForm>,
-) -> PageResult<Redirect> {
+) -> PageResult<FormReply> {
     let user = session.require()?;
-    let back = format!("/requests/{id}");
     let form = form.into_inner();
-    if let Err(error) = check_csrf(&user, &form._csrf) {
-        return Err(refused(back, error));
-    }
-    let zone = organisation_zone(&state.db, user.auth.organisation_id).await?;
-    let reason = form.reason.clone().unwrap_or_default();
-    let parse = |text: &Option<String>,
-                 field: &str|
-     -> Result<Option<chrono::DateTime<chrono::Utc>>, crate::error::ApiError> {
-        match text.as_deref().map(str::trim) {
-            None | Some("") => Ok(None),
-            Some(text) => local_instant(text, zone, field).map(Some),
-        }
+    let outcome = match check_csrf(&user, &form._csrf) {
+        Ok(()) => make_move(state, &user, id, &form).await,
+        Err(error) => Err(error),
     };
-    let outcome = async {
-        let at = parse(&form.at, "at")?;
-        let action = match form.action.as_str() {
-            "start" => Action::Start,
-            "pause" => Action::Pause { reason },
-            "resume" => Action::Resume,
-            "forecast" => Action::Forecast {
-                expected_at: parse(&form.expected_at, "expected_at")?
-                    .ok_or_else(|| crate::error::ApiError::field("expected_at", "is required"))?,
-                reason,
-            },
-            "deliver" => Action::Deliver,
-            "accept" => Action::Accept,
-            "reopen" => Action::Reopen { reason },
-            "cancel" => Action::Cancel { reason },
-            "rating" => Action::Rate {
-                score: form.score.unwrap_or(0),
-                comment: form.comment.clone().unwrap_or_default(),
-            },
-            _ => {
-                return Err(crate::error::ApiError::field(
-                    "action",
-                    "is not a move a request can make",
-                ));
-            }
-        };
-        requests::act(
-            &state.db,
-            &state.calendars,
-            &user.auth,
-            id,
-            IfMatch(None),
-            action,
-            at,
-        )
-        .await
-    }
-    .await;
     match outcome {
-        Ok(_) => Err(done(back, "Saved.")),
-        Err(error) => Err(refused(back, error)),
+        Ok(()) => Ok(FormReply::done(format!("/requests/{id}"), "Saved.")),
+        Err(error) => {
+            let rejected = Rejected::new(
+                form.action.clone(),
+                typed_values(&form),
+                error,
+                move_fields(&form.action),
+            )?;
+            Ok(FormReply::Again(
+                request_page(state, &user, id, None, Some(&rejected)).await?,
+            ))
+        }
     }
+}
+
+/// Reads the move's inputs (every unreadable one reported at once) and
+/// makes it through the service, as the API would.
+async fn make_move(
+    state: &AppState,
+    user: &PageUser,
+    id: i64,
+    form: &ActionForm,
+) -> Result<(), ApiError> {
+    let zone = organisation_zone(&state.db, user.auth.organisation_id).await?;
+    let optional_instant = |text: &str, field: &str| match text.trim() {
+        "" => Ok(None),
+        text => local_instant(text, zone, field).map(Some),
+    };
+    let mut parsed = Parsed::default();
+    let at = parsed.take(optional_instant(&form.at, "at")).flatten();
+    let reason = form.reason.clone();
+    let action = match form.action.as_str() {
+        "start" => Some(Action::Start),
+        "pause" => Some(Action::Pause { reason }),
+        "resume" => Some(Action::Resume),
+        "forecast" => {
+            let expected_at = match form.expected_at.trim() {
+                "" => Err(ApiError::field(
+                    "expected_at",
+                    "say when you now expect to deliver",
+                )),
+                text => local_instant(text, zone, "expected_at"),
+            };
+            parsed
+                .take(expected_at)
+                .map(|expected_at| Action::Forecast {
+                    expected_at,
+                    reason,
+                })
+        }
+        "deliver" => Some(Action::Deliver),
+        "accept" => Some(Action::Accept),
+        "reopen" => Some(Action::Reopen { reason }),
+        "cancel" => Some(Action::Cancel { reason }),
+        "rating" => {
+            let score = match form.score.trim() {
+                "" => Err(ApiError::field("score", "give a score from 1 to 10")),
+                text => text
+                    .parse()
+                    .map_err(|_| ApiError::field("score", "must be a whole number from 1 to 10")),
+            };
+            parsed.take(score).map(|score| Action::Rate {
+                score,
+                comment: form.comment.clone(),
+            })
+        }
+        _ => parsed.take(Err(ApiError::field(
+            "action",
+            "is not a move a request can make",
+        ))),
+    };
+    parsed.finish()?;
+    let action = action.ok_or_else(|| ApiError::Internal("a parsed move is missing".into()))?;
+    requests::act(
+        &state.db,
+        &state.calendars,
+        &user.auth,
+        id,
+        IfMatch(None),
+        action,
+        at,
+    )
+    .await
+    .map(|_| ())
 }
 
 /// The agreements `user` may log requests under, as choices.

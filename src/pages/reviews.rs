@@ -7,19 +7,18 @@ use std::collections::HashMap;
 use rocket::form::{Form, FromForm};
 use rocket::http::Status;
 use rocket::request::FlashMessage;
-use rocket::response::Redirect;
 use rocket::response::content::RawHtml;
 use rocket::{Route, State, get, post, routes};
 use serde::Serialize;
 use serde_json::json;
 
 use super::{
-    Choice, FormReply, PageResult, PageUser, Parsed, Refusal, Session, check_csrf, context,
-    department_choices, department_names, done, html, insert_form, local, local_instant,
-    organisation_zone, parse_choice, parse_number, refused,
+    Choice, FormReply, PageForm, PageResult, PageUser, Parsed, Refusal, Rejected, Session,
+    check_csrf, context, department_choices, department_names, html, insert_form, insert_forms,
+    local, local_instant, organisation_zone, parse_choice, parse_number, typed_values,
 };
 use crate::auth::Role;
-use crate::error::ApiError;
+use crate::error::{ApiError, FieldErrors};
 use crate::http::IfMatch;
 use crate::pagination::PageRequest;
 use crate::services::reviews::{self, ActionChanges, HoldInput, NewAction, NewReview, may_write};
@@ -35,26 +34,50 @@ const ALL: PageRequest = PageRequest {
     limit: 200,
 };
 
-#[derive(FromForm)]
+#[derive(FromForm, Serialize)]
 struct HoldForm {
+    #[serde(skip)]
+    #[field(default = "")]
     _csrf: String,
+    #[field(default = "")]
     minutes: String,
-    decisions: Option<String>,
+    #[field(default = "")]
+    decisions: String,
 }
 
-#[derive(FromForm)]
+const HOLD_FIELDS: [&str; 2] = ["minutes", "decisions"];
+
+#[derive(FromForm, Serialize)]
 struct ActionForm {
+    #[serde(skip)]
+    #[field(default = "")]
     _csrf: String,
+    #[field(default = "")]
     title: String,
-    owner_user_id: i64,
+    #[field(default = "")]
+    owner_user_id: String,
+    #[field(default = "")]
     due_on: String,
 }
 
-#[derive(FromForm)]
+const ACTION_FIELDS: [&str; 3] = ["title", "owner_user_id", "due_on"];
+
+#[derive(FromForm, Serialize)]
 struct CloseForm {
+    #[serde(skip)]
+    #[field(default = "")]
     _csrf: String,
+    #[field(default = "")]
     status: String,
+    #[field(default = "")]
     resolution_note: String,
+}
+
+const CLOSE_FIELDS: [&str; 2] = ["status", "resolution_note"];
+
+/// The name of the form closing action `id` (one per open action).
+fn close_form(id: i64) -> String {
+    format!("close-{id}")
 }
 
 #[get("/reviews/<id>")]
@@ -63,8 +86,19 @@ async fn show(
     session: Session,
     id: i64,
     flash: Option<FlashMessage<'_>>,
-) -> PageResult<RawHtml<String>> {
+) -> PageResult<(Status, RawHtml<String>)> {
     let user = session.require()?;
+    Ok(review_page(state, &user, id, flash, None).await?)
+}
+
+/// The review page, with `rejected` (a refused form of it) shown in its form.
+async fn review_page(
+    state: &AppState,
+    user: &PageUser,
+    id: i64,
+    flash: Option<FlashMessage<'_>>,
+    rejected: Option<&Rejected>,
+) -> Result<(Status, RawHtml<String>), ApiError> {
     let me = &user.auth;
     let row = reviews::get(&state.db, me, id).await?;
     let zone = organisation_zone(&state.db, me.organisation_id).await?;
@@ -106,28 +140,82 @@ async fn show(
         names.get(&row.department_a_id).cloned().unwrap_or_default(),
         names.get(&row.department_b_id).cloned().unwrap_or_default()
     );
-    let mut page = context(&user, &title, flash);
+    let writable = may_write(me, &row);
+    let closers: Vec<PageForm> = actions
+        .iter()
+        .filter(|action| action.status == "open")
+        .map(|action| {
+            PageForm::new(close_form(action.id), &CLOSE_FIELDS, rejected)
+                .filled([("status".to_owned(), "done".to_owned())])
+        })
+        .collect();
+    let mut adders = Vec::new();
+    let mut holders = Vec::new();
+    if writable {
+        adders.push(PageForm::new("add_action", &ACTION_FIELDS, rejected));
+        if row.status == "scheduled" {
+            holders.push(PageForm::new("hold", &HOLD_FIELDS, rejected));
+        }
+    }
+    let mut page = context(user, &title, flash);
     page.insert(
         "review",
         &json!({
             "id": row.id, "status": row.status, "scheduled_at": local(row.scheduled_at, zone),
             "held_at": row.held_at.map(|at| local(at, zone)), "minutes": row.minutes,
             "decisions": serde_json::from_str::<Vec<String>>(&row.decisions).unwrap_or_default(),
-            "every_weeks": row.every_weeks, "writable": may_write(me, &row),
+            "every_weeks": row.every_weeks, "writable": writable,
             "department_a_id": row.department_a_id, "department_b_id": row.department_b_id,
             "duration_minutes": row.duration_minutes, "attendees": attendees,
         }),
     );
     page.insert("owners", &owners);
+    page.insert(
+        "outcomes",
+        &["done", "dropped"].map(|outcome| Choice {
+            value: outcome.into(),
+            label: outcome.into(),
+        }),
+    );
     page.insert("departments", &names);
     page.insert("agenda", &agenda);
+    insert_forms(
+        &mut page,
+        &[
+            ("closers", &closers),
+            ("adders", &adders),
+            ("holders", &holders),
+        ],
+        rejected,
+    );
     page.insert("actions", &actions.into_iter().map(|a| json!({
         "id": a.id, "title": a.title, "owner_user_id": a.owner_user_id, "owner": people_names.get(&a.owner_user_id).cloned().unwrap_or_else(|| format!("user #{}", a.owner_user_id)),
         "due_on": a.due_on.to_string(),
         "status": a.status, "resolution_note": a.resolution_note,
         "overdue": a.status == "open" && a.due_on < chrono::Utc::now().date_naive(),
+        "form": close_form(a.id),
     })).collect::<Vec<_>>());
-    Ok(RawHtml(state.views.render("pages/review.html", &page)?))
+    Ok(html(
+        Rejected::status(rejected),
+        state.views.render("pages/review.html", &page)?,
+    ))
+}
+
+/// Shows the review page again with `error` in the form `form`, keeping
+/// what was typed there.
+async fn again_on_page(
+    state: &AppState,
+    user: &PageUser,
+    review: i64,
+    form: String,
+    values: &impl Serialize,
+    error: ApiError,
+    fields: &[&str],
+) -> PageResult<FormReply> {
+    let rejected = Rejected::new(form, typed_values(values), error, fields)?;
+    Ok(FormReply::Again(
+        review_page(state, user, review, None, Some(&rejected)).await?,
+    ))
 }
 
 #[post("/reviews/<id>/hold", data = "<form>")]
@@ -136,39 +224,63 @@ async fn hold(
     session: Session,
     id: i64,
     form: Form<HoldForm>,
-) -> PageResult<Redirect> {
+) -> PageResult<FormReply> {
     let user = session.require()?;
-    let back = format!("/reviews/{id}");
     let form = form.into_inner();
-    if let Err(error) = check_csrf(&user, &form._csrf) {
-        return Err(refused(back, error));
-    }
     let decisions = form
         .decisions
-        .unwrap_or_default()
         .lines()
         .map(str::trim)
         .filter(|line| !line.is_empty())
         .map(str::to_owned)
         .collect();
-    match reviews::hold(
-        &state.db,
-        &user.auth,
-        id,
-        HoldInput {
-            minutes: form.minutes,
-            decisions,
-            at: None,
-        },
-    )
-    .await
-    {
-        Ok(held) => Err(done(
-            held.next
-                .map_or(back, |next| format!("/reviews/{}", next.id)),
+    let input = HoldInput {
+        minutes: form.minutes.clone(),
+        decisions,
+        at: None,
+    };
+    let outcome = match check_csrf(&user, &form._csrf) {
+        Ok(()) => reviews::hold(&state.db, &user.auth, id, input).await,
+        Err(error) => Err(error),
+    };
+    match outcome {
+        Ok(held) => Ok(FormReply::done(
+            held.next.map_or(format!("/reviews/{id}"), |next| {
+                format!("/reviews/{}", next.id)
+            }),
             "Review held; the next one is scheduled.",
         )),
-        Err(error) => Err(refused(back, error)),
+        Err(error) => {
+            let error = decisions_as_one_field(error);
+            again_on_page(state, &user, id, "hold".into(), &form, error, &HOLD_FIELDS).await
+        }
+    }
+}
+
+/// The service names a bad decision by its line (`decisions[2]`); the form
+/// has one box for them all, so the message goes beside it, naming the line.
+fn decisions_as_one_field(error: ApiError) -> ApiError {
+    let ApiError::Validation { detail, errors } = error else {
+        return error;
+    };
+    let mut placed = FieldErrors::new();
+    for (field, messages) in errors {
+        let line = field
+            .strip_prefix("decisions[")
+            .and_then(|rest| rest.strip_suffix(']'))
+            .and_then(|index| index.parse::<usize>().ok());
+        match line {
+            Some(index) => placed.entry("decisions".into()).or_default().extend(
+                messages
+                    .into_iter()
+                    .map(|message| format!("decision {}: {message}", index + 1)),
+            ),
+            None => placed.entry(field).or_default().extend(messages),
+        }
+    }
+    ApiError::Validation {
+        detail,
+        errors: placed,
     }
 }
 
@@ -178,27 +290,49 @@ async fn add_action(
     session: Session,
     id: i64,
     form: Form<ActionForm>,
-) -> PageResult<Redirect> {
+) -> PageResult<FormReply> {
     let user = session.require()?;
-    let back = format!("/reviews/{id}");
     let form = form.into_inner();
-    if let Err(error) = check_csrf(&user, &form._csrf) {
-        return Err(refused(back, error));
-    }
-    let Ok(due_on) = chrono::NaiveDate::parse_from_str(&form.due_on, "%Y-%m-%d") else {
-        return Err(refused(
-            back,
-            crate::error::ApiError::field("due_on", "must be a date such as 2026-04-01"),
+    let outcome = async {
+        check_csrf(&user, &form._csrf)?;
+        let mut parsed = Parsed::default();
+        let owner = parsed.take(parse_choice(
+            &form.owner_user_id,
+            "owner_user_id",
+            "who owns the action",
         ));
-    };
-    let input = NewAction {
-        title: form.title,
-        owner_user_id: form.owner_user_id,
-        due_on,
-    };
-    match reviews::add_action(&state.db, &user.auth, id, input).await {
-        Ok(_) => Err(done(back, "Action added.")),
-        Err(error) => Err(refused(back, error)),
+        let due_on = parsed.take(
+            chrono::NaiveDate::parse_from_str(form.due_on.trim(), "%Y-%m-%d")
+                .map_err(|_| ApiError::field("due_on", "must be a date such as 2026-04-01")),
+        );
+        parsed.finish()?;
+        let (Some(owner_user_id), Some(due_on)) = (owner, due_on) else {
+            return Err(ApiError::Internal(
+                "a parsed action field is missing".into(),
+            ));
+        };
+        let input = NewAction {
+            title: form.title.clone(),
+            owner_user_id,
+            due_on,
+        };
+        reviews::add_action(&state.db, &user.auth, id, input).await
+    }
+    .await;
+    match outcome {
+        Ok(_) => Ok(FormReply::done(format!("/reviews/{id}"), "Action added.")),
+        Err(error) => {
+            again_on_page(
+                state,
+                &user,
+                id,
+                "add_action".into(),
+                &form,
+                error,
+                &ACTION_FIELDS,
+            )
+            .await
+        }
     }
 }
 
@@ -209,24 +343,35 @@ async fn close_action(
     id: i64,
     review: i64,
     form: Form<CloseForm>,
-) -> PageResult<Redirect> {
+) -> PageResult<FormReply> {
     let user = session.require()?;
-    let back = format!("/reviews/{review}");
     let form = form.into_inner();
-    if let Err(error) = check_csrf(&user, &form._csrf) {
-        return Err(refused(back, error));
-    }
     let changes = ActionChanges {
-        status: Some(form.status),
-        resolution_note: Some(form.resolution_note),
+        status: Some(form.status.clone()),
+        resolution_note: Some(form.resolution_note.clone()),
         ..Default::default()
     };
-    match reviews::update_action(&state.db, &user.auth, id, IfMatch(None), changes).await {
-        Ok(_) => Err(done(
-            back,
+    let outcome = match check_csrf(&user, &form._csrf) {
+        Ok(()) => reviews::update_action(&state.db, &user.auth, id, IfMatch(None), changes).await,
+        Err(error) => Err(error),
+    };
+    match outcome {
+        Ok(_) => Ok(FormReply::done(
+            format!("/reviews/{review}"),
             "Action closed; the other department has been told.",
         )),
-        Err(error) => Err(refused(back, error)),
+        Err(error) => {
+            again_on_page(
+                state,
+                &user,
+                review,
+                close_form(id),
+                &form,
+                error,
+                &CLOSE_FIELDS,
+            )
+            .await
+        }
     }
 }
 

@@ -105,6 +105,10 @@ async fn a_request_page_shows_its_timeline_and_its_forms_need_the_csrf_token() {
         "timeline: {html}"
     );
     assert!(
+        section(&html, "<h2>Timeline</h2>", "</ol>").contains("by sam@acme.test"),
+        "each event names who made it: {html}"
+    );
+    assert!(
         html.contains("value=\"start\""),
         "the provider may start it"
     );

@@ -1,11 +1,14 @@
 //! The request page (its timeline of every event, and a form for each move
 //! the signed-in person may make) and the form to log a new request.
 
+use std::collections::{BTreeSet, HashMap};
+
 use rocket::form::{Form, FromForm};
 use rocket::http::Status;
 use rocket::request::FlashMessage;
 use rocket::response::content::RawHtml;
 use rocket::{Route, State, get, post, routes};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::Serialize;
 use serde_json::json;
 
@@ -15,6 +18,7 @@ use super::{
     organisation_zone, parse_choice, parse_ids, typed_values,
 };
 use crate::auth::Role;
+use crate::entities::user;
 use crate::error::ApiError;
 use crate::http::IfMatch;
 use crate::pagination::PageRequest;
@@ -138,12 +142,19 @@ async fn request_page(
             moves.push("rating");
         }
     }
-    let timeline: Vec<_> = events::of_subject(&state.db, me.organisation_id, Subject::Request(id))
-        .await?
+    let history = events::of_subject(&state.db, me.organisation_id, Subject::Request(id)).await?;
+    let actors = people_names(
+        state,
+        me.organisation_id,
+        history.iter().filter_map(|event| event.actor_user_id),
+    )
+    .await?;
+    let timeline: Vec<_> = history
         .into_iter()
         .map(|event| json!({
             "kind": event.kind, "at": local(event.at, zone), "recorded_at": local(event.recorded_at, zone),
-            "actor": event.actor_user_id, "data": serde_json::from_str::<serde_json::Value>(&event.data).unwrap_or_default(),
+            "actor": event.actor_user_id.map(|actor| actors.get(&actor).cloned().unwrap_or_else(|| format!("user #{actor}"))),
+            "data": serde_json::from_str::<serde_json::Value>(&event.data).unwrap_or_default(),
         }))
         .collect();
     let inputs: Vec<i64> = dependencies_of(&state.db, &[id])
@@ -174,6 +185,23 @@ async fn request_page(
         Rejected::status(rejected),
         state.views.render("pages/request.html", &page)?,
     ))
+}
+
+/// The names of the organisation's people among `ids`, for the timeline.
+async fn people_names(
+    state: &AppState,
+    organisation_id: i64,
+    ids: impl Iterator<Item = i64>,
+) -> Result<HashMap<i64, String>, ApiError> {
+    let ids: Vec<i64> = ids.collect::<BTreeSet<_>>().into_iter().collect();
+    Ok(user::Entity::find()
+        .filter(user::Column::OrganisationId.eq(organisation_id))
+        .filter(user::Column::Id.is_in(ids))
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|person| (person.id, person.name))
+        .collect())
 }
 
 /// A move posted from the request page: on success back to the page with

@@ -11,7 +11,7 @@ use tera::{Context, Tera};
 use crate::error::ApiError;
 
 /// Every template, by name.
-const TEMPLATES: [(&str, &str); 20] = [
+const TEMPLATES: [(&str, &str); 21] = [
     ("base.html", include_str!("../templates/base.html.tera")),
     (
         "reports/charts.html",
@@ -88,6 +88,10 @@ const TEMPLATES: [(&str, &str); 20] = [
     (
         "pages/review_new.html",
         include_str!("../templates/pages/review_new.html.tera"),
+    ),
+    (
+        "pages/notifications.html",
+        include_str!("../templates/pages/notifications.html.tera"),
     ),
 ];
 

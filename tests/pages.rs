@@ -1229,7 +1229,7 @@ async fn review_forms_refuse_beside_the_field_and_keep_what_was_typed() {
                    "duration_minutes": 45, "every_weeks": 4}),
         )
         .await;
-    let id = review.body["id"].as_i64().expect(&review.body.to_string());
+    let id = review.body["id"].as_i64().expect("a scheduled review");
     let path = format!("/reviews/{id}");
     let cookie = sign_in(&app, "sara@acme.test").await;
     let (_, html) = page(&app, &cookie, &path).await;
@@ -1325,4 +1325,83 @@ async fn review_forms_refuse_beside_the_field_and_keep_what_was_typed() {
         )
         .await;
     assert_eq!(open.body[0]["status"], "open", "{}", open.body);
+}
+
+#[rocket::async_test]
+async fn a_late_forecast_reaches_the_customer_in_the_browser_and_is_marked_read_there() {
+    let app = spawn_app().await;
+    let pair = app.pair().await;
+    let agreement = app.active_agreement(&pair, 16.0, "business_hours").await;
+    let now = chrono::Utc::now().to_rfc3339();
+    let id = app
+        .log_request(&pair.sales_staff, agreement, &now, &[])
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let cookie = sign_in(&app, "sara@acme.test").await;
+    let (_, html) = page(&app, &cookie, "/").await;
+    assert!(
+        !html.contains("New for you") && !html.contains("unread\">"),
+        "nothing yet: {html}"
+    );
+
+    let far = (chrono::Utc::now() + chrono::TimeDelta::days(30)).to_rfc3339();
+    let forecast = app
+        .act(
+            &pair.legal_staff,
+            id,
+            "forecast",
+            json!({"expected_at": far, "reason": "backlog"}),
+        )
+        .await;
+    assert_eq!(forecast.status, Status::Ok, "{}", forecast.body);
+    let (_, html) = page(&app, &cookie, "/").await;
+    let news = section(&html, "<h2>New for you</h2>", "</section>");
+    assert!(
+        news.contains("backlog") && news.contains(&format!("/requests/{id}")),
+        "the home page shows it: {html}"
+    );
+    assert!(html.contains("aria-label=\"1 unread\""), "{html}");
+
+    let (status, html) = page(&app, &cookie, "/notifications").await;
+    assert_eq!(status, Status::Ok);
+    let token = csrf_of(&html);
+    let mark = html
+        .split("action=\"/notifications/")
+        .find_map(|rest| {
+            rest.split("/read\"")
+                .next()
+                .filter(|id| id.parse::<i64>().is_ok())
+        })
+        .expect("a mark-as-read form")
+        .to_owned();
+    let path = format!("/notifications/{mark}/read");
+    let (status, _, html) = post_form(&app, &cookie, &path, &[("_csrf", "forged")]).await;
+    assert_eq!(status, Status::Forbidden);
+    assert!(html.contains("id=\"problem\">the form expired"), "{html}");
+    let unread = app
+        .get(
+            "/api/v1/notifications?unread=true",
+            Some(&pair.sales_lead.token),
+        )
+        .await;
+    assert_eq!(unread.body["items"].as_array().map(Vec::len), Some(1));
+
+    let (status, _, _) = post_form(&app, &cookie, &path, &[("_csrf", &token)]).await;
+    assert_eq!(status, Status::SeeOther);
+    let unread = app
+        .get(
+            "/api/v1/notifications?unread=true",
+            Some(&pair.sales_lead.token),
+        )
+        .await;
+    assert_eq!(unread.body["items"], json!([]), "{}", unread.body);
+    let (_, html) = page(&app, &cookie, "/").await;
+    assert!(!html.contains("New for you"), "{html}");
+    // Another person's notification is not theirs to mark.
+    let staff = sign_in(&app, "sam@acme.test").await;
+    let (_, staff_html) = page(&app, &staff, "/notifications").await;
+    let staff_token = csrf_of(&staff_html);
+    let (status, _, _) = post_form(&app, &staff, &path, &[("_csrf", &staff_token)]).await;
+    assert_eq!(status, Status::NotFound);
 }

@@ -15,6 +15,7 @@ use crate::entities::request;
 use crate::pagination::PageRequest;
 use crate::services::agreements::{self, AgreementFilter};
 use crate::services::commitments::{self, CommitmentFilter};
+use crate::services::notifications;
 use crate::services::requests::{self as requests_service, Side};
 use crate::services::reviews::{self, ReviewFilter};
 use crate::state::AppState;
@@ -76,6 +77,14 @@ async fn home(
     let names = department_names(&state.db, me.organisation_id).await?;
     let zone = organisation_zone(&state.db, me.organisation_id).await?;
     page.insert("departments", &names);
+    if user.unread > 0 {
+        let unread: Vec<_> = notifications::list_for(&state.db, me, true, 5)
+            .await?
+            .into_iter()
+            .map(|row| serde_json::json!({"message": row.message, "request_id": row.request_id, "created_at": local(row.created_at, zone)}))
+            .collect();
+        page.insert("unread", &unread);
+    }
     if let Some(department) = me.department_id {
         page.insert("my_department", &names.get(&department));
         page.insert("my_department_id", &department);

@@ -13,6 +13,7 @@ mod commitments;
 mod departments;
 mod graph;
 mod home;
+mod notifications;
 mod requests;
 mod reviews;
 mod session;
@@ -39,6 +40,7 @@ pub fn routes() -> Vec<Route> {
     [
         session::routes(),
         home::routes(),
+        notifications::routes(),
         requests::routes(),
         agreements::routes(),
         commitments::routes(),
@@ -57,6 +59,8 @@ pub struct PageUser {
     pub auth: AuthUser,
     pub name: String,
     pub csrf: String,
+    /// Unread notifications, counted beside the link to them on every page.
+    pub unread: u64,
 }
 
 #[rocket::async_trait]
@@ -84,10 +88,14 @@ impl<'r> FromRequest<'r> for Session {
             .flatten()
             .map(|row| row.name)
             .unwrap_or_default();
+        let unread = crate::services::notifications::unread_count(&state.db, &auth)
+            .await
+            .unwrap_or_default();
         Outcome::Success(Session(Some(PageUser {
             csrf: state.keys.csrf_token(&token),
             auth,
             name,
+            unread,
         })))
     }
 }
@@ -522,6 +530,7 @@ struct Me {
     name: String,
     role: &'static str,
     department_id: Option<i64>,
+    unread: u64,
 }
 
 impl From<&PageUser> for Me {
@@ -531,6 +540,7 @@ impl From<&PageUser> for Me {
             name: user.name.clone(),
             role: user.auth.role.as_str(),
             department_id: user.auth.department_id,
+            unread: user.unread,
         }
     }
 }

@@ -5,8 +5,8 @@ use chrono::Utc;
 use sea_orm::ExprTrait;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 
 use crate::auth::AuthUser;
@@ -87,6 +87,16 @@ pub async fn list_for(
         .order_by_desc(notification::Column::Id)
         .limit(limit)
         .all(db)
+        .await?)
+}
+
+/// How many of the caller's notifications are unread.
+pub async fn unread_count(db: &impl ConnectionTrait, actor: &AuthUser) -> Result<u64, ApiError> {
+    Ok(notification::Entity::find()
+        .filter(notification::Column::UserId.eq(actor.id))
+        .filter(notification::Column::OrganisationId.eq(actor.organisation_id))
+        .filter(notification::Column::ReadAt.is_null())
+        .count(db)
         .await?)
 }
 

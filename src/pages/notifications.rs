@@ -1,0 +1,127 @@
+//! The signed-in person's notifications ("no surprises": a late forecast,
+//! a request passing its due, a review action closed), unread first, with
+//! forms to mark one or all of them read.
+
+use rocket::form::{Form, FromForm};
+use rocket::http::Status;
+use rocket::request::FlashMessage;
+use rocket::response::content::RawHtml;
+use rocket::{Route, State, get, post, routes};
+use serde_json::json;
+
+use super::{
+    FormReply, PageResult, PageUser, Session, check_csrf, context, html, local, organisation_zone,
+};
+use crate::error::ApiError;
+use crate::services::notifications;
+use crate::state::AppState;
+
+pub fn routes() -> Vec<Route> {
+    routes![show, mark_read, mark_all_read]
+}
+
+/// How many notifications the page lists, newest unread first.
+const SHOWN: u64 = 200;
+
+#[derive(FromForm)]
+struct MarkForm {
+    #[field(default = "")]
+    _csrf: String,
+}
+
+#[get("/notifications")]
+async fn show(
+    state: &State<AppState>,
+    session: Session,
+    flash: Option<FlashMessage<'_>>,
+) -> PageResult<(Status, RawHtml<String>)> {
+    let user = session.require()?;
+    Ok(notifications_page(state, &user, flash, None).await?)
+}
+
+/// The page, with `problem` (a refused mark) shown at the top.
+async fn notifications_page(
+    state: &AppState,
+    user: &PageUser,
+    flash: Option<FlashMessage<'_>>,
+    problem: Option<(Status, String)>,
+) -> Result<(Status, RawHtml<String>), ApiError> {
+    let me = &user.auth;
+    let zone = organisation_zone(&state.db, me.organisation_id).await?;
+    let items: Vec<_> = notifications::list_for(&state.db, me, false, SHOWN)
+        .await?
+        .into_iter()
+        .map(|row| {
+            json!({
+                "id": row.id, "kind": row.kind.replace('_', " "), "message": row.message,
+                "request_id": row.request_id, "created_at": local(row.created_at, zone),
+                "unread": row.read_at.is_none(),
+            })
+        })
+        .collect();
+    let mut page = context(user, "Notifications", flash);
+    page.insert("items", &items);
+    let status = match problem {
+        Some((status, message)) => {
+            page.insert("problem", &message);
+            status
+        }
+        None => Status::Ok,
+    };
+    Ok(html(
+        status,
+        state.views.render("pages/notifications.html", &page)?,
+    ))
+}
+
+/// Back to the list, or the list again with the reason it was refused.
+async fn answer(
+    state: &AppState,
+    user: &PageUser,
+    outcome: Result<&str, ApiError>,
+) -> PageResult<FormReply> {
+    match outcome {
+        Ok(message) => Ok(FormReply::done("/notifications".into(), message)),
+        Err(ApiError::Internal(cause)) => Err(ApiError::Internal(cause).into()),
+        Err(error) => {
+            let status = Status::from_code(error.problem().status).unwrap_or(Status::BadRequest);
+            let problem = Some((status, error.to_string()));
+            Ok(FormReply::Again(
+                notifications_page(state, user, None, problem).await?,
+            ))
+        }
+    }
+}
+
+#[post("/notifications/<id>/read", data = "<form>")]
+async fn mark_read(
+    state: &State<AppState>,
+    session: Session,
+    id: i64,
+    form: Form<MarkForm>,
+) -> PageResult<FormReply> {
+    let user = session.require()?;
+    let outcome = match check_csrf(&user, &form._csrf) {
+        Ok(()) => notifications::mark_read(&state.db, &user.auth, id)
+            .await
+            .map(|_| "Marked as read."),
+        Err(error) => Err(error),
+    };
+    answer(state, &user, outcome).await
+}
+
+#[post("/notifications/read-all", data = "<form>")]
+async fn mark_all_read(
+    state: &State<AppState>,
+    session: Session,
+    form: Form<MarkForm>,
+) -> PageResult<FormReply> {
+    let user = session.require()?;
+    let outcome = match check_csrf(&user, &form._csrf) {
+        Ok(()) => notifications::mark_all_read(&state.db, &user.auth)
+            .await
+            .map(|_| "All marked as read."),
+        Err(error) => Err(error),
+    };
+    answer(state, &user, outcome).await
+}

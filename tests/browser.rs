@@ -273,6 +273,11 @@ async fn a_late_handoff_is_seen_by_the_customer_and_by_leadership_in_the_browser
     sign_in(&client, &base, "leo@acme.test").await;
     let home = client.source().await.unwrap();
     assert!(home.contains("Go-live") && home.contains("late"), "{home}");
+    let sources = home
+        .split("Top sources of delay")
+        .nth(1)
+        .unwrap_or_default();
+    assert!(sources.contains("Department LEGAL"), "{home}");
     screenshot(&client, "home-leader").await;
     client
         .goto(&format!("{base}/commitments/{commitment_id}"))

@@ -195,6 +195,12 @@ async fn the_commitment_page_draws_the_chain_and_names_the_department() {
     let (status, home) = page(&app, &cookie, "/").await;
     assert_eq!(status, Status::Ok);
     assert!(home.contains("Go-live") && home.contains("late"), "{home}");
+    let sources = section(&home, "<h2>Top sources of delay</h2>", "</table>");
+    assert!(
+        sources.contains("Department LEGAL") && sources.contains("Globex: Go-live"),
+        "the leader's home names the department whose slip endangers the promise: {home}"
+    );
+    assert!(!sources.contains("Department SALES"), "{home}");
     let (status, html) = page(
         &app,
         &cookie,

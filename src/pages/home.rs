@@ -16,6 +16,7 @@ use crate::pagination::PageRequest;
 use crate::services::agreements::{self, AgreementFilter};
 use crate::services::commitments::{self, CommitmentFilter};
 use crate::services::notifications;
+use crate::services::reports::{self, Viewer};
 use crate::services::requests::{self as requests_service, Side};
 use crate::services::reviews::{self, ReviewFilter};
 use crate::state::AppState;
@@ -168,6 +169,23 @@ async fn home(
             }
         }
         page.insert("commitments", &endangered);
+        // The departments whose own slips hurt promises to customers most,
+        // projected now (the impact report's ranking, first five).
+        let impact =
+            reports::impact::impact(&state.db, &state.calendars, &Viewer::of(me), Utc::now())
+                .await?;
+        let sources: Vec<_> = impact
+            .departments
+            .iter()
+            .filter(|department| department.own_slip_minutes > 0)
+            .take(5)
+            .map(|department| serde_json::json!({
+                "id": department.department_id, "name": department.name,
+                "own_slip_minutes": department.own_slip_minutes,
+                "commitments": department.commitments.iter().map(|c| serde_json::json!({"id": c.commitment_id, "title": c.title, "customer": c.customer_name})).collect::<Vec<_>>(),
+            }))
+            .collect();
+        page.insert("delay_sources", &sources);
         page.insert("leadership", &true);
     }
     Ok(RawHtml(state.views.render("pages/home.html", &page)?))

@@ -1421,3 +1421,85 @@ async fn a_late_forecast_reaches_the_customer_in_the_browser_and_is_marked_read_
     let (status, _, _) = post_form(&app, &staff, &path, &[("_csrf", &staff_token)]).await;
     assert_eq!(status, Status::NotFound);
 }
+
+#[rocket::async_test]
+async fn the_owner_closes_a_commitment_from_its_page_and_a_cancel_needs_a_reason() {
+    let app = spawn_app().await;
+    let pair = app.pair().await;
+    let agreement = app.active_agreement(&pair, 16.0, "business_hours").await;
+    let id = app
+        .log_request(
+            &pair.sales_staff,
+            agreement,
+            "2026-03-02T09:00:00+01:00",
+            &[],
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let commitment = app
+        .post(
+            "/api/v1/commitments",
+            Some(&pair.sales_lead.token),
+            json!({"customer_name": "Globex", "title": "Go-live", "promised_at": "2026-03-05T17:00:00+01:00",
+                   "owner_department_id": pair.sales, "depends_on": [id]}),
+        )
+        .await;
+    let commitment = commitment.body["id"].as_i64().expect("a commitment");
+    let path = format!("/commitments/{commitment}");
+    let close = format!("{path}/close");
+
+    // Legal does not own it: no forms, and a forged post is refused.
+    let legal = sign_in(&app, "lena@acme.test").await;
+    let (_, html) = page(&app, &legal, &path).await;
+    assert!(!html.contains("Close it"), "{html}");
+    let legal_token = csrf_of(&html);
+    let (status, _, html) = post_form(
+        &app,
+        &legal,
+        &close,
+        &[("_csrf", &legal_token), ("action", "fulfil")],
+    )
+    .await;
+    assert_eq!(status, Status::Forbidden);
+    assert!(
+        html.contains("id=\"problem\">commitments are written by their owner"),
+        "{html}"
+    );
+
+    let owner = sign_in(&app, "sara@acme.test").await;
+    let (_, html) = page(&app, &owner, &path).await;
+    let token = csrf_of(&html);
+    let (status, _, html) = post_form(
+        &app,
+        &owner,
+        &close,
+        &[("_csrf", &token), ("action", "cancel"), ("reason", "  ")],
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity, "{html}");
+    assert_field_error(&html, "cancel-reason", "must not be empty");
+    let still = app
+        .get(&format!("/api/v1{path}"), Some(&pair.sales_lead.token))
+        .await;
+    assert_eq!(still.body["status"], "open", "{}", still.body);
+
+    let (status, location, _) = post_form(
+        &app,
+        &owner,
+        &close,
+        &[("_csrf", &token), ("action", "fulfil")],
+    )
+    .await;
+    assert_eq!(status, Status::SeeOther);
+    assert_eq!(location.as_deref(), Some(path.as_str()));
+    let done = app
+        .get(&format!("/api/v1{path}"), Some(&pair.sales_lead.token))
+        .await;
+    assert_eq!(done.body["status"], "fulfilled", "{}", done.body);
+    let (_, html) = page(&app, &owner, &path).await;
+    assert!(
+        !html.contains("Close it"),
+        "a closed commitment offers no closing: {html}"
+    );
+}

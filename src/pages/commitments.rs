@@ -15,20 +15,44 @@ use serde_json::json;
 
 use super::graph::{Node, draw};
 use super::{
-    FormReply, PageResult, PageUser, Parsed, Refusal, Session, check_csrf, context,
-    department_choices, department_names, html, insert_form, local, local_instant,
-    organisation_zone, parse_choice, parse_ids, parse_turnaround_fields, unit_choices,
+    FormReply, PageForm, PageResult, PageUser, Parsed, Refusal, Rejected, Session, check_csrf,
+    context, department_choices, department_names, html, insert_form, insert_forms, local,
+    local_instant, organisation_zone, parse_choice, parse_ids, parse_turnaround_fields,
+    typed_values, unit_choices,
 };
 use crate::auth::Role;
 use crate::entities::request;
 use crate::error::ApiError;
-use crate::services::commitments::NewCommitment;
+use crate::http::IfMatch;
+use crate::services::commitments::{Closing, NewCommitment};
 use crate::services::requests::dependencies_of;
 use crate::services::{commitments, projection};
 use crate::state::AppState;
 
 pub fn routes() -> Vec<Route> {
-    routes![show, new_form, create]
+    routes![show, close, new_form, create]
+}
+
+/// Closing a commitment from its page: `fulfil` (the customer got it) or
+/// `cancel` (with a reason).
+#[derive(FromForm, Serialize)]
+struct CloseForm {
+    #[serde(skip)]
+    #[field(default = "")]
+    _csrf: String,
+    #[serde(skip)]
+    #[field(default = "")]
+    action: String,
+    #[field(default = "")]
+    reason: String,
+}
+
+/// The inputs of each closing form.
+fn close_fields(name: &str) -> &'static [&'static str] {
+    match name {
+        "cancel" => &["reason"],
+        _ => &[],
+    }
 }
 
 #[get("/commitments/<id>")]
@@ -37,9 +61,20 @@ async fn show(
     session: Session,
     id: i64,
     flash: Option<FlashMessage<'_>>,
-) -> PageResult<RawHtml<String>> {
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+) -> PageResult<(Status, RawHtml<String>)> {
     let user = session.require()?;
+    Ok(commitment_page(state, &user, id, flash, None).await?)
+}
+
+/// The commitment page, with `rejected` (a refused closing) in its form.
+async fn commitment_page(
+    state: &AppState,
+    user: &PageUser,
+    id: i64,
+    flash: Option<FlashMessage<'_>>,
+    rejected: Option<&Rejected>,
+) -> Result<(Status, RawHtml<String>), ApiError> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     let me = &user.auth;
     let row = commitments::get(&state.db, me, id).await?;
     let zone = organisation_zone(&state.db, me.organisation_id).await?;
@@ -108,11 +143,21 @@ async fn show(
             "kind": serde_json::to_value(cause.kind).unwrap_or_default(), "minutes": cause.minutes,
         }))
         .collect();
+    let closers: Vec<PageForm> =
+        if row.status == "open" && commitments::may_write(me, row.owner_department_id) {
+            ["fulfil", "cancel"]
+                .into_iter()
+                .map(|name| PageForm::new(name, close_fields(name), rejected))
+                .collect()
+        } else {
+            Vec::new()
+        };
     let mut page = context(
-        &user,
+        user,
         &format!("{} — {}", row.customer_name, row.title),
         flash,
     );
+    insert_forms(&mut page, &[("closers", &closers)], rejected);
     page.insert("commitment", &json!({
         "id": row.id, "customer": row.customer_name, "title": row.title, "status": row.status,
         "owner": names.get(&row.owner_department_id), "owner_id": row.owner_department_id, "promised_at": local(row.promised_at, zone),
@@ -122,7 +167,63 @@ async fn show(
     }));
     page.insert("root_causes", &root_causes);
     page.insert("graph", &svg);
-    Ok(RawHtml(state.views.render("pages/commitment.html", &page)?))
+    Ok(html(
+        Rejected::status(rejected),
+        state.views.render("pages/commitment.html", &page)?,
+    ))
+}
+
+#[post("/commitments/<id>/close", data = "<form>")]
+async fn close(
+    state: &State<AppState>,
+    session: Session,
+    id: i64,
+    form: Form<CloseForm>,
+) -> PageResult<FormReply> {
+    let user = session.require()?;
+    let form = form.into_inner();
+    let closing = match form.action.as_str() {
+        "fulfil" => Ok(Closing::Fulfil { at: None }),
+        "cancel" => Ok(Closing::Cancel {
+            reason: form.reason.clone(),
+        }),
+        _ => Err(ApiError::field("action", "must be fulfil or cancel")),
+    };
+    let outcome = match (check_csrf(&user, &form._csrf), closing) {
+        (Err(error), _) | (_, Err(error)) => Err(error),
+        (Ok(()), Ok(closing)) => {
+            commitments::close(
+                &state.db,
+                &state.calendars,
+                &user.auth,
+                id,
+                IfMatch(None),
+                closing,
+            )
+            .await
+        }
+    };
+    match outcome {
+        Ok(row) => Ok(FormReply::done(
+            format!("/commitments/{id}"),
+            if row.status == "fulfilled" {
+                "Marked fulfilled."
+            } else {
+                "Cancelled."
+            },
+        )),
+        Err(error) => {
+            let rejected = Rejected::new(
+                form.action.clone(),
+                typed_values(&form),
+                error,
+                close_fields(&form.action),
+            )?;
+            Ok(FormReply::Again(
+                commitment_page(state, &user, id, None, Some(&rejected)).await?,
+            ))
+        }
+    }
 }
 
 /// The inputs of the new-commitment form, kept as typed.

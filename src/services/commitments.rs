@@ -50,7 +50,8 @@ pub struct CommitmentFilter {
     pub owner_department_id: Option<i64>,
 }
 
-fn may_write(actor: &AuthUser, owner_department_id: i64) -> bool {
+/// Whether `actor` may change a commitment owned by `owner_department_id`.
+pub fn may_write(actor: &AuthUser, owner_department_id: i64) -> bool {
     match actor.role {
         Role::Admin | Role::Leader => true,
         Role::Lead | Role::Staff => actor.department_id == Some(owner_department_id),

@@ -12,7 +12,7 @@ use sea_orm::{
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use super::group::{Grouped, LogGroup};
+use super::group::{Created, Grouped, LogGroup};
 use super::schedule::{Schedule, planned_finish, schedule};
 use super::{RequestStatus, get};
 use crate::auth::{AuthUser, Role};
@@ -80,11 +80,14 @@ pub async fn log(
     };
     if let Some(group) = group {
         match group.log(actor, &input, fingerprint.clone()).await? {
-            Grouped::Created {
-                inserted,
-                agreement,
-                calendar,
-            } => return answer(db, cache, &agreement, calendar, inserted, input).await,
+            Grouped::Created(created) => {
+                let Created {
+                    inserted,
+                    agreement,
+                    calendar,
+                } = *created;
+                return answer(db, cache, &agreement, calendar, inserted, input).await;
+            }
             // The group failed as a whole: on its own, as if never grouped.
             Grouped::Alone => {}
         }

@@ -70,13 +70,17 @@ struct Waiting {
     answer: oneshot::Sender<Result<Grouped, ApiError>>,
 }
 
+/// A request of a group, stored.
+pub(super) struct Created {
+    pub inserted: Inserted,
+    pub agreement: agreement::Model,
+    pub calendar: Arc<CompiledCalendar>,
+}
+
 /// What became of a request in a group.
 pub(super) enum Grouped {
-    Created {
-        inserted: Inserted,
-        agreement: agreement::Model,
-        calendar: Arc<CompiledCalendar>,
-    },
+    /// Boxed: the other answer is empty.
+    Created(Box<Created>),
     /// The group failed as a whole; nothing of this request was stored.
     Alone,
 }
@@ -396,11 +400,11 @@ async fn insert_group(
                     rows: Vec::new(),
                     edges: Vec::new(),
                 });
-            answers[p.at] = Some(Ok(Grouped::Created {
+            answers[p.at] = Some(Ok(Grouped::Created(Box::new(Created {
                 inserted: Inserted { created: row, cone },
                 agreement: p.agreement,
                 calendar: p.calendar,
-            }));
+            }))));
         }
     }
     answers

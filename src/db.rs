@@ -47,17 +47,33 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
 /// handler, which waits by sleeping for milliseconds at a time; the busy
 /// timeout remains for writers in other processes.
 pub async fn begin_write(db: &DatabaseConnection) -> Result<WriteTxn, DbErr> {
-    let turn = match db.get_database_backend() {
+    writer_turn(db).await.begin(db).await
+}
+
+/// Waits for this process's turn to write (on SQLite; at once elsewhere)
+/// without beginning a transaction yet, for a writer that first looks
+/// whether it has anything to write.
+pub async fn writer_turn(db: &DatabaseConnection) -> WriterTurn {
+    WriterTurn(match db.get_database_backend() {
         DbBackend::Sqlite => Some(SQLITE_WRITER.lock().await),
         _ => None,
-    };
-    let txn = db
-        .begin_with_options(TransactionOptions {
-            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-            ..Default::default()
-        })
-        .await?;
-    Ok(WriteTxn { txn, _turn: turn })
+    })
+}
+
+/// A writer's turn, held until its transaction ends (or it is dropped).
+pub struct WriterTurn(Option<MutexGuard<'static, ()>>);
+
+impl WriterTurn {
+    /// Begins the write transaction of this turn.
+    pub async fn begin(self, db: &DatabaseConnection) -> Result<WriteTxn, DbErr> {
+        let txn = db
+            .begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..Default::default()
+            })
+            .await?;
+        Ok(WriteTxn { txn, _turn: self.0 })
+    }
 }
 
 /// The turn of this process's SQLite writers (one database per process in

@@ -39,6 +39,8 @@ pub use config::Config;
 use crate::auth::TokenKeys;
 use crate::error::{ApiError, take_stashed};
 use crate::login_limit::LoginLimiter;
+use crate::services::calendars::CalendarCache;
+use crate::services::requests::LogGroup;
 use crate::state::AppState;
 
 /// Builds the application on an open, migrated database.
@@ -57,6 +59,9 @@ pub fn rocket(config: Config, db: DatabaseConnection, signing_key: &[u8]) -> Roc
                 .limit("data-form", 1.mebibytes())
                 .limit("form", 1.mebibytes()),
         ));
+    let calendars = std::sync::Arc::new(CalendarCache::default());
+    let writer = writer::Writer::for_backend(db.get_database_backend());
+    let logging = LogGroup::for_writer(&db, calendars.clone(), &writer);
     let state = AppState {
         keys: TokenKeys::new(signing_key, config.token_hours),
         login_limiter: LoginLimiter::new(
@@ -64,8 +69,9 @@ pub fn rocket(config: Config, db: DatabaseConnection, signing_key: &[u8]) -> Roc
             Duration::from_secs(config.login_window_seconds),
         ),
         metrics: Default::default(),
-        calendars: Default::default(),
-        writer: writer::Writer::for_backend(db.get_database_backend()),
+        calendars,
+        writer,
+        logging,
         // Templates are compiled in: a broken one stops the start, loudly.
         views: views::Views::new().unwrap_or_else(|error| panic!("templates: {error:?}")),
         db,

@@ -989,3 +989,116 @@ async fn a_new_request_answers_its_projected_finish_through_its_late_inputs() {
         read.body["projected_finish"]
     );
 }
+
+#[rocket::async_test]
+async fn requests_logged_at_the_same_moment_each_get_their_own_answer() {
+    let app = spawn_app().await;
+    let pair = app.pair().await;
+    let agreement = app.active_agreement(&pair, 16.0, "business_hours").await;
+    let upstream = app
+        .log_request(&pair.sales_staff, agreement, MONDAY_9, &[])
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let post = |who: &common::Session, body: Value, key: Option<&'static str>| {
+        let request = app
+            .client
+            .post("/api/v1/requests")
+            .header(rocket::http::ContentType::JSON)
+            .header(rocket::http::Header::new(
+                "Authorization",
+                format!("Bearer {}", who.token),
+            ))
+            .body(body.to_string());
+        match key {
+            Some(key) => request.header(rocket::http::Header::new("Idempotency-Key", key)),
+            None => request,
+        }
+    };
+    let valid = |n: usize| {
+        json!({"agreement_id": agreement, "title": format!("Batch {n}"),
+               "requested_at": MONDAY_9, "depends_on": [upstream]})
+    };
+    let keyed = json!({"agreement_id": agreement, "title": "Keyed", "depends_on": [upstream]});
+    let mut sent = Vec::new();
+    let mut expected = Vec::new();
+    for n in 0..12 {
+        sent.push(post(&pair.sales_staff, valid(n), None));
+        expected.push(Status::Created);
+    }
+    for (who, body, status) in [
+        (
+            &pair.sales_staff,
+            json!({"agreement_id": agreement, "title": "x", "depends_on": [upstream, 999_999]}),
+            Status::UnprocessableEntity,
+        ),
+        (
+            &pair.sales_staff,
+            json!({"agreement_id": agreement, "title": ""}),
+            Status::UnprocessableEntity,
+        ),
+        (
+            &pair.sales_staff,
+            json!({"agreement_id": 999_999, "title": "x"}),
+            Status::UnprocessableEntity,
+        ),
+        (
+            &pair.legal_staff,
+            json!({"agreement_id": agreement, "title": "x"}),
+            Status::Forbidden,
+        ),
+    ] {
+        sent.push(post(who, body, None));
+        expected.push(status);
+    }
+    for _ in 0..2 {
+        sent.push(post(&pair.sales_staff, keyed.clone(), Some("batch-key")));
+        expected.push(Status::Created);
+    }
+
+    let answers =
+        rocket::futures::future::join_all(sent.into_iter().map(|request| app.send(request))).await;
+
+    for (n, (answer, status)) in answers.iter().zip(&expected).enumerate() {
+        assert_eq!(answer.status, *status, "#{n}: {}", answer.body);
+    }
+    let mut ids = Vec::new();
+    for (n, answer) in answers[..12].iter().enumerate() {
+        assert_eq!(answer.body["title"], format!("Batch {n}"));
+        assert_eq!(answer.body["depends_on"], json!([upstream]));
+        let id = answer.body["id"].as_i64().unwrap();
+        let read = app
+            .get(
+                &format!("/api/v1/requests/{id}"),
+                Some(&pair.sales_staff.token),
+            )
+            .await;
+        assert_eq!(read.body["title"], answer.body["title"]);
+        assert_eq!(read.body["due_at"], answer.body["due_at"]);
+        assert_eq!(read.body["depends_on"], json!([upstream]));
+        let events = app
+            .get(
+                &format!("/api/v1/requests/{id}/events"),
+                Some(&pair.sales_staff.token),
+            )
+            .await;
+        // Logged in March, so overdue the moment it is logged.
+        assert_eq!(
+            kinds(&events.body),
+            ["logged", "overdue"],
+            "{}",
+            events.body
+        );
+        ids.push(id);
+    }
+    let (first, second) = (&answers[16], &answers[17]);
+    assert_eq!(first.body["id"], second.body["id"]);
+    ids.push(first.body["id"].as_i64().unwrap());
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 13, "every request is a row of its own");
+    let listed = app
+        .get("/api/v1/requests?limit=100", Some(&pair.admin.token))
+        .await;
+    assert_eq!(listed.body["items"].as_array().unwrap().len(), 14);
+}

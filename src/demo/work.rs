@@ -98,6 +98,7 @@ pub(crate) async fn play(
         db,
         cache,
         &Writer::in_place(),
+        None,
         requester,
         NewRequest {
             agreement_id: plan.pact.id,

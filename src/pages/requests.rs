@@ -421,6 +421,7 @@ async fn create(
         &state.db,
         &state.calendars,
         &state.writer,
+        state.logging.as_ref(),
         &user.auth,
         input,
         None,

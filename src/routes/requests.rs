@@ -274,6 +274,7 @@ async fn create(
         &state.db,
         &state.calendars,
         &state.writer,
+        state.logging.as_ref(),
         &actor,
         input,
         key.0.as_deref(),

@@ -12,7 +12,8 @@ use sea_orm::{
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use super::schedule::{planned_finish, schedule};
+use super::group::{Created, Grouped, LogGroup};
+use super::schedule::{Schedule, planned_finish, schedule};
 use super::{RequestStatus, get};
 use crate::auth::{AuthUser, Role};
 use crate::entities::{agreement, idempotency_key, request, request_dependency};
@@ -57,6 +58,7 @@ pub async fn log(
     db: &DatabaseConnection,
     cache: &CalendarCache,
     writer: &Writer,
+    group: Option<&LogGroup>,
     actor: &AuthUser,
     input: NewRequest,
     idempotency_key: Option<&str>,
@@ -76,6 +78,20 @@ pub async fn log(
         }
         None => None,
     };
+    if let Some(group) = group {
+        match group.log(actor, &input, fingerprint.clone()).await? {
+            Grouped::Created(created) => {
+                let Created {
+                    inserted,
+                    agreement,
+                    calendar,
+                } = *created;
+                return answer(db, cache, &agreement, calendar, inserted, input).await;
+            }
+            // The group failed as a whole: on its own, as if never grouped.
+            Grouped::Alone => {}
+        }
+    }
     // Read before taking the write lock: the agreement and its provider's
     // calendar (a request logged the moment its agreement is retired counts
     // as logged before).
@@ -104,7 +120,7 @@ pub async fn log(
             }
         })
         .await?;
-    let Inserted { created, cone } = match written {
+    let inserted = match written {
         Written::Created(inserted) => inserted,
         Written::Replayed(existing) => {
             return Ok(Logged {
@@ -115,10 +131,23 @@ pub async fn log(
         }
     };
 
+    answer(db, cache, &agreement, calendar, inserted, input).await
+}
+
+/// The answer for a request just logged.
+async fn answer(
+    db: &DatabaseConnection,
+    cache: &CalendarCache,
+    agreement: &agreement::Model,
+    calendar: Arc<CompiledCalendar>,
+    inserted: Inserted,
+    input: NewRequest,
+) -> Result<Logged, ApiError> {
+    let Inserted { created, cone } = inserted;
     let projected_finish = projected_finish(
         db,
         cache,
-        &agreement,
+        agreement,
         calendar,
         cone,
         &created,
@@ -213,9 +242,9 @@ async fn write(
 }
 
 /// A new row, and the requests upstream of it (for its projection).
-struct Inserted {
-    created: request::Model,
-    cone: Cone,
+pub(super) struct Inserted {
+    pub created: request::Model,
+    pub cone: Cone,
 }
 
 /// The agreement a request is logged under, if the actor may log one under
@@ -228,7 +257,18 @@ async fn agreement_for(
     let agreement = agreement::Entity::find_by_id(agreement_id)
         .filter(agreement::Column::OrganisationId.eq(actor.organisation_id))
         .one(db)
-        .await?
+        .await?;
+    check_agreement(actor, agreement)
+}
+
+/// Whether the actor may log a request under `agreement` (`None`: there is
+/// no such agreement in the actor's organisation) now.
+pub(super) fn check_agreement(
+    actor: &AuthUser,
+    agreement: Option<agreement::Model>,
+) -> Result<agreement::Model, ApiError> {
+    let agreement = agreement
+        .filter(|agreement| agreement.organisation_id == actor.organisation_id)
         .ok_or_else(|| ApiError::field("agreement_id", "no such agreement in this organisation"))?;
     let customer_side = match actor.role {
         Role::Admin | Role::Leader => true,
@@ -257,6 +297,56 @@ async fn insert(
     calendar: &CompiledCalendar,
 ) -> Result<Inserted, ApiError> {
     let now = Utc::now();
+    let depends_on = dependencies(input);
+    // The inputs with everything upstream of them: read inside the write
+    // transaction, so no change upstream can slip in before this is stored.
+    let cone = upstream_cone(db, actor.organisation_id, &depends_on).await?;
+    let checked = check(
+        actor, input, depends_on, agreement, calendar, &cone.rows, now,
+    )?;
+    let created = checked.row.clone().insert(db).await?;
+    if !checked.depends_on.is_empty() {
+        request_dependency::Entity::insert_many(edges(&created, &checked.depends_on))
+            .exec(db)
+            .await?;
+    }
+    events::append(db, logged_event(actor, agreement, &created, &checked)).await?;
+    if checked.overdue_now {
+        notify_overdue(db, &created).await?;
+    }
+    Ok(Inserted { created, cone })
+}
+
+/// The inputs a request names, each once, in order.
+pub(super) fn dependencies(input: &NewRequest) -> Vec<i64> {
+    let mut depends_on = input.depends_on.clone();
+    depends_on.sort_unstable();
+    depends_on.dedup();
+    depends_on
+}
+
+/// A new request checked and scheduled, ready to insert.
+pub(super) struct Checked {
+    pub row: request::ActiveModel,
+    /// Its inputs, each once, in order.
+    pub depends_on: Vec<i64>,
+    pub requested_at: DateTime<Utc>,
+    pub planned: Schedule,
+    /// Already past its due when logged (a request logged late).
+    pub overdue_now: bool,
+}
+
+/// Checks a new request against what is stored (`upstream`: the rows of
+/// its inputs' upstream cone, by id) and schedules it, as of `now`.
+pub(super) fn check(
+    actor: &AuthUser,
+    input: &NewRequest,
+    depends_on: Vec<i64>,
+    agreement: &agreement::Model,
+    calendar: &CompiledCalendar,
+    upstream: &[request::Model],
+    now: DateTime<Utc>,
+) -> Result<Checked, ApiError> {
     let mut check = Checker::new();
     let title = check.line("title", &input.title, 200);
     let details = check.text("details", &input.details, 10_000);
@@ -267,22 +357,18 @@ async fn insert(
             "must not be more than 5 minutes in the future",
         );
     }
-    let mut depends_on = input.depends_on.clone();
-    depends_on.sort_unstable();
-    depends_on.dedup();
     if depends_on.len() > MAX_DEPENDENCIES {
         check.add(
             "depends_on",
             format!("at most {MAX_DEPENDENCIES} dependencies"),
         );
     }
-    // The inputs with everything upstream of them: read inside the write
-    // transaction, so no change upstream can slip in before this is stored.
-    let cone = upstream_cone(db, actor.organisation_id, &depends_on).await?;
-    let inputs: Vec<&request::Model> = cone
-        .rows
+    let inputs: Vec<&request::Model> = depends_on
         .iter()
-        .filter(|row| depends_on.binary_search(&row.id).is_ok())
+        .filter_map(|id| {
+            let at = upstream.binary_search_by_key(id, |row| row.id).ok()?;
+            Some(&upstream[at])
+        })
         .collect();
     let known: Vec<i64> = inputs.iter().map(|row| row.id).collect();
     check.known_ids("depends_on", "requests", &depends_on, &known);
@@ -297,7 +383,7 @@ async fn insert(
         0,
     )?;
     let overdue_now = planned.due_at < now;
-    let created = request::ActiveModel {
+    let row = request::ActiveModel {
         organisation_id: Set(actor.organisation_id),
         agreement_id: Set(agreement.id),
         agreement_version: Set(agreement.terms_version),
@@ -327,41 +413,50 @@ async fn insert(
         created_by_user_id: Set(actor.id),
         version: Set(1),
         ..Default::default()
+    };
+    Ok(Checked {
+        row,
+        depends_on,
+        requested_at,
+        planned,
+        overdue_now,
+    })
+}
+
+/// The dependency rows of a new request.
+pub(super) fn edges(
+    created: &request::Model,
+    depends_on: &[i64],
+) -> Vec<request_dependency::ActiveModel> {
+    depends_on
+        .iter()
+        .map(|&input| request_dependency::ActiveModel {
+            request_id: Set(created.id),
+            depends_on_id: Set(input),
+            organisation_id: Set(created.organisation_id),
+        })
+        .collect()
+}
+
+/// The `logged` event of a new request.
+pub(super) fn logged_event(
+    actor: &AuthUser,
+    agreement: &agreement::Model,
+    created: &request::Model,
+    checked: &Checked,
+) -> NewEvent<'static> {
+    NewEvent {
+        organisation_id: actor.organisation_id,
+        subject: Subject::Request(created.id),
+        kind: "logged",
+        actor_user_id: Some(actor.id),
+        at: Some(checked.requested_at),
+        data: json!({
+            "agreement_id": agreement.id, "agreement_version": agreement.terms_version,
+            "title": created.title, "depends_on": checked.depends_on,
+            "clock_start": checked.planned.clock_start, "due_at": checked.planned.due_at,
+        }),
     }
-    .insert(db)
-    .await?;
-    if !depends_on.is_empty() {
-        let edges = depends_on
-            .iter()
-            .map(|&input| request_dependency::ActiveModel {
-                request_id: Set(created.id),
-                depends_on_id: Set(input),
-                organisation_id: Set(actor.organisation_id),
-            });
-        request_dependency::Entity::insert_many(edges)
-            .exec(db)
-            .await?;
-    }
-    events::append(
-        db,
-        NewEvent {
-            organisation_id: actor.organisation_id,
-            subject: Subject::Request(created.id),
-            kind: "logged",
-            actor_user_id: Some(actor.id),
-            at: Some(requested_at),
-            data: json!({
-                "agreement_id": agreement.id, "agreement_version": agreement.terms_version,
-                "title": created.title, "depends_on": depends_on,
-                "clock_start": planned.clock_start, "due_at": planned.due_at,
-            }),
-        },
-    )
-    .await?;
-    if overdue_now {
-        notify_overdue(db, &created).await?;
-    }
-    Ok(Inserted { created, cone })
 }
 
 /// Tells the customer department that a request has passed its due.

@@ -14,7 +14,8 @@ use std::time::Instant;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
 
-use super::log_requests::{HttpClient, id_of, on_sqlite, seed};
+use super::http_client::HttpClient;
+use super::log_requests::{id_of, on_sqlite, seed};
 
 const LAYERS: usize = 10;
 const WIDTH: usize = 100;

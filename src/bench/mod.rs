@@ -1,6 +1,7 @@
 //! `baton bench <scenario>`: the figures of SPEC appendix B, one JSON line
 //! each: `{"bench", "figure", "value", "unit"}`.
 
+mod http_client;
 mod http_forecast;
 mod log_requests;
 mod projection;

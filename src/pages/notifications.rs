@@ -10,7 +10,8 @@ use rocket::{Route, State, get, post, routes};
 use serde_json::json;
 
 use super::{
-    FormReply, PageResult, PageUser, Session, check_csrf, context, html, local, organisation_zone,
+    FormReply, PageResult, PageUser, Refusal, Session, check_csrf, context, html, local,
+    organisation_zone,
 };
 use crate::error::ApiError;
 use crate::services::notifications;
@@ -82,10 +83,9 @@ async fn answer(
 ) -> PageResult<FormReply> {
     match outcome {
         Ok(message) => Ok(FormReply::done("/notifications".into(), message)),
-        Err(ApiError::Internal(cause)) => Err(ApiError::Internal(cause).into()),
         Err(error) => {
-            let status = Status::from_code(error.problem().status).unwrap_or(Status::BadRequest);
-            let problem = Some((status, error.to_string()));
+            let refusal = Refusal::of(error, &[])?;
+            let problem = Some((refusal.status, refusal.summary));
             Ok(FormReply::Again(
                 notifications_page(state, user, None, problem).await?,
             ))

@@ -13,7 +13,8 @@ use sea_orm::{
 use tokio::sync::{Mutex, MutexGuard};
 
 /// Opens a pool. SQLite runs in WAL mode with foreign keys on; `synchronous =
-/// NORMAL` keeps every committed write across a killed process.
+/// NORMAL` keeps every committed write across a killed process. PostgreSQL
+/// sessions run without JIT compilation.
 pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url.to_owned());
     options
@@ -27,7 +28,13 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10))
                 .create_if_missing(true)
-        });
+        })
+        // Short queries planned generically (prepared statements) can carry
+        // huge cost estimates, a recursive cone walk above all, and then
+        // PostgreSQL compiles them with JIT first: 10–50 ms for a query
+        // that runs in a fraction of one. Appended to any options the URL
+        // sets (a search_path, say).
+        .map_sqlx_postgres_opts(|opts| opts.options([("jit", "off")]));
     Database::connect(options).await
 }
 

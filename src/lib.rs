@@ -61,7 +61,7 @@ pub fn rocket(config: Config, db: DatabaseConnection, signing_key: &[u8]) -> Roc
         ));
     let calendars = std::sync::Arc::new(CalendarCache::default());
     let writer = writer::Writer::for_backend(db.get_database_backend());
-    let logging = LogGroup::for_writer(&db, calendars.clone(), &writer);
+    let logging = LogGroup::new(&db, calendars.clone(), &writer);
     let state = AppState {
         keys: TokenKeys::new(signing_key, config.token_hours),
         login_limiter: LoginLimiter::new(

@@ -19,8 +19,8 @@ pub struct AppState {
     pub calendars: std::sync::Arc<CalendarCache>,
     /// Where SQLite's hot write transactions run.
     pub writer: crate::writer::Writer,
-    /// Logged requests written together (SQLite only).
-    pub logging: Option<crate::services::requests::LogGroup>,
+    /// Logged requests written together.
+    pub logging: crate::services::requests::LogGroup,
     /// The compiled HTML templates.
     pub views: crate::views::Views,
 }

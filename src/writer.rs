@@ -54,6 +54,22 @@ impl Writer {
         Writer { jobs: Some(sender) }
     }
 
+    /// Starts `work` on the writer thread, or as a task of the current
+    /// runtime when there is none, without waiting for it: it runs to its
+    /// end even if whoever started it is dropped meanwhile.
+    pub fn spawn(&self, work: impl Future<Output = ()> + Send + 'static) {
+        match &self.jobs {
+            Some(jobs) => {
+                if jobs.send(Box::pin(work)).is_err() {
+                    panic!("the SQLite writer thread has stopped");
+                }
+            }
+            None => {
+                tokio::spawn(work);
+            }
+        }
+    }
+
     /// Runs `work` on the writer thread, or in place when there is none.
     pub async fn run<T: Send + 'static>(
         &self,

@@ -1000,6 +1000,13 @@ async fn requests_logged_at_the_same_moment_each_get_their_own_answer() {
         .await["id"]
         .as_i64()
         .unwrap();
+    // Two deep: requests on it carry a longer upstream cone than those on
+    // `upstream` alone, so answers built from a shared read must tell them apart.
+    let second = app
+        .log_request(&pair.sales_staff, agreement, MONDAY_9, &[upstream])
+        .await["id"]
+        .as_i64()
+        .unwrap();
     let post = |who: &common::Session, body: Value, key: Option<&'static str>| {
         let request = app
             .client
@@ -1015,11 +1022,20 @@ async fn requests_logged_at_the_same_moment_each_get_their_own_answer() {
             None => request,
         }
     };
+    let input_of = |n: usize| {
+        if n.is_multiple_of(2) {
+            upstream
+        } else {
+            second
+        }
+    };
     let valid = |n: usize| {
         json!({"agreement_id": agreement, "title": format!("Batch {n}"),
-               "requested_at": MONDAY_9, "depends_on": [upstream]})
+               "requested_at": MONDAY_9, "depends_on": [input_of(n)]})
     };
-    let keyed = json!({"agreement_id": agreement, "title": "Keyed", "depends_on": [upstream]});
+
+    // Valid and refused requests at once: written together, each answered
+    // on its own.
     let mut sent = Vec::new();
     let mut expected = Vec::new();
     for n in 0..12 {
@@ -1051,11 +1067,6 @@ async fn requests_logged_at_the_same_moment_each_get_their_own_answer() {
         sent.push(post(who, body, None));
         expected.push(status);
     }
-    for _ in 0..2 {
-        sent.push(post(&pair.sales_staff, keyed.clone(), Some("batch-key")));
-        expected.push(Status::Created);
-    }
-
     let answers =
         rocket::futures::future::join_all(sent.into_iter().map(|request| app.send(request))).await;
 
@@ -1065,7 +1076,7 @@ async fn requests_logged_at_the_same_moment_each_get_their_own_answer() {
     let mut ids = Vec::new();
     for (n, answer) in answers[..12].iter().enumerate() {
         assert_eq!(answer.body["title"], format!("Batch {n}"));
-        assert_eq!(answer.body["depends_on"], json!([upstream]));
+        assert_eq!(answer.body["depends_on"], json!([input_of(n)]));
         let id = answer.body["id"].as_i64().unwrap();
         let read = app
             .get(
@@ -1073,9 +1084,10 @@ async fn requests_logged_at_the_same_moment_each_get_their_own_answer() {
                 Some(&pair.sales_staff.token),
             )
             .await;
-        assert_eq!(read.body["title"], answer.body["title"]);
-        assert_eq!(read.body["due_at"], answer.body["due_at"]);
-        assert_eq!(read.body["depends_on"], json!([upstream]));
+        for field in ["title", "due_at", "clock_start", "projected_finish"] {
+            assert_eq!(read.body[field], answer.body[field], "#{n}: {field}");
+        }
+        assert_eq!(read.body["depends_on"], json!([input_of(n)]));
         let events = app
             .get(
                 &format!("/api/v1/requests/{id}/events"),
@@ -1091,8 +1103,24 @@ async fn requests_logged_at_the_same_moment_each_get_their_own_answer() {
         );
         ids.push(id);
     }
-    let (first, second) = (&answers[16], &answers[17]);
-    assert_eq!(first.body["id"], second.body["id"]);
+    // The deeper input starts later, so what waits for it is due later.
+    assert!(
+        answers[1].body["due_at"].as_str() > answers[0].body["due_at"].as_str(),
+        "{} vs {}",
+        answers[1].body,
+        answers[0].body
+    );
+
+    // Two at once with one idempotency key: one request, both answered with it.
+    let keyed = json!({"agreement_id": agreement, "title": "Keyed", "depends_on": [upstream]});
+    let (first, second_try) = rocket::futures::future::join(
+        app.send(post(&pair.sales_staff, keyed.clone(), Some("batch-key"))),
+        app.send(post(&pair.sales_staff, keyed, Some("batch-key"))),
+    )
+    .await;
+    assert_eq!(first.status, Status::Created, "{}", first.body);
+    assert_eq!(second_try.status, Status::Created, "{}", second_try.body);
+    assert_eq!(first.body["id"], second_try.body["id"]);
     ids.push(first.body["id"].as_i64().unwrap());
     ids.sort_unstable();
     ids.dedup();
@@ -1100,5 +1128,5 @@ async fn requests_logged_at_the_same_moment_each_get_their_own_answer() {
     let listed = app
         .get("/api/v1/requests?limit=100", Some(&pair.admin.token))
         .await;
-    assert_eq!(listed.body["items"].as_array().unwrap().len(), 14);
+    assert_eq!(listed.body["items"].as_array().unwrap().len(), 15);
 }

@@ -421,7 +421,7 @@ async fn create(
         &state.db,
         &state.calendars,
         &state.writer,
-        state.logging.as_ref(),
+        Some(&state.logging),
         &user.auth,
         input,
         None,

@@ -274,7 +274,7 @@ async fn create(
         &state.db,
         &state.calendars,
         &state.writer,
-        state.logging.as_ref(),
+        Some(&state.logging),
         &actor,
         input,
         key.0.as_deref(),

@@ -1,19 +1,22 @@
-//! Group commit of logged requests on SQLite.
+//! Group commit of logged requests.
 //!
-//! SQLite writes one transaction at a time, and with sqlx each statement is
-//! a round trip to the connection's worker thread: that handoff, not the
-//! SQL, is what logging a request costs. So requests waiting for the write
-//! lock are written together: whichever flush gets the writer's turn takes
-//! every request waiting, checks each against the agreements, calendars and
-//! upstream rows read once for all, and inserts the rows, dependencies and
-//! events of all of them in one statement each, in one transaction. Each
-//! caller gets its own answer: a request that fails its checks fails alone.
-//! When the transaction as a whole fails (an idempotency key raced, say),
-//! every request in it is written again on its own, as if never grouped.
+//! Logging a request costs a handful of statements and a commit, and the
+//! statements are cheap: what costs is the round trips and the commit. On
+//! SQLite, one writer at a time, each statement is also a handoff to the
+//! connection's worker thread, all while holding the write lock; on
+//! PostgreSQL each commit waits for its own flush of the write-ahead log.
+//! So requests waiting to be logged are written together: whichever flush
+//! gets its turn (one flush at a time) takes every request waiting, checks
+//! each against the agreements, calendars and upstream rows read once for
+//! all, and inserts the rows, dependencies and events of all of them in one
+//! statement each, in one transaction. Each caller gets its own answer: a
+//! request that fails its checks fails alone. When the transaction as a
+//! whole fails (an idempotency key raced, say), every request in it is
+//! written again on its own, as if never grouped.
 //!
 //! Under load a small group waits a millisecond for company before it is
-//! written (holding the writer's turn meanwhile); a request logged while
-//! the writer is idle is written at once.
+//! written (holding the turn meanwhile); a request logged while nothing
+//! else is being logged is written at once.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -37,7 +40,8 @@ use crate::time::CompiledCalendar;
 use crate::writer::Writer;
 
 /// Most requests written in one transaction: bounds the statements' bound
-/// values (a request row has 28) well inside SQLite's limit of 32,766.
+/// values (a request row has 28) well inside SQLite's limit of 32,766
+/// (PostgreSQL's is 65,535).
 const MAX_GROUP: usize = 64;
 /// Dependency rows per insert (three values each).
 const EDGES_PER_INSERT: usize = 5_000;
@@ -60,6 +64,10 @@ struct Inner {
     waiting: Mutex<Vec<Waiting>>,
     /// When the latest group was written.
     last_group: Mutex<Option<Instant>>,
+    /// One flush at a time, so that what arrives while a group is being
+    /// written waits to form the next group. (On SQLite the writer's turn
+    /// alone would do; on PostgreSQL nothing else orders them.)
+    flushing: tokio::sync::Mutex<()>,
 }
 
 /// One request waiting for a flush.
@@ -86,22 +94,23 @@ pub(super) enum Grouped {
 }
 
 impl LogGroup {
-    /// Groups only on SQLite, where every write waits for the one writer;
-    /// elsewhere requests are logged each in its own transaction.
-    pub fn for_writer(
+    /// Groups on every backend: on SQLite its flushes run on the writer
+    /// thread, elsewhere as tasks of their own.
+    pub fn new(
         db: &DatabaseConnection,
         calendars: Arc<CalendarCache>,
         writer: &Writer,
-    ) -> Option<LogGroup> {
-        (db.get_database_backend() == sea_orm::DbBackend::Sqlite).then(|| LogGroup {
+    ) -> LogGroup {
+        LogGroup {
             inner: Arc::new(Inner {
                 db: db.clone(),
                 calendars,
                 waiting: Mutex::new(Vec::new()),
                 last_group: Mutex::new(None),
+                flushing: tokio::sync::Mutex::new(()),
             }),
             writer: writer.clone(),
-        })
+        }
     }
 
     /// Logs `input` in the next group to be written.
@@ -120,8 +129,10 @@ impl LogGroup {
         });
         // Every request queues a flush of its own, so none waits unflushed;
         // most flushes find their request already written by an earlier one.
+        // Detached: a flush answers other callers too, so it must not end
+        // with the caller that started it (a client that hung up).
         let inner = Arc::clone(&self.inner);
-        self.writer.run(async move { inner.flush().await }).await;
+        self.writer.spawn(async move { inner.flush().await });
         answered
             .await
             .map_err(|_| ApiError::Internal("a logged request's group was dropped".into()))?
@@ -162,6 +173,7 @@ impl Inner {
 
     /// Writes whatever is waiting once this writer's turn comes.
     async fn flush(&self) {
+        let _flushing = self.flushing.lock().await;
         let turn = crate::db::writer_turn(&self.db).await;
         let mut group = self.take(MAX_GROUP);
         if group.is_empty() {
@@ -343,7 +355,8 @@ async fn insert_group(
             || created.iter().zip(&ready).any(|(row, (p, checked))| {
                 row.created_by_user_id != p.waiting.actor.id
                     || Some(&row.title) != checked.row.title.try_as_ref()
-                    || row.requested_at != checked.requested_at
+                    // PostgreSQL keeps microseconds.
+                    || row.requested_at.timestamp_micros() != checked.requested_at.timestamp_micros()
             })
         {
             return Err(ApiError::Internal(

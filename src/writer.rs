@@ -17,6 +17,10 @@ use tokio::sync::{mpsc, oneshot};
 
 type Job = Pin<Box<dyn Future<Output = ()> + Send>>;
 
+/// The SQLite writer thread is gone (it ends only with the server).
+#[derive(Debug)]
+pub struct WriterStopped;
+
 #[derive(Clone)]
 pub struct Writer {
     jobs: Option<mpsc::UnboundedSender<Job>>,
@@ -56,16 +60,17 @@ impl Writer {
 
     /// Starts `work` on the writer thread, or as a task of the current
     /// runtime when there is none, without waiting for it: it runs to its
-    /// end even if whoever started it is dropped meanwhile.
-    pub fn spawn(&self, work: impl Future<Output = ()> + Send + 'static) {
+    /// end even if whoever started it is dropped meanwhile. Fails only when
+    /// the writer thread has stopped.
+    pub fn spawn(
+        &self,
+        work: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), WriterStopped> {
         match &self.jobs {
-            Some(jobs) => {
-                if jobs.send(Box::pin(work)).is_err() {
-                    panic!("the SQLite writer thread has stopped");
-                }
-            }
+            Some(jobs) => jobs.send(Box::pin(work)).map_err(|_| WriterStopped),
             None => {
                 tokio::spawn(work);
+                Ok(())
             }
         }
     }

@@ -132,7 +132,9 @@ impl LogGroup {
         // Detached: a flush answers other callers too, so it must not end
         // with the caller that started it (a client that hung up).
         let inner = Arc::clone(&self.inner);
-        self.writer.spawn(async move { inner.flush().await });
+        self.writer
+            .spawn(async move { inner.flush().await })
+            .map_err(|_| ApiError::Internal("the SQLite writer thread has stopped".into()))?;
         answered
             .await
             .map_err(|_| ApiError::Internal("a logged request's group was dropped".into()))?

@@ -22,7 +22,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 use tokio::sync::oneshot;
 
@@ -354,12 +354,10 @@ async fn insert_group(
         // the rows come back in is not promised.
         created.sort_by_key(|row| row.id);
         if created.len() != ready.len()
-            || created.iter().zip(&ready).any(|(row, (p, checked))| {
-                row.created_by_user_id != p.waiting.actor.id
-                    || Some(&row.title) != checked.row.title.try_as_ref()
-                    // PostgreSQL keeps microseconds.
-                    || row.requested_at.timestamp_micros() != checked.requested_at.timestamp_micros()
-            })
+            || created
+                .iter()
+                .zip(&ready)
+                .any(|(row, (p, checked))| !stored_as_checked(row, p, checked))
         {
             return Err(ApiError::Internal(
                 "the rows of a group came back unlike the rows inserted".into(),
@@ -428,6 +426,23 @@ async fn insert_group(
             answer.ok_or_else(|| ApiError::Internal("a request of a group got no answer".into()))
         })
         .collect()
+}
+
+/// Whether `row` holds what was inserted for `p`, in every column that can
+/// tell two requests of a group apart. Two requests alike in all of them
+/// have equal rows, so which of the two ids each got makes no difference:
+/// their inputs and idempotency keys are attached by id afterwards.
+fn stored_as_checked(row: &request::Model, p: &Pending, checked: &Checked) -> bool {
+    // PostgreSQL keeps microseconds.
+    let same = |a: DateTime<Utc>, b: DateTime<Utc>| a.timestamp_micros() == b.timestamp_micros();
+    row.created_by_user_id == p.waiting.actor.id
+        && row.agreement_id == p.agreement.id
+        && Some(&row.title) == checked.row.title.try_as_ref()
+        && Some(&row.details) == checked.row.details.try_as_ref()
+        && same(row.requested_at, checked.requested_at)
+        && same(row.ready_at, checked.planned.ready_at)
+        && same(row.clock_start, checked.planned.clock_start)
+        && same(row.due_at, checked.planned.due_at)
 }
 
 /// Distinct values per organisation.

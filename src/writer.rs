@@ -80,17 +80,17 @@ impl Writer {
         &self,
         work: impl Future<Output = T> + Send + 'static,
     ) -> T {
-        let Some(jobs) = &self.jobs else {
+        if self.jobs.is_none() {
             // Boxed: write transactions are large futures, and callers that
             // run several in a row (the demo loader) would carry them inline.
             return Box::pin(work).await;
-        };
+        }
         let (answer, answered) = oneshot::channel();
-        let job: Job = Box::pin(async move {
+        let job = async move {
             // The caller may have gone (client disconnected); the work is done regardless.
             let _ = answer.send(work.await);
-        });
-        if jobs.send(job).is_err() {
+        };
+        if self.spawn(job).is_err() {
             panic!("the SQLite writer thread has stopped");
         }
         answered

@@ -20,6 +20,13 @@ fn kinds(events: &Value) -> Vec<String> {
         .collect()
 }
 
+/// An instant in an answer.
+fn instant(value: &Value) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339(value.as_str().expect("an instant"))
+        .expect("RFC 3339")
+        .with_timezone(&chrono::Utc)
+}
+
 #[rocket::async_test]
 async fn a_request_goes_through_its_whole_life_and_every_step_is_on_the_record() {
     let app = spawn_app().await;
@@ -962,11 +969,6 @@ async fn a_new_request_answers_its_projected_finish_through_its_late_inputs() {
         .log_request(&pair.sales_staff, agreement, MONDAY_9, &[a])
         .await;
     let b = downstream["id"].as_i64().unwrap();
-    let instant = |value: &serde_json::Value| {
-        chrono::DateTime::parse_from_rfc3339(value.as_str().expect("an instant"))
-            .expect("RFC 3339")
-            .with_timezone(&chrono::Utc)
-    };
     let now = chrono::Utc::now();
     assert!(instant(&upstream["projected_finish"]) >= now - chrono::TimeDelta::minutes(1));
     let finish = instant(&downstream["projected_finish"]);
@@ -1084,9 +1086,19 @@ async fn requests_logged_at_the_same_moment_each_get_their_own_answer() {
                 Some(&pair.sales_staff.token),
             )
             .await;
-        for field in ["title", "due_at", "clock_start", "projected_finish"] {
+        for field in ["title", "due_at", "clock_start"] {
             assert_eq!(read.body[field], answer.body[field], "#{n}: {field}");
         }
+        // The inputs are overdue, so the projection starts from `as_of`
+        // (now, in whole seconds) and the read's may be a little later.
+        let drift =
+            instant(&read.body["projected_finish"]) - instant(&answer.body["projected_finish"]);
+        assert!(
+            drift >= chrono::TimeDelta::zero() && drift <= chrono::TimeDelta::minutes(1),
+            "#{n}: POST said {}, GET says {}",
+            answer.body["projected_finish"],
+            read.body["projected_finish"]
+        );
         assert_eq!(read.body["depends_on"], json!([input_of(n)]));
         let events = app
             .get(
@@ -1103,9 +1115,17 @@ async fn requests_logged_at_the_same_moment_each_get_their_own_answer() {
         );
         ids.push(id);
     }
-    // The deeper input starts later, so what waits for it is due later.
+    // The deeper input starts later, so what waits for it is due later and
+    // projected to finish a whole turnaround later.
     assert!(
         answers[1].body["due_at"].as_str() > answers[0].body["due_at"].as_str(),
+        "{} vs {}",
+        answers[1].body,
+        answers[0].body
+    );
+    assert!(
+        instant(&answers[1].body["projected_finish"])
+            > instant(&answers[0].body["projected_finish"]) + chrono::TimeDelta::hours(1),
         "{} vs {}",
         answers[1].body,
         answers[0].body

@@ -18,7 +18,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use chrono::{TimeDelta, Utc};
-use common::{PASSWORD, spawn_app};
+use common::{PASSWORD, instant, spawn_app};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
@@ -189,11 +189,9 @@ async fn a_late_handoff_is_seen_by_the_customer_and_by_leadership_in_the_browser
             Some(&pair.sales_lead.token),
         )
         .await;
-    let due_at: chrono::DateTime<Utc> = logged.body["due_at"]
-        .as_str()
-        .and_then(|at| at.parse().ok())
-        .expect("the request's due");
-    if let Ok(wait) = (due_at - Utc::now() + TimeDelta::milliseconds(10)).to_std() {
+    if let Ok(wait) =
+        (instant(&logged.body["due_at"]) - Utc::now() + TimeDelta::milliseconds(10)).to_std()
+    {
         tokio::time::sleep(wait).await;
     }
 

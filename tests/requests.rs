@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{assert_problem, spawn_app};
+use common::{assert_problem, instant, spawn_app};
 use rocket::http::Status;
 use serde_json::{Value, json};
 
@@ -18,13 +18,6 @@ fn kinds(events: &Value) -> Vec<String> {
         .iter()
         .map(|event| event["kind"].as_str().unwrap().to_owned())
         .collect()
-}
-
-/// An instant in an answer.
-fn instant(value: &Value) -> chrono::DateTime<chrono::Utc> {
-    chrono::DateTime::parse_from_rfc3339(value.as_str().expect("an instant"))
-        .expect("RFC 3339")
-        .with_timezone(&chrono::Utc)
 }
 
 #[rocket::async_test]

@@ -230,6 +230,13 @@ pub fn session_of(body: &Value) -> Session {
     }
 }
 
+/// An RFC 3339 instant in an answer's JSON.
+pub fn instant(value: &Value) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339(value.as_str().expect("an instant"))
+        .expect("RFC 3339")
+        .with_timezone(&chrono::Utc)
+}
+
 /// Asserts a problem+json answer with the given status.
 pub fn assert_problem(answer: &Answer, status: Status) {
     assert_eq!(answer.status, status, "body: {}", answer.body);

@@ -490,7 +490,7 @@ struct Network {
 
 fn read_network(name: &str) -> Network {
     let path = format!(
-        "{}/../shared/data/psplib/j30/{name}",
+        "{}/tests/data/psplib/j30/{name}",
         env!("CARGO_MANIFEST_DIR")
     );
     let text = std::fs::read_to_string(&path).expect("PSPLIB file");

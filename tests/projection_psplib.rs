@@ -1,6 +1,6 @@
 //! PSPLIB (SPEC-independent ground truth): every J30 (and J120) project
 //! network run through the engine on a 24×7 calendar must finish exactly
-//! `MPM-Time` hours after the common ready instant (shared/data/psplib).
+//! `MPM-Time` hours after the common ready instant (tests/data/psplib).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -148,7 +148,7 @@ fn check_set(dir: &str, expected_files: usize) {
 #[test]
 fn every_j30_network_finishes_at_its_mpm_time() {
     check_set(
-        concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/psplib/j30"),
+        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/psplib/j30"),
         480,
     );
 }
@@ -156,7 +156,7 @@ fn every_j30_network_finishes_at_its_mpm_time() {
 #[test]
 fn every_j120_network_finishes_at_its_mpm_time() {
     check_set(
-        concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/psplib/j120"),
+        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/psplib/j120"),
         600,
     );
 }

@@ -1,4 +1,4 @@
-//! Every hand-worked example of `shared/data/time-vectors.json` (SPEC §2):
+//! Every hand-worked example of `tests/data/time-vectors.json` (SPEC §2):
 //! due dates (clock start and due) and working-time spans in minutes.
 
 use baton::time::{CalendarSpec, CompiledCalendar, Turnaround, TurnaroundUnit};
@@ -7,7 +7,7 @@ use serde_json::Value;
 
 const VECTORS: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../shared/data/time-vectors.json"
+    "/tests/data/time-vectors.json"
 );
 
 fn load() -> Value {

@@ -186,6 +186,62 @@ impl<'r> FromRequest<'r> for AuthUser {
     }
 }
 
+/// Guards for writes that the caller's role alone rules out (SPEC §8). They
+/// run before the body is read, so a caller who may not write a resource gets
+/// 403 whatever the body holds, never a 422 that describes the schema. Finer
+/// rules (which department, which state) stay in the services.
+macro_rules! role_guard {
+    ($(#[$doc:meta])* $name:ident: $($role:ident)|+ => $refusal:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone)]
+        pub struct $name(pub AuthUser);
+
+        impl std::ops::Deref for $name {
+            type Target = AuthUser;
+            fn deref(&self) -> &AuthUser {
+                &self.0
+            }
+        }
+
+        #[rocket::async_trait]
+        impl<'r> FromRequest<'r> for $name {
+            type Error = ();
+
+            async fn from_request(request: &'r Request<'_>) -> Outcome<Self, ()> {
+                let user = match authenticate(request).await {
+                    Ok(user) => user,
+                    Err(error) => return Outcome::Error((stash(request, error), ())),
+                };
+                if matches!(user.role, $(Role::$role)|+) {
+                    Outcome::Success($name(user))
+                } else {
+                    let error = ApiError::Forbidden($refusal.into());
+                    Outcome::Error((stash(request, error), ()))
+                }
+            }
+        }
+    };
+}
+
+role_guard!(
+    /// Organisation-wide writes: users, departments, calendars, settings.
+    Admin: Admin => "only an admin may do this"
+);
+role_guard!(
+    /// Agreement writes: admins, and leads of the provider or customer.
+    AgreementWriter: Admin | Lead => "agreements are written by admins and department leads"
+);
+role_guard!(
+    /// Review writes: admins, leaders, and leads of either department.
+    ReviewWriter: Admin | Leader | Lead =>
+        "reviews are scheduled and held by the two departments' leads, leaders and admins"
+);
+role_guard!(
+    /// Moves of a request (working it as provider, accepting or rating it as
+    /// customer): everyone but leaders, who read and log only.
+    RequestActor: Admin | Lead | Staff => "leaders read requests but do not work them"
+);
+
 async fn authenticate(request: &Request<'_>) -> Result<AuthUser, ApiError> {
     let state = request
         .rocket()

@@ -38,6 +38,31 @@ impl PageRequest {
     }
 }
 
+/// A page of a list read newest first (the audit log): items below
+/// `before_id`, by descending id. Its cursors are not interchangeable with
+/// [`PageRequest`]'s.
+#[derive(Debug, Clone, Copy)]
+pub struct NewestFirst {
+    pub before_id: i64,
+    pub limit: u64,
+}
+
+impl NewestFirst {
+    pub fn parse(limit: Option<&str>, cursor: Option<&str>) -> Result<Self, ApiError> {
+        let limit = PageRequest::parse(limit, None)?.limit;
+        let before_id = match cursor {
+            None | Some("") => i64::MAX,
+            Some(cursor) => decode(cursor, "before:")
+                .ok_or_else(|| ApiError::field("cursor", "is not a cursor this API gave out"))?,
+        };
+        Ok(NewestFirst { before_id, limit })
+    }
+
+    pub fn fetch_limit(&self) -> u64 {
+        self.limit + 1
+    }
+}
+
 /// One page of a list.
 #[derive(Debug, Serialize)]
 pub struct Page<T> {
@@ -65,12 +90,39 @@ impl<T> Page<T> {
     }
 }
 
+impl<T> Page<T> {
+    /// Builds a page from up to `limit + 1` rows fetched newest first.
+    pub fn newest_first<R>(
+        mut rows: Vec<R>,
+        request: NewestFirst,
+        id_of: impl Fn(&R) -> i64,
+        render: impl FnMut(R) -> T,
+    ) -> Self {
+        let has_more = rows.len() as u64 > request.limit;
+        rows.truncate(request.limit as usize);
+        let next_cursor = has_more
+            .then(|| {
+                rows.last()
+                    .map(|row| URL_SAFE_NO_PAD.encode(format!("before:{}", id_of(row))))
+            })
+            .flatten();
+        Page {
+            items: rows.into_iter().map(render).collect(),
+            next_cursor,
+        }
+    }
+}
+
 fn encode_cursor(id: i64) -> String {
     URL_SAFE_NO_PAD.encode(format!("after:{id}"))
 }
 
 fn decode_cursor(cursor: &str) -> Option<i64> {
+    decode(cursor, "after:")
+}
+
+fn decode(cursor: &str, prefix: &str) -> Option<i64> {
     let bytes = URL_SAFE_NO_PAD.decode(cursor).ok()?;
     let text = String::from_utf8(bytes).ok()?;
-    text.strip_prefix("after:")?.parse().ok()
+    text.strip_prefix(prefix)?.parse().ok()
 }

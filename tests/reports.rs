@@ -888,7 +888,7 @@ async fn html_pages_render_the_figures_with_inline_svg_charts() {
             vec!["2026-W10", "57.1%", "88.6%", "<polyline"],
         ),
         (
-            "/api/v1/reports/impact".to_owned(),
+            "/api/v1/reports/impact?as_of=2026-03-10T12:00:00Z".to_owned(),
             vec!["Open commitments by risk"],
         ),
     ];
@@ -921,7 +921,34 @@ async fn html_pages_render_the_figures_with_inline_svg_charts() {
 }
 
 #[rocket::async_test]
-async fn staff_and_leads_see_only_their_departments_rows() {
+async fn leads_read_every_row_of_every_report() {
+    let app = spawn_app().await;
+    let h = history(&app).await;
+    for path in [
+        format!("/api/v1/reports/health?{MARCH}&group_by=pair"),
+        format!("/api/v1/reports/health?{MARCH}&group_by=agreement"),
+        format!("/api/v1/reports/matrix?{MARCH}"),
+        format!(
+            "/api/v1/reports/trend?{MARCH}&group_by=provider&provider={}",
+            h.pair.legal
+        ),
+        "/api/v1/reports/impact?as_of=2026-03-10T12:00:00Z".to_owned(),
+    ] {
+        let admin = report(&app, &h.pair.admin, &path).await;
+        let lead = report(&app, &h.it_lead, &path).await;
+        assert_eq!(lead, admin, "{path}");
+    }
+    let pairs = report(
+        &app,
+        &h.it_lead,
+        &format!("/api/v1/reports/health?{MARCH}&group_by=pair"),
+    )
+    .await;
+    assert_eq!(keys(&pairs).len(), 3, "{pairs}");
+}
+
+#[rocket::async_test]
+async fn staff_see_only_their_departments_rows() {
     let app = spawn_app().await;
     let h = history(&app).await;
     let (legal, sales, it) = (h.pair.legal, h.pair.sales, h.it);
@@ -949,7 +976,7 @@ async fn staff_and_leads_see_only_their_departments_rows() {
 
     let pairs = report(
         &app,
-        &h.pair.legal_lead,
+        &h.pair.legal_staff,
         &format!("/api/v1/reports/health?{MARCH}&group_by=pair"),
     )
     .await;
@@ -962,7 +989,7 @@ async fn staff_and_leads_see_only_their_departments_rows() {
     );
     let it_agreements = report(
         &app,
-        &h.it_lead,
+        &h.it_staff,
         &format!("/api/v1/reports/health?{MARCH}&group_by=agreement"),
     )
     .await;

@@ -8,6 +8,7 @@ mod m20261123_000002_agreements_requests;
 mod m20261123_000003_commitments;
 mod m20261123_000004_report_indexes;
 mod m20261123_000005_reviews;
+mod m20261204_000001_audit_log;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_commitments::Migration),
             Box::new(m20261123_000004_report_indexes::Migration),
             Box::new(m20261123_000005_reviews::Migration),
+            Box::new(m20261204_000001_audit_log::Migration),
         ]
     }
 }

@@ -3,7 +3,6 @@
 //! and the public holidays of the years around the moment of loading.
 
 use chrono::{Datelike, NaiveDate, Weekday};
-use sea_orm::ConnectionTrait;
 
 use super::DemoError;
 use crate::auth::AuthUser;
@@ -35,7 +34,7 @@ pub(crate) const HOME_ZONE: &str = "Europe/Berlin";
 
 /// Creates one office's calendar and answers its id.
 pub(crate) async fn create(
-    db: &impl ConnectionTrait,
+    db: &sea_orm::DatabaseConnection,
     admin: &AuthUser,
     office: Office,
     year: i32,

@@ -228,7 +228,7 @@ pub(crate) async fn create(
             NewDepartment {
                 name: spec.name.into(),
                 code: spec.code.into(),
-                calendar_id,
+                calendar_id: Some(calendar_id),
                 lead_user_id: None,
             },
         )

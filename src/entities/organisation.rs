@@ -8,6 +8,8 @@ pub struct Model {
     pub name: String,
     pub timezone: String,
     pub at_risk_threshold_minutes: i32,
+    /// The calendar of departments created without one; it cannot be deleted.
+    pub default_calendar_id: Option<i64>,
     pub version: i32,
     pub created_at: DateTimeUtc,
 }

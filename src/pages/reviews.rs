@@ -104,7 +104,7 @@ async fn review_page(
     let zone = organisation_zone(&state.db, me.organisation_id).await?;
     let names = department_names(&state.db, me.organisation_id).await?;
     let agenda = reviews::agenda(&state.db, &state.calendars, me, id).await?;
-    let actions = reviews::list_actions(&state.db, me, Some(id), None).await?;
+    let actions = reviews::list_actions(&state.db, me, id).await?;
     // The people of the two departments, who may own the review's actions.
     let mut people = Vec::new();
     for department in [row.department_a_id, row.department_b_id] {

@@ -5,7 +5,7 @@ use rocket::{Route, State, get, patch, post, routes};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::auth::AuthUser;
+use crate::auth::{AgreementWriter, AuthUser};
 use crate::entities::agreement;
 use crate::error::ApiResult;
 use crate::http::{Body, IfMatch, Reply, query_id};
@@ -207,7 +207,7 @@ async fn reply(
 #[post("/agreements", data = "<body>")]
 async fn create(
     state: &State<AppState>,
-    actor: AuthUser,
+    actor: AgreementWriter,
     body: Body<NewAgreementBody>,
 ) -> ApiResult<Reply<AgreementOut>> {
     let body = body.0;
@@ -288,7 +288,7 @@ async fn show(state: &State<AppState>, actor: AuthUser, id: i64) -> ApiResult<Re
 #[patch("/agreements/<id>", data = "<body>")]
 async fn update(
     state: &State<AppState>,
-    actor: AuthUser,
+    actor: AgreementWriter,
     id: i64,
     if_match: IfMatch,
     body: Body<AgreementPatch>,
@@ -320,7 +320,7 @@ async fn update(
 #[post("/agreements/<id>/propose")]
 async fn propose(
     state: &State<AppState>,
-    actor: AuthUser,
+    actor: AgreementWriter,
     id: i64,
     if_match: IfMatch,
 ) -> ApiResult<Reply<AgreementOut>> {
@@ -336,7 +336,7 @@ async fn propose(
 #[post("/agreements/<id>/accept")]
 async fn accept(
     state: &State<AppState>,
-    actor: AuthUser,
+    actor: AgreementWriter,
     id: i64,
     if_match: IfMatch,
 ) -> ApiResult<Reply<AgreementOut>> {
@@ -352,7 +352,7 @@ async fn accept(
 #[post("/agreements/<id>/decline", data = "<body>")]
 async fn decline(
     state: &State<AppState>,
-    actor: AuthUser,
+    actor: AgreementWriter,
     id: i64,
     if_match: IfMatch,
     body: Body<DeclineBody>,
@@ -369,7 +369,7 @@ async fn decline(
 #[post("/agreements/<id>/retire")]
 async fn retire(
     state: &State<AppState>,
-    actor: AuthUser,
+    actor: AgreementWriter,
     id: i64,
     if_match: IfMatch,
 ) -> ApiResult<Reply<AgreementOut>> {

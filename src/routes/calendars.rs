@@ -2,11 +2,12 @@
 //! expose the business-time engine (SPEC §2, appendix A).
 
 use chrono::{DateTime, Utc};
-use rocket::{Route, State, get, patch, post, routes};
+use rocket::http::Status;
+use rocket::{Route, State, delete, get, patch, post, routes};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::auth::AuthUser;
+use crate::auth::{Admin, AuthUser};
 use crate::entities::calendar;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{Body, IfMatch, Reply};
@@ -16,7 +17,7 @@ use crate::services::calendars::{self, CalendarChanges, CalendarInput, Holiday, 
 use crate::state::AppState;
 
 pub fn routes() -> Vec<Route> {
-    routes![create, list, show, update, due, working_time]
+    routes![create, list, show, update, remove, due, working_time]
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -97,7 +98,7 @@ pub struct WorkingTimeOut {
 #[post("/calendars", data = "<body>")]
 async fn create(
     state: &State<AppState>,
-    actor: AuthUser,
+    actor: Admin,
     body: Body<CalendarBody>,
 ) -> ApiResult<Reply<CalendarOut>> {
     let body = body.0;
@@ -153,7 +154,7 @@ async fn show(state: &State<AppState>, actor: AuthUser, id: i64) -> ApiResult<Re
 #[patch("/calendars/<id>", data = "<body>")]
 async fn update(
     state: &State<AppState>,
-    actor: AuthUser,
+    actor: Admin,
     id: i64,
     if_match: IfMatch,
     body: Body<CalendarPatch>,
@@ -244,4 +245,22 @@ fn parse_instant(field: &str, value: Option<&str>) -> Result<DateTime<Utc>, ApiE
                 "must be an RFC 3339 instant such as 2026-03-06T15:00:00+01:00",
             )
         })
+}
+
+/// Deletes a calendar no department uses (admin); 409 names the departments
+/// still on it. The organisation's default calendar is never deleted.
+#[utoipa::path(delete, path = "/calendars/{id}", tag = "calendars", security(("bearer" = [])),
+    params(("id" = i64, Path), ("If-Match" = Option<String>, Header)),
+    responses((status = 204, description = "deleted"), (status = 403, body = crate::error::Problem),
+              (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem),
+              (status = 412, body = crate::error::Problem)))]
+#[delete("/calendars/<id>")]
+async fn remove(
+    state: &State<AppState>,
+    actor: Admin,
+    id: i64,
+    if_match: IfMatch,
+) -> ApiResult<Status> {
+    calendars::delete(&state.db, &actor, id, if_match).await?;
+    Ok(Status::NoContent)
 }

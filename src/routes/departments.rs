@@ -1,11 +1,12 @@
 //! `/departments`: admins write; everyone in the organisation reads.
 
 use chrono::{DateTime, Utc};
-use rocket::{Route, State, get, patch, post, routes};
+use rocket::http::Status;
+use rocket::{Route, State, delete, get, patch, post, routes};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::auth::AuthUser;
+use crate::auth::{Admin, AuthUser};
 use crate::entities::department;
 use crate::error::ApiResult;
 use crate::http::{Body, IfMatch, Reply};
@@ -15,7 +16,7 @@ use crate::services::departments::{self, DepartmentChanges, NewDepartment};
 use crate::state::AppState;
 
 pub fn routes() -> Vec<Route> {
-    routes![create, list, show, update]
+    routes![create, list, show, update, remove]
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -24,7 +25,9 @@ pub struct NewDepartmentBody {
     pub name: String,
     /// Unique per organisation: `[A-Z0-9_-]{1,16}`.
     pub code: String,
-    pub calendar_id: i64,
+    /// Default: the organisation's default calendar.
+    #[serde(default)]
+    pub calendar_id: Option<i64>,
     /// Must be null at creation: a new department has no leads yet.
     #[serde(default)]
     pub lead_user_id: Option<i64>,
@@ -85,7 +88,7 @@ fn reply(row: department::Model, created: bool) -> Reply<DepartmentOut> {
 #[post("/departments", data = "<body>")]
 async fn create(
     state: &State<AppState>,
-    actor: AuthUser,
+    actor: Admin,
     body: Body<NewDepartmentBody>,
 ) -> ApiResult<Reply<DepartmentOut>> {
     let body = body.0;
@@ -142,7 +145,7 @@ async fn show(
 #[patch("/departments/<id>", data = "<body>")]
 async fn update(
     state: &State<AppState>,
-    actor: AuthUser,
+    actor: Admin,
     id: i64,
     if_match: IfMatch,
     body: Body<DepartmentPatch>,
@@ -162,4 +165,22 @@ async fn update(
     )
     .await?;
     Ok(reply(row, false))
+}
+
+/// Deletes a department that nothing refers to (admin); 409 names what still
+/// does: users, agreements, commitments, reviews.
+#[utoipa::path(delete, path = "/departments/{id}", tag = "departments", security(("bearer" = [])),
+    params(("id" = i64, Path), ("If-Match" = Option<String>, Header)),
+    responses((status = 204, description = "deleted"), (status = 403, body = crate::error::Problem),
+              (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem),
+              (status = 412, body = crate::error::Problem)))]
+#[delete("/departments/<id>")]
+async fn remove(
+    state: &State<AppState>,
+    actor: Admin,
+    id: i64,
+    if_match: IfMatch,
+) -> ApiResult<Status> {
+    departments::delete(&state.db, &actor, id, if_match).await?;
+    Ok(Status::NoContent)
 }

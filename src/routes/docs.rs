@@ -8,7 +8,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::routes::{
-    accounts, agreements, calendars, commitments, departments, notifications, organisation,
+    accounts, agreements, calendars, commitments, departments, events, notifications, organisation,
     reports, requests, reviews, users,
 };
 
@@ -27,9 +27,10 @@ pub fn page_routes() -> Vec<Route> {
     modifiers(&BearerAuth, &ApiPrefix),
     paths(
         accounts::signup, accounts::login,
-        users::create, users::list, users::show, users::deactivate,
+        users::create, users::list, users::show, users::update, users::deactivate,
         departments::create, departments::list, departments::show, departments::update,
-        calendars::create, calendars::list, calendars::show, calendars::update,
+        departments::remove,
+        calendars::create, calendars::list, calendars::show, calendars::update, calendars::remove,
         calendars::due, calendars::working_time,
         organisation::show, organisation::update,
         agreements::create, agreements::list, agreements::show, agreements::update,
@@ -46,8 +47,10 @@ pub fn page_routes() -> Vec<Route> {
         reports::health, reports::matrix, reports::trend, reports::impact,
         reviews::create, reviews::list, reviews::show, reviews::update, reviews::agenda,
         reviews::hold, reviews::add_action, reviews::review_actions, reviews::actions,
+        reviews::show_action,
         reviews::update_action, reviews::issue_feed_token, reviews::revoke_feed_token,
         reviews::calendar_feed,
+        events::audit_log,
     ),
     components(schemas(crate::error::Problem))
 )]

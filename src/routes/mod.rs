@@ -37,6 +37,7 @@ pub fn api_routes() -> Vec<Route> {
         reviews::routes(),
         reviews::feed_routes(),
         notifications::routes(),
+        events::routes(),
         docs::api_routes(),
     ]
     .concat()

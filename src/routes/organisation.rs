@@ -5,7 +5,7 @@ use rocket::{Route, State, get, patch, routes};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::auth::AuthUser;
+use crate::auth::{Admin, AuthUser};
 use crate::entities::organisation;
 use crate::error::ApiResult;
 use crate::http::{Body, IfMatch, Reply};
@@ -23,6 +23,8 @@ pub struct OrganisationOut {
     pub timezone: String,
     /// Slack below this many working minutes makes a commitment `at_risk`.
     pub at_risk_threshold_minutes: i32,
+    /// The calendar of departments created without one; never deleted.
+    pub default_calendar_id: Option<i64>,
     pub version: i32,
     pub created_at: DateTime<Utc>,
 }
@@ -34,6 +36,7 @@ impl From<organisation::Model> for OrganisationOut {
             name: row.name,
             timezone: row.timezone,
             at_risk_threshold_minutes: row.at_risk_threshold_minutes,
+            default_calendar_id: row.default_calendar_id,
             version: row.version,
             created_at: row.created_at,
         }
@@ -46,6 +49,8 @@ pub struct OrganisationPatch {
     pub name: Option<String>,
     pub timezone: Option<String>,
     pub at_risk_threshold_minutes: Option<i64>,
+    /// One of the organisation's calendars.
+    pub default_calendar_id: Option<i64>,
 }
 
 #[utoipa::path(get, path = "/organisation", tag = "organisation", security(("bearer" = [])),
@@ -64,7 +69,7 @@ async fn show(state: &State<AppState>, actor: AuthUser) -> ApiResult<Reply<Organ
 #[patch("/organisation", data = "<body>")]
 async fn update(
     state: &State<AppState>,
-    actor: AuthUser,
+    actor: Admin,
     if_match: IfMatch,
     body: Body<OrganisationPatch>,
 ) -> ApiResult<Reply<OrganisationOut>> {
@@ -77,6 +82,7 @@ async fn update(
             name: body.name,
             timezone: body.timezone,
             at_risk_threshold_minutes: body.at_risk_threshold_minutes,
+            default_calendar_id: body.default_calendar_id,
         },
     )
     .await?;

@@ -8,7 +8,7 @@ use rocket::{Route, State, get, patch, post, routes};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::auth::AuthUser;
+use crate::auth::{AuthUser, RequestActor};
 use crate::entities::request;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{Body, IfMatch, OptionalBody, Reply, query_id};
@@ -451,12 +451,12 @@ macro_rules! simple_transition {
         #[post($path, data = "<body>")]
         async fn $name(
             state: &State<AppState>,
-            actor: AuthUser,
+            actor: RequestActor,
             id: i64,
             if_match: IfMatch,
             body: OptionalAt,
         ) -> ApiResult<Reply<RequestOut>> {
-            transition(state, actor, id, if_match, $action, at_of(body)).await
+            transition(state, actor.0, id, if_match, $action, at_of(body)).await
         }
     };
 }
@@ -500,13 +500,13 @@ macro_rules! reason_transition {
         #[post($path, data = "<body>")]
         async fn $name(
             state: &State<AppState>,
-            actor: AuthUser,
+            actor: RequestActor,
             id: i64,
             if_match: IfMatch,
             body: Body<ReasonBody>,
         ) -> ApiResult<Reply<RequestOut>> {
             let body = body.0;
-            transition(state, actor, id, if_match, Action::$variant { reason: body.reason }, body.at).await
+            transition(state, actor.0, id, if_match, Action::$variant { reason: body.reason }, body.at).await
         }
     };
 }
@@ -541,7 +541,7 @@ reason_transition!(
 #[post("/requests/<id>/forecast", data = "<body>")]
 async fn forecast(
     state: &State<AppState>,
-    actor: AuthUser,
+    actor: RequestActor,
     id: i64,
     if_match: IfMatch,
     body: Body<ForecastBody>,
@@ -551,7 +551,7 @@ async fn forecast(
         expected_at: body.expected_at,
         reason: body.reason,
     };
-    transition(state, actor, id, if_match, action, body.at).await
+    transition(state, actor.0, id, if_match, action, body.at).await
 }
 
 /// Rates a delivery once, 1–10 with a comment (customer).
@@ -562,7 +562,7 @@ async fn forecast(
 #[post("/requests/<id>/rating", data = "<body>")]
 async fn rate(
     state: &State<AppState>,
-    actor: AuthUser,
+    actor: RequestActor,
     id: i64,
     if_match: IfMatch,
     body: Body<RatingBody>,
@@ -572,7 +572,7 @@ async fn rate(
         score: body.score,
         comment: body.comment,
     };
-    transition(state, actor, id, if_match, action, body.at).await
+    transition(state, actor.0, id, if_match, action, body.at).await
 }
 
 /// Every change to the request, oldest first.

@@ -7,13 +7,14 @@ use rocket::{Route, State, delete, get, patch, post, routes};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::auth::AuthUser;
+use crate::auth::{AuthUser, ReviewWriter};
 use crate::entities::{action_item, review};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{Body, IfMatch, Reply, query_id};
 use crate::pagination::{Page, PageRequest};
 use crate::services::reviews::{
-    self, ActionChanges, Agenda, HoldInput, NewAction, NewReview, ReviewChanges, ReviewFilter,
+    self, ActionChanges, ActionFilter, Agenda, HoldInput, NewAction, NewReview, ReviewChanges,
+    ReviewFilter,
 };
 use crate::state::AppState;
 
@@ -28,6 +29,7 @@ pub fn routes() -> Vec<Route> {
         add_action,
         review_actions,
         actions,
+        show_action,
         update_action,
         issue_feed_token,
         revoke_feed_token
@@ -192,7 +194,7 @@ async fn reply(
 #[post("/reviews", data = "<body>")]
 async fn create(
     state: &State<AppState>,
-    actor: AuthUser,
+    actor: ReviewWriter,
     body: Body<NewReviewBody>,
 ) -> ApiResult<Reply<ReviewOut>> {
     let body = body.0;
@@ -259,7 +261,7 @@ async fn show(state: &State<AppState>, actor: AuthUser, id: i64) -> ApiResult<Re
 #[patch("/reviews/<id>", data = "<body>")]
 async fn update(
     state: &State<AppState>,
-    actor: AuthUser,
+    actor: ReviewWriter,
     id: i64,
     if_match: IfMatch,
     body: Body<ReviewPatch>,
@@ -298,7 +300,7 @@ async fn agenda(state: &State<AppState>, actor: AuthUser, id: i64) -> ApiResult<
 #[post("/reviews/<id>/hold", data = "<body>")]
 async fn hold(
     state: &State<AppState>,
-    actor: AuthUser,
+    actor: ReviewWriter,
     id: i64,
     body: Body<HoldBody>,
 ) -> ApiResult<Reply<ReviewOut>> {
@@ -328,7 +330,7 @@ async fn hold(
 #[post("/reviews/<id>/actions", data = "<body>")]
 async fn add_action(
     state: &State<AppState>,
-    actor: AuthUser,
+    actor: ReviewWriter,
     id: i64,
     body: Body<NewActionBody>,
 ) -> ApiResult<Reply<ActionOut>> {
@@ -356,24 +358,68 @@ async fn review_actions(
     actor: AuthUser,
     id: i64,
 ) -> ApiResult<Reply<Vec<ActionOut>>> {
-    let rows = reviews::list_actions(&state.db, &actor, Some(id), None).await?;
+    let rows = reviews::list_actions(&state.db, &actor, id).await?;
     Ok(Reply::ok(rows.into_iter().map(ActionOut::from).collect()))
 }
 
-/// Action items of the reviews the caller may read.
+/// Action items of the reviews the caller may read, by id.
 #[utoipa::path(get, path = "/actions", tag = "reviews", security(("bearer" = [])),
-    params(("status" = Option<String>, Query), ("review" = Option<i64>, Query)),
-    responses((status = 200, body = [ActionOut])))]
-#[get("/actions?<status>&<review>")]
+    params(("limit" = Option<u64>, Query), ("cursor" = Option<String>, Query),
+           ("review_id" = Option<i64>, Query),
+           ("owner" = Option<String>, Query, description = "`me`, or a user id"),
+           ("status" = Option<String>, Query, description = "open, done or dropped")),
+    responses((status = 200, body = ActionPage), (status = 404, description = "an unknown or unreadable review_id", body = crate::error::Problem),
+              (status = 422, body = crate::error::Problem)))]
+#[get("/actions?<limit>&<cursor>&<review_id>&<owner>&<status>")]
 async fn actions(
     state: &State<AppState>,
     actor: AuthUser,
+    limit: Option<&str>,
+    cursor: Option<&str>,
+    review_id: Option<&str>,
+    owner: Option<&str>,
     status: Option<&str>,
-    review: Option<&str>,
-) -> ApiResult<Reply<Vec<ActionOut>>> {
-    let review = query_id("review", review)?;
-    let rows = reviews::list_actions(&state.db, &actor, review, status).await?;
-    Ok(Reply::ok(rows.into_iter().map(ActionOut::from).collect()))
+) -> ApiResult<Reply<Page<ActionOut>>> {
+    let page = PageRequest::parse(limit, cursor)?;
+    let owner_user_id = match owner {
+        Some("me") => Some(actor.id),
+        other => query_id("owner", other)
+            .map_err(|_| ApiError::field("owner", "must be me or a user id"))?,
+    };
+    let filter = ActionFilter {
+        review_id: query_id("review_id", review_id)?,
+        owner_user_id,
+        status: status.map(str::to_owned),
+    };
+    let rows = reviews::find_actions(&state.db, &actor, &filter, page).await?;
+    Ok(Reply::ok(Page::from_rows(
+        rows,
+        page,
+        |row| row.id,
+        ActionOut::from,
+    )))
+}
+
+/// One page of action items.
+#[derive(Serialize, ToSchema)]
+pub struct ActionPage {
+    pub items: Vec<ActionOut>,
+    pub next_cursor: Option<String>,
+}
+
+/// An action item of a review the caller may read.
+#[utoipa::path(get, path = "/actions/{id}", tag = "reviews", security(("bearer" = [])),
+    params(("id" = i64, Path)),
+    responses((status = 200, body = ActionOut), (status = 404, body = crate::error::Problem)))]
+#[get("/actions/<id>")]
+async fn show_action(
+    state: &State<AppState>,
+    actor: AuthUser,
+    id: i64,
+) -> ApiResult<Reply<ActionOut>> {
+    let row = reviews::get_action(&state.db, &actor, id).await?;
+    let version = row.version;
+    Ok(Reply::ok(ActionOut::from(row)).versioned(version))
 }
 
 /// Edits or closes an action item; closing notifies the other department.

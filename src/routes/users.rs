@@ -1,20 +1,21 @@
 //! `/users`: admins create and deactivate; everyone in the organisation reads.
 
 use chrono::{DateTime, Utc};
-use rocket::{Route, State, get, post, routes};
+use rocket::{Route, State, get, patch, post, routes};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::auth::{AuthUser, Role};
+use crate::auth::{Admin, AuthUser, Role};
 use crate::entities::user;
 use crate::error::ApiResult;
-use crate::http::{Body, Reply, query_id};
+use crate::http::{Body, IfMatch, Reply, query_id};
 use crate::pagination::{Page, PageRequest};
-use crate::services::users::{self, NewUser};
+use crate::routes::nullable;
+use crate::services::users::{self, NewUser, UserChanges};
 use crate::state::AppState;
 
 pub fn routes() -> Vec<Route> {
-    routes![create, list, show, deactivate]
+    routes![create, list, show, update, deactivate]
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -27,6 +28,21 @@ pub struct NewUserBody {
     /// Required for `lead` and `staff`.
     #[serde(default)]
     pub department_id: Option<i64>,
+}
+
+/// The fields an admin may change; the same rules as at creation.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserPatch {
+    pub name: Option<String>,
+    /// Unique across the installation.
+    pub email: Option<String>,
+    /// Taking a lead out of the lead role clears their department's `lead_user_id`.
+    pub role: Option<Role>,
+    /// Required for `lead` and `staff`; null takes an admin or leader out of any department.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<i64>)]
+    pub department_id: Option<Option<i64>>,
 }
 
 /// A user as the API shows it (never the password hash).
@@ -66,7 +82,7 @@ impl From<user::Model> for UserOut {
 #[post("/users", data = "<body>")]
 async fn create(
     state: &State<AppState>,
-    actor: AuthUser,
+    actor: Admin,
     body: Body<NewUserBody>,
 ) -> ApiResult<Reply<UserOut>> {
     let body = body.0;
@@ -119,17 +135,47 @@ async fn show(state: &State<AppState>, actor: AuthUser, id: i64) -> ApiResult<Re
     Ok(Reply::ok(UserOut::from(user)).versioned(version))
 }
 
+/// Edits a user's name, email, role or department (admin). Moving a lead
+/// out of their department, or out of the lead role, clears that
+/// department's `lead_user_id`.
+#[utoipa::path(patch, path = "/users/{id}", tag = "users", request_body = UserPatch, security(("bearer" = [])),
+    params(("id" = i64, Path), ("If-Match" = Option<String>, Header)),
+    responses((status = 200, body = UserOut), (status = 403, body = crate::error::Problem),
+              (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem),
+              (status = 412, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+#[patch("/users/<id>", data = "<body>")]
+async fn update(
+    state: &State<AppState>,
+    actor: Admin,
+    id: i64,
+    if_match: IfMatch,
+    body: Body<UserPatch>,
+) -> ApiResult<Reply<UserOut>> {
+    let body = body.0;
+    let user = users::update(
+        &state.db,
+        &actor,
+        id,
+        if_match,
+        UserChanges {
+            name: body.name,
+            email: body.email,
+            role: body.role,
+            department_id: body.department_id,
+        },
+    )
+    .await?;
+    let version = user.version;
+    Ok(Reply::ok(UserOut::from(user)).versioned(version))
+}
+
 /// Deactivates a user: no more logins, existing tokens stop working.
 #[utoipa::path(post, path = "/users/{id}/deactivate", tag = "users", security(("bearer" = [])),
     params(("id" = i64, Path)),
     responses((status = 200, body = UserOut), (status = 403, body = crate::error::Problem),
               (status = 404, body = crate::error::Problem)))]
 #[post("/users/<id>/deactivate")]
-async fn deactivate(
-    state: &State<AppState>,
-    actor: AuthUser,
-    id: i64,
-) -> ApiResult<Reply<UserOut>> {
+async fn deactivate(state: &State<AppState>, actor: Admin, id: i64) -> ApiResult<Reply<UserOut>> {
     let user = users::deactivate(&state.db, &actor, id).await?;
     let version = user.version;
     Ok(Reply::ok(UserOut::from(user)).versioned(version))

@@ -7,16 +7,17 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
 
 use crate::auth::AuthUser;
-use crate::entities::calendar;
+use crate::entities::{calendar, department, organisation};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::IfMatch;
 use crate::pagination::PageRequest;
+use crate::services::events::{self, Subject};
 use crate::time::{CalendarSpec, CompiledCalendar};
 use crate::validate::Checker;
 
@@ -153,13 +154,13 @@ pub fn compile(
     CompiledCalendar::compile(&spec).map_err(to_field_errors)
 }
 
-/// The calendar every new organisation starts with.
+/// The calendar every new organisation starts with, recorded as its default.
 pub async fn create_default(
     db: &impl ConnectionTrait,
     organisation_id: i64,
     timezone: &str,
 ) -> Result<calendar::Model, ApiError> {
-    insert(
+    let row = insert(
         db,
         organisation_id,
         CalendarInput {
@@ -169,12 +170,32 @@ pub async fn create_default(
             holidays: vec![],
         },
     )
-    .await
+    .await?;
+    organisation::Entity::update_many()
+        .col_expr(
+            organisation::Column::DefaultCalendarId,
+            sea_orm::sea_query::Expr::value(row.id),
+        )
+        .filter(organisation::Column::Id.eq(organisation_id))
+        .exec(db)
+        .await?;
+    Ok(row)
+}
+
+/// The organisation's default calendar.
+pub async fn default_id(
+    db: &impl ConnectionTrait,
+    organisation_id: i64,
+) -> Result<Option<i64>, ApiError> {
+    Ok(organisation::Entity::find_by_id(organisation_id)
+        .one(db)
+        .await?
+        .and_then(|row| row.default_calendar_id))
 }
 
 #[tracing::instrument(skip_all, fields(actor = actor.id))]
 pub async fn create(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     actor: &AuthUser,
     input: CalendarInput,
 ) -> Result<calendar::Model, ApiError> {
@@ -183,7 +204,66 @@ pub async fn create(
     let name = check.line("name", &input.name, 200);
     check_shape(&mut check, &input.timezone, &input.weekly, &input.holidays);
     check.finish()?;
-    insert(db, actor.organisation_id, CalendarInput { name, ..input }).await
+    let txn = crate::db::begin_write(db).await?;
+    let row = insert(&txn, actor.organisation_id, CalendarInput { name, ..input }).await?;
+    events::record(
+        &txn,
+        actor,
+        Subject::Calendar(row.id),
+        "calendar.created",
+        serde_json::json!({"name": row.name, "timezone": row.timezone}),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+/// Deletes a calendar nothing uses: 409 naming the departments still on it;
+/// the organisation's default calendar is never deleted.
+#[tracing::instrument(skip_all, fields(actor = actor.id, calendar = id))]
+pub async fn delete(
+    db: &DatabaseConnection,
+    actor: &AuthUser,
+    id: i64,
+    if_match: IfMatch,
+) -> Result<(), ApiError> {
+    actor.require_admin()?;
+    let txn = crate::db::begin_write(db).await?;
+    let current = get(&txn, actor, id).await?;
+    if_match.check(current.version)?;
+    if default_id(&txn, actor.organisation_id).await? == Some(id) {
+        return Err(ApiError::Conflict(format!(
+            "calendar {id} is the organisation's default calendar and cannot be deleted"
+        )));
+    }
+    let users_of: Vec<String> = department::Entity::find()
+        .filter(department::Column::OrganisationId.eq(actor.organisation_id))
+        .filter(department::Column::CalendarId.eq(id))
+        .order_by_asc(department::Column::Id)
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|row| row.code)
+        .collect();
+    if !users_of.is_empty() {
+        return Err(ApiError::Conflict(format!(
+            "calendar {id} is still used by {} department{}: {}",
+            users_of.len(),
+            if users_of.len() == 1 { "" } else { "s" },
+            users_of.join(", ")
+        )));
+    }
+    calendar::Entity::delete_by_id(id).exec(&txn).await?;
+    events::record(
+        &txn,
+        actor,
+        Subject::Calendar(id),
+        "calendar.deleted",
+        serde_json::json!({"name": current.name}),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
 }
 
 async fn insert(
@@ -234,14 +314,15 @@ pub async fn list(
 
 #[tracing::instrument(skip_all, fields(actor = actor.id, calendar = id))]
 pub async fn update(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     actor: &AuthUser,
     id: i64,
     if_match: IfMatch,
     changes: CalendarChanges,
 ) -> Result<calendar::Model, ApiError> {
     actor.require_admin()?;
-    let current = get(db, actor, id).await?;
+    let txn = crate::db::begin_write(db).await?;
+    let current = get(&txn, actor, id).await?;
     if_match.check(current.version)?;
     let (weekly, holidays) = decode(&current)?;
     let mut check = Checker::new();
@@ -255,6 +336,20 @@ pub async fn update(
     check_shape(&mut check, &timezone, &weekly, &holidays);
     check.finish()?;
     let (weekly_json, holidays_json) = stored_json(&weekly, &holidays)?;
+    let data = events::changes(&[
+        ("name", current.name.clone().into(), name.clone().into()),
+        (
+            "timezone",
+            current.timezone.clone().into(),
+            timezone.clone().into(),
+        ),
+        ("weekly", json_of(&current.weekly), json_of(&weekly_json)),
+        (
+            "holidays",
+            json_of(&current.holidays),
+            json_of(&holidays_json),
+        ),
+    ]);
     let mut row: calendar::ActiveModel = current.clone().into();
     row.name = Set(name);
     row.timezone = Set(timezone);
@@ -265,10 +360,18 @@ pub async fn update(
         .set(row)
         .filter(calendar::Column::Id.eq(id))
         .filter(calendar::Column::Version.eq(current.version))
-        .exec(db)
+        .exec(&txn)
         .await?;
     crate::services::stale_if_untouched(result.rows_affected)?;
-    get(db, actor, id).await
+    events::record(&txn, actor, Subject::Calendar(id), "calendar.updated", data).await?;
+    let updated = get(&txn, actor, id).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// A stored JSON column as a value for an event (text if it is not JSON).
+fn json_of(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap_or_else(|_| text.into())
 }
 
 /// The stored weekly hours and holidays of a calendar row.

@@ -1,24 +1,30 @@
 //! Departments: a unique code per organisation, a calendar, and the lead who
-//! chairs it (one of the department's users with role `lead`).
+//! chairs it (one of the department's users with role `lead`). Every change
+//! is an event of the audit log, written in the same transaction; a
+//! department is deleted only when nothing refers to it any more.
 
 use chrono::Utc;
+use sea_orm::sea_query::Condition;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
+use serde_json::json;
 
 use crate::auth::{AuthUser, Role};
-use crate::entities::{calendar, department, user};
+use crate::entities::{agreement, calendar, commitment, department, review, user};
 use crate::error::ApiError;
 use crate::http::IfMatch;
 use crate::pagination::PageRequest;
+use crate::services::events::{self, Subject};
 use crate::services::users::find_department;
 use crate::validate::Checker;
 
 pub struct NewDepartment {
     pub name: String,
     pub code: String,
-    pub calendar_id: i64,
+    /// `None`: the organisation's default calendar.
+    pub calendar_id: Option<i64>,
     pub lead_user_id: Option<i64>,
 }
 
@@ -33,7 +39,7 @@ pub struct DepartmentChanges {
 
 #[tracing::instrument(skip_all, fields(actor = actor.id))]
 pub async fn create(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     actor: &AuthUser,
     input: NewDepartment,
 ) -> Result<department::Model, ApiError> {
@@ -41,7 +47,18 @@ pub async fn create(
     let mut check = Checker::new();
     let name = check.line("name", &input.name, 200);
     let code = check.department_code("code", &input.code);
-    check_calendar(db, &mut check, actor.organisation_id, input.calendar_id).await?;
+    let calendar_id = match input.calendar_id {
+        Some(id) => id,
+        None => crate::services::calendars::default_id(db, actor.organisation_id)
+            .await?
+            .ok_or_else(|| {
+                ApiError::field(
+                    "calendar_id",
+                    "the organisation has no default calendar: name one",
+                )
+            })?,
+    };
+    check_calendar(db, &mut check, actor.organisation_id, calendar_id).await?;
     if input.lead_user_id.is_some() {
         // A new department has no users yet, so none can be its lead.
         check.add(
@@ -50,19 +67,103 @@ pub async fn create(
         );
     }
     check.finish()?;
-    ensure_code_free(db, actor.organisation_id, &code, None).await?;
-    Ok(department::ActiveModel {
+    let txn = crate::db::begin_write(db).await?;
+    ensure_code_free(&txn, actor.organisation_id, &code, None).await?;
+    let row = department::ActiveModel {
         organisation_id: Set(actor.organisation_id),
         name: Set(name),
         code: Set(code),
-        calendar_id: Set(input.calendar_id),
+        calendar_id: Set(calendar_id),
         lead_user_id: Set(None),
         version: Set(1),
         created_at: Set(Utc::now()),
         ..Default::default()
     }
-    .insert(db)
-    .await?)
+    .insert(&txn)
+    .await?;
+    events::record(
+        &txn,
+        actor,
+        Subject::Department(row.id),
+        "department.created",
+        json!({"name": row.name, "code": row.code, "calendar_id": row.calendar_id}),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+/// Deletes a department nothing refers to; otherwise 409 naming what does
+/// (its users, the agreements it is a party to, the commitments it owns, the
+/// reviews it takes part in). Its requests all stand under its agreements.
+#[tracing::instrument(skip_all, fields(actor = actor.id, department = id))]
+pub async fn delete(
+    db: &DatabaseConnection,
+    actor: &AuthUser,
+    id: i64,
+    if_match: IfMatch,
+) -> Result<(), ApiError> {
+    actor.require_admin()?;
+    let txn = crate::db::begin_write(db).await?;
+    let current = get(&txn, actor, id).await?;
+    if_match.check(current.version)?;
+    let org = actor.organisation_id;
+    let users = user::Entity::find()
+        .filter(user::Column::OrganisationId.eq(org))
+        .filter(user::Column::DepartmentId.eq(id))
+        .count(&txn)
+        .await?;
+    let agreements = agreement::Entity::find()
+        .filter(agreement::Column::OrganisationId.eq(org))
+        .filter(
+            Condition::any()
+                .add(agreement::Column::ProviderDepartmentId.eq(id))
+                .add(agreement::Column::CustomerDepartmentId.eq(id)),
+        )
+        .count(&txn)
+        .await?;
+    let commitments = commitment::Entity::find()
+        .filter(commitment::Column::OrganisationId.eq(org))
+        .filter(commitment::Column::OwnerDepartmentId.eq(id))
+        .count(&txn)
+        .await?;
+    let reviews = review::Entity::find()
+        .filter(review::Column::OrganisationId.eq(org))
+        .filter(
+            Condition::any()
+                .add(review::Column::DepartmentAId.eq(id))
+                .add(review::Column::DepartmentBId.eq(id)),
+        )
+        .count(&txn)
+        .await?;
+    let still: Vec<String> = [
+        (users, "user"),
+        (agreements, "agreement"),
+        (commitments, "commitment"),
+        (reviews, "review"),
+    ]
+    .into_iter()
+    .filter(|(count, _)| *count > 0)
+    .map(|(count, what)| format!("{count} {what}{}", if count == 1 { "" } else { "s" }))
+    .collect();
+    if !still.is_empty() {
+        return Err(ApiError::Conflict(format!(
+            "department {} is still referred to by {}",
+            current.code,
+            still.join(", ")
+        )));
+    }
+    department::Entity::delete_by_id(id).exec(&txn).await?;
+    events::record(
+        &txn,
+        actor,
+        Subject::Department(id),
+        "department.deleted",
+        json!({"name": current.name, "code": current.code}),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
 }
 
 pub async fn get(
@@ -91,13 +192,15 @@ pub async fn list(
 
 #[tracing::instrument(skip_all, fields(actor = actor.id, department = id))]
 pub async fn update(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     actor: &AuthUser,
     id: i64,
     if_match: IfMatch,
     changes: DepartmentChanges,
 ) -> Result<department::Model, ApiError> {
     actor.require_admin()?;
+    let txn = crate::db::begin_write(db).await?;
+    let db = &txn;
     let current = get(db, actor, id).await?;
     if_match.check(current.version)?;
     let mut check = Checker::new();
@@ -131,7 +234,31 @@ pub async fn update(
         .exec(db)
         .await?;
     crate::services::stale_if_untouched(result.rows_affected)?;
-    get(db, actor, id).await
+    let updated = get(db, actor, id).await?;
+    let data = events::changes(&[
+        ("name", json!(current.name), json!(updated.name)),
+        ("code", json!(current.code), json!(updated.code)),
+        (
+            "calendar_id",
+            json!(current.calendar_id),
+            json!(updated.calendar_id),
+        ),
+        (
+            "lead_user_id",
+            json!(current.lead_user_id),
+            json!(updated.lead_user_id),
+        ),
+    ]);
+    events::record(
+        db,
+        actor,
+        Subject::Department(id),
+        "department.updated",
+        data,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(updated)
 }
 
 async fn check_calendar(

@@ -1,8 +1,13 @@
-//! The append-only event log: every change to a request or an agreement
-//! appends one row with its actor, declared time and server time.
+//! The append-only event log: every change to a request, an agreement, a
+//! commitment, and every administrative change (users, departments,
+//! calendars, the organisation's settings) appends one row with its actor,
+//! declared time and server time. Read per subject, or whole as the
+//! organisation's audit log ([`audit_log`]).
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
 use serde_json::Value;
 
 use crate::entities::event;
@@ -14,7 +19,24 @@ pub enum Subject {
     Request(i64),
     Agreement(i64),
     Commitment(i64),
+    Review(i64),
+    User(i64),
+    Department(i64),
+    Calendar(i64),
+    Organisation(i64),
 }
+
+/// The names `GET /events?entity=` takes, as stored in `subject_type`.
+pub const ENTITIES: [&str; 8] = [
+    "request",
+    "agreement",
+    "commitment",
+    "review",
+    "user",
+    "department",
+    "calendar",
+    "organisation",
+];
 
 impl Subject {
     fn parts(self) -> (&'static str, i64) {
@@ -22,8 +44,52 @@ impl Subject {
             Subject::Request(id) => ("request", id),
             Subject::Agreement(id) => ("agreement", id),
             Subject::Commitment(id) => ("commitment", id),
+            Subject::Review(id) => ("review", id),
+            Subject::User(id) => ("user", id),
+            Subject::Department(id) => ("department", id),
+            Subject::Calendar(id) => ("calendar", id),
+            Subject::Organisation(id) => ("organisation", id),
         }
     }
+}
+
+/// An administrative change by `actor`, now: `data` says what changed.
+pub async fn record(
+    db: &impl ConnectionTrait,
+    actor: &crate::auth::AuthUser,
+    subject: Subject,
+    kind: &str,
+    data: Value,
+) -> Result<(), ApiError> {
+    append(
+        db,
+        NewEvent {
+            organisation_id: actor.organisation_id,
+            subject,
+            kind,
+            actor_user_id: Some(actor.id),
+            at: None,
+            data,
+        },
+    )
+    .await
+}
+
+/// `{"field": {"from": old, "to": new}}` for each field whose value differs:
+/// what an administrative event records of an edit.
+pub fn changes(fields: &[(&str, Value, Value)]) -> Value {
+    Value::Object(
+        fields
+            .iter()
+            .filter(|(_, from, to)| from != to)
+            .map(|(name, from, to)| {
+                (
+                    (*name).to_owned(),
+                    serde_json::json!({"from": from, "to": to}),
+                )
+            })
+            .collect(),
+    )
 }
 
 /// One change to append.
@@ -87,6 +153,75 @@ pub async fn of_subject(
         .filter(event::Column::SubjectType.eq(subject_type))
         .filter(event::Column::SubjectId.eq(subject_id))
         .order_by_asc(event::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// What the audit log may be narrowed to; every filter is optional.
+#[derive(Debug, Default, Clone)]
+pub struct AuditFilter {
+    pub kind: Option<String>,
+    pub actor_user_id: Option<i64>,
+    /// One of [`ENTITIES`].
+    pub entity: Option<String>,
+    pub entity_id: Option<i64>,
+    /// Recorded at or after.
+    pub from: Option<DateTime<Utc>>,
+    /// Recorded before.
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// Admins and leaders read the audit log; nobody else learns anything of it.
+pub fn may_read_audit_log(actor: &crate::auth::AuthUser) -> Result<(), ApiError> {
+    use crate::auth::Role;
+    match actor.role {
+        Role::Admin | Role::Leader => Ok(()),
+        Role::Lead | Role::Staff => Err(ApiError::Forbidden(
+            "the audit log is for admins and leaders".into(),
+        )),
+    }
+}
+
+/// The organisation's audit log, newest first, for admins and leaders: one
+/// page of up to `limit + 1` rows with ids below `before_id`. The walk goes
+/// down `idx_events_organisation`, so a page costs the same at any depth.
+pub async fn audit_log(
+    db: &impl ConnectionTrait,
+    actor: &crate::auth::AuthUser,
+    filter: &AuditFilter,
+    page: crate::pagination::NewestFirst,
+) -> Result<Vec<event::Model>, ApiError> {
+    may_read_audit_log(actor)?;
+    if let Some(entity) = filter.entity.as_deref().filter(|e| !ENTITIES.contains(e)) {
+        return Err(ApiError::field(
+            "entity",
+            format!("{entity} is not one of {}", ENTITIES.join(", ")),
+        ));
+    }
+    let mut query = event::Entity::find()
+        .filter(event::Column::OrganisationId.eq(actor.organisation_id))
+        .filter(event::Column::Id.lt(page.before_id));
+    if let Some(kind) = &filter.kind {
+        query = query.filter(event::Column::Kind.eq(kind.as_str()));
+    }
+    if let Some(actor_user_id) = filter.actor_user_id {
+        query = query.filter(event::Column::ActorUserId.eq(actor_user_id));
+    }
+    if let Some(entity) = &filter.entity {
+        query = query.filter(event::Column::SubjectType.eq(entity.as_str()));
+    }
+    if let Some(entity_id) = filter.entity_id {
+        query = query.filter(event::Column::SubjectId.eq(entity_id));
+    }
+    if let Some(from) = filter.from {
+        query = query.filter(event::Column::RecordedAt.gte(from));
+    }
+    if let Some(to) = filter.to {
+        query = query.filter(event::Column::RecordedAt.lt(to));
+    }
+    Ok(query
+        .order_by_desc(event::Column::Id)
+        .limit(page.fetch_limit())
         .all(db)
         .await?)
 }

@@ -1,11 +1,14 @@
-//! The caller's organisation and its settings.
+//! The caller's organisation and its settings; every change of them is an
+//! event of the audit log.
 
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use serde_json::json;
 
 use crate::auth::AuthUser;
-use crate::entities::organisation;
+use crate::entities::{calendar, organisation};
 use crate::error::ApiError;
 use crate::http::IfMatch;
+use crate::services::events::{self, Subject};
 use crate::validate::Checker;
 
 #[derive(Default)]
@@ -13,6 +16,7 @@ pub struct OrganisationChanges {
     pub name: Option<String>,
     pub timezone: Option<String>,
     pub at_risk_threshold_minutes: Option<i64>,
+    pub default_calendar_id: Option<i64>,
 }
 
 pub async fn get(
@@ -26,12 +30,14 @@ pub async fn get(
 }
 
 pub async fn update(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     actor: &AuthUser,
     if_match: IfMatch,
     changes: OrganisationChanges,
 ) -> Result<organisation::Model, ApiError> {
     actor.require_admin()?;
+    let txn = crate::db::begin_write(db).await?;
+    let db = &txn;
     let current = get(db, actor).await?;
     if_match.check(current.version)?;
     let mut check = Checker::new();
@@ -50,6 +56,20 @@ pub async fn update(
         }
         row.at_risk_threshold_minutes = Set(minutes.clamp(0, 525_600) as i32);
     }
+    if let Some(calendar_id) = changes.default_calendar_id {
+        let exists = calendar::Entity::find_by_id(calendar_id)
+            .filter(calendar::Column::OrganisationId.eq(actor.organisation_id))
+            .one(db)
+            .await?
+            .is_some();
+        if !exists {
+            check.add(
+                "default_calendar_id",
+                format!("no calendar {calendar_id} in this organisation"),
+            );
+        }
+        row.default_calendar_id = Set(Some(calendar_id));
+    }
     check.finish()?;
     row.version = Set(current.version + 1);
     let result = organisation::Entity::update_many()
@@ -59,5 +79,29 @@ pub async fn update(
         .exec(db)
         .await?;
     crate::services::stale_if_untouched(result.rows_affected)?;
-    get(db, actor).await
+    let updated = get(db, actor).await?;
+    let data = events::changes(&[
+        ("name", json!(current.name), json!(updated.name)),
+        ("timezone", json!(current.timezone), json!(updated.timezone)),
+        (
+            "at_risk_threshold_minutes",
+            json!(current.at_risk_threshold_minutes),
+            json!(updated.at_risk_threshold_minutes),
+        ),
+        (
+            "default_calendar_id",
+            json!(current.default_calendar_id),
+            json!(updated.default_calendar_id),
+        ),
+    ]);
+    events::record(
+        db,
+        actor,
+        Subject::Organisation(current.id),
+        "organisation.updated",
+        data,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(updated)
 }

@@ -150,6 +150,14 @@ impl TestApp {
         self.send(self.authorised(request, token)).await
     }
 
+    pub async fn delete(&self, path: &str, token: Option<&str>, if_match: Option<&str>) -> Answer {
+        let mut request = self.client.delete(path.to_owned());
+        if let Some(tag) = if_match {
+            request = request.header(Header::new("If-Match", tag.to_owned()));
+        }
+        self.send(self.authorised(request, token)).await
+    }
+
     /// Signs up a new organisation; returns its admin's session.
     pub async fn signup(&self, org_name: &str, email: &str) -> Session {
         let answer = self
@@ -220,6 +228,13 @@ impl TestApp {
         assert_eq!(login.status, Status::Ok, "login: {}", login.body);
         session_of(&login.body)
     }
+}
+
+/// The `id` of an answer's JSON body.
+pub fn id_of(answer: &Answer) -> i64 {
+    answer.body["id"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("no id in {} ({})", answer.body, answer.status))
 }
 
 pub fn session_of(body: &Value) -> Session {

@@ -173,11 +173,13 @@ impl Viewer {
     pub fn of(actor: &AuthUser) -> Viewer {
         Viewer {
             organisation_id: actor.organisation_id,
+            // Leads read every row (SPEC §8: reports are "all" for leads);
+            // staff read the rows that touch their department.
             department_id: match actor.role {
-                Role::Admin | Role::Leader => None,
-                // A lead or staff member without a department sees nothing:
+                Role::Admin | Role::Leader | Role::Lead => None,
+                // A staff member without a department sees nothing:
                 // -1 matches no department.
-                Role::Lead | Role::Staff => Some(actor.department_id.unwrap_or(-1)),
+                Role::Staff => Some(actor.department_id.unwrap_or(-1)),
             },
         }
     }

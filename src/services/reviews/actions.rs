@@ -2,16 +2,18 @@
 //! the other department of the pair.
 
 use chrono::{NaiveDate, Utc};
+use sea_orm::sea_query::{Condition, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set,
+    QueryOrder, QuerySelect, Set,
 };
 
-use super::{forbidden, get, involves, may_write};
-use crate::auth::AuthUser;
+use super::{forbidden, get, may_write};
+use crate::auth::{AuthUser, Role};
 use crate::entities::{action_item, review, user};
 use crate::error::ApiError;
 use crate::http::IfMatch;
+use crate::pagination::PageRequest;
 use crate::services::notifications::{self, Kind};
 use crate::services::stale_if_untouched;
 use crate::validate::Checker;
@@ -77,35 +79,104 @@ pub async fn add_action(
     .await?)
 }
 
-/// Action items of one review, or open ones of every review the caller may
-/// read when `review_id` is `None`.
+/// Action items of one review the caller may read, oldest first.
 pub async fn list_actions(
     db: &impl ConnectionTrait,
     actor: &AuthUser,
-    review_id: Option<i64>,
-    status: Option<&str>,
+    review_id: i64,
 ) -> Result<Vec<action_item::Model>, ApiError> {
+    get(db, actor, review_id).await?;
+    Ok(action_item::Entity::find()
+        .filter(action_item::Column::OrganisationId.eq(actor.organisation_id))
+        .filter(action_item::Column::ReviewId.eq(review_id))
+        .order_by_asc(action_item::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// What `GET /actions` may be narrowed to.
+#[derive(Debug, Default, Clone)]
+pub struct ActionFilter {
+    pub review_id: Option<i64>,
+    pub owner_user_id: Option<i64>,
+    pub status: Option<String>,
+}
+
+/// One page of the action items of every review the caller may read, by id.
+/// Visibility is a condition of the query (the reviews of the caller's
+/// department), so a page costs one statement whatever the caller sees.
+pub async fn find_actions(
+    db: &impl ConnectionTrait,
+    actor: &AuthUser,
+    filter: &ActionFilter,
+    page: PageRequest,
+) -> Result<Vec<action_item::Model>, ApiError> {
+    let mut check = Checker::new();
+    if let Some(status) = &filter.status
+        && !STATUSES.contains(&status.as_str())
+    {
+        check.add("status", "must be open, done or dropped");
+    }
+    check.finish()?;
     let mut query = action_item::Entity::find()
-        .filter(action_item::Column::OrganisationId.eq(actor.organisation_id));
-    if let Some(review_id) = review_id {
+        .filter(action_item::Column::OrganisationId.eq(actor.organisation_id))
+        .filter(action_item::Column::Id.gt(page.after_id));
+    if let Some(review_id) = filter.review_id {
         get(db, actor, review_id).await?;
         query = query.filter(action_item::Column::ReviewId.eq(review_id));
     }
-    if let Some(status) = status {
-        if !["open", "done", "dropped"].contains(&status) {
-            return Err(ApiError::field("status", "must be open, done or dropped"));
-        }
-        query = query.filter(action_item::Column::Status.eq(status));
+    if let Some(department) = visible_department(actor) {
+        let reviews = Query::select()
+            .column(review::Column::Id)
+            .from(review::Entity)
+            .cond_where(
+                Condition::any()
+                    .add(review::Column::DepartmentAId.eq(department))
+                    .add(review::Column::DepartmentBId.eq(department)),
+            )
+            .to_owned();
+        query = query.filter(action_item::Column::ReviewId.in_subquery(reviews));
     }
-    let rows = query.order_by_asc(action_item::Column::Id).all(db).await?;
-    let mut visible = Vec::with_capacity(rows.len());
-    for row in rows {
-        let review = review::Entity::find_by_id(row.review_id).one(db).await?;
-        if review.is_some_and(|review| involves(actor, &review)) {
-            visible.push(row);
-        }
+    if let Some(owner) = filter.owner_user_id {
+        query = query.filter(action_item::Column::OwnerUserId.eq(owner));
     }
-    Ok(visible)
+    if let Some(status) = &filter.status {
+        query = query.filter(action_item::Column::Status.eq(status.as_str()));
+    }
+    Ok(query
+        .order_by_asc(action_item::Column::Id)
+        .limit(page.fetch_limit())
+        .all(db)
+        .await?)
+}
+
+/// One action item of a review the caller may read; anything else is 404.
+pub async fn get_action(
+    db: &impl ConnectionTrait,
+    actor: &AuthUser,
+    id: i64,
+) -> Result<action_item::Model, ApiError> {
+    let row = action_item::Entity::find_by_id(id)
+        .filter(action_item::Column::OrganisationId.eq(actor.organisation_id))
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("action item"))?;
+    get(db, actor, row.review_id)
+        .await
+        .map_err(|_| ApiError::not_found("action item"))?;
+    Ok(row)
+}
+
+const STATUSES: [&str; 3] = ["open", "done", "dropped"];
+
+/// The department whose reviews a lead or staff member reads; `None` for
+/// admins and leaders, who read every review (see [`super::involves`]).
+fn visible_department(actor: &AuthUser) -> Option<i64> {
+    match actor.role {
+        Role::Admin | Role::Leader => None,
+        // Without a department, -1 matches no review.
+        Role::Lead | Role::Staff => Some(actor.department_id.unwrap_or(-1)),
+    }
 }
 
 /// Edits an action item; closing it (`done` or `dropped`) needs a

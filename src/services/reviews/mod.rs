@@ -7,7 +7,10 @@ mod agenda;
 mod feed;
 mod hold;
 
-pub use actions::{ActionChanges, NewAction, add_action, list_actions, update_action};
+pub use actions::{
+    ActionChanges, ActionFilter, NewAction, add_action, find_actions, get_action, list_actions,
+    update_action,
+};
 pub use agenda::{Agenda, AgendaAgreement, AgendaCommitment, Miss, agenda};
 pub use feed::{feed_for_token, issue_feed_token, revoke_feed_token};
 pub use hold::{Held, HoldInput, hold};

@@ -783,3 +783,97 @@ async fn the_audit_log_lists_administrative_changes_newest_first_for_admins_and_
         );
     }
 }
+
+#[rocket::async_test]
+async fn reviews_scheduled_moved_and_held_are_in_the_audit_log() {
+    let app = spawn_app().await;
+    let pair = app.pair().await;
+    let review = id_of(
+        &app.post(
+            "/api/v1/reviews",
+            Some(&pair.sales_lead.token),
+            json!({"department_ids": [pair.sales, pair.legal], "scheduled_at": "2026-03-02T10:00:00Z",
+                   "duration_minutes": 30, "every_weeks": 2,
+                   "attendee_user_ids": [pair.sales_lead.user_id]}),
+        )
+        .await,
+    );
+    let moved = app
+        .patch(
+            &format!("/api/v1/reviews/{review}"),
+            Some(&pair.legal_lead.token),
+            None,
+            json!({"scheduled_at": "2026-03-03T10:00:00Z"}),
+        )
+        .await;
+    assert_eq!(moved.status, Status::Ok, "{}", moved.body);
+    let held = app
+        .post(
+            &format!("/api/v1/reviews/{review}/hold"),
+            Some(&pair.sales_lead.token),
+            json!({"minutes": "Went well", "at": "2026-03-03T11:00:00Z"}),
+        )
+        .await;
+    assert_eq!(held.status, Status::Ok, "{}", held.body);
+
+    let events = audit(
+        &app,
+        &pair.admin,
+        &format!("entity=review&entity_id={review}"),
+    )
+    .await;
+    let kinds: Vec<&str> = events.iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["review.held", "review.updated", "review.scheduled"]);
+    assert_eq!(events[0]["actor_user_id"], pair.sales_lead.user_id);
+    assert_eq!(
+        events[0]["data"]["next_review_id"],
+        held.body["next_review_id"]
+    );
+    assert_eq!(events[1]["actor_user_id"], pair.legal_lead.user_id);
+    assert_eq!(
+        common::instant(&events[1]["data"]["scheduled_at"]["to"]),
+        common::instant(&json!("2026-03-03T10:00:00Z"))
+    );
+}
+
+#[rocket::async_test]
+async fn the_openapi_document_describes_every_new_operation() {
+    let app = spawn_app().await;
+    let document = app.get("/api/v1/openapi.json", None).await.body;
+    for (path, method) in [
+        ("/api/v1/users/{id}", "patch"),
+        ("/api/v1/departments/{id}", "delete"),
+        ("/api/v1/calendars/{id}", "delete"),
+        ("/api/v1/actions/{id}", "get"),
+        ("/api/v1/actions", "get"),
+        ("/api/v1/events", "get"),
+    ] {
+        let operation = &document["paths"][path][method];
+        assert!(operation.is_object(), "{method} {path} is not documented");
+        assert!(operation["responses"].is_object(), "{method} {path}");
+    }
+    let events = &document["paths"]["/api/v1/events"]["get"]["parameters"];
+    let names: Vec<&str> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    for name in [
+        "kind",
+        "actor_user_id",
+        "entity",
+        "entity_id",
+        "from",
+        "to",
+        "cursor",
+        "limit",
+    ] {
+        assert!(names.contains(&name), "/events lacks {name}: {names:?}");
+    }
+    let required = &document["components"]["schemas"]["NewDepartmentBody"]["required"];
+    assert!(
+        !required.as_array().unwrap().contains(&json!("calendar_id")),
+        "calendar_id is optional: {required}"
+    );
+}

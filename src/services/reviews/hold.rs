@@ -100,6 +100,14 @@ pub async fn hold(
         None
     };
     let review = get(&txn, actor, id).await?;
+    crate::services::events::record(
+        &txn,
+        actor,
+        crate::services::events::Subject::Review(id),
+        "review.held",
+        serde_json::json!({"held_at": held_at, "next_review_id": next.as_ref().map(|n| n.id)}),
+    )
+    .await?;
     txn.commit().await?;
     Ok(Held { review, next })
 }

@@ -20,12 +20,14 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
     QueryFilter, QueryOrder, QuerySelect, Set,
 };
+use serde_json::json;
 
 use crate::auth::{AuthUser, Role};
 use crate::entities::{review, review_attendee, user};
 use crate::error::ApiError;
 use crate::http::IfMatch;
 use crate::pagination::PageRequest;
+use crate::services::events::{self, Subject};
 use crate::services::stale_if_untouched;
 use crate::services::users::find_department;
 use crate::validate::Checker;
@@ -211,6 +213,15 @@ pub async fn create(
     row.id = sea_orm::ActiveValue::NotSet;
     let created = row.insert(&txn).await?;
     set_attendees(&txn, created.id, &attendees).await?;
+    events::record(
+        &txn,
+        actor,
+        Subject::Review(created.id),
+        "review.scheduled",
+        json!({"department_ids": [a, b], "scheduled_at": created.scheduled_at,
+               "every_weeks": created.every_weeks, "attendee_user_ids": attendees}),
+    )
+    .await?;
     txn.commit().await?;
     Ok(created)
 }
@@ -301,6 +312,27 @@ pub async fn update(
         set_attendees(&txn, id, ids).await?;
     }
     let updated = get(&txn, actor, id).await?;
+    let mut data = events::changes(&[
+        (
+            "scheduled_at",
+            json!(current.scheduled_at),
+            json!(updated.scheduled_at),
+        ),
+        (
+            "duration_minutes",
+            json!(current.duration_minutes),
+            json!(updated.duration_minutes),
+        ),
+        (
+            "every_weeks",
+            json!(current.every_weeks),
+            json!(updated.every_weeks),
+        ),
+    ]);
+    if let (Some(ids), Some(object)) = (&attendees, data.as_object_mut()) {
+        object.insert("attendee_user_ids".into(), json!(ids));
+    }
+    events::record(&txn, actor, Subject::Review(id), "review.updated", data).await?;
     txn.commit().await?;
     Ok(updated)
 }

@@ -67,7 +67,8 @@ pub async fn spawn_app_on(database_url: String, adjust: impl FnOnce(Config) -> C
     }
 }
 
-async fn fresh_database() -> String {
+/// A database no app has touched yet: its URL.
+pub async fn fresh_database() -> String {
     let suffix = baton::config::random_hex(8);
     match std::env::var("BATON_TEST_POSTGRES_URL") {
         Ok(base) if !base.is_empty() => {

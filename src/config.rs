@@ -1,5 +1,13 @@
 //! Typed configuration, read once through Figment: `Baton.toml` in the working
 //! directory, overridden by `BATON_*` environment variables (SPEC §9).
+//!
+//! Only the variables that name a setting are read. Others with the prefix
+//! are not ours to refuse: Kubernetes sets `BATON_PORT=tcp://10.0.0.1:8000`,
+//! `BATON_SERVICE_HOST` and friends for a Service named `baton`. They are
+//! skipped with one warning at start ([`env_notices`]); a `BATON_PORT` that is
+//! a URL rather than a number is such a variable too, and the port comes from
+//! `Baton.toml` or the default. A misspelt key in `Baton.toml` still stops the
+//! start: that file is ours.
 
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -91,7 +99,7 @@ impl Config {
                     .only(&["DATABASE_URL"])
                     .map(|_| "database_url".into()),
             )
-            .merge(Env::prefixed("BATON_"))
+            .merge(Env::prefixed("BATON_").filter(|key| read_from_env(key.as_str())))
     }
 
     /// Reads and checks the configuration.
@@ -161,6 +169,67 @@ impl Config {
             Err(error) => Err(as_error(error)),
         }
     }
+}
+
+/// The setting names: the members of [`Config`], from its serialised default
+/// so that the list cannot drift from the struct.
+fn setting_names() -> Vec<String> {
+    match serde_json::to_value(Config::default()) {
+        Ok(serde_json::Value::Object(members)) => members.keys().cloned().collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Whether the variable `BATON_<key>` (key lower-cased) is one to read.
+fn read_from_env(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    if key == "port" && port_variable_is_a_url() {
+        return false;
+    }
+    setting_names().contains(&key)
+}
+
+/// `BATON_PORT` as Kubernetes sets it for a Service named `baton`.
+fn port_variable_is_a_url() -> bool {
+    std::env::var("BATON_PORT").is_ok_and(|value| value.contains("://"))
+}
+
+/// Prefixes of `BATON_*` variables that other parts of Baton read (the
+/// benchmarks, the test suites): not settings, and not worth a warning.
+const OTHER_USES: &[&str] = &["BENCH_", "TEST_", "BROWSER_TESTS", "CRASH_TESTS"];
+
+/// What the start should warn about in the environment: one line for the
+/// `BATON_*` variables that are skipped, and one for a `BATON_PORT` that is
+/// not a port. Emitted once, after logging is set up.
+pub fn env_notices() -> Vec<String> {
+    let names = setting_names();
+    let mut unknown: Vec<String> = std::env::vars_os()
+        .filter_map(|(name, _)| name.into_string().ok())
+        .filter_map(|name| {
+            let key = name.strip_prefix("BATON_")?.to_ascii_lowercase();
+            let skipped = !names.contains(&key)
+                && !OTHER_USES
+                    .iter()
+                    .any(|other| key.starts_with(&other.to_ascii_lowercase()));
+            skipped.then_some(name)
+        })
+        .collect();
+    unknown.sort();
+    let mut notices = Vec::new();
+    if !unknown.is_empty() {
+        notices.push(format!(
+            "ignoring environment variables that name no setting: {}",
+            unknown.join(", ")
+        ));
+    }
+    if port_variable_is_a_url() {
+        notices.push(
+            "ignoring BATON_PORT: it holds an address, not a port (Kubernetes sets it for a \
+             Service named baton); the port comes from Baton.toml or the default"
+                .into(),
+        );
+    }
+    notices
 }
 
 /// `bytes` random bytes from the operating system, written as hex.

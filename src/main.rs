@@ -65,6 +65,9 @@ fn run_async(future: impl Future<Output = Result<(), String>> + Send) -> Result<
 fn load_config() -> Result<Config, String> {
     let config = Config::from_figment(&Config::figment()).map_err(|error| error.to_string())?;
     telemetry::init(&config);
+    for notice in baton::config::env_notices() {
+        tracing::warn!("{notice}");
+    }
     Ok(config)
 }
 

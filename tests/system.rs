@@ -113,3 +113,53 @@ async fn the_docs_page_loads_its_assets_from_baton_itself() {
         assert_eq!(app.client.get(asset).dispatch().await.status(), Status::Ok);
     }
 }
+
+#[test]
+fn the_server_starts_beside_the_variables_kubernetes_sets_for_a_service_named_baton() {
+    use common::server::{Server, free_port, scratch_dir};
+
+    let dir = scratch_dir("kubernetes");
+    let port = free_port();
+    // The port comes from Baton.toml; BATON_PORT is Kubernetes' service address.
+    std::fs::write(
+        dir.join("Baton.toml"),
+        format!(
+            "address = \"127.0.0.1\"\nport = {port}\ndatabase_url = \"sqlite://{}/baton.db?mode=rwc\"\n\
+             secret = \"{}\"\nlog = \"warn\"\n",
+            dir.display(),
+            common::server::SECRET
+        ),
+    )
+    .expect("Baton.toml");
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_baton"));
+    command
+        .current_dir(&dir)
+        .env_remove("BATON_ADDRESS")
+        .env_remove("BATON_DATABASE_URL")
+        .env_remove("DATABASE_URL")
+        .env("BATON_PORT", "tcp://10.0.0.1:8000")
+        .env("BATON_PORT_8000_TCP", "tcp://10.0.0.1:8000")
+        .env("BATON_PORT_8000_TCP_ADDR", "10.0.0.1")
+        .env("BATON_SERVICE_HOST", "10.0.0.1")
+        .env("BATON_SERVICE_PORT", "8000");
+    let server = Server::spawn(command, port);
+    let (status, _) = server.get("/readyz", None).expect("readyz answers");
+    assert_eq!(status, 200);
+    let output = server.output();
+    let unknown: Vec<&str> = output
+        .lines()
+        .filter(|line| line.contains("name no setting"))
+        .collect();
+    assert_eq!(unknown.len(), 1, "one warning for them all:\n{output}");
+    for name in [
+        "BATON_SERVICE_HOST",
+        "BATON_SERVICE_PORT",
+        "BATON_PORT_8000_TCP_ADDR",
+    ] {
+        assert!(unknown[0].contains(name), "{name} not named:\n{output}");
+    }
+    assert!(
+        output.contains("ignoring BATON_PORT"),
+        "no word on BATON_PORT:\n{output}"
+    );
+}

@@ -46,9 +46,14 @@ pub struct Config {
     /// Lifetime of an issued token; capped at 12 hours (SPEC §7).
     pub token_hours: u32,
     pub metrics_token: Option<String>,
-    /// Failed logins allowed per account and per address inside the window.
+    /// Failed logins allowed per (account, client address) pair inside the window.
     pub login_max_failures: u32,
+    /// Failed logins allowed per client address, over all accounts.
+    pub login_max_failures_per_address: u32,
     pub login_window_seconds: u64,
+    /// Proxies whose `X-Forwarded-For` names the client: addresses and CIDR
+    /// blocks, comma-separated (see `client.rs`). Empty: none.
+    pub trusted_proxies: String,
     /// Connections in the database pool.
     pub db_max_connections: u32,
     /// How often to look for requests that passed their due (0: never).
@@ -68,7 +73,9 @@ impl Default for Config {
             token_hours: 8,
             metrics_token: None,
             login_max_failures: 5,
+            login_max_failures_per_address: 100,
             login_window_seconds: 900,
+            trusted_proxies: String::new(),
             db_max_connections: 16,
             overdue_sweep_seconds: 15,
         }
@@ -115,6 +122,7 @@ impl Config {
                 "token_hours must be between 1 and 12".into(),
             ));
         }
+        self.trusted_proxy_list()?;
         if let Some(secret) = &self.secret
             && secret.len() < 32
         {
@@ -123,6 +131,15 @@ impl Config {
             ));
         }
         Ok(())
+    }
+
+    /// `trusted_proxies`, parsed.
+    pub fn trusted_proxy_list(&self) -> Result<crate::client::TrustedProxies, ConfigError> {
+        crate::client::TrustedProxies::parse(&self.trusted_proxies).map_err(|entry| {
+            ConfigError::Invalid(format!(
+                "BATON_TRUSTED_PROXIES: '{entry}' is neither an IP address nor a CIDR block"
+            ))
+        })
     }
 
     /// The embedded SQLite file, when the database is one.

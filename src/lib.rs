@@ -6,6 +6,7 @@
 
 pub mod auth;
 pub mod bench;
+pub mod client;
 pub mod config;
 pub mod db;
 pub mod demo;
@@ -52,6 +53,9 @@ pub fn rocket(config: Config, db: DatabaseConnection, signing_key: &[u8]) -> Roc
         // Rocket's own banner and per-request lines duplicate our tracing.
         .merge(("log_level", rocket::config::LogLevel::Off))
         .merge(("cli_colors", false))
+        // Rocket would believe any client's X-Real-IP; the client address
+        // is found in `client.rs` instead.
+        .merge(("ip_header", false))
         .merge((
             "limits",
             Limits::default()
@@ -66,8 +70,12 @@ pub fn rocket(config: Config, db: DatabaseConnection, signing_key: &[u8]) -> Roc
         keys: TokenKeys::new(signing_key, config.token_hours),
         login_limiter: LoginLimiter::new(
             config.login_max_failures,
+            config.login_max_failures_per_address,
             Duration::from_secs(config.login_window_seconds),
         ),
+        // Checked when the configuration was read; a list that no longer
+        // parses here trusts nobody.
+        trusted_proxies: config.trusted_proxy_list().unwrap_or_default(),
         metrics: Default::default(),
         calendars,
         writer,

@@ -1,12 +1,11 @@
 //! `POST /auth/signup` and `POST /auth/login`.
 
-use std::net::SocketAddr;
-
 use chrono::{DateTime, Utc};
 use rocket::{Route, State, post, routes};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::client::ClientAddress;
 use crate::config::SignupMode;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{Body, Reply};
@@ -94,7 +93,7 @@ async fn signup(state: &State<AppState>, body: Body<SignupBody>) -> ApiResult<Re
 #[post("/auth/login", data = "<body>")]
 async fn login(
     state: &State<AppState>,
-    client: Option<SocketAddr>,
+    client: ClientAddress,
     body: Body<LoginBody>,
 ) -> ApiResult<Reply<SessionOut>> {
     let body = body.0;
@@ -104,7 +103,7 @@ async fn login(
         &state.login_limiter,
         &body.email,
         body.password,
-        client.map(|address| address.ip().to_string()),
+        client.0,
     )
     .await?;
     Ok(Reply::ok(SessionOut {

@@ -82,8 +82,9 @@ pub async fn signup(
     ))
 }
 
-/// Checks a password and issues a token. Failures count against both the
-/// account and the client address; too many answer 429 before any check.
+/// Checks a password and issues a token. Failures count against the
+/// (account, address) pair and the address (see `login_limit.rs`); too many
+/// answer 429 before any check.
 #[tracing::instrument(skip_all)]
 pub async fn login(
     db: &DatabaseConnection,
@@ -91,14 +92,10 @@ pub async fn login(
     limiter: &LoginLimiter,
     email: &str,
     password: String,
-    client_address: Option<String>,
+    client_address: Option<std::net::IpAddr>,
 ) -> Result<Session, ApiError> {
     let email = email.trim().to_lowercase();
-    let mut limit_keys = vec![format!("account:{email}")];
-    if let Some(address) = client_address {
-        limit_keys.push(format!("address:{address}"));
-    }
-    if let Some(retry_after_seconds) = limiter.blocked_for(&limit_keys) {
+    if let Some(retry_after_seconds) = limiter.blocked_for(&email, client_address) {
         return Err(ApiError::TooManyRequests {
             retry_after_seconds,
         });
@@ -116,7 +113,7 @@ pub async fn login(
     let matches = verify_off_thread(password, stored_hash).await?;
     match found {
         Some(user) if matches && user.active => {
-            limiter.clear(&limit_keys[0]);
+            limiter.succeeded(&email, client_address);
             let (token, expires_at) = keys.issue(&user)?;
             Ok(Session {
                 token,
@@ -125,7 +122,7 @@ pub async fn login(
             })
         }
         _ => {
-            limiter.record_failure(&limit_keys);
+            limiter.record_failure(&email, client_address);
             Err(ApiError::Unauthorized(
                 "the email or password is wrong, or the account is deactivated".into(),
             ))

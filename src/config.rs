@@ -54,6 +54,9 @@ pub struct Config {
     /// Proxies whose `X-Forwarded-For` names the client: addresses and CIDR
     /// blocks, comma-separated (see `client.rs`). Empty: none.
     pub trusted_proxies: String,
+    /// Signups allowed per client address inside the signup window.
+    pub signup_max_per_address: u32,
+    pub signup_window_seconds: u64,
     /// Connections in the database pool.
     pub db_max_connections: u32,
     /// How often to look for requests that passed their due (0: never).
@@ -76,6 +79,8 @@ impl Default for Config {
             login_max_failures_per_address: 100,
             login_window_seconds: 900,
             trusted_proxies: String::new(),
+            signup_max_per_address: 10,
+            signup_window_seconds: 3600,
             db_max_connections: 16,
             overdue_sweep_seconds: 15,
         }

@@ -73,6 +73,10 @@ pub fn rocket(config: Config, db: DatabaseConnection, signing_key: &[u8]) -> Roc
             config.login_max_failures_per_address,
             Duration::from_secs(config.login_window_seconds),
         ),
+        signup_limiter: login_limit::SignupLimiter::new(
+            config.signup_max_per_address,
+            Duration::from_secs(config.signup_window_seconds),
+        ),
         // Checked when the configuration was read; a list that no longer
         // parses here trusts nobody.
         trusted_proxies: config.trusted_proxy_list().unwrap_or_default(),

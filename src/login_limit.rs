@@ -106,6 +106,34 @@ impl LoginLimiter {
     }
 }
 
+/// Signup attempts per client address: every attempt counts, taken or not,
+/// so that trying emails one after another to learn which have accounts
+/// runs into the limit as fast as creating organisations does.
+pub struct SignupLimiter {
+    max_per_address: u32,
+    attempts: WindowCounter,
+}
+
+impl SignupLimiter {
+    pub fn new(max_per_address: u32, window: Duration) -> Self {
+        SignupLimiter {
+            max_per_address,
+            attempts: WindowCounter::new(window),
+        }
+    }
+
+    /// Counts an attempt, or the seconds to wait when the address used up
+    /// its attempts (a refused attempt does not count).
+    pub fn attempt(&self, address: Option<IpAddr>) -> Result<(), u64> {
+        let key = keys("", address).1;
+        if let Some(wait) = self.attempts.blocked_for(&key, self.max_per_address) {
+            return Err(wait);
+        }
+        self.attempts.record(&[&key]);
+        Ok(())
+    }
+}
+
 /// The pair's key and the address's key. Clients without an address (only
 /// the in-process test client) share one.
 fn keys(email: &str, address: Option<IpAddr>) -> (String, String) {

@@ -422,3 +422,58 @@ async fn x_forwarded_for_names_the_client_only_behind_a_trusted_proxy() {
     .await;
     assert_eq!(owner.status, Status::Ok, "{}", owner.body);
 }
+
+/// A signup from `address` with `email`.
+async fn signup_from(app: &common::TestApp, address: &str, email: &str) -> common::Answer {
+    let peer = std::net::SocketAddr::new(address.parse().unwrap(), 40_000);
+    let request = app
+        .client
+        .post("/api/v1/auth/signup")
+        .header(rocket::http::ContentType::JSON)
+        .remote(peer)
+        .body(
+            json!({"org_name": "Org", "timezone": "UTC", "name": "Ada", "email": email,
+                   "password": PASSWORD})
+            .to_string(),
+        );
+    app.send(request).await
+}
+
+#[rocket::async_test]
+async fn a_taken_email_is_refused_without_the_answer_naming_it() {
+    let app = spawn_app().await;
+    app.signup("Acme", "ada@acme.test").await;
+    let again = signup_from(&app, "203.0.113.7", "ADA@acme.test").await;
+    assert_problem(&again, Status::Conflict);
+    let answer = again.body.to_string().to_lowercase();
+    for telling in ["ada@acme.test", "email", "exists", "taken"] {
+        assert!(!answer.contains(telling), "says {telling:?}: {answer}");
+    }
+    assert!(again.body["errors"].as_object().unwrap().is_empty());
+}
+
+#[rocket::async_test]
+async fn signups_from_one_address_are_limited_and_others_are_not() {
+    let app = spawn_app_with(|config| baton::Config {
+        signup_max_per_address: 3,
+        ..config
+    })
+    .await;
+    // Every attempt counts, a refused one too.
+    assert_eq!(
+        signup_from(&app, "198.51.100.9", "a@x.test").await.status,
+        Status::Created
+    );
+    assert_eq!(
+        signup_from(&app, "198.51.100.9", "a@x.test").await.status,
+        Status::Conflict
+    );
+    assert_eq!(
+        signup_from(&app, "198.51.100.9", "b@x.test").await.status,
+        Status::Created
+    );
+    let limited = signup_from(&app, "198.51.100.9", "c@x.test").await;
+    assert_problem(&limited, Status::TooManyRequests);
+    let elsewhere = signup_from(&app, "203.0.113.7", "c@x.test").await;
+    assert_eq!(elsewhere.status, Status::Created, "{}", elsewhere.body);
+}

@@ -57,14 +57,27 @@ pub struct SignupOut {
 /// Creates an organisation, its default calendar and its admin.
 #[utoipa::path(post, path = "/auth/signup", tag = "auth", request_body = SignupBody,
     responses((status = 201, body = SignupOut), (status = 403, description = "signup is closed", body = crate::error::Problem),
-              (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+              (status = 409, description = "the account cannot be created (the message does not say why)", body = crate::error::Problem),
+              (status = 422, body = crate::error::Problem),
+              (status = 429, description = "too many signups from this address", body = crate::error::Problem)))]
 #[post("/auth/signup", data = "<body>")]
-async fn signup(state: &State<AppState>, body: Body<SignupBody>) -> ApiResult<Reply<SignupOut>> {
+async fn signup(
+    state: &State<AppState>,
+    client: ClientAddress,
+    body: Body<SignupBody>,
+) -> ApiResult<Reply<SignupOut>> {
     if state.config.signup == SignupMode::Closed {
         return Err(ApiError::Forbidden(
             "signup is closed on this installation; ask an admin for an account".into(),
         ));
     }
+    state
+        .signup_limiter
+        .attempt(client.0)
+        .map_err(|retry_after_seconds| ApiError::TooManyRequests {
+            what: "signups from this address",
+            retry_after_seconds,
+        })?;
     let body = body.0;
     let (organisation, session) = accounts::signup(
         &state.db,

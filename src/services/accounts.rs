@@ -1,4 +1,15 @@
 //! Signing up (a new organisation and its admin) and logging in.
+//!
+//! Neither says whether an email has an account. Login answers one 401 for
+//! a wrong password and an unknown email, after the same argon2 work. Signup
+//! cannot hide it entirely: it signs the new admin in at once (there is no
+//! confirmation mail to send the answer to instead), so a taken email is a
+//! refusal either way. The refusal is as plain as possible — a 409 that
+//! names neither the email nor the field, given after hashing the password
+//! just as a success would be — and signups are limited per client address
+//! (`signup_max_per_address` per `signup_window_seconds`, 10 an hour by
+//! default, counting every attempt), so that learning which emails have
+//! accounts costs as much as creating organisations.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -44,7 +55,9 @@ pub async fn signup(
 
     let password_hash = hash_off_thread(input.password).await?;
     let txn = crate::db::begin_write(db).await?;
-    ensure_email_free(&txn, &email).await?;
+    if email_taken(&txn, &email).await? {
+        return Err(ApiError::Conflict(SIGNUP_REFUSED.into()));
+    }
     let organisation = organisation::ActiveModel {
         name: Set(org_name),
         timezone: Set(input.timezone.clone()),
@@ -97,6 +110,7 @@ pub async fn login(
     let email = email.trim().to_lowercase();
     if let Some(retry_after_seconds) = limiter.blocked_for(&email, client_address) {
         return Err(ApiError::TooManyRequests {
+            what: "failed login attempts",
             retry_after_seconds,
         });
     }
@@ -130,20 +144,18 @@ pub async fn login(
     }
 }
 
-/// 409 when an account with this (lower-cased) email exists anywhere.
-pub async fn ensure_email_free(db: &impl ConnectionTrait, email: &str) -> Result<(), ApiError> {
-    let taken = user::Entity::find()
+/// The one answer to a signup that cannot be done for a reason the client
+/// did not make visible in the body (today: the email has an account).
+pub const SIGNUP_REFUSED: &str =
+    "this account could not be created; if you already have one, log in instead";
+
+/// Whether an account with this (lower-cased) email exists anywhere.
+pub async fn email_taken(db: &impl ConnectionTrait, email: &str) -> Result<bool, ApiError> {
+    Ok(user::Entity::find()
         .filter(user::Column::Email.eq(email))
         .one(db)
         .await?
-        .is_some();
-    if taken {
-        Err(ApiError::Conflict(format!(
-            "an account with email {email} already exists"
-        )))
-    } else {
-        Ok(())
-    }
+        .is_some())
 }
 
 /// argon2 is deliberately slow: keep it off the async workers.

@@ -12,7 +12,7 @@ use crate::auth::{AuthUser, Role};
 use crate::entities::{department, user};
 use crate::error::ApiError;
 use crate::pagination::PageRequest;
-use crate::services::accounts::{ensure_email_free, hash_off_thread};
+use crate::services::accounts::{email_taken, hash_off_thread};
 use crate::services::stale_if_untouched;
 use crate::validate::Checker;
 
@@ -52,7 +52,13 @@ pub async fn create(
         _ => {}
     }
     check.finish()?;
-    ensure_email_free(db, &email).await?;
+    // Emails are unique across organisations; the answer must not tell an
+    // admin of one whose address another holds, so it does not echo it.
+    if email_taken(db, &email).await? {
+        return Err(ApiError::Conflict(
+            "a user cannot be created with this email; choose another".into(),
+        ));
+    }
     let password_hash = hash_off_thread(input.password).await?;
     Ok(user::ActiveModel {
         organisation_id: Set(actor.organisation_id),

@@ -61,6 +61,9 @@ pub struct Config {
     pub db_max_connections: u32,
     /// How often to look for requests that passed their due (0: never).
     pub overdue_sweep_seconds: u64,
+    /// The URL people reach Baton at, e.g. `https://baton.example.org`, when
+    /// a proxy in front terminates TLS; https turns on HSTS.
+    pub public_url: Option<String>,
 }
 
 impl Default for Config {
@@ -83,6 +86,7 @@ impl Default for Config {
             signup_window_seconds: 3600,
             db_max_connections: 16,
             overdue_sweep_seconds: 15,
+            public_url: None,
         }
     }
 }
@@ -128,6 +132,13 @@ impl Config {
             ));
         }
         self.trusted_proxy_list()?;
+        if let Some(url) = &self.public_url
+            && !(url.starts_with("https://") || url.starts_with("http://"))
+        {
+            return Err(ConfigError::Invalid(
+                "BATON_PUBLIC_URL must start with https:// or http://".into(),
+            ));
+        }
         if let Some(secret) = &self.secret
             && secret.len() < 32
         {

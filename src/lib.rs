@@ -6,6 +6,7 @@
 
 pub mod auth;
 pub mod bench;
+pub mod browser_headers;
 pub mod client;
 pub mod config;
 pub mod db;
@@ -90,9 +91,12 @@ pub fn rocket(config: Config, db: DatabaseConnection, signing_key: &[u8]) -> Roc
         config,
     };
     let sweep_every = state.config.overdue_sweep_seconds;
+    let browser_headers =
+        browser_headers::BrowserHeaders::for_public_url(state.config.public_url.as_deref());
     rocket::custom(figment)
         .manage(state)
         .attach(metrics::RequestTelemetry)
+        .attach(browser_headers)
         .attach(AdHoc::on_liftoff("overdue sweep", move |rocket| {
             Box::pin(async move {
                 if let (Some(state), true) = (rocket.state::<AppState>(), sweep_every > 0) {

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::spawn_app;
+use common::{spawn_app, spawn_app_with};
 use rocket::http::{Header, Status};
 
 #[rocket::async_test]
@@ -162,4 +162,89 @@ fn the_server_starts_beside_the_variables_kubernetes_sets_for_a_service_named_ba
         output.contains("ignoring BATON_PORT"),
         "no word on BATON_PORT:\n{output}"
     );
+}
+
+#[rocket::async_test]
+async fn pages_and_answers_carry_the_browser_security_headers() {
+    use rocket::http::Cookie;
+
+    let app = spawn_app_with(|config| baton::Config {
+        public_url: Some("https://baton.example.org".into()),
+        ..config
+    })
+    .await;
+    let admin = app.signup("Acme", "ada@acme.test").await;
+
+    let login = app.client.get("/login").dispatch().await;
+    assert_eq!(login.status(), Status::Ok);
+    let csp = login
+        .headers()
+        .get_one("Content-Security-Policy")
+        .expect("a CSP")
+        .to_owned();
+    let script_src = csp
+        .split(';')
+        .map(str::trim)
+        .find(|directive| directive.starts_with("script-src"))
+        .expect("a script-src");
+    assert_eq!(script_src, "script-src 'self'");
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert_eq!(
+        login.headers().get_one("Referrer-Policy"),
+        Some("same-origin")
+    );
+    assert_eq!(
+        login.headers().get_one("Strict-Transport-Security"),
+        Some("max-age=31536000")
+    );
+    // Signed out, nothing personal: no need to forbid storing it.
+    assert_ne!(login.headers().get_one("Cache-Control"), Some("no-store"));
+
+    // A signed-in page, and an API answer to a bearer token, are not stored.
+    let home = app
+        .client
+        .get("/")
+        .cookie(Cookie::new(
+            baton::auth::SESSION_COOKIE,
+            admin.token.clone(),
+        ))
+        .dispatch()
+        .await;
+    assert_eq!(home.status(), Status::Ok);
+    assert_eq!(home.headers().get_one("Cache-Control"), Some("no-store"));
+    assert!(home.headers().get_one("Content-Security-Policy").is_some());
+    let api = app
+        .client
+        .get("/api/v1/organisation")
+        .header(Header::new(
+            "Authorization",
+            format!("Bearer {}", admin.token),
+        ))
+        .dispatch()
+        .await;
+    assert_eq!(api.status(), Status::Ok);
+    assert_eq!(api.headers().get_one("Cache-Control"), Some("no-store"));
+
+    // The docs page runs no inline script: everything it runs is a file.
+    let docs = app.client.get("/api/docs/").dispatch().await;
+    let html = docs.into_string().await.unwrap();
+    assert_eq!(
+        html.matches("<script").count(),
+        html.matches("<script src=").count(),
+        "inline script in {html}"
+    );
+    let init = app.client.get("/api/docs/swagger-init.js").dispatch().await;
+    assert_eq!(init.status(), Status::Ok);
+}
+
+#[rocket::async_test]
+async fn without_an_https_public_url_there_is_no_hsts() {
+    let app = spawn_app().await;
+    let page = app.client.get("/login").dispatch().await;
+    assert!(
+        page.headers()
+            .get_one("Strict-Transport-Security")
+            .is_none()
+    );
+    assert!(page.headers().get_one("Content-Security-Policy").is_some());
 }

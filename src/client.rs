@@ -9,6 +9,8 @@
 //! Entries to its left were written by that client and may be anything.
 //! Without a trusted peer the header is ignored: anyone can send it.
 //! (Rocket's own `X-Real-IP` reading is switched off for the same reason.)
+//! The peer is the TCP peer, as the front door (`front.rs`) reports it when
+//! it stands between the client and Rocket.
 
 use std::net::IpAddr;
 
@@ -129,7 +131,9 @@ impl<'r> FromRequest<'r> for ClientAddress {
     type Error = std::convert::Infallible;
 
     async fn from_request(request: &'r Request<'_>) -> Outcome<Self, Self::Error> {
-        let Some(peer) = request.remote().map(|address| address.ip()) else {
+        // `client_ip` is the TCP peer: Rocket reads no header for it except
+        // the front's own, which the front sets and clients cannot.
+        let Some(peer) = request.client_ip() else {
             return Outcome::Success(ClientAddress(None));
         };
         let forwarded: Vec<&str> = request.headers().get("X-Forwarded-For").collect();

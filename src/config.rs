@@ -64,6 +64,10 @@ pub struct Config {
     /// The URL people reach Baton at, e.g. `https://baton.example.org`, when
     /// a proxy in front terminates TLS; https turns on HSTS.
     pub public_url: Option<String>,
+    /// How long a connection may take to send its request head (request
+    /// line and headers) before it is closed; 0 leaves it to a reverse
+    /// proxy (see `front.rs`).
+    pub request_header_timeout_seconds: u64,
 }
 
 impl Default for Config {
@@ -87,6 +91,7 @@ impl Default for Config {
             db_max_connections: 16,
             overdue_sweep_seconds: 15,
             public_url: None,
+            request_header_timeout_seconds: 10,
         }
     }
 }

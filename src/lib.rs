@@ -13,6 +13,7 @@ pub mod db;
 pub mod demo;
 pub mod entities;
 pub mod error;
+pub mod front;
 pub mod http;
 pub mod login_limit;
 pub mod metrics;

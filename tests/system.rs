@@ -248,3 +248,78 @@ async fn without_an_https_public_url_there_is_no_hsts() {
     );
     assert!(page.headers().get_one("Content-Security-Policy").is_some());
 }
+
+#[test]
+fn a_connection_that_sends_nothing_or_half_a_request_line_is_closed_within_the_header_timeout() {
+    use common::server::{Server, scratch_dir};
+    use std::io::{Read, Write};
+    use std::time::{Duration, Instant};
+
+    let dir = scratch_dir("slow-client");
+    let url = format!("sqlite://{}/baton.db?mode=rwc", dir.display());
+    let server = Server::start(&url, &dir, &[("BATON_REQUEST_HEADER_TIMEOUT_SECONDS", "1")]);
+    for opening in [
+        &b""[..],
+        b"GET /hea",
+        b"GET /healthz HTTP/1.1\r\nHost: x\r\n",
+    ] {
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+        stream.write_all(opening).unwrap();
+        // Far beyond the bound: a server that never closes fails here.
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let started = Instant::now();
+        let mut answer = Vec::new();
+        let closed = stream.read_to_end(&mut answer).is_ok();
+        let waited = started.elapsed();
+        let opening = String::from_utf8_lossy(opening);
+        assert!(closed, "{opening:?}: still open after {waited:?}");
+        assert!(
+            waited >= Duration::from_millis(900) && waited < Duration::from_secs(3),
+            "{opening:?}: closed after {waited:?}"
+        );
+        assert!(
+            answer.starts_with(b"HTTP/1.1 408"),
+            "{opening:?}: {}",
+            String::from_utf8_lossy(&answer)
+        );
+    }
+    // A request that arrives in time is served as ever.
+    let (status, _) = server.get("/readyz", None).expect("readyz answers");
+    assert_eq!(status, 200);
+}
+
+#[test]
+fn behind_the_front_door_the_client_address_is_the_peer_whatever_the_client_claims() {
+    use common::server::{Server, scratch_dir};
+    use std::io::{Read, Write};
+
+    let dir = scratch_dir("front-peer");
+    let url = format!("sqlite://{}/baton.db?mode=rwc", dir.display());
+    let server = Server::start(&url, &dir, &[("BATON_LOGIN_MAX_FAILURES", "2")]);
+    let mut statuses = Vec::new();
+    // Each attempt claims another address; the front reports the real peer,
+    // so the failures add up and the third attempt is refused.
+    for claimed in ["203.0.113.1", "203.0.113.2", "203.0.113.3"] {
+        let body = r#"{"email":"nobody@acme.test","password":"wrong password!!"}"#;
+        let request = format!(
+            "POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\n\
+             X-Baton-Peer: {claimed}\r\nX-Real-IP: {claimed}\r\n\r\n{body}",
+            body.len()
+        );
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+        stream.write_all(request.as_bytes()).unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        statuses.push(
+            answer
+                .split_whitespace()
+                .nth(1)
+                .unwrap_or_default()
+                .to_owned(),
+        );
+    }
+    assert_eq!(statuses, ["401", "401", "429"]);
+}

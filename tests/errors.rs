@@ -284,6 +284,14 @@ async fn every_date_outside_the_supported_range_is_a_422_naming_its_field() {
             "expected_at",
         ),
         (
+            "/api/v1/calendars".to_owned(),
+            token(&pair.admin),
+            json!({"name": "Far", "timezone": "UTC", "weekly": {"mon": [["09:00", "17:00"]]},
+                   "holidays": [{"date": "2026-12-25", "name": "Christmas"},
+                                {"date": "2999-01-01", "name": "Far off"}]}),
+            "holidays[1].date",
+        ),
+        (
             "/api/v1/commitments".to_owned(),
             token(&pair.sales_lead),
             json!({"customer_name": "Globex", "title": "t", "promised_at": far,

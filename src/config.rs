@@ -1,5 +1,13 @@
 //! Typed configuration, read once through Figment: `Baton.toml` in the working
 //! directory, overridden by `BATON_*` environment variables (SPEC §9).
+//!
+//! Only the variables that name a setting are read. Others with the prefix
+//! are not ours to refuse: Kubernetes sets `BATON_PORT=tcp://10.0.0.1:8000`,
+//! `BATON_SERVICE_HOST` and friends for a Service named `baton`. They are
+//! skipped with one warning at start ([`env_notices`]); a `BATON_PORT` that is
+//! a URL rather than a number is such a variable too, and the port comes from
+//! `Baton.toml` or the default. A misspelt key in `Baton.toml` still stops the
+//! start: that file is ours.
 
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -38,13 +46,28 @@ pub struct Config {
     /// Lifetime of an issued token; capped at 12 hours (SPEC §7).
     pub token_hours: u32,
     pub metrics_token: Option<String>,
-    /// Failed logins allowed per account and per address inside the window.
+    /// Failed logins allowed per (account, client address) pair inside the window.
     pub login_max_failures: u32,
+    /// Failed logins allowed per client address, over all accounts.
+    pub login_max_failures_per_address: u32,
     pub login_window_seconds: u64,
+    /// Proxies whose `X-Forwarded-For` names the client: addresses and CIDR
+    /// blocks, comma-separated (see `client.rs`). Empty: none.
+    pub trusted_proxies: String,
+    /// Signups allowed per client address inside the signup window.
+    pub signup_max_per_address: u32,
+    pub signup_window_seconds: u64,
     /// Connections in the database pool.
     pub db_max_connections: u32,
     /// How often to look for requests that passed their due (0: never).
     pub overdue_sweep_seconds: u64,
+    /// The URL people reach Baton at, e.g. `https://baton.example.org`, when
+    /// a proxy in front terminates TLS; https turns on HSTS.
+    pub public_url: Option<String>,
+    /// How long a connection may take to send its request head (request
+    /// line and headers) before it is closed; 0 leaves it to a reverse
+    /// proxy (see `front.rs`).
+    pub request_header_timeout_seconds: u64,
 }
 
 impl Default for Config {
@@ -60,9 +83,15 @@ impl Default for Config {
             token_hours: 8,
             metrics_token: None,
             login_max_failures: 5,
+            login_max_failures_per_address: 100,
             login_window_seconds: 900,
+            trusted_proxies: String::new(),
+            signup_max_per_address: 10,
+            signup_window_seconds: 3600,
             db_max_connections: 16,
             overdue_sweep_seconds: 15,
+            public_url: None,
+            request_header_timeout_seconds: 10,
         }
     }
 }
@@ -91,7 +120,7 @@ impl Config {
                     .only(&["DATABASE_URL"])
                     .map(|_| "database_url".into()),
             )
-            .merge(Env::prefixed("BATON_"))
+            .merge(Env::prefixed("BATON_").filter(|key| read_from_env(key.as_str())))
     }
 
     /// Reads and checks the configuration.
@@ -107,6 +136,14 @@ impl Config {
                 "token_hours must be between 1 and 12".into(),
             ));
         }
+        self.trusted_proxy_list()?;
+        if let Some(url) = &self.public_url
+            && !(url.starts_with("https://") || url.starts_with("http://"))
+        {
+            return Err(ConfigError::Invalid(
+                "BATON_PUBLIC_URL must start with https:// or http://".into(),
+            ));
+        }
         if let Some(secret) = &self.secret
             && secret.len() < 32
         {
@@ -115,6 +152,15 @@ impl Config {
             ));
         }
         Ok(())
+    }
+
+    /// `trusted_proxies`, parsed.
+    pub fn trusted_proxy_list(&self) -> Result<crate::client::TrustedProxies, ConfigError> {
+        crate::client::TrustedProxies::parse(&self.trusted_proxies).map_err(|entry| {
+            ConfigError::Invalid(format!(
+                "BATON_TRUSTED_PROXIES: '{entry}' is neither an IP address nor a CIDR block"
+            ))
+        })
     }
 
     /// The embedded SQLite file, when the database is one.
@@ -161,6 +207,67 @@ impl Config {
             Err(error) => Err(as_error(error)),
         }
     }
+}
+
+/// The setting names: the members of [`Config`], from its serialised default
+/// so that the list cannot drift from the struct.
+fn setting_names() -> Vec<String> {
+    match serde_json::to_value(Config::default()) {
+        Ok(serde_json::Value::Object(members)) => members.keys().cloned().collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Whether the variable `BATON_<key>` (key lower-cased) is one to read.
+fn read_from_env(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    if key == "port" && port_variable_is_a_url() {
+        return false;
+    }
+    setting_names().contains(&key)
+}
+
+/// `BATON_PORT` as Kubernetes sets it for a Service named `baton`.
+fn port_variable_is_a_url() -> bool {
+    std::env::var("BATON_PORT").is_ok_and(|value| value.contains("://"))
+}
+
+/// Prefixes of `BATON_*` variables that other parts of Baton read (the
+/// benchmarks, the test suites): not settings, and not worth a warning.
+const OTHER_USES: &[&str] = &["BENCH_", "TEST_", "BROWSER_TESTS", "CRASH_TESTS"];
+
+/// What the start should warn about in the environment: one line for the
+/// `BATON_*` variables that are skipped, and one for a `BATON_PORT` that is
+/// not a port. Emitted once, after logging is set up.
+pub fn env_notices() -> Vec<String> {
+    let names = setting_names();
+    let mut unknown: Vec<String> = std::env::vars_os()
+        .filter_map(|(name, _)| name.into_string().ok())
+        .filter_map(|name| {
+            let key = name.strip_prefix("BATON_")?.to_ascii_lowercase();
+            let skipped = !names.contains(&key)
+                && !OTHER_USES
+                    .iter()
+                    .any(|other| key.starts_with(&other.to_ascii_lowercase()));
+            skipped.then_some(name)
+        })
+        .collect();
+    unknown.sort();
+    let mut notices = Vec::new();
+    if !unknown.is_empty() {
+        notices.push(format!(
+            "ignoring environment variables that name no setting: {}",
+            unknown.join(", ")
+        ));
+    }
+    if port_variable_is_a_url() {
+        notices.push(
+            "ignoring BATON_PORT: it holds an address, not a port (Kubernetes sets it for a \
+             Service named baton); the port comes from Baton.toml or the default"
+                .into(),
+        );
+    }
+    notices
 }
 
 /// `bytes` random bytes from the operating system, written as hex.

@@ -1,5 +1,13 @@
 //! Connecting to the database (embedded SQLite or PostgreSQL) and applying
 //! migrations.
+//!
+//! Several instances may start at once on one PostgreSQL database (a rolling
+//! deploy, a scaled-up Deployment). Their migrations take turns behind an
+//! advisory lock, held on a connection of its own for as long as
+//! `Migrator::up` runs: without it both create the migration table (or the
+//! same type) at once and one dies on `pg_type_typname_nsp_index`. The one
+//! that waited finds the schema current and starts normally. SQLite needs no
+//! lock: its writers already take turns on the file.
 
 use std::time::Duration;
 
@@ -40,7 +48,46 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
 
 /// Applies every pending migration.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
-    Migrator::up(db, None).await
+    match db.get_database_backend() {
+        DbBackend::Postgres => migrate_in_turn(db).await,
+        _ => Migrator::up(db, None).await,
+    }
+}
+
+/// First key of the migration lock: "bato" in ASCII, so that it is
+/// recognisable in `pg_locks`. The second key is the schema, so that
+/// instances of unrelated schemas in one database (tests, say) do not wait
+/// for each other.
+const MIGRATION_LOCK: i32 = 0x6261_746f;
+
+/// `Migrator::up` while holding the migration lock. The lock lives on a
+/// connection outside the pool, taken with the pool's own options (so with
+/// the same search_path), and a session lock: if this process dies while
+/// migrating, PostgreSQL ends the session and the next instance goes on.
+async fn migrate_in_turn(db: &DatabaseConnection) -> Result<(), DbErr> {
+    use sea_orm::sqlx::{self, Connection};
+
+    let as_db_error = |error: sqlx::Error| DbErr::Custom(format!("migration lock: {error}"));
+    let options = db.get_postgres_connection_pool().connect_options();
+    let mut holder = sqlx::PgConnection::connect_with(&options)
+        .await
+        .map_err(as_db_error)?;
+    let lock = "SELECT pg_advisory_lock($1, hashtext(coalesce(current_schema(), '')))";
+    sqlx::query(lock)
+        .bind(MIGRATION_LOCK)
+        .execute(&mut holder)
+        .await
+        .map_err(as_db_error)?;
+    let migrated = Migrator::up(db, None).await;
+    let unlock = "SELECT pg_advisory_unlock($1, hashtext(coalesce(current_schema(), '')))";
+    let unlocked = sqlx::query(unlock)
+        .bind(MIGRATION_LOCK)
+        .execute(&mut holder)
+        .await;
+    // Closing the session releases the lock even when the unlock failed.
+    holder.close().await.ok();
+    migrated?;
+    unlocked.map(|_| ()).map_err(as_db_error)
 }
 
 /// Begins a transaction that will write. On SQLite it takes the write lock

@@ -33,8 +33,12 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     #[error("{detail}")]
     Validation { detail: String, errors: FieldErrors },
-    #[error("too many failed login attempts; try again in {retry_after_seconds} seconds")]
-    TooManyRequests { retry_after_seconds: u64 },
+    #[error("too many {what}; try again in {retry_after_seconds} seconds")]
+    TooManyRequests {
+        /// What there was too much of, e.g. "failed login attempts".
+        what: &'static str,
+        retry_after_seconds: u64,
+    },
     /// Anything the client cannot fix; the cause is logged only.
     #[error("internal error")]
     Internal(String),
@@ -121,6 +125,7 @@ impl ApiError {
             415 => ApiError::UnsupportedMediaType("the body must be application/json".into()),
             422 => ApiError::invalid(FieldErrors::new()),
             429 => ApiError::TooManyRequests {
+                what: "requests",
                 retry_after_seconds: 60,
             },
             _ => ApiError::Internal(format!("unhandled status {status}")),
@@ -165,6 +170,7 @@ impl<'r> Responder<'r, 'static> for ApiError {
             .sized_body(body.len(), Cursor::new(body));
         if let ApiError::TooManyRequests {
             retry_after_seconds,
+            ..
         } = &self
         {
             response.header(Header::new("Retry-After", retry_after_seconds.to_string()));

@@ -202,18 +202,3 @@ pub fn query_id(name: &str, value: Option<&str>) -> Result<Option<i64>, ApiError
         })
         .transpose()
 }
-
-/// An instant from the query string (RFC 3339): absent is `None`, anything
-/// else is a 422 naming the parameter.
-pub fn query_instant(
-    name: &str,
-    value: Option<&str>,
-) -> Result<Option<chrono::DateTime<chrono::Utc>>, ApiError> {
-    value
-        .map(|text| {
-            chrono::DateTime::parse_from_rfc3339(text)
-                .map(|at| at.with_timezone(&chrono::Utc))
-                .map_err(|_| ApiError::field(name, "must be an RFC 3339 instant"))
-        })
-        .transpose()
-}

@@ -6,11 +6,14 @@
 
 pub mod auth;
 pub mod bench;
+pub mod browser_headers;
+pub mod client;
 pub mod config;
 pub mod db;
 pub mod demo;
 pub mod entities;
 pub mod error;
+pub mod front;
 pub mod http;
 pub mod login_limit;
 pub mod metrics;
@@ -52,6 +55,9 @@ pub fn rocket(config: Config, db: DatabaseConnection, signing_key: &[u8]) -> Roc
         // Rocket's own banner and per-request lines duplicate our tracing.
         .merge(("log_level", rocket::config::LogLevel::Off))
         .merge(("cli_colors", false))
+        // Rocket would believe any client's X-Real-IP; the client address
+        // is found in `client.rs` instead.
+        .merge(("ip_header", false))
         .merge((
             "limits",
             Limits::default()
@@ -66,8 +72,16 @@ pub fn rocket(config: Config, db: DatabaseConnection, signing_key: &[u8]) -> Roc
         keys: TokenKeys::new(signing_key, config.token_hours),
         login_limiter: LoginLimiter::new(
             config.login_max_failures,
+            config.login_max_failures_per_address,
             Duration::from_secs(config.login_window_seconds),
         ),
+        signup_limiter: login_limit::SignupLimiter::new(
+            config.signup_max_per_address,
+            Duration::from_secs(config.signup_window_seconds),
+        ),
+        // Checked when the configuration was read; a list that no longer
+        // parses here trusts nobody.
+        trusted_proxies: config.trusted_proxy_list().unwrap_or_default(),
         metrics: Default::default(),
         calendars,
         writer,
@@ -78,9 +92,12 @@ pub fn rocket(config: Config, db: DatabaseConnection, signing_key: &[u8]) -> Roc
         config,
     };
     let sweep_every = state.config.overdue_sweep_seconds;
+    let browser_headers =
+        browser_headers::BrowserHeaders::for_public_url(state.config.public_url.as_deref());
     rocket::custom(figment)
         .manage(state)
         .attach(metrics::RequestTelemetry)
+        .attach(browser_headers)
         .attach(AdHoc::on_liftoff("overdue sweep", move |rocket| {
             Box::pin(async move {
                 if let (Some(state), true) = (rocket.state::<AppState>(), sweep_every > 0) {

@@ -65,6 +65,9 @@ fn run_async(future: impl Future<Output = Result<(), String>> + Send) -> Result<
 fn load_config() -> Result<Config, String> {
     let config = Config::from_figment(&Config::figment()).map_err(|error| error.to_string())?;
     telemetry::init(&config);
+    for notice in baton::config::env_notices() {
+        tracing::warn!("{notice}");
+    }
     Ok(config)
 }
 
@@ -98,18 +101,27 @@ async fn serve(demo: bool) -> Result<(), String> {
         let address = std::net::SocketAddr::new(config.address, config.port);
         println!("{}", loaded.banner(&format!("http://{address}")));
     }
-    baton::rocket(config, pool, &signing_key)
-        .attach(AdHoc::on_liftoff("announce", |rocket| {
+    let public = std::net::SocketAddr::new(config.address, config.port);
+    let header_timeout = config.request_header_timeout_seconds;
+    let mut rocket = baton::rocket(config, pool, &signing_key);
+    if header_timeout > 0 {
+        // Bound before Rocket starts, so that a taken port stops the start.
+        let listener = tokio::net::TcpListener::bind(public)
+            .await
+            .map_err(|error| format!("cannot listen on {public}: {error}"))?;
+        let (tell_port, rocket_port) = tokio::sync::oneshot::channel();
+        tokio::spawn(baton::front::serve(
+            listener,
+            rocket_port,
+            std::time::Duration::from_secs(header_timeout),
+        ));
+        rocket = baton::front::behind(rocket, tell_port);
+    }
+    rocket
+        .attach(AdHoc::on_liftoff("announce", move |_| {
             Box::pin(async move {
-                let config = rocket.config();
-                println!(
-                    "Baton listening on http://{}:{}",
-                    config.address, config.port
-                );
-                println!(
-                    "API docs: http://{}:{}/api/docs",
-                    config.address, config.port
-                );
+                println!("Baton listening on http://{public}");
+                println!("API docs: http://{public}/api/docs");
             })
         }))
         .launch()

@@ -14,6 +14,9 @@ pub struct AppState {
     pub config: Config,
     pub keys: TokenKeys,
     pub login_limiter: LoginLimiter,
+    pub signup_limiter: crate::login_limit::SignupLimiter,
+    /// Whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: crate::client::TrustedProxies,
     pub metrics: Metrics,
     /// Shared with background tasks (the overdue sweep).
     pub calendars: std::sync::Arc<CalendarCache>,

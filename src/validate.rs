@@ -1,9 +1,11 @@
 //! Checking input fields. A [`Checker`] collects every field error of a body
 //! so the client learns all of them in one 422, and hands back clean values.
 
+use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 
 use crate::error::{ApiError, FieldErrors};
+use crate::time::{END_INSTANT, FIRST_DATE, FIRST_INSTANT, LAST_DATE};
 
 #[derive(Default)]
 pub struct Checker {
@@ -82,6 +84,37 @@ impl Checker {
         }
     }
 
+    /// An instant a client sent: inside the range the business calendars
+    /// support ([`crate::time::supported_instant`]), so that nothing computed
+    /// from it later (a due, a recurrence, a pause shift) can leave that range
+    /// or overflow.
+    pub fn instant(&mut self, field: &str, at: DateTime<Utc>) -> DateTime<Utc> {
+        if !crate::time::supported_instant(at) {
+            self.add(field, instant_range_message());
+        }
+        at
+    }
+
+    /// [`Checker::instant`] for an optional value.
+    pub fn optional_instant(
+        &mut self,
+        field: &str,
+        at: Option<DateTime<Utc>>,
+    ) -> Option<DateTime<Utc>> {
+        at.map(|at| self.instant(field, at))
+    }
+
+    /// A calendar date a client sent, inside the supported local dates.
+    pub fn date(&mut self, field: &str, date: NaiveDate) -> NaiveDate {
+        if !crate::time::supported_date(date) {
+            self.add(
+                field,
+                format!("must lie between {FIRST_DATE} and {LAST_DATE}"),
+            );
+        }
+        date
+    }
+
     /// An IANA time zone name.
     pub fn timezone(&mut self, field: &str, value: &str) -> Option<Tz> {
         match value.parse::<Tz>() {
@@ -128,4 +161,34 @@ impl Checker {
         }
         value.to_owned()
     }
+}
+
+/// Why an instant is refused: the one supported range, spelt out.
+fn instant_range_message() -> String {
+    format!(
+        "must lie from {} up to (not including) {}",
+        FIRST_INSTANT.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        END_INSTANT.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    )
+}
+
+/// One instant [`Checker::instant`] would accept, or a 422 naming `field`.
+pub fn instant(field: &str, at: DateTime<Utc>) -> Result<DateTime<Utc>, ApiError> {
+    let mut check = Checker::new();
+    let at = check.instant(field, at);
+    check.finish().map(|()| at)
+}
+
+/// An instant from a query string: RFC 3339, in the supported range; a 422
+/// naming the parameter otherwise.
+pub fn query_instant(field: &str, text: &str) -> Result<DateTime<Utc>, ApiError> {
+    let at = DateTime::parse_from_rfc3339(text)
+        .map_err(|_| {
+            ApiError::field(
+                field,
+                "must be an RFC 3339 instant such as 2026-03-06T15:00:00+01:00",
+            )
+        })?
+        .with_timezone(&Utc);
+    instant(field, at)
 }

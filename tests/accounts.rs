@@ -148,7 +148,7 @@ async fn a_wrong_password_answers_401_without_saying_which_part_was_wrong() {
 }
 
 #[rocket::async_test]
-async fn repeated_failed_logins_are_rate_limited_per_account_and_only_failures_count() {
+async fn repeated_failed_logins_are_rate_limited_per_account_and_address_and_only_failures_count() {
     let app = spawn_app_with(|config| baton::Config {
         login_max_failures: 3,
         ..config
@@ -276,4 +276,204 @@ async fn an_admin_cannot_deactivate_themselves() {
         )
         .await;
     assert_problem(&answer, Status::Conflict);
+}
+
+/// A login from `address`, optionally through a proxy that says `forwarded_for`.
+async fn login_from(
+    app: &common::TestApp,
+    address: &str,
+    forwarded_for: Option<&str>,
+    email: &str,
+    password: &str,
+) -> common::Answer {
+    let peer = std::net::SocketAddr::new(address.parse().unwrap(), 40_000);
+    let mut request = app
+        .client
+        .post("/api/v1/auth/login")
+        .header(rocket::http::ContentType::JSON)
+        .remote(peer)
+        .body(json!({"email": email, "password": password}).to_string());
+    if let Some(chain) = forwarded_for {
+        request = request.header(rocket::http::Header::new(
+            "X-Forwarded-For",
+            chain.to_owned(),
+        ));
+    }
+    app.send(request).await
+}
+
+#[rocket::async_test]
+async fn wrong_passwords_from_one_address_do_not_lock_the_owner_out_from_another() {
+    let app = spawn_app_with(|config| baton::Config {
+        login_max_failures: 3,
+        ..config
+    })
+    .await;
+    app.signup("Acme", "ada@acme.test").await;
+    for _ in 0..5 {
+        login_from(
+            &app,
+            "198.51.100.66",
+            None,
+            "ada@acme.test",
+            "wrong password!!",
+        )
+        .await;
+    }
+    // The guessing address is locked out of this account, even with the password…
+    let guesser = login_from(&app, "198.51.100.66", None, "ada@acme.test", PASSWORD).await;
+    assert_problem(&guesser, Status::TooManyRequests);
+    // …while the owner, elsewhere, logs in.
+    let owner = login_from(&app, "203.0.113.7", None, "ada@acme.test", PASSWORD).await;
+    assert_eq!(owner.status, Status::Ok, "{}", owner.body);
+}
+
+#[rocket::async_test]
+async fn one_address_guessing_across_accounts_reaches_its_own_ceiling() {
+    let app = spawn_app_with(|config| baton::Config {
+        login_max_failures: 3,
+        login_max_failures_per_address: 4,
+        ..config
+    })
+    .await;
+    app.signup("Acme", "ada@acme.test").await;
+    for n in 0..4 {
+        let answer = login_from(
+            &app,
+            "198.51.100.66",
+            None,
+            &format!("user{n}@acme.test"),
+            "wrong password!!",
+        )
+        .await;
+        assert_problem(&answer, Status::Unauthorized);
+    }
+    // Over its ceiling, the address is refused even a right password…
+    let over = login_from(&app, "198.51.100.66", None, "ada@acme.test", PASSWORD).await;
+    assert_problem(&over, Status::TooManyRequests);
+    // …and nobody else is.
+    let other = login_from(&app, "203.0.113.7", None, "ada@acme.test", PASSWORD).await;
+    assert_eq!(other.status, Status::Ok, "{}", other.body);
+}
+
+#[rocket::async_test]
+async fn x_forwarded_for_names_the_client_only_behind_a_trusted_proxy() {
+    let app = spawn_app_with(|config| baton::Config {
+        login_max_failures: 3,
+        trusted_proxies: "10.1.0.0/16".into(),
+        ..config
+    })
+    .await;
+    app.signup("Acme", "ada@acme.test").await;
+    // Behind the proxy, the guesser is the rightmost untrusted hop; what it
+    // wrote further left (a spoofed address) changes nothing.
+    for spoof in ["1.1.1.1", "2.2.2.2", "3.3.3.3"] {
+        let chain = format!("{spoof}, 198.51.100.66, 10.1.0.9");
+        login_from(
+            &app,
+            "10.1.0.5",
+            Some(&chain),
+            "ada@acme.test",
+            "wrong password!!",
+        )
+        .await;
+    }
+    let guesser = login_from(
+        &app,
+        "10.1.0.5",
+        Some("198.51.100.66"),
+        "ada@acme.test",
+        PASSWORD,
+    )
+    .await;
+    assert_problem(&guesser, Status::TooManyRequests);
+    // The same proxy forwarding the owner: a different client.
+    let owner = login_from(
+        &app,
+        "10.1.0.5",
+        Some("203.0.113.7"),
+        "ada@acme.test",
+        PASSWORD,
+    )
+    .await;
+    assert_eq!(owner.status, Status::Ok, "{}", owner.body);
+
+    // From an untrusted peer the header is ignored: naming the owner's
+    // address does not make this peer's failures the owner's.
+    for _ in 0..3 {
+        login_from(
+            &app,
+            "192.0.2.44",
+            Some("203.0.113.7"),
+            "ada@acme.test",
+            "wrong password!!",
+        )
+        .await;
+    }
+    let spoofer = login_from(&app, "192.0.2.44", None, "ada@acme.test", PASSWORD).await;
+    assert_problem(&spoofer, Status::TooManyRequests);
+    let owner = login_from(
+        &app,
+        "10.1.0.5",
+        Some("203.0.113.7"),
+        "ada@acme.test",
+        PASSWORD,
+    )
+    .await;
+    assert_eq!(owner.status, Status::Ok, "{}", owner.body);
+}
+
+/// A signup from `address` with `email`.
+async fn signup_from(app: &common::TestApp, address: &str, email: &str) -> common::Answer {
+    let peer = std::net::SocketAddr::new(address.parse().unwrap(), 40_000);
+    let request = app
+        .client
+        .post("/api/v1/auth/signup")
+        .header(rocket::http::ContentType::JSON)
+        .remote(peer)
+        .body(
+            json!({"org_name": "Org", "timezone": "UTC", "name": "Ada", "email": email,
+                   "password": PASSWORD})
+            .to_string(),
+        );
+    app.send(request).await
+}
+
+#[rocket::async_test]
+async fn a_taken_email_is_refused_without_the_answer_naming_it() {
+    let app = spawn_app().await;
+    app.signup("Acme", "ada@acme.test").await;
+    let again = signup_from(&app, "203.0.113.7", "ADA@acme.test").await;
+    assert_problem(&again, Status::Conflict);
+    let answer = again.body.to_string().to_lowercase();
+    for telling in ["ada@acme.test", "email", "exists", "taken"] {
+        assert!(!answer.contains(telling), "says {telling:?}: {answer}");
+    }
+    assert!(again.body["errors"].as_object().unwrap().is_empty());
+}
+
+#[rocket::async_test]
+async fn signups_from_one_address_are_limited_and_others_are_not() {
+    let app = spawn_app_with(|config| baton::Config {
+        signup_max_per_address: 3,
+        ..config
+    })
+    .await;
+    // Every attempt counts, a refused one too.
+    assert_eq!(
+        signup_from(&app, "198.51.100.9", "a@x.test").await.status,
+        Status::Created
+    );
+    assert_eq!(
+        signup_from(&app, "198.51.100.9", "a@x.test").await.status,
+        Status::Conflict
+    );
+    assert_eq!(
+        signup_from(&app, "198.51.100.9", "b@x.test").await.status,
+        Status::Created
+    );
+    let limited = signup_from(&app, "198.51.100.9", "c@x.test").await;
+    assert_problem(&limited, Status::TooManyRequests);
+    let elsewhere = signup_from(&app, "203.0.113.7", "c@x.test").await;
+    assert_eq!(elsewhere.status, Status::Created, "{}", elsewhere.body);
 }

@@ -249,3 +249,89 @@ async fn no_error_shows_sql_or_internals() {
         .header(Header::new("If-Match", "not-a-tag"));
     assert_eq!(app.send(with_header).await.status, Status::Ok);
 }
+
+#[rocket::async_test]
+async fn every_date_outside_the_supported_range_is_a_422_naming_its_field() {
+    let app = spawn_app().await;
+    let pair = app.pair().await;
+    let agreement = app.active_agreement(&pair, 8.0, "business_hours").await;
+    let calendar = app.default_calendar(&pair.admin).await;
+    let request = app
+        .log_request(&pair.sales_staff, agreement, "2026-03-02T09:00:00Z", &[])
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let far = "9999-12-31T00:00:00Z";
+    let early = "1900-01-01T00:00:00Z";
+    let token = |session: &common::Session| session.token.clone();
+    let bodies = [
+        (
+            "/api/v1/requests".to_owned(),
+            token(&pair.sales_staff),
+            json!({"agreement_id": agreement, "title": "t", "details": "", "requested_at": early}),
+            "requested_at",
+        ),
+        (
+            format!("/api/v1/requests/{request}/start"),
+            token(&pair.legal_staff),
+            json!({"at": early}),
+            "at",
+        ),
+        (
+            format!("/api/v1/requests/{request}/forecast"),
+            token(&pair.legal_staff),
+            json!({"expected_at": far, "reason": "busy"}),
+            "expected_at",
+        ),
+        (
+            "/api/v1/calendars".to_owned(),
+            token(&pair.admin),
+            json!({"name": "Far", "timezone": "UTC", "weekly": {"mon": [["09:00", "17:00"]]},
+                   "holidays": [{"date": "2026-12-25", "name": "Christmas"},
+                                {"date": "2999-01-01", "name": "Far off"}]}),
+            "holidays[1].date",
+        ),
+        (
+            "/api/v1/commitments".to_owned(),
+            token(&pair.sales_lead),
+            json!({"customer_name": "Globex", "title": "t", "promised_at": far,
+                   "owner_department_id": pair.sales}),
+            "promised_at",
+        ),
+    ];
+    for (path, token, body, field) in bodies {
+        let answer = app.post(&path, Some(&token), body).await;
+        assert_problem(&answer, Status::UnprocessableEntity);
+        assert!(
+            answer.body["errors"][field].is_array(),
+            "{path}: {}",
+            answer.body
+        );
+    }
+    let queries = [
+        (format!("/api/v1/requests?due_before={far}"), "due_before"),
+        (
+            format!("/api/v1/calendars/{calendar}/due?from={early}&amount=1&unit=business_days"),
+            "from",
+        ),
+        (
+            format!("/api/v1/calendars/{calendar}/working-time?from=2026-03-02T00:00:00Z&to={far}"),
+            "to",
+        ),
+        ("/api/v1/reports/health?from=1800-01-01".to_owned(), "from"),
+        (format!("/api/v1/reports/impact?as_of={far}"), "as_of"),
+    ];
+    for (path, field) in queries {
+        let answer = app.get(&path, Some(&pair.admin.token)).await;
+        assert_problem(&answer, Status::UnprocessableEntity);
+        assert!(
+            answer.body["errors"][field].is_array(),
+            "{path}: {}",
+            answer.body
+        );
+    }
+    // Nothing out of range was stored.
+    let listed = app.get("/api/v1/requests", Some(&pair.admin.token)).await;
+    assert_eq!(listed.body["items"].as_array().unwrap().len(), 1);
+    assert_eq!(listed.body["items"][0]["status"], "open");
+}

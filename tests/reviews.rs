@@ -657,3 +657,97 @@ async fn the_calendar_feed_is_valid_icalendar_follows_moves_and_can_be_revoked()
     let (status, _, _) = fetch("/api/v1/calendar.ics?token=guess".into()).await;
     assert_eq!(status, Status::Unauthorized);
 }
+
+#[rocket::async_test]
+async fn a_review_far_in_the_future_is_refused_with_a_422_naming_scheduled_at() {
+    let app = spawn_app().await;
+    let s = setup(&app).await;
+    for far in [
+        "9999-12-31T00:00:00Z",
+        "+200000-01-01T00:00:00Z",
+        "1900-01-01T00:00:00Z",
+    ] {
+        let answer = app
+            .post(
+                "/api/v1/reviews",
+                Some(&s.sales_lead.token),
+                json!({"department_ids": [s.sales, s.legal], "scheduled_at": far, "duration_minutes": 45,
+                       "every_weeks": 52, "attendee_user_ids": []}),
+            )
+            .await;
+        // A year chrono cannot read is the body's shape (422 too); either way
+        // nothing is stored, and the field is named.
+        assert_problem(&answer, Status::UnprocessableEntity);
+        assert!(
+            answer.body["errors"]["scheduled_at"].is_array(),
+            "{far}: {}",
+            answer.body
+        );
+    }
+    let id = schedule(&app, &s.sales_lead, &s, Utc::now(), 1).await.body["id"]
+        .as_i64()
+        .unwrap();
+    let moved = app
+        .patch(
+            &format!("/api/v1/reviews/{id}"),
+            Some(&s.sales_lead.token),
+            None,
+            json!({"scheduled_at": "9999-12-31T00:00:00Z"}),
+        )
+        .await;
+    assert_problem(&moved, Status::UnprocessableEntity);
+    assert!(
+        moved.body["errors"]["scheduled_at"].is_array(),
+        "{}",
+        moved.body
+    );
+    let all = app.get("/api/v1/reviews", Some(&s.admin.token)).await;
+    assert_eq!(all.body["items"].as_array().unwrap().len(), 1);
+    assert_ne!(all.body["items"][0]["scheduled_at"], "9999-12-31T00:00:00Z");
+}
+
+#[rocket::async_test]
+async fn holding_a_recurring_review_whose_next_date_leaves_the_supported_range_is_a_422_not_a_crash()
+ {
+    let app = spawn_app().await;
+    let s = setup(&app).await;
+    let last_week = "2150-12-20T09:00:00Z".parse::<DateTime<Utc>>().unwrap();
+    let created = schedule(&app, &s.sales_lead, &s, last_week, 2).await;
+    assert_eq!(created.status, Status::Created, "{}", created.body);
+    let id = created.body["id"].as_i64().unwrap();
+    let held = app
+        .post(
+            &format!("/api/v1/reviews/{id}/hold"),
+            Some(&s.sales_lead.token),
+            json!({"minutes": "m"}),
+        )
+        .await;
+    assert_problem(&held, Status::UnprocessableEntity);
+    assert!(
+        held.body["errors"]["scheduled_at"].is_array(),
+        "{}",
+        held.body
+    );
+    // Nothing was held, nothing scheduled after it.
+    let all = app.get("/api/v1/reviews", Some(&s.admin.token)).await;
+    assert_eq!(all.body["items"].as_array().unwrap().len(), 1);
+    assert_eq!(all.body["items"][0]["status"], "scheduled");
+    // Without a cadence it can be held.
+    let once = app
+        .patch(
+            &format!("/api/v1/reviews/{id}"),
+            Some(&s.sales_lead.token),
+            None,
+            json!({"every_weeks": 0}),
+        )
+        .await;
+    assert_eq!(once.status, Status::Ok, "{}", once.body);
+    let held = app
+        .post(
+            &format!("/api/v1/reviews/{id}/hold"),
+            Some(&s.sales_lead.token),
+            json!({"minutes": "m"}),
+        )
+        .await;
+    assert_eq!(held.status, Status::Ok, "{}", held.body);
+}

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::spawn_app;
+use common::{spawn_app, spawn_app_with};
 use rocket::http::{Header, Status};
 
 #[rocket::async_test]
@@ -112,4 +112,214 @@ async fn the_docs_page_loads_its_assets_from_baton_itself() {
         assert!(html.contains(asset));
         assert_eq!(app.client.get(asset).dispatch().await.status(), Status::Ok);
     }
+}
+
+#[test]
+fn the_server_starts_beside_the_variables_kubernetes_sets_for_a_service_named_baton() {
+    use common::server::{Server, free_port, scratch_dir};
+
+    let dir = scratch_dir("kubernetes");
+    let port = free_port();
+    // The port comes from Baton.toml; BATON_PORT is Kubernetes' service address.
+    std::fs::write(
+        dir.join("Baton.toml"),
+        format!(
+            "address = \"127.0.0.1\"\nport = {port}\ndatabase_url = \"sqlite://{}/baton.db?mode=rwc\"\n\
+             secret = \"{}\"\nlog = \"warn\"\n",
+            dir.display(),
+            common::server::SECRET
+        ),
+    )
+    .expect("Baton.toml");
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_baton"));
+    command
+        .current_dir(&dir)
+        .env_remove("BATON_ADDRESS")
+        .env_remove("BATON_DATABASE_URL")
+        .env_remove("DATABASE_URL")
+        .env("BATON_PORT", "tcp://10.0.0.1:8000")
+        .env("BATON_PORT_8000_TCP", "tcp://10.0.0.1:8000")
+        .env("BATON_PORT_8000_TCP_ADDR", "10.0.0.1")
+        .env("BATON_SERVICE_HOST", "10.0.0.1")
+        .env("BATON_SERVICE_PORT", "8000");
+    let server = Server::spawn(command, port);
+    let (status, _) = server.get("/readyz", None).expect("readyz answers");
+    assert_eq!(status, 200);
+    let output = server.output();
+    let unknown: Vec<&str> = output
+        .lines()
+        .filter(|line| line.contains("name no setting"))
+        .collect();
+    assert_eq!(unknown.len(), 1, "one warning for them all:\n{output}");
+    for name in [
+        "BATON_SERVICE_HOST",
+        "BATON_SERVICE_PORT",
+        "BATON_PORT_8000_TCP_ADDR",
+    ] {
+        assert!(unknown[0].contains(name), "{name} not named:\n{output}");
+    }
+    assert!(
+        output.contains("ignoring BATON_PORT"),
+        "no word on BATON_PORT:\n{output}"
+    );
+}
+
+#[rocket::async_test]
+async fn pages_and_answers_carry_the_browser_security_headers() {
+    use rocket::http::Cookie;
+
+    let app = spawn_app_with(|config| baton::Config {
+        public_url: Some("https://baton.example.org".into()),
+        ..config
+    })
+    .await;
+    let admin = app.signup("Acme", "ada@acme.test").await;
+
+    let login = app.client.get("/login").dispatch().await;
+    assert_eq!(login.status(), Status::Ok);
+    let csp = login
+        .headers()
+        .get_one("Content-Security-Policy")
+        .expect("a CSP")
+        .to_owned();
+    let script_src = csp
+        .split(';')
+        .map(str::trim)
+        .find(|directive| directive.starts_with("script-src"))
+        .expect("a script-src");
+    assert_eq!(script_src, "script-src 'self'");
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert_eq!(
+        login.headers().get_one("Referrer-Policy"),
+        Some("same-origin")
+    );
+    assert_eq!(
+        login.headers().get_one("Strict-Transport-Security"),
+        Some("max-age=31536000")
+    );
+    // Signed out, nothing personal: no need to forbid storing it.
+    assert_ne!(login.headers().get_one("Cache-Control"), Some("no-store"));
+
+    // A signed-in page, and an API answer to a bearer token, are not stored.
+    let home = app
+        .client
+        .get("/")
+        .cookie(Cookie::new(
+            baton::auth::SESSION_COOKIE,
+            admin.token.clone(),
+        ))
+        .dispatch()
+        .await;
+    assert_eq!(home.status(), Status::Ok);
+    assert_eq!(home.headers().get_one("Cache-Control"), Some("no-store"));
+    assert!(home.headers().get_one("Content-Security-Policy").is_some());
+    let api = app
+        .client
+        .get("/api/v1/organisation")
+        .header(Header::new(
+            "Authorization",
+            format!("Bearer {}", admin.token),
+        ))
+        .dispatch()
+        .await;
+    assert_eq!(api.status(), Status::Ok);
+    assert_eq!(api.headers().get_one("Cache-Control"), Some("no-store"));
+
+    // The docs page runs no inline script: everything it runs is a file.
+    let docs = app.client.get("/api/docs/").dispatch().await;
+    let html = docs.into_string().await.unwrap();
+    assert_eq!(
+        html.matches("<script").count(),
+        html.matches("<script src=").count(),
+        "inline script in {html}"
+    );
+    let init = app.client.get("/api/docs/swagger-init.js").dispatch().await;
+    assert_eq!(init.status(), Status::Ok);
+}
+
+#[rocket::async_test]
+async fn without_an_https_public_url_there_is_no_hsts() {
+    let app = spawn_app().await;
+    let page = app.client.get("/login").dispatch().await;
+    assert!(
+        page.headers()
+            .get_one("Strict-Transport-Security")
+            .is_none()
+    );
+    assert!(page.headers().get_one("Content-Security-Policy").is_some());
+}
+
+#[test]
+fn a_connection_that_sends_nothing_or_half_a_request_line_is_closed_within_the_header_timeout() {
+    use common::server::{Server, scratch_dir};
+    use std::io::{Read, Write};
+    use std::time::{Duration, Instant};
+
+    let dir = scratch_dir("slow-client");
+    let url = format!("sqlite://{}/baton.db?mode=rwc", dir.display());
+    let server = Server::start(&url, &dir, &[("BATON_REQUEST_HEADER_TIMEOUT_SECONDS", "1")]);
+    for opening in [
+        &b""[..],
+        b"GET /hea",
+        b"GET /healthz HTTP/1.1\r\nHost: x\r\n",
+    ] {
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+        stream.write_all(opening).unwrap();
+        // Far beyond the bound: a server that never closes fails here.
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let started = Instant::now();
+        let mut answer = Vec::new();
+        let closed = stream.read_to_end(&mut answer).is_ok();
+        let waited = started.elapsed();
+        let opening = String::from_utf8_lossy(opening);
+        assert!(closed, "{opening:?}: still open after {waited:?}");
+        assert!(
+            waited >= Duration::from_millis(900) && waited < Duration::from_secs(3),
+            "{opening:?}: closed after {waited:?}"
+        );
+        assert!(
+            answer.starts_with(b"HTTP/1.1 408"),
+            "{opening:?}: {}",
+            String::from_utf8_lossy(&answer)
+        );
+    }
+    // A request that arrives in time is served as ever.
+    let (status, _) = server.get("/readyz", None).expect("readyz answers");
+    assert_eq!(status, 200);
+}
+
+#[test]
+fn behind_the_front_door_the_client_address_is_the_peer_whatever_the_client_claims() {
+    use common::server::{Server, scratch_dir};
+    use std::io::{Read, Write};
+
+    let dir = scratch_dir("front-peer");
+    let url = format!("sqlite://{}/baton.db?mode=rwc", dir.display());
+    let server = Server::start(&url, &dir, &[("BATON_LOGIN_MAX_FAILURES", "2")]);
+    let mut statuses = Vec::new();
+    // Each attempt claims another address; the front reports the real peer,
+    // so the failures add up and the third attempt is refused.
+    for claimed in ["203.0.113.1", "203.0.113.2", "203.0.113.3"] {
+        let body = r#"{"email":"nobody@acme.test","password":"wrong password!!"}"#;
+        let request = format!(
+            "POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\n\
+             X-Baton-Peer: {claimed}\r\nX-Real-IP: {claimed}\r\n\r\n{body}",
+            body.len()
+        );
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+        stream.write_all(request.as_bytes()).unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        statuses.push(
+            answer
+                .split_whitespace()
+                .nth(1)
+                .unwrap_or_default()
+                .to_owned(),
+        );
+    }
+    assert_eq!(statuses, ["401", "401", "429"]);
 }

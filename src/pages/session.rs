@@ -1,7 +1,5 @@
 //! Signing in and out of the web interface.
 
-use std::net::SocketAddr;
-
 use rocket::form::{Form, FromForm};
 use rocket::http::CookieJar;
 use rocket::request::FlashMessage;
@@ -47,7 +45,7 @@ fn login_page(
 async fn login(
     state: &State<AppState>,
     jar: &CookieJar<'_>,
-    client: Option<SocketAddr>,
+    client: crate::client::ClientAddress,
     form: Form<LoginForm>,
 ) -> PageResult<Redirect> {
     let form = form.into_inner();
@@ -57,7 +55,7 @@ async fn login(
         &state.login_limiter,
         &form.email,
         form.password,
-        client.map(|address| address.ip().to_string()),
+        client.0,
     )
     .await
     .map_err(|error| PageError::Flash(Flash::error(Redirect::to("/login"), error.to_string())))?;

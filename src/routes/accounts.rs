@@ -1,12 +1,11 @@
 //! `POST /auth/signup` and `POST /auth/login`.
 
-use std::net::SocketAddr;
-
 use chrono::{DateTime, Utc};
 use rocket::{Route, State, post, routes};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::client::ClientAddress;
 use crate::config::SignupMode;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{Body, Reply};
@@ -58,14 +57,27 @@ pub struct SignupOut {
 /// Creates an organisation, its default calendar and its admin.
 #[utoipa::path(post, path = "/auth/signup", tag = "auth", request_body = SignupBody,
     responses((status = 201, body = SignupOut), (status = 403, description = "signup is closed", body = crate::error::Problem),
-              (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+              (status = 409, description = "the account cannot be created (the message does not say why)", body = crate::error::Problem),
+              (status = 422, body = crate::error::Problem),
+              (status = 429, description = "too many signups from this address", body = crate::error::Problem)))]
 #[post("/auth/signup", data = "<body>")]
-async fn signup(state: &State<AppState>, body: Body<SignupBody>) -> ApiResult<Reply<SignupOut>> {
+async fn signup(
+    state: &State<AppState>,
+    client: ClientAddress,
+    body: Body<SignupBody>,
+) -> ApiResult<Reply<SignupOut>> {
     if state.config.signup == SignupMode::Closed {
         return Err(ApiError::Forbidden(
             "signup is closed on this installation; ask an admin for an account".into(),
         ));
     }
+    state
+        .signup_limiter
+        .attempt(client.0)
+        .map_err(|retry_after_seconds| ApiError::TooManyRequests {
+            what: "signups from this address",
+            retry_after_seconds,
+        })?;
     let body = body.0;
     let (organisation, session) = accounts::signup(
         &state.db,
@@ -94,7 +106,7 @@ async fn signup(state: &State<AppState>, body: Body<SignupBody>) -> ApiResult<Re
 #[post("/auth/login", data = "<body>")]
 async fn login(
     state: &State<AppState>,
-    client: Option<SocketAddr>,
+    client: ClientAddress,
     body: Body<LoginBody>,
 ) -> ApiResult<Reply<SessionOut>> {
     let body = body.0;
@@ -104,7 +116,7 @@ async fn login(
         &state.login_limiter,
         &body.email,
         body.password,
-        client.map(|address| address.ip().to_string()),
+        client.0,
     )
     .await?;
     Ok(Reply::ok(SessionOut {

@@ -134,8 +134,11 @@ impl AgreementOut {
         );
         let last_reviewed_at = reviewed.get(&pair).copied();
         let since = last_reviewed_at.unwrap_or(row.created_at);
+        // A stored instant so late that the sum overflows is not overdue.
         let review_overdue = row.status == "active"
-            && since + chrono::TimeDelta::weeks(row.review_every_weeks.into()) < Utc::now();
+            && since
+                .checked_add_signed(chrono::TimeDelta::weeks(row.review_every_weeks.into()))
+                .is_some_and(|due| due < Utc::now());
         let turnaround = agreements::turnaround_of(&row.turnaround_unit, row.turnaround_quantity)?;
         let pending_change = match (
             &row.pending_turnaround_unit,

@@ -237,14 +237,7 @@ async fn working_time(
 
 fn parse_instant(field: &str, value: Option<&str>) -> Result<DateTime<Utc>, ApiError> {
     let value = value.ok_or_else(|| ApiError::field(field, "is required (RFC 3339)"))?;
-    DateTime::parse_from_rfc3339(value)
-        .map(|at| at.with_timezone(&Utc))
-        .map_err(|_| {
-            ApiError::field(
-                field,
-                "must be an RFC 3339 instant such as 2026-03-06T15:00:00+01:00",
-            )
-        })
+    crate::validate::query_instant(field, value)
 }
 
 /// Deletes a calendar no department uses (admin); 409 names the departments

@@ -162,9 +162,7 @@ pub struct ForecastOut {
 fn as_of_param(value: Option<&str>) -> ApiResult<DateTime<Utc>> {
     match value {
         None => Ok(Utc::now()),
-        Some(text) => DateTime::parse_from_rfc3339(text)
-            .map(|at| at.with_timezone(&Utc))
-            .map_err(|_| ApiError::field("as_of", "must be an RFC 3339 instant")),
+        Some(text) => crate::validate::query_instant("as_of", text),
     }
 }
 

@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use crate::auth::AuthUser;
 use crate::entities::event;
 use crate::error::ApiResult;
-use crate::http::{Reply, query_id, query_instant};
+use crate::http::{Reply, query_id};
 use crate::pagination::{NewestFirst, Page};
 use crate::services::events::{self, AuditFilter};
 use crate::state::AppState;
@@ -50,6 +50,16 @@ impl From<event::Model> for EventOut {
             data: serde_json::from_str(&row.data).unwrap_or(serde_json::Value::Null),
         }
     }
+}
+
+/// An optional instant of the query, within the supported range.
+fn instant(
+    field: &str,
+    value: Option<&str>,
+) -> Result<Option<DateTime<Utc>>, crate::error::ApiError> {
+    value
+        .map(|text| crate::validate::query_instant(field, text))
+        .transpose()
 }
 
 /// One page of the audit log.
@@ -94,8 +104,8 @@ async fn audit_log(
         actor_user_id: query_id("actor_user_id", actor_user_id)?,
         entity: entity.map(str::to_owned),
         entity_id: query_id("entity_id", entity_id)?,
-        from: query_instant("from", from)?,
-        to: query_instant("to", to)?,
+        from: instant("from", from)?,
+        to: instant("to", to)?,
     };
     let rows = events::audit_log(&state.db, &actor, &filter, page).await?;
     Ok(Reply::ok(Page::newest_first(

@@ -8,7 +8,7 @@ mod csv;
 mod format;
 mod pages;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use rocket::{Route, State, get, routes};
 use serde::Serialize;
 use tera::Context;
@@ -203,9 +203,7 @@ async fn impact(
     let viewer = Viewer::of(&actor);
     let as_of = match as_of {
         None => Utc::now(),
-        Some(text) => DateTime::parse_from_rfc3339(text)
-            .map(|at| at.with_timezone(&Utc))
-            .map_err(|_| ApiError::field("as_of", "must be an RFC 3339 instant"))?,
+        Some(text) => crate::validate::query_instant("as_of", text)?,
     };
     let csv_table: fn(&ImpactReport) -> String = match table {
         None | Some("departments") => csv::impact_departments,

@@ -21,6 +21,7 @@ use crate::services::requests::{
     self, Action, NewRequest, RequestChanges, RequestFilter, RequestStatus, dependencies_of,
 };
 use crate::state::AppState;
+use crate::validate::query_instant;
 use std::collections::HashMap;
 
 pub fn routes() -> Vec<Route> {
@@ -324,13 +325,7 @@ async fn list(
 ) -> ApiResult<Reply<Page<RequestOut>>> {
     let page = PageRequest::parse(limit, cursor)?;
     let instant = |name: &str, value: Option<&str>| -> ApiResult<Option<DateTime<Utc>>> {
-        value
-            .map(|text| {
-                DateTime::parse_from_rfc3339(text)
-                    .map(|at| at.with_timezone(&Utc))
-                    .map_err(|_| ApiError::field(name, "must be an RFC 3339 instant"))
-            })
-            .transpose()
+        value.map(|text| query_instant(name, text)).transpose()
     };
     let filter = RequestFilter {
         status: status

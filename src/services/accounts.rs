@@ -1,4 +1,15 @@
 //! Signing up (a new organisation and its admin) and logging in.
+//!
+//! Neither says whether an email has an account. Login answers one 401 for
+//! a wrong password and an unknown email, after the same argon2 work. Signup
+//! cannot hide it entirely: it signs the new admin in at once (there is no
+//! confirmation mail to send the answer to instead), so a taken email is a
+//! refusal either way. The refusal is as plain as possible — a 409 that
+//! names neither the email nor the field, given after hashing the password
+//! just as a success would be — and signups are limited per client address
+//! (`signup_max_per_address` per `signup_window_seconds`, 10 an hour by
+//! default, counting every attempt), so that learning which emails have
+//! accounts costs as much as creating organisations.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -44,7 +55,9 @@ pub async fn signup(
 
     let password_hash = hash_off_thread(input.password).await?;
     let txn = crate::db::begin_write(db).await?;
-    ensure_email_free(&txn, &email).await?;
+    if email_taken(&txn, &email).await? {
+        return Err(ApiError::Conflict(SIGNUP_REFUSED.into()));
+    }
     let organisation = organisation::ActiveModel {
         name: Set(org_name),
         timezone: Set(input.timezone.clone()),
@@ -82,8 +95,9 @@ pub async fn signup(
     ))
 }
 
-/// Checks a password and issues a token. Failures count against both the
-/// account and the client address; too many answer 429 before any check.
+/// Checks a password and issues a token. Failures count against the
+/// (account, address) pair and the address (see `login_limit.rs`); too many
+/// answer 429 before any check.
 #[tracing::instrument(skip_all)]
 pub async fn login(
     db: &DatabaseConnection,
@@ -91,15 +105,12 @@ pub async fn login(
     limiter: &LoginLimiter,
     email: &str,
     password: String,
-    client_address: Option<String>,
+    client_address: Option<std::net::IpAddr>,
 ) -> Result<Session, ApiError> {
     let email = email.trim().to_lowercase();
-    let mut limit_keys = vec![format!("account:{email}")];
-    if let Some(address) = client_address {
-        limit_keys.push(format!("address:{address}"));
-    }
-    if let Some(retry_after_seconds) = limiter.blocked_for(&limit_keys) {
+    if let Some(retry_after_seconds) = limiter.blocked_for(&email, client_address) {
         return Err(ApiError::TooManyRequests {
+            what: "failed login attempts",
             retry_after_seconds,
         });
     }
@@ -116,7 +127,7 @@ pub async fn login(
     let matches = verify_off_thread(password, stored_hash).await?;
     match found {
         Some(user) if matches && user.active => {
-            limiter.clear(&limit_keys[0]);
+            limiter.succeeded(&email, client_address);
             let (token, expires_at) = keys.issue(&user)?;
             Ok(Session {
                 token,
@@ -125,7 +136,7 @@ pub async fn login(
             })
         }
         _ => {
-            limiter.record_failure(&limit_keys);
+            limiter.record_failure(&email, client_address);
             Err(ApiError::Unauthorized(
                 "the email or password is wrong, or the account is deactivated".into(),
             ))
@@ -133,20 +144,18 @@ pub async fn login(
     }
 }
 
-/// 409 when an account with this (lower-cased) email exists anywhere.
-pub async fn ensure_email_free(db: &impl ConnectionTrait, email: &str) -> Result<(), ApiError> {
-    let taken = user::Entity::find()
+/// The one answer to a signup that cannot be done for a reason the client
+/// did not make visible in the body (today: the email has an account).
+pub const SIGNUP_REFUSED: &str =
+    "this account could not be created; if you already have one, log in instead";
+
+/// Whether an account with this (lower-cased) email exists anywhere.
+pub async fn email_taken(db: &impl ConnectionTrait, email: &str) -> Result<bool, ApiError> {
+    Ok(user::Entity::find()
         .filter(user::Column::Email.eq(email))
         .one(db)
         .await?
-        .is_some();
-    if taken {
-        Err(ApiError::Conflict(format!(
-            "an account with email {email} already exists"
-        )))
-    } else {
-        Ok(())
-    }
+        .is_some())
 }
 
 /// argon2 is deliberately slow: keep it off the async workers.

@@ -394,6 +394,9 @@ fn check_shape(check: &mut Checker, timezone: &str, weekly: &WeeklyHours, holida
                 "must be at most 200 characters without control characters",
             );
         }
+        // The engine would keep one outside its dates without effect; an
+        // API input out of range is refused like every other date.
+        check.date(&format!("holidays[{index}].date"), holiday.date);
     }
     if let Err(errors) = compile(timezone, weekly, holidays) {
         for (field, messages) in errors {

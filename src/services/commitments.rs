@@ -126,6 +126,7 @@ pub async fn create(
     let mut check = Checker::new();
     let customer_name = check.line("customer_name", &input.customer_name, 200);
     let title = check.line("title", &input.title, 200);
+    check.instant("promised_at", input.promised_at);
     if find_department(&txn, actor.organisation_id, input.owner_department_id)
         .await?
         .is_none()
@@ -277,7 +278,7 @@ pub async fn update(
         row.title = Set(check.line("title", title, 200));
     }
     if let Some(promised_at) = changes.promised_at {
-        row.promised_at = Set(promised_at);
+        row.promised_at = Set(check.instant("promised_at", promised_at));
     }
     if let Some(lead_time) = changes.lead_time {
         row.lead_time_unit = Set(unit_name(lead_time.unit()));
@@ -345,7 +346,7 @@ pub async fn close(
     let (kind, data) = match outcome {
         Closing::Fulfil { at } => {
             let now = Utc::now();
-            let at = at.unwrap_or(now);
+            let at = crate::validate::instant("at", at.unwrap_or(now))?;
             if at > now + TimeDelta::seconds(5) {
                 return Err(ApiError::field("at", "must not be in the future"));
             }

@@ -18,7 +18,7 @@ use crate::entities::{department, user};
 use crate::error::ApiError;
 use crate::http::IfMatch;
 use crate::pagination::PageRequest;
-use crate::services::accounts::{ensure_email_free, hash_off_thread};
+use crate::services::accounts::{email_taken, hash_off_thread};
 use crate::services::events::{self, Subject};
 use crate::services::stale_if_untouched;
 use crate::validate::Checker;
@@ -69,7 +69,7 @@ pub async fn create(
         _ => {}
     }
     check.finish()?;
-    ensure_email_free(db, &email).await?;
+    refuse_taken_email(db, &email).await?;
     // Hashed before the write turn: argon2 takes a while and holds nothing.
     let password_hash = hash_off_thread(input.password).await?;
     let txn = crate::db::begin_write(db).await?;
@@ -153,7 +153,7 @@ pub async fn update(
     }
     check.finish()?;
     if email != current.email {
-        ensure_email_free(&txn, &email).await?;
+        refuse_taken_email(&txn, &email).await?;
     }
     let result = user::Entity::update_many()
         .col_expr(user::Column::Name, Expr::value(name.clone()))
@@ -195,6 +195,17 @@ pub async fn update(
     let updated = get(&txn, actor, id).await?;
     txn.commit().await?;
     Ok(updated)
+}
+
+/// Emails are unique across organisations; the answer must not tell an admin
+/// of one whose address another holds, so it does not echo it.
+async fn refuse_taken_email(db: &impl ConnectionTrait, email: &str) -> Result<(), ApiError> {
+    if email_taken(db, email).await? {
+        return Err(ApiError::Conflict(
+            "this email cannot be used; choose another".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// Clears `lead_user_id` of every department that names this user and that

@@ -44,7 +44,7 @@ pub mod error;
 pub mod turnaround;
 pub mod zone;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 
 pub use calendar::{CalendarSpec, WorkingRange};
 pub use compile::CompiledCalendar;
@@ -56,6 +56,30 @@ pub use turnaround::{Turnaround, TurnaroundError, TurnaroundUnit};
 pub const FIRST_DATE: NaiveDate = ymd(1990, 1, 1);
 /// Last supported local date (inclusive) of every compiled calendar.
 pub const LAST_DATE: NaiveDate = ymd(2150, 12, 31);
+
+/// First instant the API accepts (inclusive): the start of the day after
+/// [`FIRST_DATE`] in UTC. No zone is more than a day off UTC, so every local
+/// date such an instant falls on, in any calendar, is supported; one bound for
+/// every date input means a value accepted today cannot fail later in the
+/// engine, nor in arithmetic on it (a review recurs, a due moves).
+pub const FIRST_INSTANT: DateTime<Utc> = midnight_utc(ymd(1990, 1, 2));
+/// Last instant the API accepts (exclusive): the start of the day before
+/// [`LAST_DATE`] in UTC, for the same reason.
+pub const END_INSTANT: DateTime<Utc> = midnight_utc(ymd(2150, 12, 31));
+
+/// Whether an instant a client sends lies in the range every calendar supports.
+pub fn supported_instant(at: DateTime<Utc>) -> bool {
+    (FIRST_INSTANT..END_INSTANT).contains(&at)
+}
+
+/// Whether a date a client sends lies in the supported local dates.
+pub fn supported_date(date: NaiveDate) -> bool {
+    (FIRST_DATE..=LAST_DATE).contains(&date)
+}
+
+const fn midnight_utc(date: NaiveDate) -> DateTime<Utc> {
+    DateTime::from_naive_utc_and_offset(date.and_time(NaiveTime::MIN), Utc)
+}
 
 /// Builds a constant date; only ever evaluated at compile time, so a bad
 /// literal is a build error, never a run-time panic.

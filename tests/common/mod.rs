@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod server;
+
 use baton::Config;
 use rocket::http::{ContentType, Header, Status};
 use rocket::local::asynchronous::{Client, LocalRequest};
@@ -67,7 +69,8 @@ pub async fn spawn_app_on(database_url: String, adjust: impl FnOnce(Config) -> C
     }
 }
 
-async fn fresh_database() -> String {
+/// A database no app has touched yet: its URL.
+pub async fn fresh_database() -> String {
     let suffix = baton::config::random_hex(8);
     match std::env::var("BATON_TEST_POSTGRES_URL") {
         Ok(base) if !base.is_empty() => {
@@ -155,6 +158,23 @@ impl TestApp {
         if let Some(tag) = if_match {
             request = request.header(Header::new("If-Match", tag.to_owned()));
         }
+        self.send(self.authorised(request, token)).await
+    }
+
+    /// A POST conditional on `If-Match` (a transition on a version read).
+    pub async fn post_if_match(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        if_match: &str,
+        body: Value,
+    ) -> Answer {
+        let request = self
+            .client
+            .post(path.to_owned())
+            .header(ContentType::JSON)
+            .header(Header::new("If-Match", if_match.to_owned()))
+            .body(body.to_string());
         self.send(self.authorised(request, token)).await
     }
 

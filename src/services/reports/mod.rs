@@ -264,14 +264,17 @@ pub async fn window(
     };
     let from = match from {
         Some(text) => instant("from", text, zone)?,
-        None => to - Duration::days(DEFAULT_WINDOW_DAYS),
+        // `to` is in the supported range, which begins decades earlier.
+        None => to
+            .checked_sub_signed(Duration::days(DEFAULT_WINDOW_DAYS))
+            .ok_or_else(|| ApiError::field("to", "lies too early for a default window"))?,
     };
     Window::new(from, to)
 }
 
 fn instant(field: &str, text: &str, zone: Option<Tz>) -> Result<DateTime<Utc>, ApiError> {
-    if let Ok(at) = DateTime::parse_from_rfc3339(text) {
-        return Ok(at.with_timezone(&Utc));
+    if DateTime::parse_from_rfc3339(text).is_ok() {
+        return crate::validate::query_instant(field, text);
     }
     let bad = || {
         ApiError::field(
@@ -281,7 +284,7 @@ fn instant(field: &str, text: &str, zone: Option<Tz>) -> Result<DateTime<Utc>, A
     };
     let date = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| bad())?;
     let zone = zone.ok_or_else(bad)?;
-    local_midnight(zone, date).ok_or_else(bad)
+    crate::validate::instant(field, local_midnight(zone, date).ok_or_else(bad)?)
 }
 
 /// The first instant of `date` in `zone` (a midnight skipped by a
@@ -293,7 +296,7 @@ pub(crate) fn local_midnight(zone: Tz, date: NaiveDate) -> Option<DateTime<Utc>>
         if let Some(at) = zone.from_local_datetime(&local).earliest() {
             return Some(at.with_timezone(&Utc));
         }
-        local += Duration::minutes(1);
+        local = local.checked_add_signed(Duration::minutes(1))?;
     }
     None
 }

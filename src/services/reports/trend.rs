@@ -61,8 +61,13 @@ pub struct IsoWeek {
 pub fn iso_weeks(window: Window, zone: Tz) -> Result<Vec<IsoWeek>, ApiError> {
     let mut weeks = Vec::new();
     let first_day = window.from.with_timezone(&zone).date_naive();
-    let mut monday =
-        first_day - Duration::days(i64::from(first_day.weekday().num_days_from_monday()));
+    let out_of_range =
+        || ApiError::field("from", "the window's weeks fall outside supported dates");
+    let mut monday = first_day
+        .checked_sub_signed(Duration::days(i64::from(
+            first_day.weekday().num_days_from_monday(),
+        )))
+        .ok_or_else(out_of_range)?;
     let mut start = window.from;
     while start < window.to {
         if weeks.len() >= MAX_WEEKS {
@@ -71,7 +76,9 @@ pub fn iso_weeks(window: Window, zone: Tz) -> Result<Vec<IsoWeek>, ApiError> {
                 format!("a trend spans at most {MAX_WEEKS} weeks"),
             ));
         }
-        let next_monday = monday + Duration::days(7);
+        let next_monday = monday
+            .checked_add_signed(Duration::days(7))
+            .ok_or_else(out_of_range)?;
         let end = local_midnight(zone, next_monday)
             .ok_or_else(|| ApiError::Internal(format!("no midnight on {next_monday}")))?
             .min(window.to);

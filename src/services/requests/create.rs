@@ -350,7 +350,7 @@ pub(super) fn check(
     let mut check = Checker::new();
     let title = check.line("title", &input.title, 200);
     let details = check.text("details", &input.details, 10_000);
-    let requested_at = input.requested_at.unwrap_or(now);
+    let requested_at = check.instant("requested_at", input.requested_at.unwrap_or(now));
     if requested_at > now + REQUESTED_AT_LEEWAY {
         check.add(
             "requested_at",

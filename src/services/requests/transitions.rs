@@ -221,6 +221,7 @@ pub async fn act_projected(
             reason,
         } => {
             let reason = reason_of(reason)?;
+            crate::validate::instant("expected_at", *expected_at)?;
             next.expected_at = Set(Some(*expected_at));
             late_forecast = *expected_at > row.due_at;
             // A forecast is a prediction: it re-projects the commitments
@@ -368,7 +369,10 @@ fn reason_of(reason: &str) -> Result<String, ApiError> {
 /// request's previous declared time; the later of now and that when absent.
 fn declared_at(row: &request::Model, at: Option<DateTime<Utc>>) -> Result<DateTime<Utc>, ApiError> {
     let now = Utc::now();
-    match at {
+    match at
+        .map(|at| crate::validate::instant("at", at))
+        .transpose()?
+    {
         None => Ok(now.max(row.last_event_at)),
         Some(at) if at > now + AT_LEEWAY => Err(ApiError::field("at", "must not be in the future")),
         Some(at) if at < row.last_event_at => Err(ApiError::field(

@@ -60,6 +60,7 @@ pub async fn add_action(
     }
     let mut check = Checker::new();
     let title = check.line("title", &input.title, 500);
+    check.date("due_on", input.due_on);
     check_owner(db, &mut check, actor.organisation_id, input.owner_user_id).await?;
     check.finish()?;
     Ok(action_item::ActiveModel {
@@ -208,7 +209,7 @@ pub async fn update_action(
         row.title = Set(check.line("title", title, 500));
     }
     if let Some(due_on) = changes.due_on {
-        row.due_on = Set(due_on);
+        row.due_on = Set(check.date("due_on", due_on));
     }
     let mut closing = false;
     if let Some(status) = &changes.status {

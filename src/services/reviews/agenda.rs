@@ -108,9 +108,13 @@ pub async fn agenda(
         .order_by_desc(review::Column::HeldAt)
         .one(db)
         .await?;
-    let from = previous
-        .and_then(|earlier| earlier.held_at)
-        .unwrap_or(to - FIRST_WINDOW);
+    // `to` is a stored held_at, which predates the range check for older rows.
+    let from = match previous.and_then(|earlier| earlier.held_at) {
+        Some(held_at) => held_at,
+        None => to
+            .checked_sub_signed(FIRST_WINDOW)
+            .ok_or_else(|| ApiError::field("held_at", "lies too early for an agenda window"))?,
+    };
 
     let (a, b) = (review.department_a_id, review.department_b_id);
     let agreements = agreement::Entity::find()

@@ -106,6 +106,18 @@ pub async fn feed_for_token(db: &impl ConnectionTrait, token: &str) -> Result<St
     calendar.name("Baton reviews");
     let now = Utc::now();
     for row in reviews {
+        // Stored dates may predate the range check; one that cannot end is
+        // left out rather than failing every subscriber's whole feed.
+        let Some(ends) = row
+            .scheduled_at
+            .checked_add_signed(TimeDelta::minutes(row.duration_minutes.into()))
+        else {
+            tracing::warn!(
+                review = row.id,
+                "review ends past representable time; not in the feed"
+            );
+            continue;
+        };
         let title = format!(
             "Review: {} ⇄ {}",
             name(row.department_a_id),
@@ -119,7 +131,7 @@ pub async fn feed_for_token(db: &impl ConnectionTrait, token: &str) -> Result<St
                 .summary(&title)
                 .description("How the two departments served each other since the last review; the agenda is in Baton.")
                 .starts(row.scheduled_at)
-                .ends(row.scheduled_at + TimeDelta::minutes(row.duration_minutes.into()))
+                .ends(ends)
                 .status(EventStatus::Confirmed)
                 .done(),
         );

@@ -47,10 +47,11 @@ pub async fn hold(
         .map(|(i, decision)| check.line(&format!("decisions[{i}]"), decision, 2000))
         .collect();
     let now = Utc::now();
-    let held_at = input.at.unwrap_or(now);
+    let held_at = check.instant("at", input.at.unwrap_or(now));
     if held_at > now + TimeDelta::seconds(5) {
         check.add("at", "must not be in the future");
     }
+    let next_at = next_scheduled_at(&current, &mut check);
     check.finish()?;
     let decisions_json = serde_json::to_string(&decisions)
         .map_err(|error| ApiError::Internal(format!("decisions: {error}")))?;
@@ -73,12 +74,12 @@ pub async fn hold(
             "this review is not scheduled: it was already held or cancelled".into(),
         ));
     }
-    let next = if current.every_weeks > 0 {
+    let next = if let Some(next_at) = next_at {
         let next = review::ActiveModel {
             organisation_id: Set(current.organisation_id),
             department_a_id: Set(current.department_a_id),
             department_b_id: Set(current.department_b_id),
-            scheduled_at: Set(current.scheduled_at + TimeDelta::weeks(current.every_weeks.into())),
+            scheduled_at: Set(next_at),
             duration_minutes: Set(current.duration_minutes),
             every_weeks: Set(current.every_weeks),
             status: Set("scheduled".into()),
@@ -110,4 +111,29 @@ pub async fn hold(
     .await?;
     txn.commit().await?;
     Ok(Held { review, next })
+}
+
+/// When the review after `current` is due: `every_weeks` later, or none
+/// without a cadence. The stored date may predate the range check on input
+/// (or the cadence may carry it past the end), so the sum is checked rather
+/// than trusted: an error names the field to change instead of a panic.
+fn next_scheduled_at(current: &review::Model, check: &mut Checker) -> Option<DateTime<Utc>> {
+    if current.every_weeks <= 0 {
+        return None;
+    }
+    let next = current
+        .scheduled_at
+        .checked_add_signed(TimeDelta::weeks(current.every_weeks.into()))
+        .filter(|at| crate::time::supported_instant(*at));
+    if next.is_none() {
+        check.add(
+            "scheduled_at",
+            format!(
+                "the next review, {} weeks after this one, would fall outside the supported \
+                 range; move this review or set every_weeks to 0 before holding it",
+                current.every_weeks
+            ),
+        );
+    }
+    next
 }

@@ -183,6 +183,7 @@ pub async fn create(
             );
         }
     }
+    check.instant("scheduled_at", input.scheduled_at);
     check_numbers(&mut check, input.duration_minutes, input.every_weeks);
     let mut attendees = input.attendee_user_ids.clone();
     check_attendees(db, &mut check, actor.organisation_id, &mut attendees).await?;
@@ -288,6 +289,7 @@ pub async fn update(
         .duration_minutes
         .unwrap_or(current.duration_minutes.into());
     let every_weeks = changes.every_weeks.unwrap_or(current.every_weeks.into());
+    check.optional_instant("scheduled_at", changes.scheduled_at);
     check_numbers(&mut check, duration, every_weeks);
     let mut attendees = changes.attendee_user_ids.clone();
     if let Some(ids) = attendees.as_mut() {

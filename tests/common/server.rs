@@ -1,0 +1,210 @@
+//! The real `baton` binary as a child process, for what the in-process
+//! client cannot show: starting from the environment, listening on a socket,
+//! slow connections, being killed mid-write. Plain blocking HTTP/1.1 over
+//! `std::net`, one request a connection, keeps the helpers free of a client.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// The key the in-process apps sign with, so that their tokens work here too.
+pub const SECRET: &str = super::TEST_SECRET;
+
+/// A running `baton serve`; killed when dropped.
+pub struct Server {
+    child: Child,
+    pub port: u16,
+    output: Arc<Mutex<String>>,
+}
+
+/// A port nothing listens on right now.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .expect("a free port")
+}
+
+/// A directory of its own under the system temp dir.
+pub fn scratch_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir()
+        .join("baton-tests")
+        .join(format!("{name}-{}", baton::config::random_hex(6)));
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+impl Server {
+    /// `baton serve` on `database_url` and a free port, in `dir`, with the
+    /// given extra environment; waits until `/healthz` answers.
+    pub fn start(database_url: &str, dir: &Path, env: &[(&str, &str)]) -> Server {
+        let port = free_port();
+        let mut command = Command::new(env!("CARGO_BIN_EXE_baton"));
+        command
+            .current_dir(dir)
+            .env("BATON_ADDRESS", "127.0.0.1")
+            .env("BATON_PORT", port.to_string())
+            .env("BATON_DATABASE_URL", database_url)
+            .env("BATON_SECRET", SECRET)
+            .env("BATON_LOG", "warn");
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        Server::spawn(command, port)
+    }
+
+    /// Runs a prepared command that will listen on `port`.
+    pub fn spawn(mut command: Command, port: u16) -> Server {
+        command
+            .arg("serve")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = command.spawn().expect("baton starts");
+        let output = Arc::new(Mutex::new(String::new()));
+        for stream in [
+            child
+                .stdout
+                .take()
+                .map(|s| Box::new(s) as Box<dyn Read + Send>),
+            child
+                .stderr
+                .take()
+                .map(|s| Box::new(s) as Box<dyn Read + Send>),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let output = output.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                    if let Ok(mut all) = output.lock() {
+                        all.push_str(&line);
+                        all.push('\n');
+                    }
+                }
+            });
+        }
+        let mut server = Server {
+            child,
+            port,
+            output,
+        };
+        server.wait_ready();
+        server
+    }
+
+    fn wait_ready(&mut self) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("baton exited with {status}:\n{}", self.output());
+            }
+            if matches!(http(self.port, "GET", "/healthz", None, None), Ok((200, _))) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("baton did not answer within a minute:\n{}", self.output());
+    }
+
+    /// Everything the process wrote so far, stdout and stderr.
+    pub fn output(&self) -> String {
+        self.output
+            .lock()
+            .map(|all| all.clone())
+            .unwrap_or_default()
+    }
+
+    /// SIGKILL: no shutdown, no flush, as a crash or an OOM kill.
+    pub fn kill(&mut self) {
+        self.child.kill().ok();
+        self.child.wait().ok();
+    }
+
+    pub fn get(&self, path: &str, token: Option<&str>) -> std::io::Result<(u16, Value)> {
+        http(self.port, "GET", path, token, None)
+    }
+
+    pub fn post(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        body: &Value,
+    ) -> std::io::Result<(u16, Value)> {
+        http(self.port, "POST", path, token, Some(body))
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// One HTTP/1.1 request on a connection of its own: status and JSON body
+/// (a string when the body is not JSON).
+pub fn http(
+    port: u16,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&Value>,
+) -> std::io::Result<(u16, Value)> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port))?;
+    stream.set_read_timeout(Some(Duration::from_secs(60)))?;
+    let body = body.map(Value::to_string).unwrap_or_default();
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\
+         Content-Length: {}\r\n",
+        body.len()
+    );
+    if !body.is_empty() {
+        head.push_str("Content-Type: application/json\r\n");
+    }
+    if let Some(token) = token {
+        head.push_str(&format!("Authorization: Bearer {token}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes())?;
+    stream.write_all(body.as_bytes())?;
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer)?;
+    let text = String::from_utf8_lossy(&answer);
+    let (head, payload) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .ok_or_else(|| std::io::Error::other(format!("no status line in {head:?}")))?;
+    let payload = if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        unchunk(payload)
+    } else {
+        payload.to_owned()
+    };
+    let value = serde_json::from_str(&payload).unwrap_or(Value::String(payload));
+    Ok((status, value))
+}
+
+fn unchunk(mut rest: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, tail)) = rest.split_once("\r\n") {
+        let Ok(size) = usize::from_str_radix(size.trim(), 16) else {
+            break;
+        };
+        if size == 0 || tail.len() < size {
+            break;
+        }
+        out.push_str(&tail[..size]);
+        rest = tail[size..].trim_start_matches("\r\n");
+    }
+    out
+}

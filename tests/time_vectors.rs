@@ -5,10 +5,7 @@ use baton::time::{CalendarSpec, CompiledCalendar, Turnaround, TurnaroundUnit};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::Value;
 
-const VECTORS: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/data/time-vectors.json"
-);
+const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/time-vectors.json");
 
 fn load() -> Value {
     let text = std::fs::read_to_string(VECTORS).expect("time-vectors.json is readable");

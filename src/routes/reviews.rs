@@ -215,7 +215,7 @@ async fn create(
 #[utoipa::path(get, path = "/reviews", tag = "reviews", security(("bearer" = [])),
     params(("limit" = Option<u64>, Query), ("cursor" = Option<String>, Query),
            ("department" = Option<i64>, Query), ("status" = Option<String>, Query)),
-    responses((status = 200, description = "{items, next_cursor}")))]
+    responses((status = 200, description = "one page, by ascending id", body = Page<ReviewOut>)))]
 #[get("/reviews?<limit>&<cursor>&<department>&<status>")]
 async fn list(
     state: &State<AppState>,
@@ -363,7 +363,8 @@ async fn review_actions(
 /// Action items of the reviews the caller may read.
 #[utoipa::path(get, path = "/actions", tag = "reviews", security(("bearer" = [])),
     params(("status" = Option<String>, Query), ("review" = Option<i64>, Query)),
-    responses((status = 200, body = [ActionOut])))]
+    responses((status = 200, body = [ActionOut]),
+              (status = 404, description = "no such review", body = crate::error::Problem)))]
 #[get("/actions?<status>&<review>")]
 async fn actions(
     state: &State<AppState>,

@@ -144,6 +144,27 @@ async fn unknown_ids_are_404_and_unknown_routes_are_problem_json_too() {
 }
 
 #[rocket::async_test]
+async fn a_method_a_path_does_not_answer_is_405_naming_the_ones_it_does() {
+    let app = spawn_app().await;
+    let admin = app.signup("Acme", "ada@acme.test").await;
+    let request = app.client.put("/api/v1/users/1").header(Header::new(
+        "Authorization",
+        format!("Bearer {}", admin.token),
+    ));
+    let response = request.dispatch().await;
+    assert_eq!(response.status(), Status::MethodNotAllowed);
+    assert_eq!(response.headers().get_one("Allow"), Some("GET, HEAD"));
+    assert_eq!(
+        response.content_type().map(|media| media.to_string()),
+        Some("application/problem+json".into())
+    );
+    let request = app.client.delete("/api/v1/departments");
+    let response = request.dispatch().await;
+    assert_eq!(response.status(), Status::MethodNotAllowed);
+    assert_eq!(response.headers().get_one("Allow"), Some("GET, HEAD, POST"));
+}
+
+#[rocket::async_test]
 async fn a_stale_if_match_is_412_and_changes_nothing() {
     let app = spawn_app().await;
     let admin = app.signup("Acme", "ada@acme.test").await;

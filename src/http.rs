@@ -4,7 +4,6 @@
 
 use rocket::data::{Data, FromData, Outcome, ToByteUnit};
 use rocket::fairing::{Fairing, Info, Kind};
-use rocket::http::uri::Origin;
 use rocket::http::{ContentType, Header, Status};
 use rocket::request::{self, FromRequest, Request};
 use rocket::response::{self, Responder};
@@ -219,9 +218,6 @@ pub fn query_id(name: &str, value: Option<&str>) -> Result<Option<i64>, ApiError
 /// no route has, where the catcher answers with the stashed 422.
 pub struct RepeatedQueryParameters;
 
-/// Where requests with a repeated query parameter go; nothing is mounted there.
-const NOWHERE: Origin<'static> = rocket::uri!("/api/v1/.repeated-query-parameter");
-
 #[rocket::async_trait]
 impl Fairing for RepeatedQueryParameters {
     fn info(&self) -> Info {
@@ -250,7 +246,8 @@ impl Fairing for RepeatedQueryParameters {
         }
         if let Some(name) = repeated {
             stash(request, ApiError::field(name, "must be given at most once"));
-            request.set_uri(NOWHERE);
+            // Nothing is mounted there.
+            request.set_uri(rocket::uri!("/api/v1/.repeated-query-parameter"));
         }
     }
 }

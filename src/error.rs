@@ -23,6 +23,10 @@ pub enum ApiError {
     Forbidden(String),
     #[error("{0}")]
     NotFound(String),
+    /// The path exists, but not for this method; `allow` lists the methods
+    /// it has, for the `Allow` header (RFC 9110 §15.5.6).
+    #[error("this resource does not answer this method; it answers {allow}")]
+    MethodNotAllowed { allow: String },
     #[error("{0}")]
     Conflict(String),
     #[error("the resource has changed since you read it; fetch it again")]
@@ -70,6 +74,7 @@ impl ApiError {
             ApiError::Unauthorized(_) => Status::Unauthorized,
             ApiError::Forbidden(_) => Status::Forbidden,
             ApiError::NotFound(_) => Status::NotFound,
+            ApiError::MethodNotAllowed { .. } => Status::MethodNotAllowed,
             ApiError::Conflict(_) => Status::Conflict,
             ApiError::Stale => Status::PreconditionFailed,
             ApiError::PayloadTooLarge => Status::PayloadTooLarge,
@@ -86,6 +91,7 @@ impl ApiError {
             ApiError::Unauthorized(_) => "unauthenticated",
             ApiError::Forbidden(_) => "forbidden",
             ApiError::NotFound(_) => "not-found",
+            ApiError::MethodNotAllowed { .. } => "method-not-allowed",
             ApiError::Conflict(_) => "conflict",
             ApiError::Stale => "stale-version",
             ApiError::PayloadTooLarge => "payload-too-large",
@@ -174,6 +180,9 @@ impl<'r> Responder<'r, 'static> for ApiError {
         } = &self
         {
             response.header(Header::new("Retry-After", retry_after_seconds.to_string()));
+        }
+        if let ApiError::MethodNotAllowed { allow } = &self {
+            response.header(Header::new("Allow", allow.clone()));
         }
         if matches!(self, ApiError::Unauthorized(_)) {
             response.header(Header::new("WWW-Authenticate", "Bearer"));

@@ -3,6 +3,7 @@
 //! adds status and `ETag`.
 
 use rocket::data::{Data, FromData, Outcome, ToByteUnit};
+use rocket::fairing::{Fairing, Info, Kind};
 use rocket::http::{ContentType, Header, Status};
 use rocket::request::{self, FromRequest, Request};
 use rocket::response::{self, Responder};
@@ -68,46 +69,40 @@ impl<'r, T: DeserializeOwned> FromData<'r> for OptionalBody<T> {
         if data.peek(1).await.is_empty() {
             return Outcome::Success(OptionalBody(None));
         }
-        match read_json(request, data).await {
-            Ok(value) => Outcome::Success(OptionalBody(Some(value))),
+        // A JSON `null` is the body left out, said explicitly.
+        match read_json::<Option<T>>(request, data).await {
+            Ok(value) => Outcome::Success(OptionalBody(value)),
             Err(error) => Outcome::Error((stash(request, error), ())),
         }
     }
 }
 
 /// Strict JSON parsing with the path of the offending field.
+///
+/// Syntax is checked on its own first: serde reports some shape errors as
+/// syntax (three items where a pair is expected is "trailing characters"),
+/// and well-formed JSON of the wrong shape is a 422, never a 400.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut deserializer)
-        .map_err(|error| shape_error(error.path().to_string(), error.into_inner()))?;
-    deserializer
-        .end()
-        .map_err(|error| shape_error(String::new(), error))?;
-    Ok(value)
+    let document: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|error| ApiError::BadRequest(format!("the body is not valid JSON: {error}")))?;
+    serde_path_to_error::deserialize(document)
+        .map_err(|error| shape_error(error.path().to_string(), error.into_inner()))
 }
 
 fn shape_error(path: String, error: serde_json::Error) -> ApiError {
-    use serde_json::error::Category;
-    match error.classify() {
-        Category::Data => {
-            let message = error.to_string();
-            let message = message
-                .split(" at line ")
-                .next()
-                .unwrap_or(&message)
-                .to_owned();
-            // The path already ends in the unknown field's name when there is one.
-            let field = if path.is_empty() || path == "." {
-                "body".to_owned()
-            } else {
-                path
-            };
-            ApiError::field(field, message)
-        }
-        Category::Syntax | Category::Eof | Category::Io => {
-            ApiError::BadRequest(format!("the body is not valid JSON: {error}"))
-        }
-    }
+    let message = error.to_string();
+    let message = message
+        .split(" at line ")
+        .next()
+        .unwrap_or(&message)
+        .to_owned();
+    // The path already ends in the unknown field's name when there is one.
+    let field = if path.is_empty() || path == "." {
+        "body".to_owned()
+    } else {
+        path
+    };
+    ApiError::field(field, message)
 }
 
 /// The version a client read, from `If-Match: "<version>"`; absent means the
@@ -132,13 +127,9 @@ impl<'r> FromRequest<'r> for IfMatch {
         let Some(raw) = request.headers().get_one("If-Match") else {
             return request::Outcome::Success(IfMatch(None));
         };
-        let tag = raw.trim().trim_start_matches("W/").trim_matches('"');
-        if tag == "*" {
-            return request::Outcome::Success(IfMatch(None));
-        }
-        match tag.parse::<i32>() {
-            Ok(version) => request::Outcome::Success(IfMatch(Some(version))),
-            Err(_) => request::Outcome::Error((
+        match parse_if_match(raw) {
+            Some(version) => request::Outcome::Success(IfMatch(version)),
+            None => request::Outcome::Error((
                 stash(
                     request,
                     ApiError::BadRequest("If-Match must be an ETag such as \"3\"".into()),
@@ -147,6 +138,24 @@ impl<'r> FromRequest<'r> for IfMatch {
             )),
         }
     }
+}
+
+/// `*` (any version: `None`), or a version as an ETag: `"3"`, `W/"3"` or a
+/// bare `3` (clients that drop the quotes). Anything else, a sign or a
+/// number past nine digits included, is malformed: exactly the pattern the
+/// OpenAPI document gives (`routes::docs::parameters::IF_MATCH_PATTERN`).
+fn parse_if_match(raw: &str) -> Option<Option<i32>> {
+    let raw = raw.trim();
+    if raw == "*" {
+        return Some(None);
+    }
+    let tag = raw.strip_prefix("W/").unwrap_or(raw);
+    let digits = match tag.strip_prefix('"') {
+        Some(quoted) => quoted.strip_suffix('"')?,
+        None => tag,
+    };
+    let well_formed = (1..=9).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit());
+    well_formed.then(|| digits.parse().ok()).flatten().map(Some)
 }
 
 /// A JSON response with a status and, for versioned resources, an `ETag`.
@@ -201,4 +210,44 @@ pub fn query_id(name: &str, value: Option<&str>) -> Result<Option<i64>, ApiError
                 .map_err(|_| ApiError::field(name, "must be an integer id"))
         })
         .transpose()
+}
+
+/// Rocket reads a query parameter given twice (`?limit=5&limit=x`) as if it
+/// were absent, so the request would silently get the default. The API
+/// refuses it instead: the error is stashed and the request sent to a path
+/// no route has, where the catcher answers with the stashed 422.
+pub struct RepeatedQueryParameters;
+
+#[rocket::async_trait]
+impl Fairing for RepeatedQueryParameters {
+    fn info(&self) -> Info {
+        Info {
+            name: "repeated query parameters",
+            kind: Kind::Request,
+        }
+    }
+
+    async fn on_request(&self, request: &mut Request<'_>, _: &mut Data<'_>) {
+        // The HTML pages keep Rocket's reading (their forms may repeat a name).
+        if !request.uri().path().starts_with("/api/") {
+            return;
+        }
+        let Some(query) = request.uri().query() else {
+            return;
+        };
+        let mut seen: Vec<&str> = Vec::new();
+        let mut repeated = None;
+        for (name, _) in query.segments() {
+            if seen.contains(&name) {
+                repeated = Some(name.to_owned());
+                break;
+            }
+            seen.push(name);
+        }
+        if let Some(name) = repeated {
+            stash(request, ApiError::field(name, "must be given at most once"));
+            // Nothing is mounted there.
+            request.set_uri(rocket::uri!("/api/v1/.repeated-query-parameter"));
+        }
+    }
 }

@@ -98,6 +98,7 @@ pub fn rocket(config: Config, db: DatabaseConnection, signing_key: &[u8]) -> Roc
         .manage(state)
         .attach(metrics::RequestTelemetry)
         .attach(browser_headers)
+        .attach(http::RepeatedQueryParameters)
         .attach(AdHoc::on_liftoff("overdue sweep", move |rocket| {
             Box::pin(async move {
                 if let (Some(state), true) = (rocket.state::<AppState>(), sweep_every > 0) {
@@ -143,6 +144,71 @@ fn problem_catcher(status: Status, request: &Request<'_>) -> ApiError {
             "query",
             "a path or query parameter has the wrong type or format",
         ),
+        // Rocket answers 400 before routing to a method it does not know
+        // (QUERY, say), handing over the request as a GET; where the path
+        // exists, that method is simply not one it answers.
+        400 if request.route().is_none() => match methods_of_path(request) {
+            methods if !methods.is_empty() => ApiError::MethodNotAllowed {
+                allow: methods.join(", "),
+            },
+            _ => ApiError::from_status(status),
+        },
+        // Rocket answers 404 when no route has the method asked for, even
+        // where the path exists under another method.
+        404 => match methods_of_path(request) {
+            methods if !methods.is_empty() && !methods.contains(&request.method().as_str()) => {
+                ApiError::MethodNotAllowed {
+                    allow: methods.join(", "),
+                }
+            }
+            _ => ApiError::from_status(status),
+        },
         _ => ApiError::from_status(status),
     })
+}
+
+/// The methods of the routes whose path matches the request's path, sorted
+/// and without duplicates (GET brings HEAD, which Rocket answers for it).
+fn methods_of_path(request: &Request<'_>) -> Vec<&'static str> {
+    let asked: Vec<&str> = request
+        .uri()
+        .path()
+        .segments()
+        .filter(|segment| !segment.is_empty())
+        .collect();
+    let mut methods: Vec<&'static str> = request
+        .rocket()
+        .routes()
+        .filter(|route| path_matches(route.uri.path(), &asked))
+        .flat_map(|route| match route.method {
+            rocket::http::Method::Get => vec!["GET", "HEAD"],
+            method => vec![method.as_str()],
+        })
+        .collect();
+    methods.sort_unstable();
+    methods.dedup();
+    methods
+}
+
+/// Whether a route path such as `/api/v1/users/<id>` matches the segments
+/// of a request path (`<rest..>` matches any remainder).
+fn path_matches(route_path: &str, asked: &[&str]) -> bool {
+    let pattern: Vec<&str> = route_path
+        .split('/')
+        .filter(|segment| !segment.is_empty())
+        .collect();
+    let mut asked = asked.iter();
+    for segment in pattern {
+        if segment.starts_with('<') && segment.ends_with("..>") {
+            return true;
+        }
+        let Some(given) = asked.next() else {
+            return false;
+        };
+        let dynamic = segment.starts_with('<') && segment.ends_with('>');
+        if !dynamic && segment != *given {
+            return false;
+        }
+    }
+    asked.next().is_none()
 }

@@ -144,6 +144,27 @@ async fn unknown_ids_are_404_and_unknown_routes_are_problem_json_too() {
 }
 
 #[rocket::async_test]
+async fn a_method_a_path_does_not_answer_is_405_naming_the_ones_it_does() {
+    let app = spawn_app().await;
+    let admin = app.signup("Acme", "ada@acme.test").await;
+    let request = app.client.put("/api/v1/users/1").header(Header::new(
+        "Authorization",
+        format!("Bearer {}", admin.token),
+    ));
+    let response = request.dispatch().await;
+    assert_eq!(response.status(), Status::MethodNotAllowed);
+    assert_eq!(response.headers().get_one("Allow"), Some("GET, HEAD, PATCH"));
+    assert_eq!(
+        response.content_type().map(|media| media.to_string()),
+        Some("application/problem+json".into())
+    );
+    let request = app.client.delete("/api/v1/departments");
+    let response = request.dispatch().await;
+    assert_eq!(response.status(), Status::MethodNotAllowed);
+    assert_eq!(response.headers().get_one("Allow"), Some("GET, HEAD, POST"));
+}
+
+#[rocket::async_test]
 async fn a_stale_if_match_is_412_and_changes_nothing() {
     let app = spawn_app().await;
     let admin = app.signup("Acme", "ada@acme.test").await;
@@ -248,6 +269,70 @@ async fn no_error_shows_sql_or_internals() {
         ))
         .header(Header::new("If-Match", "not-a-tag"));
     assert_eq!(app.send(with_header).await.status, Status::Ok);
+}
+
+#[rocket::async_test]
+async fn a_query_parameter_given_twice_is_422_not_silently_dropped() {
+    let app = spawn_app().await;
+    let admin = app.signup("Acme", "ada@acme.test").await;
+    let answer = app
+        .get("/api/v1/users?limit=abc&limit=5", Some(&admin.token))
+        .await;
+    assert_problem(&answer, Status::UnprocessableEntity);
+    assert!(answer.body["errors"]["limit"].is_array(), "{}", answer.body);
+}
+
+#[rocket::async_test]
+async fn well_formed_json_of_the_wrong_shape_is_422_not_400() {
+    let app = spawn_app().await;
+    let admin = app.signup("Acme", "ada@acme.test").await;
+    // Three times where a range is a pair: serde calls that "trailing characters".
+    let answer = app
+        .post(
+            "/api/v1/calendars",
+            Some(&admin.token),
+            json!({
+                "name": "Odd",
+                "timezone": "Europe/Berlin",
+                "weekly": {"mon": [["09:00", "12:00", "17:00"]]},
+            }),
+        )
+        .await;
+    assert_problem(&answer, Status::UnprocessableEntity);
+    assert!(
+        answer.body["errors"]["weekly.mon[0]"].is_array(),
+        "{}",
+        answer.body
+    );
+}
+
+#[rocket::async_test]
+async fn if_match_is_read_exactly_as_the_document_describes_it() {
+    let app = spawn_app().await;
+    let admin = app.signup("Acme", "ada@acme.test").await;
+    let department = app.create_department(&admin, "LEGAL").await;
+    let path = format!("/api/v1/departments/{department}");
+    for (tag, status) in [
+        ("+1", Status::BadRequest),
+        ("-1", Status::BadRequest),
+        ("\"1", Status::BadRequest),
+        ("1234567890", Status::BadRequest),
+        ("\"9\"", Status::PreconditionFailed),
+        ("W/\"9\"", Status::PreconditionFailed),
+        ("9", Status::PreconditionFailed),
+    ] {
+        let request = app
+            .client
+            .patch(path.clone())
+            .header(ContentType::JSON)
+            .header(Header::new(
+                "Authorization",
+                format!("Bearer {}", admin.token),
+            ))
+            .header(Header::new("If-Match", tag))
+            .body(json!({"name": "Legal"}).to_string());
+        assert_eq!(app.send(request).await.status, status, "If-Match: {tag}");
+    }
 }
 
 #[rocket::async_test]

@@ -1146,3 +1146,17 @@ async fn requests_logged_at_the_same_moment_each_get_their_own_answer() {
         .await;
     assert_eq!(listed.body["items"].as_array().unwrap().len(), 15);
 }
+
+#[rocket::async_test]
+async fn a_transition_sent_a_json_null_body_acts_as_if_no_body_was_sent() {
+    let app = spawn_app().await;
+    let pair = app.pair().await;
+    let agreement = app.active_agreement(&pair, 16.0, "business_hours").await;
+    let logged = app
+        .log_request(&pair.sales_staff, agreement, MONDAY_9, &[])
+        .await;
+    let id = logged["id"].as_i64().unwrap();
+    let started = app.act(&pair.legal_staff, id, "start", json!(null)).await;
+    assert_eq!(started.status, Status::Ok, "{}", started.body);
+    assert_eq!(started.body["status"], "in_progress");
+}

@@ -114,6 +114,146 @@ async fn the_docs_page_loads_its_assets_from_baton_itself() {
     }
 }
 
+/// Every operation of the served document, as (method, path, operation).
+async fn documented_operations() -> Vec<(String, String, serde_json::Value)> {
+    let app = spawn_app().await;
+    let answer = app.get("/api/v1/openapi.json", None).await;
+    assert_eq!(answer.status, Status::Ok);
+    let paths = answer.body["paths"].as_object().unwrap().clone();
+    let mut operations = Vec::new();
+    for (path, item) in paths {
+        for (method, operation) in item.as_object().unwrap() {
+            if ["get", "put", "post", "delete", "patch"].contains(&method.as_str()) {
+                operations.push((method.clone(), path.clone(), operation.clone()));
+            }
+        }
+    }
+    assert!(
+        operations.len() > 60,
+        "only {} operations",
+        operations.len()
+    );
+    operations
+}
+
+#[rocket::async_test]
+async fn every_secured_operation_documents_401_with_a_problem() {
+    let mut secured = 0;
+    for (method, path, operation) in documented_operations().await {
+        let needs_token = operation["security"]
+            .as_array()
+            .is_some_and(|requirements| !requirements.is_empty());
+        if needs_token {
+            secured += 1;
+            let unauthorised = &operation["responses"]["401"];
+            assert!(
+                unauthorised["content"]["application/problem+json"].is_object(),
+                "{method} {path} does not document 401"
+            );
+            assert!(
+                unauthorised["headers"]["WWW-Authenticate"].is_object(),
+                "{method} {path}: 401 without WWW-Authenticate"
+            );
+        }
+    }
+    assert!(secured > 60, "only {secured} secured operations");
+}
+
+#[rocket::async_test]
+async fn every_error_response_is_documented_as_problem_json_and_nothing_else() {
+    for (method, path, operation) in documented_operations().await {
+        for (status, response) in operation["responses"].as_object().unwrap() {
+            if !(status.starts_with('4') || status.starts_with('5')) {
+                continue;
+            }
+            let content = response["content"].as_object();
+            let types: Vec<_> = content.iter().flat_map(|content| content.keys()).collect();
+            assert_eq!(
+                types,
+                ["application/problem+json"],
+                "{method} {path} {status}"
+            );
+            assert_eq!(
+                response["content"]["application/problem+json"]["schema"]["$ref"],
+                "#/components/schemas/Problem",
+                "{method} {path} {status}"
+            );
+        }
+    }
+}
+
+#[rocket::async_test]
+async fn every_path_parameter_is_declared_and_every_declared_one_is_in_the_path() {
+    for (method, path, operation) in documented_operations().await {
+        let in_template: Vec<&str> = path
+            .split('/')
+            .filter_map(|segment| segment.strip_prefix('{')?.strip_suffix('}'))
+            .collect();
+        let declared: Vec<&str> = operation["parameters"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|parameter| parameter["in"] == "path")
+            .map(|parameter| {
+                assert_eq!(parameter["required"], true, "{method} {path}");
+                parameter["name"].as_str().unwrap()
+            })
+            .collect();
+        assert_eq!(in_template, declared, "{method} {path}");
+    }
+}
+
+#[rocket::async_test]
+async fn operations_with_a_body_or_an_id_document_the_errors_those_bring() {
+    for (method, path, operation) in documented_operations().await {
+        let responses = &operation["responses"];
+        if operation["requestBody"].is_object() {
+            for status in ["400", "415", "422"] {
+                assert!(responses[status].is_object(), "{method} {path} {status}");
+            }
+        }
+        if path.contains('{') {
+            assert!(responses["404"].is_object(), "{method} {path} 404");
+        }
+        let takes_if_match = operation["parameters"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|parameter| parameter["name"] == "If-Match");
+        if takes_if_match {
+            assert!(responses["412"].is_object(), "{method} {path} 412");
+        }
+    }
+}
+
+#[rocket::async_test]
+async fn list_operations_document_their_page_and_reports_their_csv() {
+    let operations = documented_operations().await;
+    let find = |wanted: &str| {
+        operations
+            .iter()
+            .find(|(method, path, _)| method == "get" && path == wanted)
+            .map(|(_, _, operation)| operation["responses"]["200"]["content"].clone())
+            .unwrap()
+    };
+    for list in [
+        "/api/v1/users",
+        "/api/v1/departments",
+        "/api/v1/calendars",
+        "/api/v1/agreements",
+        "/api/v1/requests",
+        "/api/v1/commitments",
+        "/api/v1/reviews",
+    ] {
+        let schema = &find(list)["application/json"]["schema"];
+        assert!(!schema.is_null(), "{list} has no schema");
+    }
+    for report in ["health", "matrix", "trend", "impact"] {
+        let content = find(&format!("/api/v1/reports/{report}"));
+        assert!(content["text/csv"].is_object(), "{report}");
+    }
+}
+
 #[test]
 fn the_server_starts_beside_the_variables_kubernetes_sets_for_a_service_named_baton() {
     use common::server::{Server, free_port, scratch_dir};

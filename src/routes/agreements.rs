@@ -238,7 +238,7 @@ async fn create(
            ("provider" = Option<i64>, Query, description = "provider department id"),
            ("customer" = Option<i64>, Query, description = "customer department id"),
            ("status" = Option<String>, Query)),
-    responses((status = 200, description = "{items, next_cursor}")))]
+    responses((status = 200, description = "one page, by ascending id", body = Page<AgreementOut>)))]
 #[get("/agreements?<limit>&<cursor>&<provider>&<customer>&<status>")]
 async fn list(
     state: &State<AppState>,

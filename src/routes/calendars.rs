@@ -118,7 +118,7 @@ async fn create(
 
 #[utoipa::path(get, path = "/calendars", tag = "calendars", security(("bearer" = [])),
     params(("limit" = Option<u64>, Query), ("cursor" = Option<String>, Query)),
-    responses((status = 200, description = "{items, next_cursor}")))]
+    responses((status = 200, description = "one page, by ascending id", body = Page<CalendarOut>)))]
 #[get("/calendars?<limit>&<cursor>")]
 async fn list(
     state: &State<AppState>,

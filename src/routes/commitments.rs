@@ -199,7 +199,7 @@ async fn create(
     params(("limit" = Option<u64>, Query), ("cursor" = Option<String>, Query),
            ("risk" = Option<String>, Query), ("status" = Option<String>, Query),
            ("owner" = Option<i64>, Query)),
-    responses((status = 200, description = "{items, next_cursor}")))]
+    responses((status = 200, description = "one page, by ascending id", body = Page<CommitmentOut>)))]
 #[get("/commitments?<limit>&<cursor>&<risk>&<status>&<owner>")]
 async fn list(
     state: &State<AppState>,

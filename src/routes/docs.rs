@@ -1,6 +1,12 @@
 //! The OpenAPI 3.1 document generated from the handlers' annotations, and a
 //! browsable page whose scripts and styles Baton serves itself.
 
+mod parameters;
+mod problems;
+
+use parameters::ParameterBounds;
+use problems::ProblemResponses;
+
 use rocket::http::ContentType;
 use rocket::response::content::RawHtml;
 use rocket::{Route, get, routes};
@@ -24,7 +30,7 @@ pub fn page_routes() -> Vec<Route> {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Baton API", description = "Service agreements between departments and the delays that reach external customers."),
-    modifiers(&BearerAuth, &ApiPrefix),
+    modifiers(&BearerAuth, &ApiPrefix, &ParameterBounds, &ProblemResponses),
     paths(
         accounts::signup, accounts::login,
         users::create, users::list, users::show, users::update, users::deactivate,

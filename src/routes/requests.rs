@@ -305,7 +305,7 @@ async fn create(
            ("customer" = Option<i64>, Query), ("agreement" = Option<i64>, Query),
            ("overdue" = Option<bool>, Query), ("due_before" = Option<String>, Query),
            ("due_after" = Option<String>, Query)),
-    responses((status = 200, description = "{items, next_cursor}")))]
+    responses((status = 200, description = "one page, by ascending id", body = Page<RequestOut>)))]
 #[allow(clippy::too_many_arguments)]
 #[get(
     "/requests?<limit>&<cursor>&<status>&<provider>&<customer>&<agreement>&<overdue>&<due_before>&<due_after>"

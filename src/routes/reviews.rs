@@ -217,7 +217,7 @@ async fn create(
 #[utoipa::path(get, path = "/reviews", tag = "reviews", security(("bearer" = [])),
     params(("limit" = Option<u64>, Query), ("cursor" = Option<String>, Query),
            ("department" = Option<i64>, Query), ("status" = Option<String>, Query)),
-    responses((status = 200, description = "{items, next_cursor}")))]
+    responses((status = 200, description = "one page, by ascending id", body = Page<ReviewOut>)))]
 #[get("/reviews?<limit>&<cursor>&<department>&<status>")]
 async fn list(
     state: &State<AppState>,

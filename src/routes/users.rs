@@ -105,7 +105,7 @@ async fn create(
 /// Users of the caller's organisation, by id.
 #[utoipa::path(get, path = "/users", tag = "users", security(("bearer" = [])),
     params(("limit" = Option<u64>, Query), ("cursor" = Option<String>, Query), ("department_id" = Option<i64>, Query)),
-    responses((status = 200, description = "{items, next_cursor}")))]
+    responses((status = 200, description = "one page, by ascending id", body = Page<UserOut>)))]
 #[get("/users?<limit>&<cursor>&<department_id>")]
 async fn list(
     state: &State<AppState>,
@@ -173,7 +173,8 @@ async fn update(
 #[utoipa::path(post, path = "/users/{id}/deactivate", tag = "users", security(("bearer" = [])),
     params(("id" = i64, Path)),
     responses((status = 200, body = UserOut), (status = 403, body = crate::error::Problem),
-              (status = 404, body = crate::error::Problem)))]
+              (status = 404, body = crate::error::Problem),
+              (status = 409, description = "your own account", body = crate::error::Problem)))]
 #[post("/users/<id>/deactivate")]
 async fn deactivate(state: &State<AppState>, actor: Admin, id: i64) -> ApiResult<Reply<UserOut>> {
     let user = users::deactivate(&state.db, &actor, id).await?;

@@ -1,12 +1,10 @@
-//! The one error type of the API and its `application/problem+json` response
-//! (SPEC §7). Internal causes are logged, never shown.
+//! The one error type of the application and the problem document it
+//! becomes (RFC 9457). It knows nothing of HTTP beyond status codes: the
+//! responder that sends it as `application/problem+json` lives in
+//! `http::problem`. Internal causes are logged there, never shown.
 
 use std::collections::BTreeMap;
-use std::io::Cursor;
 
-use rocket::http::{ContentType, Header, Status};
-use rocket::request::Request;
-use rocket::response::{self, Responder, Response};
 use sea_orm::DbErr;
 use serde::Serialize;
 
@@ -68,20 +66,38 @@ impl ApiError {
         ApiError::NotFound(format!("{what} not found"))
     }
 
-    pub fn status(&self) -> Status {
+    /// The HTTP status code this error is answered with.
+    pub fn status_code(&self) -> u16 {
         match self {
-            ApiError::BadRequest(_) => Status::BadRequest,
-            ApiError::Unauthorized(_) => Status::Unauthorized,
-            ApiError::Forbidden(_) => Status::Forbidden,
-            ApiError::NotFound(_) => Status::NotFound,
-            ApiError::MethodNotAllowed { .. } => Status::MethodNotAllowed,
-            ApiError::Conflict(_) => Status::Conflict,
-            ApiError::Stale => Status::PreconditionFailed,
-            ApiError::PayloadTooLarge => Status::PayloadTooLarge,
-            ApiError::UnsupportedMediaType(_) => Status::UnsupportedMediaType,
-            ApiError::Validation { .. } => Status::UnprocessableEntity,
-            ApiError::TooManyRequests { .. } => Status::TooManyRequests,
-            ApiError::Internal(_) => Status::InternalServerError,
+            ApiError::BadRequest(_) => 400,
+            ApiError::Unauthorized(_) => 401,
+            ApiError::Forbidden(_) => 403,
+            ApiError::NotFound(_) => 404,
+            ApiError::MethodNotAllowed { .. } => 405,
+            ApiError::Conflict(_) => 409,
+            ApiError::Stale => 412,
+            ApiError::PayloadTooLarge => 413,
+            ApiError::UnsupportedMediaType(_) => 415,
+            ApiError::Validation { .. } => 422,
+            ApiError::TooManyRequests { .. } => 429,
+            ApiError::Internal(_) => 500,
+        }
+    }
+
+    fn title(&self) -> &'static str {
+        match self {
+            ApiError::BadRequest(_) => "Bad Request",
+            ApiError::Unauthorized(_) => "Unauthorized",
+            ApiError::Forbidden(_) => "Forbidden",
+            ApiError::NotFound(_) => "Not Found",
+            ApiError::MethodNotAllowed { .. } => "Method Not Allowed",
+            ApiError::Conflict(_) => "Conflict",
+            ApiError::Stale => "Precondition Failed",
+            ApiError::PayloadTooLarge => "Payload Too Large",
+            ApiError::UnsupportedMediaType(_) => "Unsupported Media Type",
+            ApiError::Validation { .. } => "Unprocessable Entity",
+            ApiError::TooManyRequests { .. } => "Too Many Requests",
+            ApiError::Internal(_) => "Internal Server Error",
         }
     }
 
@@ -104,11 +120,10 @@ impl ApiError {
 
     /// The problem document for this error.
     pub fn problem(&self) -> Problem {
-        let status = self.status();
         Problem {
             r#type: format!("urn:baton:problem:{}", self.slug()),
-            title: status.reason().unwrap_or("Error").to_owned(),
-            status: status.code,
+            title: self.title().to_owned(),
+            status: self.status_code(),
             detail: self.to_string(),
             errors: match self {
                 ApiError::Validation { errors, .. } => errors.clone(),
@@ -119,8 +134,8 @@ impl ApiError {
 
     /// The error a bare status turns into when no handler said more
     /// (unknown route, guard without detail).
-    pub fn from_status(status: Status) -> Self {
-        match status.code {
+    pub fn from_status(status: u16) -> Self {
+        match status {
             400 => ApiError::BadRequest("the request is malformed".into()),
             401 => ApiError::Unauthorized("a valid bearer token is required".into()),
             403 => ApiError::Forbidden("you are not allowed to do this".into()),
@@ -163,58 +178,4 @@ impl From<DbErr> for ApiError {
     }
 }
 
-impl<'r> Responder<'r, 'static> for ApiError {
-    fn respond_to(self, _request: &'r Request<'_>) -> response::Result<'static> {
-        if let ApiError::Internal(cause) = &self {
-            tracing::error!(%cause, "internal error");
-        }
-        let body = serde_json::to_vec(&self.problem()).unwrap_or_default();
-        let mut response = Response::build();
-        response
-            .status(self.status())
-            .header(ContentType::new("application", "problem+json"))
-            .sized_body(body.len(), Cursor::new(body));
-        if let ApiError::TooManyRequests {
-            retry_after_seconds,
-            ..
-        } = &self
-        {
-            response.header(Header::new("Retry-After", retry_after_seconds.to_string()));
-        }
-        if let ApiError::MethodNotAllowed { allow } = &self {
-            response.header(Header::new("Allow", allow.clone()));
-        }
-        if matches!(self, ApiError::Unauthorized(_)) {
-            response.header(Header::new("WWW-Authenticate", "Bearer"));
-        }
-        response.ok()
-    }
-}
-
 pub type ApiResult<T> = Result<T, ApiError>;
-
-/// Request guards that fail stash their error here so that the catcher can
-/// answer with the full problem instead of a bare status.
-pub fn stash(request: &Request<'_>, error: ApiError) -> Status {
-    let status = error.status();
-    if let Ok(mut slot) = request
-        .local_cache(|| StashedError(std::sync::Mutex::new(None)))
-        .0
-        .lock()
-    {
-        *slot = Some(error);
-    }
-    status
-}
-
-/// The error a guard stashed for this request, if any.
-pub fn take_stashed(request: &Request<'_>) -> Option<ApiError> {
-    request
-        .local_cache(|| StashedError(std::sync::Mutex::new(None)))
-        .0
-        .lock()
-        .ok()
-        .and_then(|mut slot| slot.take())
-}
-
-struct StashedError(std::sync::Mutex<Option<ApiError>>);

@@ -4,7 +4,6 @@
 //! [`rocket`] assembles the whole application from a [`Config`]; `main.rs`
 //! only parses the command line.
 
-pub mod auth;
 pub mod bench;
 pub mod browser_headers;
 pub mod client;
@@ -15,6 +14,7 @@ pub mod entities;
 pub mod error;
 pub mod front;
 pub mod http;
+pub mod identity;
 pub mod login_limit;
 pub mod metrics;
 pub mod pages;
@@ -39,8 +39,9 @@ use sea_orm::DatabaseConnection;
 
 pub use config::Config;
 
-use crate::auth::TokenKeys;
-use crate::error::{ApiError, take_stashed};
+use crate::error::ApiError;
+use crate::http::take_stashed;
+use crate::identity::TokenKeys;
 use crate::login_limit::LoginLimiter;
 use crate::services::calendars::CalendarCache;
 use crate::services::requests::LogGroup;
@@ -151,7 +152,7 @@ fn problem_catcher(status: Status, request: &Request<'_>) -> ApiError {
             methods if !methods.is_empty() => ApiError::MethodNotAllowed {
                 allow: methods.join(", "),
             },
-            _ => ApiError::from_status(status),
+            _ => ApiError::from_status(status.code),
         },
         // Rocket answers 404 when no route has the method asked for, even
         // where the path exists under another method.
@@ -161,9 +162,9 @@ fn problem_catcher(status: Status, request: &Request<'_>) -> ApiError {
                     allow: methods.join(", "),
                 }
             }
-            _ => ApiError::from_status(status),
+            _ => ApiError::from_status(status.code),
         },
-        _ => ApiError::from_status(status),
+        _ => ApiError::from_status(status.code),
     })
 }
 

@@ -3,8 +3,8 @@
 
 use sea_orm::DatabaseConnection;
 
-use crate::auth::TokenKeys;
 use crate::config::Config;
+use crate::identity::TokenKeys;
 use crate::login_limit::LoginLimiter;
 use crate::metrics::Metrics;
 use crate::services::calendars::CalendarCache;

@@ -153,7 +153,10 @@ async fn a_method_a_path_does_not_answer_is_405_naming_the_ones_it_does() {
     ));
     let response = request.dispatch().await;
     assert_eq!(response.status(), Status::MethodNotAllowed);
-    assert_eq!(response.headers().get_one("Allow"), Some("GET, HEAD, PATCH"));
+    assert_eq!(
+        response.headers().get_one("Allow"),
+        Some("GET, HEAD, PATCH")
+    );
     assert_eq!(
         response.content_type().map(|media| media.to_string()),
         Some("application/problem+json".into())

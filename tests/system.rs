@@ -345,7 +345,7 @@ async fn pages_and_answers_carry_the_browser_security_headers() {
         .client
         .get("/")
         .cookie(Cookie::new(
-            baton::auth::SESSION_COOKIE,
+            baton::http::SESSION_COOKIE,
             admin.token.clone(),
         ))
         .dispatch()

@@ -25,9 +25,9 @@ use sea_orm::{
     ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Set, TransactionTrait,
 };
 
-use crate::auth::Role;
 use crate::config::random_hex;
 use crate::entities::{agreement, department, organisation, request, user};
+use crate::identity::Role;
 use crate::services::reports::{GroupBy, Viewer, Window, health};
 
 mod serve;

@@ -10,7 +10,7 @@ use sea_orm::ConnectionTrait;
 
 use super::DemoError;
 use super::people::{Dept, Org};
-use crate::http::IfMatch;
+use crate::services::ExpectedVersion;
 use crate::services::agreements::{self, NewAgreement};
 use crate::time::{Turnaround, TurnaroundUnit};
 
@@ -559,8 +559,20 @@ pub(crate) async fn create(db: &impl ConnectionTrait, org: &Org) -> Result<Pacts
             spec.provider,
         )
         .await?;
-        agreements::propose(db, &org.dept(spec.provider)?.lead.auth, id, IfMatch(None)).await?;
-        agreements::accept(db, &org.dept(spec.customer)?.lead.auth, id, IfMatch(None)).await?;
+        agreements::propose(
+            db,
+            &org.dept(spec.provider)?.lead.auth,
+            id,
+            ExpectedVersion(None),
+        )
+        .await?;
+        agreements::accept(
+            db,
+            &org.dept(spec.customer)?.lead.auth,
+            id,
+            ExpectedVersion(None),
+        )
+        .await?;
         by_pact.insert(
             spec.pact,
             Active {
@@ -592,11 +604,11 @@ pub(crate) async fn create(db: &impl ConnectionTrait, org: &Org) -> Result<Pacts
         match negotiation.stage {
             Stage::Draft => {}
             Stage::Proposed => {
-                agreements::propose(db, provider_lead, id, IfMatch(None)).await?;
+                agreements::propose(db, provider_lead, id, ExpectedVersion(None)).await?;
             }
             Stage::Declined(reason) => {
-                agreements::propose(db, provider_lead, id, IfMatch(None)).await?;
-                agreements::decline(db, customer_lead, id, IfMatch(None), reason).await?;
+                agreements::propose(db, provider_lead, id, ExpectedVersion(None)).await?;
+                agreements::decline(db, customer_lead, id, ExpectedVersion(None), reason).await?;
             }
         }
     }

@@ -5,7 +5,7 @@
 use chrono::{Datelike, NaiveDate, Weekday};
 
 use super::DemoError;
-use crate::auth::AuthUser;
+use crate::identity::AuthUser;
 use crate::services::calendars::{self, CalendarInput, Holiday, WeeklyHours};
 
 /// The calendars a department can work by.

@@ -20,7 +20,7 @@ use super::people::{Dept, Org};
 use super::present::{self, Staged, State};
 use super::work::{self, Fate, Plan, whole_second};
 use crate::entities::{commitment, request};
-use crate::http::IfMatch;
+use crate::services::ExpectedVersion;
 use crate::services::calendars::CalendarCache;
 use crate::services::commitments::{self, Closing, NewCommitment};
 use crate::services::projection;
@@ -190,7 +190,7 @@ impl Deals<'_> {
                     self.cache,
                     &owner.lead.auth,
                     created.id,
-                    IfMatch(None),
+                    ExpectedVersion(None),
                     Closing::Fulfil {
                         at: Some(whole_second(fulfilled_at)),
                     },
@@ -542,7 +542,7 @@ impl Deals<'_> {
             self.cache,
             &sales.lead.auth,
             pilot.id,
-            IfMatch(None),
+            ExpectedVersion(None),
             Closing::Cancel {
                 reason: "The customer postponed the pilot to next year".into(),
             },

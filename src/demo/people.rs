@@ -12,9 +12,9 @@ use sea_orm::DatabaseConnection;
 
 use super::calendars::{self, HOME_ZONE, Office};
 use super::{DEMO_ADMIN_EMAIL, DEMO_DOMAIN, DEMO_ORGANISATION, DEMO_PASSWORD, DemoError, Login};
-use crate::auth::{AuthUser, Role, TokenKeys};
 use crate::entities::user;
-use crate::http::IfMatch;
+use crate::identity::{AuthUser, Role, TokenKeys};
+use crate::services::ExpectedVersion;
 use crate::services::accounts::{self, SignupInput};
 use crate::services::calendars::{CalendarCache, for_department};
 use crate::services::departments::{self, DepartmentChanges, NewDepartment};
@@ -250,7 +250,7 @@ pub(crate) async fn create(
             db,
             &admin,
             row.id,
-            IfMatch(None),
+            ExpectedVersion(None),
             DepartmentChanges {
                 lead_user_id: Some(Some(lead.id)),
                 ..Default::default()

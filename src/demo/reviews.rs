@@ -9,8 +9,8 @@ use sea_orm::DatabaseConnection;
 
 use super::DemoError;
 use super::people::{Dept, Org};
-use crate::auth::AuthUser;
-use crate::http::IfMatch;
+use crate::identity::AuthUser;
+use crate::services::ExpectedVersion;
 use crate::services::reviews::{self, ActionChanges, HoldInput, NewAction, NewReview};
 
 /// Who owns an action item, relative to the pair.
@@ -374,7 +374,7 @@ async fn play(db: &DatabaseConnection, org: &Org, series: &Series) -> Result<(),
                     db,
                     owner(who),
                     item.id,
-                    IfMatch(None),
+                    ExpectedVersion(None),
                     ActionChanges {
                         status: Some(status.into()),
                         resolution_note: Some(note.into()),

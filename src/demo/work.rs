@@ -13,7 +13,7 @@ use super::DemoError;
 use super::agreements::Active;
 use super::people::Org;
 use crate::entities::request;
-use crate::http::IfMatch;
+use crate::services::ExpectedVersion;
 use crate::services::calendars::CalendarCache;
 use crate::services::requests::{self, Action, NewRequest};
 use crate::time::CompiledCalendar;
@@ -123,7 +123,16 @@ pub(crate) async fn play(
             Step::Provider(action) => (worker, action),
             Step::Customer(action) => (requester, action),
         };
-        row = requests::act(db, cache, actor, row.id, IfMatch(None), action, Some(at)).await?;
+        row = requests::act(
+            db,
+            cache,
+            actor,
+            row.id,
+            ExpectedVersion(None),
+            action,
+            Some(at),
+        )
+        .await?;
     }
     Ok(row)
 }

@@ -19,10 +19,10 @@ use super::{
     check_csrf, context, department_choices, department_names, html, insert_form, insert_forms,
     parse_choice, parse_number, parse_turnaround_fields, typed_values, unit_choices,
 };
-use crate::auth::Role;
 use crate::error::ApiError;
-use crate::http::IfMatch;
+use crate::identity::Role;
 use crate::routes::parse_turnaround;
+use crate::services::ExpectedVersion;
 use crate::services::agreements::{
     self, AgreementChanges, Calibration, NewAgreement, calibrate_for_provider, leads,
     vague_phrase_warnings,
@@ -237,10 +237,12 @@ async fn lifecycle(
     let db = &state.db;
     let outcome = match (check_csrf(&user, &form._csrf), form.action.as_str()) {
         (Err(error), _) => Err(error),
-        (Ok(()), "propose") => agreements::propose(db, me, id, IfMatch(None)).await,
-        (Ok(()), "accept") => agreements::accept(db, me, id, IfMatch(None)).await,
-        (Ok(()), "decline") => agreements::decline(db, me, id, IfMatch(None), &form.reason).await,
-        (Ok(()), "retire") => agreements::retire(db, me, id, IfMatch(None)).await,
+        (Ok(()), "propose") => agreements::propose(db, me, id, ExpectedVersion(None)).await,
+        (Ok(()), "accept") => agreements::accept(db, me, id, ExpectedVersion(None)).await,
+        (Ok(()), "decline") => {
+            agreements::decline(db, me, id, ExpectedVersion(None), &form.reason).await
+        }
+        (Ok(()), "retire") => agreements::retire(db, me, id, ExpectedVersion(None)).await,
         (Ok(()), _) => Err(ApiError::field("action", "is not an agreement move")),
     };
     match outcome {
@@ -319,7 +321,7 @@ async fn save_edit(
             .filter(|weeks| *weeks != i64::from(current.review_every_weeks)),
     };
     let terms_change = changes.turnaround.is_some() || changes.on_time_target_pct.is_some();
-    let saved = agreements::update(&state.db, me, id, IfMatch(version), changes).await?;
+    let saved = agreements::update(&state.db, me, id, ExpectedVersion(version), changes).await?;
     Ok(if saved.status == "active" && terms_change {
         "Change proposed: the customer's lead accepts it before it applies; until then the current terms hold."
     } else {

@@ -20,10 +20,10 @@ use super::{
     local_instant, organisation_zone, parse_choice, parse_ids, parse_turnaround_fields,
     typed_values, unit_choices,
 };
-use crate::auth::Role;
 use crate::entities::request;
 use crate::error::ApiError;
-use crate::http::IfMatch;
+use crate::identity::Role;
+use crate::services::ExpectedVersion;
 use crate::services::commitments::{Closing, NewCommitment};
 use crate::services::requests::dependencies_of;
 use crate::services::{commitments, projection};
@@ -197,7 +197,7 @@ async fn close(
                 &state.calendars,
                 &user.auth,
                 id,
-                IfMatch(None),
+                ExpectedVersion(None),
                 closing,
             )
             .await

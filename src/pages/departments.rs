@@ -16,9 +16,9 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::{PageResult, Session, context, department_names, local, organisation_zone};
-use crate::auth::{AuthUser, Role};
 use crate::entities::{calendar, department, request};
 use crate::error::ApiError;
+use crate::identity::{AuthUser, Role};
 use crate::pagination::PageRequest;
 use crate::services::agreements::{self, AgreementFilter, describe, leads, turnaround_of};
 use crate::services::calendars;

@@ -10,8 +10,8 @@ use rocket::{Route, State, get, routes};
 use serde::Serialize;
 
 use super::{PageResult, PageUser, Session, context, department_names, local, organisation_zone};
-use crate::auth::Role;
 use crate::entities::request;
+use crate::identity::Role;
 use crate::pagination::PageRequest;
 use crate::services::agreements::{self, AgreementFilter};
 use crate::services::commitments::{self, CommitmentFilter};

@@ -30,9 +30,11 @@ use sea_orm::EntityTrait;
 use serde::Serialize;
 use tera::Context;
 
-use crate::auth::{AuthUser, SESSION_COOKIE, user_from_token};
 use crate::entities::user;
 use crate::error::{ApiError, FieldErrors};
+use crate::http::SESSION_COOKIE;
+use crate::identity::AuthUser;
+use crate::identity::actor_for_token;
 use crate::state::AppState;
 use crate::time::Turnaround;
 
@@ -78,7 +80,7 @@ impl<'r> FromRequest<'r> for Session {
         else {
             return Outcome::Success(Session(None));
         };
-        let Ok(auth) = user_from_token(state, &token).await else {
+        let Ok(auth) = actor_for_token(&state.db, &state.keys, &token).await else {
             return Outcome::Success(Session(None));
         };
         let name = user::Entity::find_by_id(auth.id)

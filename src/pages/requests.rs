@@ -17,11 +17,11 @@ use super::{
     check_csrf, context, department_names, html, insert_form, insert_forms, local, local_instant,
     organisation_zone, parse_choice, parse_ids, typed_values,
 };
-use crate::auth::Role;
 use crate::entities::user;
 use crate::error::ApiError;
-use crate::http::IfMatch;
+use crate::identity::Role;
 use crate::pagination::PageRequest;
+use crate::services::ExpectedVersion;
 use crate::services::agreements::{self, AgreementFilter};
 use crate::services::events::{self, Subject};
 use crate::services::requests::{
@@ -299,7 +299,7 @@ async fn make_move(
         &state.calendars,
         &user.auth,
         id,
-        IfMatch(None),
+        ExpectedVersion(None),
         action,
         at,
     )

@@ -17,10 +17,10 @@ use super::{
     check_csrf, context, department_choices, department_names, html, insert_form, insert_forms,
     local, local_instant, organisation_zone, parse_choice, parse_number, typed_values,
 };
-use crate::auth::Role;
 use crate::error::{ApiError, FieldErrors};
-use crate::http::IfMatch;
+use crate::identity::Role;
 use crate::pagination::PageRequest;
+use crate::services::ExpectedVersion;
 use crate::services::reviews::{self, ActionChanges, HoldInput, NewAction, NewReview, may_write};
 use crate::services::users;
 use crate::state::AppState;
@@ -352,7 +352,9 @@ async fn close_action(
         ..Default::default()
     };
     let outcome = match check_csrf(&user, &form._csrf) {
-        Ok(()) => reviews::update_action(&state.db, &user.auth, id, IfMatch(None), changes).await,
+        Ok(()) => {
+            reviews::update_action(&state.db, &user.auth, id, ExpectedVersion(None), changes).await
+        }
         Err(error) => Err(error),
     };
     match outcome {

@@ -5,13 +5,15 @@ use rocket::{Route, State, get, patch, post, routes};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::auth::{AgreementWriter, AuthUser};
 use crate::entities::agreement;
 use crate::error::ApiResult;
-use crate::http::{Body, IfMatch, Reply, query_id};
+use crate::http::AgreementWriter;
+use crate::http::{Body, Reply, query_id};
+use crate::identity::AuthUser;
 use crate::pagination::{Page, PageRequest};
 use crate::routes::events::EventOut;
 use crate::routes::parse_turnaround;
+use crate::services::ExpectedVersion;
 use crate::services::agreements::{
     self, AgreementChanges, AgreementFilter, Calibration, NewAgreement, OnTimeFigures,
 };
@@ -293,7 +295,7 @@ async fn update(
     state: &State<AppState>,
     actor: AgreementWriter,
     id: i64,
-    if_match: IfMatch,
+    if_match: ExpectedVersion,
     body: Body<AgreementPatch>,
 ) -> ApiResult<Reply<AgreementOut>> {
     let body = body.0;
@@ -325,7 +327,7 @@ async fn propose(
     state: &State<AppState>,
     actor: AgreementWriter,
     id: i64,
-    if_match: IfMatch,
+    if_match: ExpectedVersion,
 ) -> ApiResult<Reply<AgreementOut>> {
     let row = agreements::propose(&state.db, &actor, id, if_match).await?;
     reply(state, row, false).await
@@ -341,7 +343,7 @@ async fn accept(
     state: &State<AppState>,
     actor: AgreementWriter,
     id: i64,
-    if_match: IfMatch,
+    if_match: ExpectedVersion,
 ) -> ApiResult<Reply<AgreementOut>> {
     let row = agreements::accept(&state.db, &actor, id, if_match).await?;
     reply(state, row, false).await
@@ -357,7 +359,7 @@ async fn decline(
     state: &State<AppState>,
     actor: AgreementWriter,
     id: i64,
-    if_match: IfMatch,
+    if_match: ExpectedVersion,
     body: Body<DeclineBody>,
 ) -> ApiResult<Reply<AgreementOut>> {
     let row = agreements::decline(&state.db, &actor, id, if_match, &body.0.reason).await?;
@@ -374,7 +376,7 @@ async fn retire(
     state: &State<AppState>,
     actor: AgreementWriter,
     id: i64,
-    if_match: IfMatch,
+    if_match: ExpectedVersion,
 ) -> ApiResult<Reply<AgreementOut>> {
     let row = agreements::retire(&state.db, &actor, id, if_match).await?;
     reply(state, row, false).await

@@ -7,12 +7,14 @@ use rocket::{Route, State, delete, get, patch, post, routes};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::auth::{Admin, AuthUser};
 use crate::entities::calendar;
 use crate::error::{ApiError, ApiResult};
-use crate::http::{Body, IfMatch, Reply};
+use crate::http::Admin;
+use crate::http::{Body, Reply};
+use crate::identity::AuthUser;
 use crate::pagination::{Page, PageRequest};
 use crate::routes::parse_turnaround;
+use crate::services::ExpectedVersion;
 use crate::services::calendars::{self, CalendarChanges, CalendarInput, Holiday, WeeklyHours};
 use crate::state::AppState;
 
@@ -156,7 +158,7 @@ async fn update(
     state: &State<AppState>,
     actor: Admin,
     id: i64,
-    if_match: IfMatch,
+    if_match: ExpectedVersion,
     body: Body<CalendarPatch>,
 ) -> ApiResult<Reply<CalendarOut>> {
     let body = body.0;
@@ -252,7 +254,7 @@ async fn remove(
     state: &State<AppState>,
     actor: Admin,
     id: i64,
-    if_match: IfMatch,
+    if_match: ExpectedVersion,
 ) -> ApiResult<Status> {
     calendars::delete(&state.db, &actor, id, if_match).await?;
     Ok(Status::NoContent)

@@ -6,14 +6,15 @@ use rocket::{Route, State, get, patch, post, routes};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::auth::AuthUser;
 use crate::entities::commitment;
 use crate::error::{ApiError, ApiResult};
-use crate::http::{Body, IfMatch, OptionalBody, Reply, query_id};
+use crate::http::{Body, OptionalBody, Reply, query_id};
+use crate::identity::AuthUser;
 use crate::pagination::{Page, PageRequest};
 use crate::projection::CommitmentProjection;
 use crate::routes::agreements::TurnaroundBody;
 use crate::routes::events::EventOut;
+use crate::services::ExpectedVersion;
 use crate::services::commitments::{
     self, Closing, CommitmentChanges, CommitmentFilter, NewCommitment,
 };
@@ -251,7 +252,7 @@ async fn update(
     state: &State<AppState>,
     actor: AuthUser,
     id: i64,
-    if_match: IfMatch,
+    if_match: ExpectedVersion,
     body: Body<CommitmentPatch>,
 ) -> ApiResult<Reply<CommitmentOut>> {
     let body = body.0;
@@ -282,7 +283,7 @@ async fn fulfil(
     state: &State<AppState>,
     actor: AuthUser,
     id: i64,
-    if_match: IfMatch,
+    if_match: ExpectedVersion,
     body: OptionalBody<FulfilBody>,
 ) -> ApiResult<Reply<CommitmentOut>> {
     let at = body.0.and_then(|body| body.at);
@@ -307,7 +308,7 @@ async fn cancel(
     state: &State<AppState>,
     actor: AuthUser,
     id: i64,
-    if_match: IfMatch,
+    if_match: ExpectedVersion,
     body: Body<CancelBody>,
 ) -> ApiResult<Reply<CommitmentOut>> {
     let reason = body.0.reason;

@@ -6,12 +6,14 @@ use rocket::{Route, State, delete, get, patch, post, routes};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::auth::{Admin, AuthUser};
 use crate::entities::department;
 use crate::error::ApiResult;
-use crate::http::{Body, IfMatch, Reply};
+use crate::http::Admin;
+use crate::http::{Body, Reply};
+use crate::identity::AuthUser;
 use crate::pagination::{Page, PageRequest};
 use crate::routes::nullable;
+use crate::services::ExpectedVersion;
 use crate::services::departments::{self, DepartmentChanges, NewDepartment};
 use crate::state::AppState;
 
@@ -147,7 +149,7 @@ async fn update(
     state: &State<AppState>,
     actor: Admin,
     id: i64,
-    if_match: IfMatch,
+    if_match: ExpectedVersion,
     body: Body<DepartmentPatch>,
 ) -> ApiResult<Reply<DepartmentOut>> {
     let body = body.0;
@@ -179,7 +181,7 @@ async fn remove(
     state: &State<AppState>,
     actor: Admin,
     id: i64,
-    if_match: IfMatch,
+    if_match: ExpectedVersion,
 ) -> ApiResult<Status> {
     departments::delete(&state.db, &actor, id, if_match).await?;
     Ok(Status::NoContent)

@@ -7,10 +7,10 @@ use rocket::{Route, State, get, routes};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::auth::AuthUser;
 use crate::entities::event;
 use crate::error::ApiResult;
 use crate::http::{Reply, query_id};
+use crate::identity::AuthUser;
 use crate::pagination::{NewestFirst, Page};
 use crate::services::events::{self, AuditFilter};
 use crate::state::AppState;

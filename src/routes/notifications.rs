@@ -5,10 +5,10 @@ use rocket::{Route, State, get, post, routes};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::auth::AuthUser;
 use crate::entities::notification;
 use crate::error::{ApiError, ApiResult};
 use crate::http::Reply;
+use crate::identity::AuthUser;
 use crate::pagination::MAX_LIMIT;
 use crate::services::notifications;
 use crate::state::AppState;

@@ -5,10 +5,12 @@ use rocket::{Route, State, get, patch, routes};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::auth::{Admin, AuthUser};
 use crate::entities::organisation;
 use crate::error::ApiResult;
-use crate::http::{Body, IfMatch, Reply};
+use crate::http::Admin;
+use crate::http::{Body, Reply};
+use crate::identity::AuthUser;
+use crate::services::ExpectedVersion;
 use crate::services::organisations::{self, OrganisationChanges};
 use crate::state::AppState;
 
@@ -70,7 +72,7 @@ async fn show(state: &State<AppState>, actor: AuthUser) -> ApiResult<Reply<Organ
 async fn update(
     state: &State<AppState>,
     actor: Admin,
-    if_match: IfMatch,
+    if_match: ExpectedVersion,
     body: Body<OrganisationPatch>,
 ) -> ApiResult<Reply<OrganisationOut>> {
     let body = body.0;

@@ -13,9 +13,9 @@ use rocket::{Route, State, get, routes};
 use serde::Serialize;
 use tera::Context;
 
-use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult};
 use crate::http::query_id;
+use crate::identity::AuthUser;
 use crate::services::reports::health::HealthReport;
 use crate::services::reports::impact::ImpactReport;
 use crate::services::reports::matrix::MatrixReport;

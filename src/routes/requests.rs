@@ -8,13 +8,15 @@ use rocket::{Route, State, get, patch, post, routes};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::auth::{AuthUser, RequestActor};
 use crate::entities::request;
 use crate::error::{ApiError, ApiResult};
-use crate::http::{Body, IfMatch, OptionalBody, Reply, query_id};
+use crate::http::RequestActor;
+use crate::http::{Body, OptionalBody, Reply, query_id};
+use crate::identity::AuthUser;
 use crate::pagination::{Page, PageRequest};
 use crate::projection::CommitmentIdx;
 use crate::routes::events::EventOut;
+use crate::services::ExpectedVersion;
 use crate::services::events::{self, Subject};
 use crate::services::projection::{self, Projected};
 use crate::services::requests::{
@@ -374,7 +376,7 @@ async fn update(
     state: &State<AppState>,
     actor: AuthUser,
     id: i64,
-    if_match: IfMatch,
+    if_match: ExpectedVersion,
     body: Body<RequestPatch>,
 ) -> ApiResult<Reply<RequestOut>> {
     let body = body.0;
@@ -398,7 +400,7 @@ async fn transition(
     state: &AppState,
     actor: AuthUser,
     id: i64,
-    if_match: IfMatch,
+    if_match: ExpectedVersion,
     action: Action,
     at: Option<DateTime<Utc>>,
 ) -> ApiResult<Reply<RequestOut>> {
@@ -448,7 +450,7 @@ macro_rules! simple_transition {
             state: &State<AppState>,
             actor: RequestActor,
             id: i64,
-            if_match: IfMatch,
+            if_match: ExpectedVersion,
             body: OptionalAt,
         ) -> ApiResult<Reply<RequestOut>> {
             transition(state, actor.0, id, if_match, $action, at_of(body)).await
@@ -497,7 +499,7 @@ macro_rules! reason_transition {
             state: &State<AppState>,
             actor: RequestActor,
             id: i64,
-            if_match: IfMatch,
+            if_match: ExpectedVersion,
             body: Body<ReasonBody>,
         ) -> ApiResult<Reply<RequestOut>> {
             let body = body.0;
@@ -538,7 +540,7 @@ async fn forecast(
     state: &State<AppState>,
     actor: RequestActor,
     id: i64,
-    if_match: IfMatch,
+    if_match: ExpectedVersion,
     body: Body<ForecastBody>,
 ) -> ApiResult<Reply<RequestOut>> {
     let body = body.0;
@@ -559,7 +561,7 @@ async fn rate(
     state: &State<AppState>,
     actor: RequestActor,
     id: i64,
-    if_match: IfMatch,
+    if_match: ExpectedVersion,
     body: Body<RatingBody>,
 ) -> ApiResult<Reply<RequestOut>> {
     let body = body.0;

@@ -7,11 +7,13 @@ use rocket::{Route, State, delete, get, patch, post, routes};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::auth::{AuthUser, ReviewWriter};
 use crate::entities::{action_item, review};
 use crate::error::{ApiError, ApiResult};
-use crate::http::{Body, IfMatch, Reply, query_id};
+use crate::http::ReviewWriter;
+use crate::http::{Body, Reply, query_id};
+use crate::identity::AuthUser;
 use crate::pagination::{Page, PageRequest};
+use crate::services::ExpectedVersion;
 use crate::services::reviews::{
     self, ActionChanges, ActionFilter, Agenda, HoldInput, NewAction, NewReview, ReviewChanges,
     ReviewFilter,
@@ -263,7 +265,7 @@ async fn update(
     state: &State<AppState>,
     actor: ReviewWriter,
     id: i64,
-    if_match: IfMatch,
+    if_match: ExpectedVersion,
     body: Body<ReviewPatch>,
 ) -> ApiResult<Reply<ReviewOut>> {
     let body = body.0;
@@ -432,7 +434,7 @@ async fn update_action(
     state: &State<AppState>,
     actor: AuthUser,
     id: i64,
-    if_match: IfMatch,
+    if_match: ExpectedVersion,
     body: Body<ActionPatch>,
 ) -> ApiResult<Reply<ActionOut>> {
     let body = body.0;

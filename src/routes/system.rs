@@ -5,7 +5,8 @@ use rocket::request::{FromRequest, Outcome, Request};
 use rocket::{Route, State, get, routes};
 use sea_orm::ConnectionTrait;
 
-use crate::error::{ApiError, stash};
+use crate::error::ApiError;
+use crate::http::stash;
 use crate::state::AppState;
 
 pub fn routes() -> Vec<Route> {

@@ -5,12 +5,14 @@ use rocket::{Route, State, get, patch, post, routes};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::auth::{Admin, AuthUser, Role};
 use crate::entities::user;
 use crate::error::ApiResult;
-use crate::http::{Body, IfMatch, Reply, query_id};
+use crate::http::Admin;
+use crate::http::{Body, Reply, query_id};
+use crate::identity::{AuthUser, Role};
 use crate::pagination::{Page, PageRequest};
 use crate::routes::nullable;
+use crate::services::ExpectedVersion;
 use crate::services::users::{self, NewUser, UserChanges};
 use crate::state::AppState;
 
@@ -148,7 +150,7 @@ async fn update(
     state: &State<AppState>,
     actor: Admin,
     id: i64,
-    if_match: IfMatch,
+    if_match: ExpectedVersion,
     body: Body<UserPatch>,
 ) -> ApiResult<Reply<UserOut>> {
     let body = body.0;

@@ -17,9 +17,9 @@ use sea_orm::{
     Set,
 };
 
-use crate::auth::{self, Role, TokenKeys};
 use crate::entities::{organisation, user};
 use crate::error::ApiError;
+use crate::identity::{self, Role, TokenKeys};
 use crate::login_limit::LoginLimiter;
 use crate::services::calendars;
 use crate::validate::Checker;
@@ -160,13 +160,13 @@ pub async fn email_taken(db: &impl ConnectionTrait, email: &str) -> Result<bool,
 
 /// argon2 is deliberately slow: keep it off the async workers.
 pub async fn hash_off_thread(password: String) -> Result<String, ApiError> {
-    tokio::task::spawn_blocking(move || auth::hash_password(&password))
+    tokio::task::spawn_blocking(move || identity::hash_password(&password))
         .await
         .map_err(|error| ApiError::Internal(format!("hashing task: {error}")))?
 }
 
 async fn verify_off_thread(password: String, hash: String) -> Result<bool, ApiError> {
-    tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash))
+    tokio::task::spawn_blocking(move || identity::verify_password(&password, &hash))
         .await
         .map_err(|error| ApiError::Internal(format!("verifying task: {error}")))
 }

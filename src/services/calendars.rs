@@ -12,11 +12,11 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::auth::AuthUser;
 use crate::entities::{calendar, department, organisation};
 use crate::error::{ApiError, FieldErrors};
-use crate::http::IfMatch;
+use crate::identity::AuthUser;
 use crate::pagination::PageRequest;
+use crate::services::ExpectedVersion;
 use crate::services::events::{self, Subject};
 use crate::time::{CalendarSpec, CompiledCalendar};
 use crate::validate::Checker;
@@ -225,7 +225,7 @@ pub async fn delete(
     db: &DatabaseConnection,
     actor: &AuthUser,
     id: i64,
-    if_match: IfMatch,
+    if_match: ExpectedVersion,
 ) -> Result<(), ApiError> {
     actor.require_admin()?;
     let txn = crate::db::begin_write(db).await?;
@@ -317,7 +317,7 @@ pub async fn update(
     db: &DatabaseConnection,
     actor: &AuthUser,
     id: i64,
-    if_match: IfMatch,
+    if_match: ExpectedVersion,
     changes: CalendarChanges,
 ) -> Result<calendar::Model, ApiError> {
     actor.require_admin()?;

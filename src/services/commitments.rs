@@ -9,11 +9,11 @@ use sea_orm::{
 };
 use serde_json::json;
 
-use crate::auth::{AuthUser, Role};
 use crate::entities::{commitment, commitment_dependency, request};
 use crate::error::ApiError;
-use crate::http::IfMatch;
+use crate::identity::{AuthUser, Role};
 use crate::pagination::PageRequest;
+use crate::services::ExpectedVersion;
 use crate::services::agreements::unit_name;
 use crate::services::calendars::CalendarCache;
 use crate::services::events::{self, NewEvent, Subject};
@@ -254,7 +254,7 @@ pub async fn update(
     cache: &CalendarCache,
     actor: &AuthUser,
     id: i64,
-    if_match: IfMatch,
+    if_match: ExpectedVersion,
     changes: CommitmentChanges,
 ) -> Result<commitment::Model, ApiError> {
     let txn = crate::db::begin_write(db).await?;
@@ -327,7 +327,7 @@ pub async fn close(
     cache: &CalendarCache,
     actor: &AuthUser,
     id: i64,
-    if_match: IfMatch,
+    if_match: ExpectedVersion,
     outcome: Closing,
 ) -> Result<commitment::Model, ApiError> {
     let txn = crate::db::begin_write(db).await?;

@@ -11,11 +11,11 @@ use sea_orm::{
 };
 use serde_json::json;
 
-use crate::auth::{AuthUser, Role};
 use crate::entities::{agreement, calendar, commitment, department, review, user};
 use crate::error::ApiError;
-use crate::http::IfMatch;
+use crate::identity::{AuthUser, Role};
 use crate::pagination::PageRequest;
+use crate::services::ExpectedVersion;
 use crate::services::events::{self, Subject};
 use crate::services::users::find_department;
 use crate::validate::Checker;
@@ -101,7 +101,7 @@ pub async fn delete(
     db: &DatabaseConnection,
     actor: &AuthUser,
     id: i64,
-    if_match: IfMatch,
+    if_match: ExpectedVersion,
 ) -> Result<(), ApiError> {
     actor.require_admin()?;
     let txn = crate::db::begin_write(db).await?;
@@ -195,7 +195,7 @@ pub async fn update(
     db: &DatabaseConnection,
     actor: &AuthUser,
     id: i64,
-    if_match: IfMatch,
+    if_match: ExpectedVersion,
     changes: DepartmentChanges,
 ) -> Result<department::Model, ApiError> {
     actor.require_admin()?;

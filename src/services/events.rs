@@ -56,7 +56,7 @@ impl Subject {
 /// An administrative change by `actor`, now: `data` says what changed.
 pub async fn record(
     db: &impl ConnectionTrait,
-    actor: &crate::auth::AuthUser,
+    actor: &crate::identity::AuthUser,
     subject: Subject,
     kind: &str,
     data: Value,
@@ -172,8 +172,8 @@ pub struct AuditFilter {
 }
 
 /// Admins and leaders read the audit log; nobody else learns anything of it.
-pub fn may_read_audit_log(actor: &crate::auth::AuthUser) -> Result<(), ApiError> {
-    use crate::auth::Role;
+pub fn may_read_audit_log(actor: &crate::identity::AuthUser) -> Result<(), ApiError> {
+    use crate::identity::Role;
     match actor.role {
         Role::Admin | Role::Leader => Ok(()),
         Role::Lead | Role::Staff => Err(ApiError::Forbidden(
@@ -187,7 +187,7 @@ pub fn may_read_audit_log(actor: &crate::auth::AuthUser) -> Result<(), ApiError>
 /// down `idx_events_organisation`, so a page costs the same at any depth.
 pub async fn audit_log(
     db: &impl ConnectionTrait,
-    actor: &crate::auth::AuthUser,
+    actor: &crate::identity::AuthUser,
     filter: &AuditFilter,
     page: crate::pagination::NewestFirst,
 ) -> Result<Vec<event::Model>, ApiError> {

@@ -17,6 +17,23 @@ pub mod reviews;
 pub mod stats;
 pub mod users;
 
+/// The version of a resource a client read, so that its write is refused
+/// (412) when someone changed the resource since; `None` accepts the write
+/// unconditionally. The API builds it from `If-Match`, the pages from a
+/// hidden field.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ExpectedVersion(pub Option<i32>);
+
+impl ExpectedVersion {
+    /// 412 when the client's version is not the current one.
+    pub fn check(&self, current: i32) -> Result<(), crate::error::ApiError> {
+        match self.0 {
+            Some(expected) if expected != current => Err(crate::error::ApiError::Stale),
+            _ => Ok(()),
+        }
+    }
+}
+
 /// A write that would only touch a row when its version still matches;
 /// zero rows means someone else got there first.
 pub fn stale_if_untouched(rows_affected: u64) -> Result<(), crate::error::ApiError> {

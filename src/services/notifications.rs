@@ -9,9 +9,9 @@ use sea_orm::{
     QueryOrder, QuerySelect, Set,
 };
 
-use crate::auth::AuthUser;
 use crate::entities::{notification, user};
 use crate::error::ApiError;
+use crate::identity::AuthUser;
 
 /// What a notification is about.
 #[derive(Debug, Clone, Copy)]

@@ -4,10 +4,10 @@
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 use serde_json::json;
 
-use crate::auth::AuthUser;
 use crate::entities::{calendar, organisation};
 use crate::error::ApiError;
-use crate::http::IfMatch;
+use crate::identity::AuthUser;
+use crate::services::ExpectedVersion;
 use crate::services::events::{self, Subject};
 use crate::validate::Checker;
 
@@ -32,7 +32,7 @@ pub async fn get(
 pub async fn update(
     db: &DatabaseConnection,
     actor: &AuthUser,
-    if_match: IfMatch,
+    if_match: ExpectedVersion,
     changes: OrganisationChanges,
 ) -> Result<organisation::Model, ApiError> {
     actor.require_admin()?;

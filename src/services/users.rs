@@ -13,11 +13,11 @@ use sea_orm::{
 };
 use serde_json::json;
 
-use crate::auth::{AuthUser, Role};
 use crate::entities::{department, user};
 use crate::error::ApiError;
-use crate::http::IfMatch;
+use crate::identity::{AuthUser, Role};
 use crate::pagination::PageRequest;
+use crate::services::ExpectedVersion;
 use crate::services::accounts::{email_taken, hash_off_thread};
 use crate::services::events::{self, Subject};
 use crate::services::stale_if_untouched;
@@ -110,7 +110,7 @@ pub async fn update(
     db: &DatabaseConnection,
     actor: &AuthUser,
     id: i64,
-    if_match: IfMatch,
+    if_match: ExpectedVersion,
     changes: UserChanges,
 ) -> Result<user::Model, ApiError> {
     actor.require_admin()?;

@@ -10,9 +10,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use super::{SECRET, median};
-use crate::auth::TokenKeys;
 use crate::config::Config;
 use crate::entities::user;
+use crate::identity::TokenKeys;
 use crate::services::reports::Window;
 
 /// Starts the application on the seeded database, fetches the report over

@@ -10,7 +10,7 @@ use utoipa::openapi::{OpenApi, RefOr, Schema};
 
 use crate::pagination::MAX_LIMIT;
 
-/// What [`crate::http::IfMatch`] accepts: `*`, or a version as an ETag,
+/// What [`crate::http::ExpectedVersion`] accepts: `*`, or a version as an ETag,
 /// quoted or not, weak or not.
 pub const IF_MATCH_PATTERN: &str = r#"^(\*|(W/)?"[0-9]{1,9}"|[0-9]{1,9})$"#;
 

@@ -5,9 +5,9 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use serde::Serialize;
 
 use super::get;
-use crate::auth::AuthUser;
 use crate::entities::request;
 use crate::error::ApiError;
+use crate::identity::AuthUser;
 use crate::services::calendars::{CalendarCache, for_department};
 use crate::services::requests::shift_due;
 use crate::services::stats::{nearest_rank, round1};

@@ -7,10 +7,10 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use serde_json::{Value, json};
 
 use super::{AgreementStatus, get, leads};
-use crate::auth::AuthUser;
 use crate::entities::agreement;
 use crate::error::ApiError;
-use crate::http::IfMatch;
+use crate::identity::AuthUser;
+use crate::services::ExpectedVersion;
 use crate::services::events::{self, NewEvent, Subject};
 use crate::services::stale_if_untouched;
 use crate::validate::Checker;
@@ -27,7 +27,7 @@ async fn transition(
     db: &impl ConnectionTrait,
     actor: &AuthUser,
     id: i64,
-    if_match: IfMatch,
+    if_match: ExpectedVersion,
     side: Side,
     change: impl FnOnce(
         &agreement::Model,
@@ -85,7 +85,7 @@ pub async fn propose(
     db: &impl ConnectionTrait,
     actor: &AuthUser,
     id: i64,
-    if_match: IfMatch,
+    if_match: ExpectedVersion,
 ) -> Result<agreement::Model, ApiError> {
     transition(db, actor, id, if_match, Side::Provider, |_, status, row| {
         if status != AgreementStatus::Draft {
@@ -104,7 +104,7 @@ pub async fn accept(
     db: &impl ConnectionTrait,
     actor: &AuthUser,
     id: i64,
-    if_match: IfMatch,
+    if_match: ExpectedVersion,
 ) -> Result<agreement::Model, ApiError> {
     transition(
         db,
@@ -150,7 +150,7 @@ pub async fn decline(
     db: &impl ConnectionTrait,
     actor: &AuthUser,
     id: i64,
-    if_match: IfMatch,
+    if_match: ExpectedVersion,
     reason: &str,
 ) -> Result<agreement::Model, ApiError> {
     let mut check = Checker::new();
@@ -186,7 +186,7 @@ pub async fn retire(
     db: &impl ConnectionTrait,
     actor: &AuthUser,
     id: i64,
-    if_match: IfMatch,
+    if_match: ExpectedVersion,
 ) -> Result<agreement::Model, ApiError> {
     transition(db, actor, id, if_match, Side::Provider, |_, status, row| {
         if status != AgreementStatus::Active {

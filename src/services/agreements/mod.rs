@@ -18,11 +18,11 @@ use sea_orm::{
 };
 use serde_json::json;
 
-use crate::auth::{AuthUser, Role};
 use crate::entities::agreement;
 use crate::error::ApiError;
-use crate::http::IfMatch;
+use crate::identity::{AuthUser, Role};
 use crate::pagination::PageRequest;
+use crate::services::ExpectedVersion;
 use crate::services::events::{self, NewEvent, Subject};
 use crate::services::stale_if_untouched;
 use crate::services::users::find_department;
@@ -283,7 +283,7 @@ pub async fn update(
     db: &impl ConnectionTrait,
     actor: &AuthUser,
     id: i64,
-    if_match: IfMatch,
+    if_match: ExpectedVersion,
     changes: AgreementChanges,
 ) -> Result<agreement::Model, ApiError> {
     let current = get(db, actor, id).await?;

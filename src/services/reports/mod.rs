@@ -39,9 +39,9 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelec
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::auth::{AuthUser, Role};
 use crate::entities::{department, organisation};
 use crate::error::ApiError;
+use crate::identity::{AuthUser, Role};
 
 /// How long a window is when `from` is left out.
 pub const DEFAULT_WINDOW_DAYS: i64 = 90;

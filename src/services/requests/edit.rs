@@ -13,10 +13,10 @@ use super::schedule::{
     ProviderCalendars, planned_finish, reschedule_downstream, schedule, turnaround_of_request,
 };
 use super::{dependencies_of, get, status_of};
-use crate::auth::{AuthUser, Role};
 use crate::entities::{request, request_dependency};
 use crate::error::ApiError;
-use crate::http::IfMatch;
+use crate::identity::{AuthUser, Role};
+use crate::services::ExpectedVersion;
 use crate::services::calendars::CalendarCache;
 use crate::services::events::{self, NewEvent, Subject};
 use crate::services::projection;
@@ -35,7 +35,7 @@ pub async fn edit(
     calendars: &CalendarCache,
     actor: &AuthUser,
     id: i64,
-    if_match: IfMatch,
+    if_match: ExpectedVersion,
     changes: RequestChanges,
 ) -> Result<request::Model, ApiError> {
     let txn = crate::db::begin_write(db).await?;

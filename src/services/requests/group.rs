@@ -30,9 +30,9 @@ use super::create::{
     Checked, Inserted, NewRequest, check, check_agreement, dependencies, edges, logged_event,
     notify_overdue,
 };
-use crate::auth::AuthUser;
 use crate::entities::{agreement, idempotency_key, request, request_dependency};
 use crate::error::ApiError;
+use crate::identity::AuthUser;
 use crate::services::calendars::{CalendarCache, for_departments};
 use crate::services::events;
 use crate::services::projection::{Cone, upstream_cone};

@@ -20,9 +20,9 @@ use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
-use crate::auth::{AuthUser, Role};
 use crate::entities::{request, request_dependency};
 use crate::error::ApiError;
+use crate::identity::{AuthUser, Role};
 use crate::pagination::PageRequest;
 
 /// The states of SPEC §3.

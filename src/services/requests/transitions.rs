@@ -10,10 +10,10 @@ use super::schedule::{
     ProviderCalendars, reschedule_downstream, shift_due, time_error, turnaround_of_request,
 };
 use super::{RequestStatus, get, status_of};
-use crate::auth::{AuthUser, Role};
 use crate::entities::request;
 use crate::error::ApiError;
-use crate::http::IfMatch;
+use crate::identity::{AuthUser, Role};
+use crate::services::ExpectedVersion;
 use crate::services::calendars::CalendarCache;
 use crate::services::events::{self, NewEvent, Subject};
 use crate::services::notifications::{self, Kind};
@@ -120,7 +120,7 @@ pub async fn act(
     calendars: &CalendarCache,
     actor: &AuthUser,
     id: i64,
-    if_match: IfMatch,
+    if_match: ExpectedVersion,
     action: Action,
     at: Option<DateTime<Utc>>,
 ) -> Result<request::Model, ApiError> {
@@ -136,7 +136,7 @@ pub async fn act_projected(
     calendars: &CalendarCache,
     actor: &AuthUser,
     id: i64,
-    if_match: IfMatch,
+    if_match: ExpectedVersion,
     action: Action,
     at: Option<DateTime<Utc>>,
 ) -> Result<(request::Model, Option<projection::Projected>), ApiError> {

@@ -9,11 +9,11 @@ use sea_orm::{
 };
 
 use super::{forbidden, get, may_write};
-use crate::auth::{AuthUser, Role};
 use crate::entities::{action_item, review, user};
 use crate::error::ApiError;
-use crate::http::IfMatch;
+use crate::identity::{AuthUser, Role};
 use crate::pagination::PageRequest;
+use crate::services::ExpectedVersion;
 use crate::services::notifications::{self, Kind};
 use crate::services::stale_if_untouched;
 use crate::validate::Checker;
@@ -187,7 +187,7 @@ pub async fn update_action(
     db: &DatabaseConnection,
     actor: &AuthUser,
     id: i64,
-    if_match: IfMatch,
+    if_match: ExpectedVersion,
     changes: ActionChanges,
 ) -> Result<action_item::Model, ApiError> {
     let txn = crate::db::begin_write(db).await?;

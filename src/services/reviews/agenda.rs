@@ -13,9 +13,9 @@ use sea_orm::{
 use serde::Serialize;
 
 use super::get;
-use crate::auth::AuthUser;
 use crate::entities::{action_item, agreement, event, request, review};
 use crate::error::ApiError;
+use crate::identity::AuthUser;
 use crate::services::calendars::CalendarCache;
 use crate::services::projection;
 use crate::services::requests::RequestStatus;

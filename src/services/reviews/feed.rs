@@ -11,10 +11,10 @@ use sea_orm::{
 };
 use sha2::{Digest, Sha256};
 
-use crate::auth::AuthUser;
 use crate::config::random_hex;
 use crate::entities::{calendar_feed_token, department, review, review_attendee, user};
 use crate::error::ApiError;
+use crate::identity::AuthUser;
 
 fn hash(token: &str) -> String {
     Sha256::digest(token.as_bytes())

@@ -7,9 +7,9 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 
 use super::{attendees, forbidden, get, may_write, set_attendees};
-use crate::auth::AuthUser;
 use crate::entities::review;
 use crate::error::ApiError;
+use crate::identity::AuthUser;
 use crate::validate::Checker;
 
 pub struct HoldInput {

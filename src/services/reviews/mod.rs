@@ -22,11 +22,11 @@ use sea_orm::{
 };
 use serde_json::json;
 
-use crate::auth::{AuthUser, Role};
 use crate::entities::{review, review_attendee, user};
 use crate::error::ApiError;
-use crate::http::IfMatch;
+use crate::identity::{AuthUser, Role};
 use crate::pagination::PageRequest;
+use crate::services::ExpectedVersion;
 use crate::services::events::{self, Subject};
 use crate::services::stale_if_untouched;
 use crate::services::users::find_department;
@@ -269,7 +269,7 @@ pub async fn update(
     db: &DatabaseConnection,
     actor: &AuthUser,
     id: i64,
-    if_match: IfMatch,
+    if_match: ExpectedVersion,
     changes: ReviewChanges,
 ) -> Result<review::Model, ApiError> {
     let txn = crate::db::begin_write(db).await?;

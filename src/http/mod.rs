@@ -11,7 +11,14 @@ use rocket::serde::json::Json;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::error::{ApiError, stash};
+use crate::error::ApiError;
+use crate::services::ExpectedVersion;
+
+pub mod guards;
+pub mod problem;
+
+pub use guards::{Admin, AgreementWriter, RequestActor, ReviewWriter, SESSION_COOKIE};
+pub use problem::{stash, take_stashed};
 
 /// Largest accepted request body (SPEC §7).
 pub const BODY_LIMIT_BYTES: u64 = 1024 * 1024;
@@ -105,30 +112,18 @@ fn shape_error(path: String, error: serde_json::Error) -> ApiError {
     ApiError::field(field, message)
 }
 
-/// The version a client read, from `If-Match: "<version>"`; absent means the
-/// write is accepted unconditionally (SPEC §7).
-pub struct IfMatch(pub Option<i32>);
-
-impl IfMatch {
-    /// 412 when the client's version is not the current one.
-    pub fn check(&self, current: i32) -> Result<(), ApiError> {
-        match self.0 {
-            Some(expected) if expected != current => Err(ApiError::Stale),
-            _ => Ok(()),
-        }
-    }
-}
-
 #[rocket::async_trait]
-impl<'r> FromRequest<'r> for IfMatch {
+/// `If-Match: "<version>"` gives the version a client read; absent (or `*`)
+/// means the write is accepted unconditionally (SPEC §7).
+impl<'r> FromRequest<'r> for ExpectedVersion {
     type Error = ();
 
     async fn from_request(request: &'r Request<'_>) -> request::Outcome<Self, ()> {
         let Some(raw) = request.headers().get_one("If-Match") else {
-            return request::Outcome::Success(IfMatch(None));
+            return request::Outcome::Success(ExpectedVersion(None));
         };
         match parse_if_match(raw) {
-            Some(version) => request::Outcome::Success(IfMatch(version)),
+            Some(version) => request::Outcome::Success(ExpectedVersion(version)),
             None => request::Outcome::Error((
                 stash(
                     request,

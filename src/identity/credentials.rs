@@ -1,0 +1,132 @@
+//! Credentials: password hashing (argon2id) and bearer tokens (HS256 JWT).
+
+use argon2::password_hash::{PasswordHash, SaltString, rand_core::OsRng};
+use argon2::{Argon2, PasswordHasher, PasswordVerifier};
+use chrono::{DateTime, Duration, Utc};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use sea_orm::{ConnectionTrait, EntityTrait};
+use serde::{Deserialize, Serialize};
+
+use super::{AuthUser, Role};
+use crate::entities::user;
+use crate::error::ApiError;
+
+/// Signing and checking tokens.
+pub struct TokenKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    lifetime: Duration,
+    /// Also keys the CSRF tokens of browser sessions.
+    secret: Vec<u8>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Claims {
+    sub: i64,
+    org: i64,
+    iat: i64,
+    exp: i64,
+}
+
+impl TokenKeys {
+    pub fn new(secret: &[u8], token_hours: u32) -> Self {
+        TokenKeys {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            lifetime: Duration::hours(i64::from(token_hours)),
+            secret: secret.to_vec(),
+        }
+    }
+
+    /// The CSRF token of a browser session: a MAC of its session token, so
+    /// a page can embed it and only someone who can read the page (not a
+    /// cross-site form) can send it back.
+    pub fn csrf_token(&self, session_token: &str) -> String {
+        use sha2::{Digest, Sha256};
+        let mut mac = Sha256::new();
+        mac.update(b"baton-csrf:");
+        mac.update(&self.secret);
+        mac.update(b":");
+        mac.update(session_token.as_bytes());
+        mac.finalize()
+            .iter()
+            .take(16)
+            .map(|byte| format!("{byte:02x}"))
+            .collect()
+    }
+
+    pub fn lifetime(&self) -> Duration {
+        self.lifetime
+    }
+
+    /// A token for `user`, and when it expires.
+    pub fn issue(&self, user: &user::Model) -> Result<(String, DateTime<Utc>), ApiError> {
+        let now = Utc::now();
+        let expires_at = now + self.lifetime;
+        let claims = Claims {
+            sub: user.id,
+            org: user.organisation_id,
+            iat: now.timestamp(),
+            exp: expires_at.timestamp(),
+        };
+        let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map_err(|error| ApiError::Internal(format!("token signing: {error}")))?;
+        Ok((token, expires_at))
+    }
+
+    fn verify(&self, token: &str) -> Result<Claims, ApiError> {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.leeway = 0;
+        jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)
+            .map(|data| data.claims)
+            .map_err(|error| match error.kind() {
+                jsonwebtoken::errors::ErrorKind::ExpiredSignature => {
+                    ApiError::Unauthorized("the token has expired; log in again".into())
+                }
+                _ => ApiError::Unauthorized("the token is not valid".into()),
+            })
+    }
+}
+
+/// Hashes a password with argon2id and a random salt.
+pub fn hash_password(password: &str) -> Result<String, ApiError> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|hash| hash.to_string())
+        .map_err(|error| ApiError::Internal(format!("password hashing: {error}")))
+}
+
+/// Whether `password` matches the stored hash.
+pub fn verify_password(password: &str, stored_hash: &str) -> bool {
+    PasswordHash::new(stored_hash)
+        .map(|hash| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &hash)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+/// The active user a token belongs to: loaded fresh on every request, so
+/// that deactivation and role changes take effect at once.
+pub async fn actor_for_token(
+    db: &impl ConnectionTrait,
+    keys: &TokenKeys,
+    token: &str,
+) -> Result<AuthUser, ApiError> {
+    let claims = keys.verify(token)?;
+    let user = user::Entity::find_by_id(claims.sub)
+        .one(db)
+        .await?
+        .filter(|user| user.organisation_id == claims.org && user.active)
+        .ok_or_else(|| ApiError::Unauthorized("the account is not active".into()))?;
+    let role = Role::parse(&user.role)
+        .ok_or_else(|| ApiError::Internal(format!("user {} has an unknown role", user.id)))?;
+    Ok(AuthUser {
+        id: user.id,
+        organisation_id: user.organisation_id,
+        role,
+        department_id: user.department_id,
+    })
+}

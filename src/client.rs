@@ -1,4 +1,6 @@
 //! Who is asking: the client's address, for the limits on logins and signups.
+//! This module parses and applies the trusted proxies; the request guard
+//! that reads the address is `http::guards::ClientAddress`.
 //!
 //! The peer of the TCP connection is the client, unless the peer is one of
 //! the proxies the operator lists in `BATON_TRUSTED_PROXIES` (addresses or
@@ -13,10 +15,6 @@
 //! it stands between the client and Rocket.
 
 use std::net::IpAddr;
-
-use rocket::request::{FromRequest, Outcome, Request};
-
-use crate::state::AppState;
 
 /// An address or a block of addresses, e.g. `10.0.0.0/8`, `::1`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,7 +59,7 @@ impl Cidr {
 }
 
 /// `::ffff:10.0.0.1` is `10.0.0.1` (a dual-stack listener reports IPv4 peers so).
-fn canonical(address: IpAddr) -> IpAddr {
+pub fn canonical(address: IpAddr) -> IpAddr {
     match address {
         IpAddr::V6(v6) => v6
             .to_ipv4_mapped()
@@ -120,29 +118,6 @@ fn hop_address(hop: &str) -> Option<IpAddr> {
     hop.parse::<IpAddr>()
         .ok()
         .or_else(|| hop.parse::<std::net::SocketAddr>().ok().map(|s| s.ip()))
-}
-
-/// The client's address as [`TrustedProxies::client`] finds it; `None`
-/// when the connection has no peer address (the in-process test client).
-pub struct ClientAddress(pub Option<IpAddr>);
-
-#[rocket::async_trait]
-impl<'r> FromRequest<'r> for ClientAddress {
-    type Error = std::convert::Infallible;
-
-    async fn from_request(request: &'r Request<'_>) -> Outcome<Self, Self::Error> {
-        // `client_ip` is the TCP peer: Rocket reads no header for it except
-        // the front's own, which the front sets and clients cannot.
-        let Some(peer) = request.client_ip() else {
-            return Outcome::Success(ClientAddress(None));
-        };
-        let forwarded: Vec<&str> = request.headers().get("X-Forwarded-For").collect();
-        let client = match request.rocket().state::<AppState>() {
-            Some(state) => state.trusted_proxies.client(peer, &forwarded),
-            None => canonical(peer),
-        };
-        Outcome::Success(ClientAddress(Some(client)))
-    }
 }
 
 #[cfg(test)]

@@ -97,7 +97,7 @@ pub fn rocket(config: Config, db: DatabaseConnection, signing_key: &[u8]) -> Roc
         browser_headers::BrowserHeaders::for_public_url(state.config.public_url.as_deref());
     rocket::custom(figment)
         .manage(state)
-        .attach(metrics::RequestTelemetry)
+        .attach(http::telemetry::RequestTelemetry)
         .attach(browser_headers)
         .attach(http::RepeatedQueryParameters)
         .attach(AdHoc::on_liftoff("overdue sweep", move |rocket| {

@@ -1,15 +1,9 @@
-//! Prometheus metrics: request counts and latencies by route and status, and
-//! the fairing that records them and writes one tracing span per request.
+//! Prometheus metrics: request counts and latencies by route and status
+//! (the fairing that records them is `http::telemetry`).
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::Mutex;
-use std::time::Instant;
-
-use rocket::fairing::{Fairing, Info, Kind};
-use rocket::{Data, Request, Response};
-
-use crate::state::AppState;
 
 /// Upper bounds (seconds) of the latency histogram buckets.
 const BUCKETS: [f64; 10] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0];
@@ -27,7 +21,7 @@ pub struct Metrics {
 }
 
 impl Metrics {
-    fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
+    pub fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
         let Ok(mut series) = self.series.lock() else {
             return;
         };
@@ -85,51 +79,5 @@ impl Metrics {
             );
         }
         out
-    }
-}
-
-/// Times each request, records it in [`Metrics`] and logs it inside a
-/// `request` span carrying method, route, status and duration.
-pub struct RequestTelemetry;
-
-struct StartedAt(Instant);
-
-#[rocket::async_trait]
-impl Fairing for RequestTelemetry {
-    fn info(&self) -> Info {
-        Info {
-            name: "request telemetry",
-            kind: Kind::Request | Kind::Response,
-        }
-    }
-
-    async fn on_request(&self, request: &mut Request<'_>, _: &mut Data<'_>) {
-        request.local_cache(|| StartedAt(Instant::now()));
-    }
-
-    async fn on_response<'r>(&self, request: &'r Request<'_>, response: &mut Response<'r>) {
-        let seconds = request
-            .local_cache(|| StartedAt(Instant::now()))
-            .0
-            .elapsed()
-            .as_secs_f64();
-        // The route's pattern, not the concrete path, keeps label cardinality low.
-        let route = request
-            .route()
-            .map(|route| route.uri.to_string())
-            .unwrap_or_else(|| "unmatched".into());
-        let method = request.method().as_str();
-        let status = response.status().code;
-        if let Some(state) = request.rocket().state::<AppState>() {
-            state.metrics.observe(method, &route, status, seconds);
-        }
-        let span = tracing::info_span!(
-            "request",
-            method,
-            route = %route,
-            status,
-            duration_ms = seconds * 1000.0
-        );
-        span.in_scope(|| tracing::info!("handled"));
     }
 }

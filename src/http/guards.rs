@@ -2,6 +2,8 @@
 //! a browser session's cookie (whose changes need its CSRF token), and the
 //! role guards that refuse a caller before the body is read.
 
+use std::net::IpAddr;
+
 use rocket::request::{FromRequest, Outcome, Request};
 
 use super::problem::stash;
@@ -111,4 +113,27 @@ async fn authenticate(request: &Request<'_>) -> Result<AuthUser, ApiError> {
         ));
     }
     actor_for_token(&state.db, &state.keys, &cookie).await
+}
+
+/// The client's address as [`TrustedProxies::client`] finds it; `None`
+/// when the connection has no peer address (the in-process test client).
+pub struct ClientAddress(pub Option<IpAddr>);
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for ClientAddress {
+    type Error = std::convert::Infallible;
+
+    async fn from_request(request: &'r Request<'_>) -> Outcome<Self, Self::Error> {
+        // `client_ip` is the TCP peer: Rocket reads no header for it except
+        // the front's own, which the front sets and clients cannot.
+        let Some(peer) = request.client_ip() else {
+            return Outcome::Success(ClientAddress(None));
+        };
+        let forwarded: Vec<&str> = request.headers().get("X-Forwarded-For").collect();
+        let client = match request.rocket().state::<AppState>() {
+            Some(state) => state.trusted_proxies.client(peer, &forwarded),
+            None => crate::client::canonical(peer),
+        };
+        Outcome::Success(ClientAddress(Some(client)))
+    }
 }

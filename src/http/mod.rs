@@ -16,6 +16,7 @@ use crate::services::ExpectedVersion;
 
 pub mod guards;
 pub mod problem;
+pub mod telemetry;
 
 pub use guards::{Admin, AgreementWriter, RequestActor, ReviewWriter, SESSION_COOKIE};
 pub use problem::{stash, take_stashed};

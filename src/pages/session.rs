@@ -45,7 +45,7 @@ fn login_page(
 async fn login(
     state: &State<AppState>,
     jar: &CookieJar<'_>,
-    client: crate::client::ClientAddress,
+    client: crate::http::guards::ClientAddress,
     form: Form<LoginForm>,
 ) -> PageResult<Redirect> {
     let form = form.into_inner();

@@ -5,9 +5,9 @@ use rocket::{Route, State, post, routes};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::client::ClientAddress;
 use crate::config::SignupMode;
 use crate::error::{ApiError, ApiResult};
+use crate::http::guards::ClientAddress;
 use crate::http::{Body, Reply};
 use crate::routes::organisation::OrganisationOut;
 use crate::routes::users::UserOut;

@@ -26,7 +26,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 use tokio::sync::oneshot;
 
-use super::create::{
+use super::intake::{
     Checked, Inserted, NewRequest, check, check_agreement, dependencies, edges, logged_event,
     notify_overdue,
 };

@@ -4,13 +4,15 @@
 mod create;
 mod edit;
 mod group;
+mod intake;
 mod overdue;
 pub mod schedule;
 mod transitions;
 
-pub use create::{NewRequest, log};
+pub use create::log;
 pub use edit::{RequestChanges, edit};
 pub use group::LogGroup;
+pub use intake::NewRequest;
 pub use overdue::sweep_overdue;
 pub use schedule::shift_due;
 pub use transitions::{Action, act, act_projected};

@@ -7,7 +7,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
 
 use super::RequestStatus;
-use super::create::notify_overdue;
+use super::intake::notify_overdue;
 use crate::entities::request;
 use crate::error::ApiError;
 use crate::services::calendars::CalendarCache;

@@ -1,9 +1,7 @@
 //! Handoff agreements through HTTP: lifecycle, permissions, versions of
 //! terms, vague wording and calibration.
 
-mod common;
-
-use common::{assert_problem, spawn_app};
+use crate::common::{assert_problem, spawn_app};
 use rocket::http::Status;
 use serde_json::json;
 

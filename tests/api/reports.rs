@@ -8,9 +8,7 @@
 //! request logged Monday 2 March 09:00 is due Tuesday 3 March 17:00
 //! (16:00Z).
 
-mod common;
-
-use common::{Pair, Session, TestApp, assert_problem, spawn_app};
+use crate::common::{Pair, Session, TestApp, assert_problem, spawn_app};
 use rocket::http::{Header, Status};
 use serde_json::{Value, json};
 

@@ -2,12 +2,10 @@
 //! anywhere in the supported years, with amounts up to years of work: no
 //! reference needed, so the horizons can be long.
 
-mod time_common;
-
+use crate::time_common::{Plain, ZONES, calendar_in, utc, utc_date};
 use baton::time::{CompiledCalendar, TimeError};
 use chrono::{DateTime, Utc};
 use proptest::prelude::*;
-use time_common::{Plain, ZONES, calendar_in, utc, utc_date};
 
 fn add(cal: &CompiledCalendar, t: i64, s: i64) -> i64 {
     cal.add_working(utc(t), s).unwrap().timestamp()

@@ -1,9 +1,7 @@
 //! The web interface through HTTP: signing in with a session cookie, CSRF on
 //! every form, and each page rendering what the services know.
 
-mod common;
-
-use common::{PASSWORD, TestApp, spawn_app};
+use crate::common::{PASSWORD, TestApp, spawn_app};
 use rocket::http::{ContentType, Cookie, Status};
 use serde_json::json;
 

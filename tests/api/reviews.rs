@@ -4,10 +4,10 @@
 //! The departments work around the clock (UTC, 24×7) and the agreements
 //! count calendar hours, so lateness is plain elapsed minutes.
 
-mod common;
+use crate::common;
 
+use crate::common::{Session, TestApp, assert_problem, spawn_app};
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
-use common::{Session, TestApp, assert_problem, spawn_app};
 use rocket::http::Status;
 use serde_json::{Value, json};
 

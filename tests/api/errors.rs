@@ -1,9 +1,9 @@
 //! SPEC §7 error statuses: every bad input gets a clear problem+json 4xx,
 //! changes nothing, and leaks nothing.
 
-mod common;
+use crate::common;
 
-use common::{assert_problem, spawn_app};
+use crate::common::{assert_problem, spawn_app};
 use rocket::http::{ContentType, Header, Status};
 use serde_json::json;
 

@@ -2,9 +2,7 @@
 //! chain across four departments, late forecasts, customer waits, delivery
 //! moving everything back, PSPLIB networks, forecasts, permissions.
 
-mod common;
-
-use common::{Session, TestApp, assert_problem, instant, spawn_app};
+use crate::common::{Session, TestApp, assert_problem, instant, spawn_app};
 use rocket::http::Status;
 use serde_json::{Value, json};
 

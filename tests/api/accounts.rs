@@ -1,8 +1,8 @@
 //! Signup, login, tokens and deactivation through the HTTP interface.
 
-mod common;
+use crate::common;
 
-use common::{PASSWORD, assert_problem, spawn_app, spawn_app_with};
+use crate::common::{PASSWORD, assert_problem, spawn_app, spawn_app_with};
 use rocket::http::Status;
 use serde_json::json;
 

@@ -3,9 +3,9 @@
 //! Legal's calendar is the default Mon–Fri 09:00–17:00, Europe/Berlin (UTC+1
 //! in March 2026).
 
-mod common;
+use crate::common;
 
-use common::{assert_problem, instant, spawn_app};
+use crate::common::{assert_problem, instant, spawn_app};
 use rocket::http::Status;
 use serde_json::{Value, json};
 

@@ -1,8 +1,8 @@
 //! Health, readiness, metrics and the OpenAPI document.
 
-mod common;
+use crate::common;
 
-use common::{spawn_app, spawn_app_with};
+use crate::common::{spawn_app, spawn_app_with};
 use rocket::http::{Header, Status};
 
 #[rocket::async_test]

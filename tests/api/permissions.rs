@@ -1,9 +1,9 @@
 //! SPEC §8 for users, departments, calendars and settings: admins write,
 //! everyone else in the organisation reads.
 
-mod common;
+use crate::common;
 
-use common::{Session, TestApp, assert_problem, spawn_app};
+use crate::common::{Session, TestApp, assert_problem, spawn_app};
 use rocket::http::Status;
 use serde_json::json;
 

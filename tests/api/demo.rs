@@ -4,13 +4,11 @@
 //! delivered work, commitments on track, at risk and late, and reviews held
 //! and scheduled with action items. Loading it again changes nothing.
 
-mod common;
-
 use std::collections::{BTreeMap, HashSet};
 
+use crate::common::{TestApp, spawn_app};
 use baton::demo::{self, DEMO_ADMIN_EMAIL, DEMO_PASSWORD};
 use baton::services::calendars::CalendarCache;
-use common::{TestApp, spawn_app};
 use rocket::http::Status;
 use serde_json::Value;
 

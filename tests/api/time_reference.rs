@@ -1,14 +1,14 @@
-//! The engine against the minute-stepping reference of `tests/common`, over
+//! The engine against the minute-stepping reference of `tests/api/time_common`, over
 //! random calendars (split days, closed days, `24:00` ends, `00:00` starts,
 //! touching ranges, holiday runs) in zones with ordinary, half-hour and no
 //! DST and an odd offset, from instants in and around every offset change of
 //! 2024–2027.
 
-mod time_common;
+use crate::time_common;
 
+use crate::time_common::{Plain, ZONES, anchor, calendar_in, utc};
 use baton::time::{Turnaround, TurnaroundUnit};
 use proptest::prelude::*;
-use time_common::{Plain, ZONES, anchor, calendar_in, utc};
 
 /// One random scenario: a calendar, the instant it is anchored at, and
 /// three (start offset, amount seed, business days) probes.

@@ -4,13 +4,13 @@
 //! for is there with its events. On SQLite always, on PostgreSQL too when
 //! `BATON_TEST_POSTGRES_URL` is set. Prints the figures.
 
-mod common;
+use crate::common;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::server::{Server, scratch_dir};
+use crate::common::server::{Server, scratch_dir};
 use serde_json::{Value, json};
 
 const WRITERS: usize = 8;

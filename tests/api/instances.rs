@@ -3,7 +3,7 @@
 //! doubles nothing. Runs only when `BATON_TEST_POSTGRES_URL` is set; on SQLite
 //! one file has one writer and nothing here applies.
 
-mod common;
+use crate::common;
 
 /// The PostgreSQL the tests may use, or `None` to skip.
 fn postgres() -> Option<String> {

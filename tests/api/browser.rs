@@ -11,14 +11,12 @@
 //! and sets `BATON_BROWSER_TESTS=1`); without that variable the test says so
 //! and returns, so `cargo test` still passes on a machine without a browser.
 
-mod common;
-
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use crate::common::{PASSWORD, instant, spawn_app};
 use chrono::{TimeDelta, Utc};
-use common::{PASSWORD, instant, spawn_app};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 

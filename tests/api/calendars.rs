@@ -1,9 +1,9 @@
 //! Calendars through HTTP: validation of zones, ranges and holidays, and the
 //! `due` and `working-time` endpoints of appendix A.
 
-mod common;
+use crate::common;
 
-use common::{Session, TestApp, assert_problem, spawn_app};
+use crate::common::{Session, TestApp, assert_problem, spawn_app};
 use rocket::http::Status;
 use serde_json::{Value, json};
 

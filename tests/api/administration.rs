@@ -3,9 +3,9 @@
 //! reading the organisation's audit log; and that the role alone decides a
 //! 403 before any body is looked at.
 
-mod common;
+use crate::common;
 
-use common::{Session, TestApp, assert_problem, id_of, spawn_app};
+use crate::common::{Session, TestApp, assert_problem, id_of, spawn_app};
 use rocket::http::Status;
 use serde_json::{Value, json};
 

@@ -2,9 +2,7 @@
 //! organisation answers 404, every list leaves it out, and an id of another
 //! organisation in a body is a 422 field error.
 
-mod common;
-
-use common::{assert_problem, spawn_app};
+use crate::common::{assert_problem, spawn_app};
 use rocket::http::Status;
 use serde_json::json;
 

@@ -24,9 +24,7 @@ use crate::pagination::PageRequest;
 use crate::services::ExpectedVersion;
 use crate::services::agreements::{self, AgreementFilter};
 use crate::services::events::{self, Subject};
-use crate::services::requests::{
-    self, Action, NewRequest, RequestStatus, dependencies_of, status_of,
-};
+use crate::services::requests::{self, Action, NewRequest, status_of};
 use crate::state::AppState;
 
 pub fn routes() -> Vec<Route> {
@@ -106,42 +104,11 @@ async fn request_page(
     let zone = organisation_zone(&state.db, me.organisation_id).await?;
     let names = department_names(&state.db, me.organisation_id).await?;
     let status = status_of(&row)?;
-    let provider_side = me.role == Role::Admin
-        || (matches!(me.role, Role::Lead | Role::Staff)
-            && me.department_id == Some(row.provider_department_id));
-    let customer_side = me.role == Role::Admin
-        || (matches!(me.role, Role::Lead | Role::Staff)
-            && me.department_id == Some(row.customer_department_id));
-    use RequestStatus::*;
-    let mut moves: Vec<&str> = Vec::new();
-    if provider_side {
-        if matches!(status, Open | Reopened) {
-            moves.push("start");
-        }
-        if matches!(status, Open | InProgress) {
-            moves.push("pause");
-        }
-        if status == WaitingOnCustomer {
-            moves.push("resume");
-        }
-        if status.is_undelivered() {
-            moves.push("forecast");
-        }
-        if status == InProgress {
-            moves.push("deliver");
-        }
-    }
-    if customer_side {
-        if status == Delivered {
-            moves.extend(["accept", "reopen"]);
-        }
-        if matches!(status, Open | InProgress | WaitingOnCustomer) {
-            moves.push("cancel");
-        }
-        if status.is_finished() && row.rating_score.is_none() {
-            moves.push("rating");
-        }
-    }
+    // The moves of the one state machine; the page names rating's form "rating".
+    let moves: Vec<&str> = requests::offered_moves(me, &row)?
+        .into_iter()
+        .map(|name| if name == "rate" { "rating" } else { name })
+        .collect();
     let history = events::of_subject(&state.db, me.organisation_id, Subject::Request(id)).await?;
     let actors = people_names(
         state,
@@ -157,11 +124,8 @@ async fn request_page(
             "data": serde_json::from_str::<serde_json::Value>(&event.data).unwrap_or_default(),
         }))
         .collect();
-    let inputs: Vec<i64> = dependencies_of(&state.db, &[id])
-        .await?
-        .into_iter()
-        .map(|(_, input)| input)
-        .collect();
+    let view = requests::view(&state.db, &state.calendars, row).await?;
+    let row = &view.row;
     let forms: Vec<PageForm> = moves
         .iter()
         .map(|name| PageForm::new(*name, move_fields(name), rejected))
@@ -177,7 +141,10 @@ async fn request_page(
         "expected_at": row.expected_at.map(|at| local(at, zone)),
         "delivered_at": row.delivered_at.map(|at| local(at, zone)),
         "lateness_minutes": row.lateness_minutes, "on_time": row.on_time,
-        "rating": row.rating_score, "rating_comment": row.rating_comment, "depends_on": inputs,
+        "rating": row.rating_score, "rating_comment": row.rating_comment, "depends_on": view.depends_on,
+        "projected_finish": view.projected_finish.map(|at| local(at, zone)),
+        "projected_late": view.projected_finish.is_some_and(|at| at > row.due_at),
+        "endangers": view.endangered_commitment_ids,
     }));
     insert_forms(&mut page, &[("moves", &forms)], rejected);
     page.insert("timeline", &timeline);

@@ -14,17 +14,15 @@ use crate::http::RequestActor;
 use crate::http::{Body, OptionalBody, Reply, query_id};
 use crate::identity::AuthUser;
 use crate::pagination::{Page, PageRequest};
-use crate::projection::CommitmentIdx;
 use crate::routes::events::EventOut;
 use crate::services::ExpectedVersion;
 use crate::services::events::{self, Subject};
-use crate::services::projection::{self, Projected};
 use crate::services::requests::{
-    self, Action, NewRequest, RequestChanges, RequestFilter, RequestStatus, dependencies_of,
+    self, Action, NewRequest, RequestChanges, RequestFilter, RequestStatus, RequestView,
+    dependencies_of,
 };
 use crate::state::AppState;
 use crate::validate::query_instant;
-use std::collections::HashMap;
 
 pub fn routes() -> Vec<Route> {
     routes![
@@ -126,13 +124,14 @@ pub struct RequestOut {
     pub endangered_commitment_ids: Vec<i64>,
 }
 
-impl RequestOut {
-    fn build(
-        row: request::Model,
-        depends_on: Vec<i64>,
-        projected_finish: Option<DateTime<Utc>>,
-        endangered_commitment_ids: Vec<i64>,
-    ) -> Self {
+impl From<RequestView> for RequestOut {
+    fn from(view: RequestView) -> Self {
+        let RequestView {
+            row,
+            depends_on,
+            projected_finish,
+            endangered_commitment_ids,
+        } = view;
         RequestOut {
             id: row.id,
             agreement_id: row.agreement_id,
@@ -163,57 +162,13 @@ impl RequestOut {
     }
 }
 
-/// Shapes rows for the API, with their projected finish and the open
-/// commitments each endangers, projected now from current data.
+/// Shapes rows for the API: the services' views of them.
 async fn render(state: &AppState, rows: Vec<request::Model>) -> ApiResult<Vec<RequestOut>> {
-    let Some(organisation_id) = rows.first().map(|row| row.organisation_id) else {
-        return Ok(Vec::new());
-    };
-    let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
-    let edges = dependencies_of(&state.db, &ids).await?;
-    let now = Utc::now();
-    let downstream = projection::commitments_downstream(&state.db, organisation_id, &ids).await?;
-    let mut projected = projection::project(
-        &state.db,
-        &state.calendars,
-        organisation_id,
-        &downstream,
-        &ids,
-        now,
-    )
-    .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for row in rows {
-        let inputs = edges
-            .iter()
-            .filter(|(id, _)| *id == row.id)
-            .map(|&(_, input)| input)
-            .collect();
-        let (finish, endangered) = projected_figures(&mut projected, row.id);
-        out.push(RequestOut::build(row, inputs, finish, endangered));
-    }
-    Ok(out)
-}
-
-/// A request's projected finish and the open commitments it endangers
-/// (sorted), from a projection that holds it.
-fn projected_figures(projected: &mut Projected, id: i64) -> (Option<DateTime<Utc>>, Vec<i64>) {
-    let Some(&idx) = projected.requests.get(&id) else {
-        return (None, Vec::new());
-    };
-    let by_index: HashMap<CommitmentIdx, i64> = projected
-        .commitments
-        .iter()
-        .map(|(&id, &idx)| (idx, id))
-        .collect();
-    let mut endangered: Vec<i64> = projected
-        .projection
-        .endangered_commitments(idx)
+    Ok(requests::views(&state.db, &state.calendars, rows)
+        .await?
         .into_iter()
-        .filter_map(|c| by_index.get(&c).copied())
-        .collect();
-    endangered.sort_unstable();
-    (projected.projection.finish(idx), endangered)
+        .map(RequestOut::from)
+        .collect())
 }
 
 async fn reply(
@@ -295,7 +250,13 @@ async fn create(
         let mut inputs = depends_on;
         inputs.sort_unstable();
         inputs.dedup();
-        RequestOut::build(logged.request, inputs, logged.projected_finish, Vec::new())
+        // Nothing is downstream of a new request yet: it endangers nothing.
+        RequestOut::from(RequestView {
+            row: logged.request,
+            depends_on: inputs,
+            projected_finish: logged.projected_finish,
+            endangered_commitment_ids: Vec::new(),
+        })
     };
     Ok(Reply::created(out).versioned(version))
 }
@@ -423,10 +384,8 @@ async fn transition(
             .into_iter()
             .map(|(_, input)| input)
             .collect();
-        let (finish, endangered) = projected_figures(&mut projected, row.id);
-        return Ok(
-            Reply::ok(RequestOut::build(row, inputs, finish, endangered)).versioned(version),
-        );
+        let view = RequestView::from_projection(row, inputs, &mut projected);
+        return Ok(Reply::ok(RequestOut::from(view)).versioned(version));
     }
     reply(state, row, Status::Ok).await
 }

@@ -1501,3 +1501,60 @@ async fn the_owner_closes_a_commitment_from_its_page_and_a_cancel_needs_a_reason
         "a closed commitment offers no closing: {html}"
     );
 }
+
+#[rocket::async_test]
+async fn the_request_page_shows_the_projected_finish_and_endangered_promises_the_api_answers() {
+    let app = spawn_app().await;
+    let pair = app.pair().await;
+    let agreement = app.active_agreement(&pair, 16.0, "business_hours").await;
+    let id = app
+        .log_request(
+            &pair.sales_staff,
+            agreement,
+            "2026-03-02T09:00:00+01:00",
+            &[],
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let commitment = app
+        .post(
+            "/api/v1/commitments",
+            Some(&pair.sales_lead.token),
+            json!({"customer_name": "Globex", "title": "Go-live", "promised_at": "2026-03-05T17:00:00+01:00",
+                   "owner_department_id": pair.sales, "depends_on": [id]}),
+        )
+        .await;
+    let commitment = commitment.body["id"].as_i64().expect("commitment id");
+    let api = app
+        .get(
+            &format!("/api/v1/requests/{id}"),
+            Some(&pair.legal_staff.token),
+        )
+        .await;
+    assert_eq!(api.body["endangered_commitment_ids"], json!([commitment]));
+    let finish = crate::common::instant(&api.body["projected_finish"]);
+
+    let cookie = sign_in(&app, "lars@acme.test").await;
+    let (status, html) = page(&app, &cookie, &format!("/requests/{id}")).await;
+
+    assert_eq!(status, Status::Ok);
+    let facts = section(&html, "<dt>Projected finish</dt>", "</dl>");
+    // The page shows local times (Europe/Berlin) to the minute.
+    let local = finish
+        .with_timezone(&chrono_tz::Europe::Berlin)
+        .format("%Y-%m-%d %H:%M")
+        .to_string();
+    assert!(facts.contains(&local), "{local} not in {facts}");
+    assert!(facts.contains("later than due"), "{facts}");
+    assert!(
+        facts.contains(&format!("href=\"/commitments/{commitment}\"")),
+        "{facts}"
+    );
+    // The moves offered come from the one state machine: the provider's staff
+    // may start, pause and forecast an open request, never accept it.
+    for offered in ["start", "pause", "forecast"] {
+        assert!(html.contains(&format!("value=\"{offered}\"")), "{offered}");
+    }
+    assert!(!html.contains("value=\"accept\""));
+}

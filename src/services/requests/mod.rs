@@ -8,6 +8,7 @@ mod intake;
 mod overdue;
 pub mod schedule;
 mod transitions;
+mod view;
 
 pub use create::log;
 pub use edit::{RequestChanges, edit};
@@ -15,7 +16,8 @@ pub use group::LogGroup;
 pub use intake::NewRequest;
 pub use overdue::sweep_overdue;
 pub use schedule::shift_due;
-pub use transitions::{Action, act, act_projected};
+pub use transitions::{Action, act, act_projected, offered_moves};
+pub use view::{RequestView, view, views};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{

@@ -113,6 +113,45 @@ fn may_act(actor: &AuthUser, row: &request::Model, side: Side) -> bool {
     }
 }
 
+/// The moves `actor` may make on `row` now, by name, in the order a page
+/// offers them: those whose side the actor is on and that the state machine
+/// allows from the request's status (a delivery is rated once).
+pub fn offered_moves(
+    actor: &AuthUser,
+    row: &request::Model,
+) -> Result<Vec<&'static str>, ApiError> {
+    let status = status_of(row)?;
+    let every = [
+        Action::Start,
+        Action::Pause {
+            reason: String::new(),
+        },
+        Action::Resume,
+        Action::Forecast {
+            expected_at: row.due_at,
+            reason: String::new(),
+        },
+        Action::Deliver,
+        Action::Accept,
+        Action::Reopen {
+            reason: String::new(),
+        },
+        Action::Cancel {
+            reason: String::new(),
+        },
+        Action::Rate {
+            score: 0,
+            comment: String::new(),
+        },
+    ];
+    Ok(every
+        .iter()
+        .filter(|action| may_act(actor, row, action.side()) && action.allowed_from(status))
+        .filter(|action| !matches!(action, Action::Rate { .. }) || row.rating_score.is_none())
+        .map(Action::name)
+        .collect())
+}
+
 /// Applies `action` to request `id` at the declared time `at` (default now).
 #[tracing::instrument(skip_all, fields(actor = actor.id, request = id, action = action.name()))]
 pub async fn act(

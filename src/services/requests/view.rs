@@ -1,0 +1,114 @@
+//! What a request looks like to its readers, built once for both front ends:
+//! the row, the requests it needs first, its projected finish and the open
+//! commitments it endangers (SPEC §4), projected now from current data. The
+//! JSON API shapes it as `RequestOut`; the request page shows the same
+//! figures.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sea_orm::DatabaseConnection;
+
+use super::dependencies_of;
+use crate::entities::request;
+use crate::error::ApiError;
+use crate::projection::CommitmentIdx;
+use crate::services::calendars::CalendarCache;
+use crate::services::projection::{self, Projected};
+
+/// One request as its readers see it.
+pub struct RequestView {
+    pub row: request::Model,
+    /// The requests it needs first.
+    pub depends_on: Vec<i64>,
+    /// Its delivery, or the latest of its due (counted from its inputs'
+    /// projected finishes), its forecast and now.
+    pub projected_finish: Option<DateTime<Utc>>,
+    /// Open commitments, late or at risk, whose critical path runs through it.
+    pub endangered_commitment_ids: Vec<i64>,
+}
+
+impl RequestView {
+    /// The view of `row` from a projection that holds it (one a change just
+    /// stored), with its inputs.
+    pub fn from_projection(
+        row: request::Model,
+        depends_on: Vec<i64>,
+        projected: &mut Projected,
+    ) -> RequestView {
+        let (projected_finish, endangered_commitment_ids) = figures(projected, row.id);
+        RequestView {
+            row,
+            depends_on,
+            projected_finish,
+            endangered_commitment_ids,
+        }
+    }
+}
+
+/// The views of `rows` (of one organisation), projected together now.
+pub async fn views(
+    db: &DatabaseConnection,
+    calendars: &CalendarCache,
+    rows: Vec<request::Model>,
+) -> Result<Vec<RequestView>, ApiError> {
+    let Some(organisation_id) = rows.first().map(|row| row.organisation_id) else {
+        return Ok(Vec::new());
+    };
+    let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
+    let edges = dependencies_of(db, &ids).await?;
+    let downstream = projection::commitments_downstream(db, organisation_id, &ids).await?;
+    let mut projected = projection::project(
+        db,
+        calendars,
+        organisation_id,
+        &downstream,
+        &ids,
+        Utc::now(),
+    )
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let inputs = edges
+                .iter()
+                .filter(|(id, _)| *id == row.id)
+                .map(|&(_, input)| input)
+                .collect();
+            RequestView::from_projection(row, inputs, &mut projected)
+        })
+        .collect())
+}
+
+/// The view of one request already read (and so already allowed).
+pub async fn view(
+    db: &DatabaseConnection,
+    calendars: &CalendarCache,
+    row: request::Model,
+) -> Result<RequestView, ApiError> {
+    views(db, calendars, vec![row])
+        .await?
+        .pop()
+        .ok_or_else(|| ApiError::Internal("request vanished while projecting it".into()))
+}
+
+/// A request's projected finish and the open commitments it endangers
+/// (sorted), from a projection that holds it.
+fn figures(projected: &mut Projected, id: i64) -> (Option<DateTime<Utc>>, Vec<i64>) {
+    let Some(&idx) = projected.requests.get(&id) else {
+        return (None, Vec::new());
+    };
+    let by_index: HashMap<CommitmentIdx, i64> = projected
+        .commitments
+        .iter()
+        .map(|(&id, &idx)| (idx, id))
+        .collect();
+    let mut endangered: Vec<i64> = projected
+        .projection
+        .endangered_commitments(idx)
+        .into_iter()
+        .filter_map(|c| by_index.get(&c).copied())
+        .collect();
+    endangered.sort_unstable();
+    (projected.projection.finish(idx), endangered)
+}

@@ -420,6 +420,28 @@ async fn a_calendar_is_deleted_only_when_no_department_uses_it_and_never_the_def
         .await,
         Status::NotFound,
     );
+    let ops = app.create_department(&admin, "OPS").await;
+    let lead = app
+        .create_user(&admin, "olga@acme.test", "lead", Some(ops))
+        .await;
+    assert_problem(
+        &app.delete(
+            &format!("/api/v1/calendars/{spare}"),
+            Some(&lead.token),
+            None,
+        )
+        .await,
+        Status::Forbidden,
+    );
+    assert_problem(
+        &app.delete(
+            &format!("/api/v1/calendars/{spare}"),
+            Some(&admin.token),
+            Some("\"5\""),
+        )
+        .await,
+        Status::PreconditionFailed,
+    );
     for id in [default, warehouse, spare] {
         let still = app
             .get(&format!("/api/v1/calendars/{id}"), Some(&admin.token))

@@ -8,22 +8,24 @@
 
 use std::collections::HashMap;
 
-use chrono::{TimeDelta, Utc};
+use chrono::Utc;
 use rocket::request::FlashMessage;
 use rocket::response::content::RawHtml;
 use rocket::{Route, State, get, routes};
-use serde::Serialize;
 use serde_json::json;
 
-use super::{PageResult, Session, context, department_names, local, organisation_zone};
+use super::{
+    PageResult, Session, context, department_names, local, organisation_zone, request_lines,
+};
 use crate::entities::{calendar, department, request};
 use crate::error::ApiError;
 use crate::identity::{AuthUser, Role};
 use crate::pagination::PageRequest;
+use crate::services::Side;
 use crate::services::agreements::{self, AgreementFilter, describe, leads, turnaround_of};
 use crate::services::calendars;
 use crate::services::commitments::{self, CommitmentFilter};
-use crate::services::requests::{Side, can_read, open_for_department};
+use crate::services::requests::{can_read, open_for_department};
 use crate::services::reviews::{self, ReviewFilter};
 use crate::services::{departments, users};
 use crate::state::AppState;
@@ -90,49 +92,6 @@ fn hours_of(row: &calendar::Model) -> Result<(Vec<String>, Vec<String>), ApiErro
         })
         .collect();
     Ok((hours, upcoming))
-}
-
-#[derive(Serialize)]
-struct RequestLine {
-    id: i64,
-    title: String,
-    status: String,
-    due_at: String,
-    overdue: bool,
-    due_soon: bool,
-    expected_at: Option<String>,
-    other_id: i64,
-    other: String,
-}
-
-fn request_lines(
-    rows: Vec<request::Model>,
-    reader: &AuthUser,
-    names: &HashMap<i64, String>,
-    side: Side,
-    zone: chrono_tz::Tz,
-) -> Vec<RequestLine> {
-    let now = Utc::now();
-    rows.into_iter()
-        .filter(|row| can_read(reader, row))
-        .map(|row| {
-            let other_id = match side {
-                Side::Provider => row.customer_department_id,
-                Side::Customer => row.provider_department_id,
-            };
-            RequestLine {
-                overdue: row.due_at < now,
-                due_soon: row.due_at >= now && row.due_at < now + TimeDelta::days(2),
-                id: row.id,
-                title: row.title,
-                status: row.status,
-                due_at: local(row.due_at, zone),
-                expected_at: row.expected_at.map(|at| local(at, zone)),
-                other_id,
-                other: names.get(&other_id).cloned().unwrap_or_default(),
-            }
-        })
-        .collect()
 }
 
 #[get("/departments")]
@@ -254,8 +213,11 @@ async fn show(
         open_for_department(db, me.organisation_id, id, Side::Provider, OPEN_REQUESTS).await?;
     let waits =
         open_for_department(db, me.organisation_id, id, Side::Customer, OPEN_REQUESTS).await?;
-    let owes = request_lines(owes, me, &names, Side::Provider, zone);
-    let waits = request_lines(waits, me, &names, Side::Customer, zone);
+    let readable = |rows: Vec<request::Model>| -> Vec<request::Model> {
+        rows.into_iter().filter(|row| can_read(me, row)).collect()
+    };
+    let owes = request_lines(readable(owes), &names, Side::Provider, zone);
+    let waits = request_lines(readable(waits), &names, Side::Customer, zone);
     // Staff and leads of other departments see only what touches their own.
     let partial = !matches!(me.role, Role::Admin | Role::Leader) && me.department_id != Some(id);
 

@@ -3,67 +3,28 @@
 //! upcoming reviews; leadership the commitments at risk and the top
 //! sources of delay.
 
-use chrono::{TimeDelta, Utc};
+use chrono::Utc;
 use rocket::request::FlashMessage;
 use rocket::response::content::RawHtml;
 use rocket::{Route, State, get, routes};
-use serde::Serialize;
 
-use super::{PageResult, PageUser, Session, context, department_names, local, organisation_zone};
-use crate::entities::request;
+use super::{
+    PageResult, PageUser, Session, context, department_names, local, organisation_zone,
+    request_lines,
+};
 use crate::identity::Role;
 use crate::pagination::PageRequest;
+use crate::services::Side;
 use crate::services::agreements::{self, AgreementFilter};
 use crate::services::commitments::{self, CommitmentFilter};
 use crate::services::notifications;
 use crate::services::reports::{self, Viewer};
-use crate::services::requests::{self as requests_service, Side};
+use crate::services::requests as requests_service;
 use crate::services::reviews::{self, ReviewFilter};
 use crate::state::AppState;
 
 pub fn routes() -> Vec<Route> {
     routes![home]
-}
-
-#[derive(Serialize)]
-struct RequestLine {
-    id: i64,
-    title: String,
-    status: String,
-    due_at: String,
-    overdue: bool,
-    due_soon: bool,
-    expected_at: Option<String>,
-    other_department_id: i64,
-    other_department: String,
-}
-
-fn lines(
-    rows: Vec<request::Model>,
-    names: &std::collections::HashMap<i64, String>,
-    side: Side,
-    zone: chrono_tz::Tz,
-) -> Vec<RequestLine> {
-    let now = Utc::now();
-    rows.into_iter()
-        .map(|row| {
-            let other = match side {
-                Side::Provider => row.customer_department_id,
-                Side::Customer => row.provider_department_id,
-            };
-            RequestLine {
-                overdue: row.due_at < now,
-                due_soon: row.due_at >= now && row.due_at < now + TimeDelta::days(2),
-                id: row.id,
-                title: row.title,
-                status: row.status,
-                due_at: local(row.due_at, zone),
-                expected_at: row.expected_at.map(|at| local(at, zone)),
-                other_department_id: other,
-                other_department: names.get(&other).cloned().unwrap_or_default(),
-            }
-        })
-        .collect()
 }
 
 #[get("/")]
@@ -105,8 +66,11 @@ async fn home(
             50,
         )
         .await?;
-        page.insert("owed", &lines(owed, &names, Side::Provider, zone));
-        page.insert("waiting", &lines(waiting, &names, Side::Customer, zone));
+        page.insert("owed", &request_lines(owed, &names, Side::Provider, zone));
+        page.insert(
+            "waiting",
+            &request_lines(waiting, &names, Side::Customer, zone),
+        );
     }
     let all = PageRequest {
         after_id: 0,

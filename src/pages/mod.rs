@@ -25,6 +25,7 @@ mod reviews;
 mod session;
 
 mod forms;
+mod lines;
 mod local;
 mod reply;
 mod signed_in;
@@ -33,6 +34,7 @@ pub use forms::{
     Choice, PageForm, Parsed, Rejected, department_choices, insert_form, insert_forms,
     parse_choice, parse_ids, parse_number, parse_turnaround_fields, typed_values, unit_choices,
 };
+pub use lines::{RequestLine, request_lines};
 pub use local::{department_names, local, local_input, local_instant, organisation_zone};
 pub use reply::{FormReply, PageError, PageResult, Refusal, html};
 pub use signed_in::{PageUser, Session, check_csrf, clear_session, context, session_cookie};

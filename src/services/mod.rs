@@ -17,6 +17,15 @@ pub mod reviews;
 pub mod stats;
 pub mod users;
 
+/// The two sides of a handoff: the department that provides (works a
+/// request, drafts an agreement) and the one that is its customer (logs and
+/// judges requests, accepts an agreement).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    Provider,
+    Customer,
+}
+
 /// The version of a resource a client read, so that its write is refused
 /// (412) when someone changed the resource since; `None` accepts the write
 /// unconditionally. The API builds it from `If-Match`, the pages from a

@@ -11,15 +11,10 @@ use crate::entities::agreement;
 use crate::error::ApiError;
 use crate::identity::AuthUser;
 use crate::services::ExpectedVersion;
+use crate::services::Side;
 use crate::services::events::{self, NewEvent, Subject};
 use crate::services::stale_if_untouched;
 use crate::validate::Checker;
-
-#[derive(Clone, Copy)]
-enum Side {
-    Provider,
-    Customer,
-}
 
 /// Loads the agreement, checks the actor's side and the version, applies
 /// `change` to the row, stores it guarded by the version, and logs `kind`.

@@ -28,6 +28,7 @@ use crate::entities::{request, request_dependency};
 use crate::error::ApiError;
 use crate::identity::{AuthUser, Role};
 use crate::pagination::PageRequest;
+use crate::services::Side;
 
 /// The states of SPEC §3.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -210,13 +211,6 @@ pub async fn list(
         .limit(page.fetch_limit())
         .all(db)
         .await?)
-}
-
-/// Which side of a request a department is on.
-#[derive(Debug, Clone, Copy)]
-pub enum Side {
-    Provider,
-    Customer,
 }
 
 /// Undelivered requests a department owes (provider) or waits for

@@ -14,6 +14,7 @@ use crate::entities::request;
 use crate::error::ApiError;
 use crate::identity::{AuthUser, Role};
 use crate::services::ExpectedVersion;
+use crate::services::Side;
 use crate::services::calendars::CalendarCache;
 use crate::services::events::{self, NewEvent, Subject};
 use crate::services::notifications::{self, Kind};
@@ -47,12 +48,6 @@ pub enum Action {
         score: i64,
         comment: String,
     },
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Side {
-    Provider,
-    Customer,
 }
 
 impl Action {

@@ -74,39 +74,36 @@ pub struct Page<T> {
 impl<T> Page<T> {
     /// Builds a page from up to `limit + 1` rows fetched in id order.
     pub fn from_rows<R>(
-        mut rows: Vec<R>,
+        rows: Vec<R>,
         request: PageRequest,
         id_of: impl Fn(&R) -> i64,
         render: impl FnMut(R) -> T,
     ) -> Self {
-        let has_more = rows.len() as u64 > request.limit;
-        rows.truncate(request.limit as usize);
-        let next_cursor = has_more
-            .then(|| rows.last().map(|row| encode_cursor(id_of(row))))
-            .flatten();
-        Page {
-            items: rows.into_iter().map(render).collect(),
-            next_cursor,
-        }
+        Page::of(rows, request.limit, |row| encode_cursor(id_of(row)), render)
     }
-}
 
-impl<T> Page<T> {
     /// Builds a page from up to `limit + 1` rows fetched newest first.
     pub fn newest_first<R>(
-        mut rows: Vec<R>,
+        rows: Vec<R>,
         request: NewestFirst,
         id_of: impl Fn(&R) -> i64,
         render: impl FnMut(R) -> T,
     ) -> Self {
-        let has_more = rows.len() as u64 > request.limit;
-        rows.truncate(request.limit as usize);
-        let next_cursor = has_more
-            .then(|| {
-                rows.last()
-                    .map(|row| URL_SAFE_NO_PAD.encode(format!("before:{}", id_of(row))))
-            })
-            .flatten();
+        let cursor_of = |row: &R| URL_SAFE_NO_PAD.encode(format!("before:{}", id_of(row)));
+        Page::of(rows, request.limit, cursor_of, render)
+    }
+
+    /// The first `limit` rows, and a cursor after the last of them when a
+    /// further row was fetched.
+    fn of<R>(
+        mut rows: Vec<R>,
+        limit: u64,
+        cursor_of: impl Fn(&R) -> String,
+        render: impl FnMut(R) -> T,
+    ) -> Self {
+        let has_more = rows.len() as u64 > limit;
+        rows.truncate(limit as usize);
+        let next_cursor = has_more.then(|| rows.last().map(&cursor_of)).flatten();
         Page {
             items: rows.into_iter().map(render).collect(),
             next_cursor,

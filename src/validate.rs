@@ -179,6 +179,15 @@ pub fn instant(field: &str, at: DateTime<Utc>) -> Result<DateTime<Utc>, ApiError
     check.finish().map(|()| at)
 }
 
+/// An optional instant from a query string: absent is `None`, anything
+/// else as [`query_instant`] reads it.
+pub fn optional_query_instant(
+    field: &str,
+    text: Option<&str>,
+) -> Result<Option<DateTime<Utc>>, ApiError> {
+    text.map(|text| query_instant(field, text)).transpose()
+}
+
 /// An instant from a query string: RFC 3339, in the supported range; a 422
 /// naming the parameter otherwise.
 pub fn query_instant(field: &str, text: &str) -> Result<DateTime<Utc>, ApiError> {

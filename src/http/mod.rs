@@ -113,9 +113,9 @@ fn shape_error(path: String, error: serde_json::Error) -> ApiError {
     ApiError::field(field, message)
 }
 
-#[rocket::async_trait]
 /// `If-Match: "<version>"` gives the version a client read; absent (or `*`)
 /// means the write is accepted unconditionally (SPEC §7).
+#[rocket::async_trait]
 impl<'r> FromRequest<'r> for ExpectedVersion {
     type Error = ();
 

@@ -161,10 +161,7 @@ pub struct ForecastOut {
 }
 
 fn as_of_param(value: Option<&str>) -> ApiResult<DateTime<Utc>> {
-    match value {
-        None => Ok(Utc::now()),
-        Some(text) => crate::validate::query_instant("as_of", text),
-    }
+    Ok(crate::validate::optional_query_instant("as_of", value)?.unwrap_or_else(Utc::now))
 }
 
 #[utoipa::path(post, path = "/commitments", tag = "commitments", request_body = NewCommitmentBody,

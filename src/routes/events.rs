@@ -14,6 +14,7 @@ use crate::identity::AuthUser;
 use crate::pagination::{NewestFirst, Page};
 use crate::services::events::{self, AuditFilter};
 use crate::state::AppState;
+use crate::validate::optional_query_instant;
 
 pub fn routes() -> Vec<Route> {
     routes![audit_log]
@@ -50,16 +51,6 @@ impl From<event::Model> for EventOut {
             data: serde_json::from_str(&row.data).unwrap_or(serde_json::Value::Null),
         }
     }
-}
-
-/// An optional instant of the query, within the supported range.
-fn instant(
-    field: &str,
-    value: Option<&str>,
-) -> Result<Option<DateTime<Utc>>, crate::error::ApiError> {
-    value
-        .map(|text| crate::validate::query_instant(field, text))
-        .transpose()
 }
 
 /// One page of the audit log.
@@ -104,8 +95,8 @@ async fn audit_log(
         actor_user_id: query_id("actor_user_id", actor_user_id)?,
         entity: entity.map(str::to_owned),
         entity_id: query_id("entity_id", entity_id)?,
-        from: instant("from", from)?,
-        to: instant("to", to)?,
+        from: optional_query_instant("from", from)?,
+        to: optional_query_instant("to", to)?,
     };
     let rows = events::audit_log(&state.db, &actor, &filter, page).await?;
     Ok(Reply::ok(Page::newest_first(

@@ -201,10 +201,7 @@ async fn impact(
     table: Option<&str>,
 ) -> ApiResult<Rendered> {
     let viewer = Viewer::of(&actor);
-    let as_of = match as_of {
-        None => Utc::now(),
-        Some(text) => crate::validate::query_instant("as_of", text)?,
-    };
+    let as_of = crate::validate::optional_query_instant("as_of", as_of)?.unwrap_or_else(Utc::now);
     let csv_table: fn(&ImpactReport) -> String = match table {
         None | Some("departments") => csv::impact_departments,
         Some("commitments") => csv::impact_commitments,

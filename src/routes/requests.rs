@@ -22,7 +22,7 @@ use crate::services::requests::{
     dependencies_of,
 };
 use crate::state::AppState;
-use crate::validate::query_instant;
+use crate::validate::optional_query_instant;
 
 pub fn routes() -> Vec<Route> {
     routes![
@@ -287,9 +287,6 @@ async fn list(
     due_after: Option<&str>,
 ) -> ApiResult<Reply<Page<RequestOut>>> {
     let page = PageRequest::parse(limit, cursor)?;
-    let instant = |name: &str, value: Option<&str>| -> ApiResult<Option<DateTime<Utc>>> {
-        value.map(|text| query_instant(name, text)).transpose()
-    };
     let filter = RequestFilter {
         status: status
             .map(|text| {
@@ -306,8 +303,8 @@ async fn list(
             Some("false") => Some(false),
             Some(_) => return Err(ApiError::field("overdue", "must be true or false")),
         },
-        due_before: instant("due_before", due_before)?,
-        due_after: instant("due_after", due_after)?,
+        due_before: optional_query_instant("due_before", due_before)?,
+        due_after: optional_query_instant("due_after", due_after)?,
     };
     let rows = requests::list(&state.db, &actor, page, filter).await?;
     let page = Page::from_rows(rows, page, |row| row.id, |row| row);

@@ -236,7 +236,7 @@ pub async fn delete(
             "calendar {id} is the organisation's default calendar and cannot be deleted"
         )));
     }
-    let users_of: Vec<String> = department::Entity::find()
+    let departments_on: Vec<String> = department::Entity::find()
         .filter(department::Column::OrganisationId.eq(actor.organisation_id))
         .filter(department::Column::CalendarId.eq(id))
         .order_by_asc(department::Column::Id)
@@ -245,12 +245,12 @@ pub async fn delete(
         .into_iter()
         .map(|row| row.code)
         .collect();
-    if !users_of.is_empty() {
+    if !departments_on.is_empty() {
         return Err(ApiError::Conflict(format!(
             "calendar {id} is still used by {} department{}: {}",
-            users_of.len(),
-            if users_of.len() == 1 { "" } else { "s" },
-            users_of.join(", ")
+            departments_on.len(),
+            if departments_on.len() == 1 { "" } else { "s" },
+            departments_on.join(", ")
         )));
     }
     calendar::Entity::delete_by_id(id).exec(&txn).await?;

@@ -8,10 +8,10 @@ use sea_orm::{
     QueryOrder, QuerySelect, Set,
 };
 
-use super::{forbidden, get, may_write};
+use super::{forbidden, get, may_write, visible_department};
 use crate::entities::{action_item, review, user};
 use crate::error::ApiError;
-use crate::identity::{AuthUser, Role};
+use crate::identity::AuthUser;
 use crate::pagination::PageRequest;
 use crate::services::ExpectedVersion;
 use crate::services::notifications::{self, Kind};
@@ -169,16 +169,6 @@ pub async fn get_action(
 }
 
 const STATUSES: [&str; 3] = ["open", "done", "dropped"];
-
-/// The department whose reviews a lead or staff member reads; `None` for
-/// admins and leaders, who read every review (see [`super::involves`]).
-fn visible_department(actor: &AuthUser) -> Option<i64> {
-    match actor.role {
-        Role::Admin | Role::Leader => None,
-        // Without a department, -1 matches no review.
-        Role::Lead | Role::Staff => Some(actor.department_id.unwrap_or(-1)),
-    }
-}
 
 /// Edits an action item; closing it (`done` or `dropped`) needs a
 /// resolution note and notifies the other department of the pair.

@@ -64,6 +64,16 @@ pub fn involves(actor: &AuthUser, row: &review::Model) -> bool {
     }
 }
 
+/// The department whose reviews a lead or staff member reads; `None` for
+/// admins and leaders, who read every review (see [`involves`]).
+pub(super) fn visible_department(actor: &AuthUser) -> Option<i64> {
+    match actor.role {
+        Role::Admin | Role::Leader => None,
+        // Without a department, -1 matches no review.
+        Role::Lead | Role::Staff => Some(actor.department_id.unwrap_or(-1)),
+    }
+}
+
 /// Admins, leaders and the leads of either department write reviews.
 pub fn may_write(actor: &AuthUser, row: &review::Model) -> bool {
     match actor.role {
@@ -236,10 +246,7 @@ pub async fn list(
     let mut query = review::Entity::find()
         .filter(review::Column::OrganisationId.eq(actor.organisation_id))
         .filter(review::Column::Id.gt(page.after_id));
-    let department = match actor.role {
-        Role::Admin | Role::Leader => filter.department_id,
-        Role::Lead | Role::Staff => Some(actor.department_id.unwrap_or(-1)),
-    };
+    let department = visible_department(actor).or(filter.department_id);
     if let Some(department) = department {
         query = query.filter(
             Condition::any()

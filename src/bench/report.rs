@@ -16,6 +16,9 @@
 //! - `server_rss_mb`: resident memory of this process (`VmRSS`) right after
 //!   serving the report, the larger of the backends measured.
 
+use crate::entities::agreement::AgreementStatus;
+use crate::entities::request::RequestStatus;
+use crate::entities::unit::Unit;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeZone, Utc};
@@ -234,7 +237,7 @@ async fn seed(db: &DatabaseConnection, delivered: usize) -> Result<World, String
         organisation_id: Set(organisation.id),
         email: Set(format!("ada-{}@report.bench", random_hex(4))),
         name: Set("Ada Admin".into()),
-        role: Set(Role::Admin.as_str().into()),
+        role: Set(Role::Admin),
         department_id: Set(None),
         // Never logged in with: the benchmark issues its token directly.
         password_hash: Set("!".into()),
@@ -277,11 +280,11 @@ async fn seed(db: &DatabaseConnection, delivered: usize) -> Result<World, String
             title: Set(format!("Handoff {n}")),
             deliverable: Set("A deliverable".into()),
             definition_of_done: Set("Done when checked".into()),
-            turnaround_unit: Set("business_hours".into()),
+            turnaround_unit: Set(Unit::BusinessHours),
             turnaround_quantity: Set(16 * 60),
             on_time_target_pct: Set(rng.random_range(80..=95)),
             review_every_weeks: Set(4),
-            status: Set("active".into()),
+            status: Set(AgreementStatus::Active),
             terms_version: Set(1),
             pending_turnaround_unit: Set(None),
             pending_turnaround_quantity: Set(None),
@@ -368,9 +371,9 @@ impl Row {
             customer_department_id: Set(self.customer),
             title: Set("Seeded request".into()),
             details: Set(String::new()),
-            turnaround_unit: Set("business_hours".into()),
+            turnaround_unit: Set(Unit::BusinessHours),
             turnaround_quantity: Set(16 * 60),
-            status: Set("open".into()),
+            status: Set(RequestStatus::Open),
             status_before_pause: Set(None),
             requested_at: Set(self.requested_at),
             logged_at: Set(self.requested_at),
@@ -408,9 +411,9 @@ impl Row {
         let due_at = self.requested_at + chrono::Duration::hours(48);
         let delivered_at = due_at + chrono::Duration::minutes(lateness);
         row.status = Set(if rng.random_bool(0.5) {
-            "accepted".into()
+            RequestStatus::Accepted
         } else {
-            "delivered".into()
+            RequestStatus::Delivered
         });
         row.delivered_at = Set(Some(delivered_at));
         row.last_event_at = Set(delivered_at);

@@ -8,6 +8,7 @@
 //! on track, at risk or late — each promise is set against the projection
 //! of its chain so that every class is there, and checked afterwards.
 
+use crate::entities::commitment::StoredRisk;
 use chrono::{DateTime, TimeDelta, Utc};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
@@ -596,11 +597,11 @@ impl Deals<'_> {
             },
         )
         .await?;
-        if created.risk.as_deref() != Some(promise.risk.name()) {
+        if created.risk.map(StoredRisk::as_str) != Some(promise.risk.name()) {
             return Err(DemoError::new(format!(
                 "commitment \"{}\" came out {} instead of {} (projected {}, promised {})",
                 promise.title,
-                created.risk.as_deref().unwrap_or("unprojected"),
+                created.risk.map_or("unprojected", StoredRisk::as_str),
                 promise.risk.name(),
                 projected.to_rfc3339(),
                 promised_at.to_rfc3339(),

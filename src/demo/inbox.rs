@@ -24,9 +24,9 @@ pub(crate) async fn settle(db: &DatabaseConnection, org: &Org) -> Result<(), Dem
         .column(request::Column::Id)
         .filter(request::Column::OrganisationId.eq(org.admin.organisation_id))
         .filter(request::Column::Status.is_in([
-            RequestStatus::Delivered.as_str(),
-            RequestStatus::Accepted.as_str(),
-            RequestStatus::Cancelled.as_str(),
+            RequestStatus::Delivered,
+            RequestStatus::Accepted,
+            RequestStatus::Cancelled,
         ]))
         .into_tuple()
         .all(db)

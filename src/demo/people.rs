@@ -310,8 +310,7 @@ async fn add_user(
 }
 
 fn member(row: &user::Model) -> Result<Member, DemoError> {
-    let role = Role::parse(&row.role)
-        .ok_or_else(|| DemoError::new(format!("user {} has role {}", row.id, row.role)))?;
+    let role = row.role;
     Ok(Member {
         auth: AuthUser {
             id: row.id,

@@ -1,4 +1,6 @@
+use sea_orm::Iterable;
 use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
 
 /// A follow-up agreed at a review.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -11,8 +13,7 @@ pub struct Model {
     pub title: String,
     pub owner_user_id: i64,
     pub due_on: Date,
-    /// `open | done | dropped`.
-    pub status: String,
+    pub status: ActionStatus,
     pub resolution_note: Option<String>,
     pub closed_at: Option<DateTimeUtc>,
     pub version: i32,
@@ -23,3 +24,35 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// `open → done | dropped`.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionStatus {
+    Open,
+    Done,
+    Dropped,
+}
+
+impl ActionStatus {
+    /// The name the API and the column use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActionStatus::Open => "open",
+            ActionStatus::Done => "done",
+            ActionStatus::Dropped => "dropped",
+        }
+    }
+
+    /// A status named in a query.
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::iter().find(|status| status.as_str() == text)
+    }
+}

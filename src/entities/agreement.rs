@@ -1,4 +1,8 @@
+use sea_orm::Iterable;
 use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+
+pub use super::unit::Unit;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "agreements")]
@@ -13,18 +17,17 @@ pub struct Model {
     pub definition_of_done: String,
     /// The accepted terms: unit and quantity (minutes for hour units, days
     /// for day units), and the on-time target.
-    pub turnaround_unit: String,
+    pub turnaround_unit: Unit,
     pub turnaround_quantity: i64,
     pub on_time_target_pct: i32,
     pub review_every_weeks: i32,
-    /// `draft | proposed | active | retired`.
-    pub status: String,
+    pub status: AgreementStatus,
     /// Bumped each time the customer accepts new terms; requests keep the
     /// terms version they were logged under.
     pub terms_version: i32,
     /// A change of turnaround or target to an active agreement, waiting for
     /// the customer to accept it.
-    pub pending_turnaround_unit: Option<String>,
+    pub pending_turnaround_unit: Option<Unit>,
     pub pending_turnaround_quantity: Option<i64>,
     pub pending_on_time_target_pct: Option<i32>,
     pub decline_reason: Option<String>,
@@ -37,3 +40,37 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// `draft → proposed → active → retired`; `proposed → draft` on decline.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+#[serde(rename_all = "snake_case")]
+pub enum AgreementStatus {
+    Draft,
+    Proposed,
+    Active,
+    Retired,
+}
+
+impl AgreementStatus {
+    /// The name the API and the column use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AgreementStatus::Draft => "draft",
+            AgreementStatus::Proposed => "proposed",
+            AgreementStatus::Active => "active",
+            AgreementStatus::Retired => "retired",
+        }
+    }
+
+    /// A status named in a query or a form.
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::iter().find(|status| status.as_str() == text)
+    }
+}

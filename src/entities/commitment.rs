@@ -1,4 +1,8 @@
 use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+
+pub use super::unit::Unit;
+pub use crate::projection::Risk;
 
 /// A promise made to an outside customer.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -12,10 +16,9 @@ pub struct Model {
     pub promised_at: DateTimeUtc,
     pub owner_department_id: i64,
     /// Business time the owner needs after the last handoff arrives.
-    pub lead_time_unit: String,
+    pub lead_time_unit: Unit,
     pub lead_time_quantity: i64,
-    /// `open | fulfilled | cancelled`.
-    pub status: String,
+    pub status: CommitmentStatus,
     pub fulfilled_at: Option<DateTimeUtc>,
     pub cancel_reason: Option<String>,
     /// The projection stored at the last change upstream (for lists and
@@ -24,7 +27,7 @@ pub struct Model {
     pub baseline_at: Option<DateTimeUtc>,
     pub slip_minutes: Option<i64>,
     pub slack_minutes: Option<i64>,
-    pub risk: Option<String>,
+    pub risk: Option<StoredRisk>,
     pub projected_as_of: Option<DateTimeUtc>,
     pub created_by_user_id: i64,
     pub version: i32,
@@ -35,3 +38,77 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// `open → fulfilled | cancelled`.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+#[serde(rename_all = "snake_case")]
+pub enum CommitmentStatus {
+    Open,
+    Fulfilled,
+    Cancelled,
+}
+
+impl CommitmentStatus {
+    /// The name the API and the column use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CommitmentStatus::Open => "open",
+            CommitmentStatus::Fulfilled => "fulfilled",
+            CommitmentStatus::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// The stored twin of the projection's [`Risk`].
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+#[serde(rename_all = "snake_case")]
+pub enum StoredRisk {
+    OnTrack,
+    AtRisk,
+    Late,
+}
+
+impl StoredRisk {
+    /// The name the API and the column use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StoredRisk::OnTrack => "on_track",
+            StoredRisk::AtRisk => "at_risk",
+            StoredRisk::Late => "late",
+        }
+    }
+}
+
+impl From<Risk> for StoredRisk {
+    fn from(risk: Risk) -> Self {
+        match risk {
+            Risk::OnTrack => StoredRisk::OnTrack,
+            Risk::AtRisk => StoredRisk::AtRisk,
+            Risk::Late => StoredRisk::Late,
+        }
+    }
+}
+
+impl From<StoredRisk> for Risk {
+    fn from(risk: StoredRisk) -> Self {
+        match risk {
+            StoredRisk::OnTrack => Risk::OnTrack,
+            StoredRisk::AtRisk => Risk::AtRisk,
+            StoredRisk::Late => Risk::Late,
+        }
+    }
+}

@@ -1,4 +1,5 @@
 use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "notifications")]
@@ -7,8 +8,7 @@ pub struct Model {
     pub id: i64,
     pub organisation_id: i64,
     pub user_id: i64,
-    /// `forecast_late | overdue | action_closed`.
-    pub kind: String,
+    pub kind: NotificationKind,
     pub request_id: Option<i64>,
     pub message: String,
     pub created_at: DateTimeUtc,
@@ -19,3 +19,30 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// What a notification is about.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+#[serde(rename_all = "snake_case")]
+pub enum NotificationKind {
+    ForecastLate,
+    Overdue,
+    ActionClosed,
+}
+
+impl NotificationKind {
+    /// The name the API and the column use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotificationKind::ForecastLate => "forecast_late",
+            NotificationKind::Overdue => "overdue",
+            NotificationKind::ActionClosed => "action_closed",
+        }
+    }
+}

@@ -1,4 +1,7 @@
 use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+
+pub use super::unit::Unit;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "requests")]
@@ -14,12 +17,11 @@ pub struct Model {
     pub title: String,
     pub details: String,
     /// The turnaround of the terms it was logged under.
-    pub turnaround_unit: String,
+    pub turnaround_unit: Unit,
     pub turnaround_quantity: i64,
-    /// `open | in_progress | waiting_on_customer | delivered | accepted | reopened | cancelled`.
-    pub status: String,
+    pub status: RequestStatus,
     /// Where `resume` returns to.
-    pub status_before_pause: Option<String>,
+    pub status_before_pause: Option<RequestStatus>,
     pub requested_at: DateTimeUtc,
     pub logged_at: DateTimeUtc,
     /// max(requested_at, finish of every dependency).
@@ -48,3 +50,71 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// The states of SPEC §3.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestStatus {
+    Open,
+    InProgress,
+    WaitingOnCustomer,
+    Delivered,
+    Accepted,
+    Reopened,
+    Cancelled,
+}
+
+impl RequestStatus {
+    pub const ALL: [RequestStatus; 7] = [
+        RequestStatus::Open,
+        RequestStatus::InProgress,
+        RequestStatus::WaitingOnCustomer,
+        RequestStatus::Delivered,
+        RequestStatus::Accepted,
+        RequestStatus::Reopened,
+        RequestStatus::Cancelled,
+    ];
+
+    /// The name the API and the column use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RequestStatus::Open => "open",
+            RequestStatus::InProgress => "in_progress",
+            RequestStatus::WaitingOnCustomer => "waiting_on_customer",
+            RequestStatus::Delivered => "delivered",
+            RequestStatus::Accepted => "accepted",
+            RequestStatus::Reopened => "reopened",
+            RequestStatus::Cancelled => "cancelled",
+        }
+    }
+
+    /// A status named in a query or a form.
+    pub fn parse(text: &str) -> Option<Self> {
+        RequestStatus::ALL
+            .into_iter()
+            .find(|status| status.as_str() == text)
+    }
+
+    /// Delivered and not reopened: its finish is its delivery.
+    pub fn is_finished(self) -> bool {
+        matches!(self, RequestStatus::Delivered | RequestStatus::Accepted)
+    }
+
+    /// Still owed by the provider.
+    pub fn is_undelivered(self) -> bool {
+        matches!(
+            self,
+            RequestStatus::Open
+                | RequestStatus::InProgress
+                | RequestStatus::WaitingOnCustomer
+                | RequestStatus::Reopened
+        )
+    }
+}

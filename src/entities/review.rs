@@ -1,4 +1,5 @@
 use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
 
 /// A review meeting between two departments.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -14,8 +15,7 @@ pub struct Model {
     pub duration_minutes: i32,
     /// 0: no next review is scheduled when this one is held.
     pub every_weeks: i32,
-    /// `scheduled | held | cancelled`.
-    pub status: String,
+    pub status: ReviewStatus,
     pub held_at: Option<DateTimeUtc>,
     pub minutes: Option<String>,
     /// JSON array of strings.
@@ -31,3 +31,30 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// `scheduled → held`; `cancelled` is kept for reviews called off.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewStatus {
+    Scheduled,
+    Held,
+    Cancelled,
+}
+
+impl ReviewStatus {
+    /// The name the API and the column use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReviewStatus::Scheduled => "scheduled",
+            ReviewStatus::Held => "held",
+            ReviewStatus::Cancelled => "cancelled",
+        }
+    }
+}

@@ -1,4 +1,6 @@
+use sea_orm::Iterable;
 use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "users")]
@@ -9,7 +11,7 @@ pub struct Model {
     /// Lower-cased, unique across the installation.
     pub email: String,
     pub name: String,
-    pub role: String,
+    pub role: Role,
     pub department_id: Option<i64>,
     pub password_hash: String,
     pub active: bool,
@@ -21,3 +23,52 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// The four roles of SPEC §8.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Admin,
+    Leader,
+    Lead,
+    Staff,
+}
+
+impl Role {
+    /// The name the API and the column use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Leader => "leader",
+            Role::Lead => "lead",
+            Role::Staff => "staff",
+        }
+    }
+
+    /// A role named in a query or a form.
+    pub fn parse(text: &str) -> Option<Role> {
+        Role::iter().find(|role| role.as_str() == text)
+    }
+
+    /// Leads and staff belong to a department; admins and leaders may not.
+    pub fn needs_department(self) -> bool {
+        matches!(self, Role::Lead | Role::Staff)
+    }
+}

@@ -7,7 +7,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use sea_orm::{ConnectionTrait, EntityTrait};
 use serde::{Deserialize, Serialize};
 
-use super::{AuthUser, Role};
+use super::AuthUser;
 use crate::entities::user;
 use crate::error::ApiError;
 
@@ -121,8 +121,7 @@ pub async fn actor_for_token(
         .await?
         .filter(|user| user.organisation_id == claims.org && user.active)
         .ok_or_else(|| ApiError::Unauthorized("the account is not active".into()))?;
-    let role = Role::parse(&user.role)
-        .ok_or_else(|| ApiError::Internal(format!("user {} has an unknown role", user.id)))?;
+    let role = user.role;
     Ok(AuthUser {
         id: user.id,
         organisation_id: user.organisation_id,

@@ -4,6 +4,7 @@
 //! which can check a turnaround against the provider's past deliveries
 //! before anything is saved.
 
+use crate::entities::agreement::AgreementStatus;
 use std::collections::HashMap;
 
 use rocket::form::{Form, FromForm};
@@ -126,10 +127,10 @@ async fn agreement_page(
         .await?
         .remove(&id)
         .unwrap_or_default();
-    let turnaround = agreements::turnaround_of(&row.turnaround_unit, row.turnaround_quantity)?;
+    let turnaround = agreements::turnaround_of(row.turnaround_unit, row.turnaround_quantity)?;
     let current_terms = [
         ("amount", turnaround.amount().to_string()),
-        ("unit", agreements::unit_name(turnaround.unit())),
+        ("unit", agreements::unit_name(turnaround.unit()).to_owned()),
     ];
     let mut page = context(user, &row.title, flash);
     let mut status = Rejected::status(rejected);
@@ -170,7 +171,7 @@ async fn agreement_page(
         }
     }
     if leads(me, row.customer_department_id)
-        && (row.status == "proposed" || row.pending_turnaround_unit.is_some())
+        && (row.status == AgreementStatus::Proposed || row.pending_turnaround_unit.is_some())
     {
         moves.extend(["accept", "decline"]);
     }
@@ -196,10 +197,7 @@ async fn agreement_page(
             ),
         );
     }
-    let pending = match (
-        &row.pending_turnaround_unit,
-        row.pending_turnaround_quantity,
-    ) {
+    let pending = match (row.pending_turnaround_unit, row.pending_turnaround_quantity) {
         (Some(unit), Some(quantity)) => Some(agreements::describe(agreements::turnaround_of(
             unit, quantity,
         )?)),
@@ -295,7 +293,7 @@ async fn save_edit(
     let me = &user.auth;
     let current = agreements::get(&state.db, me, id).await?;
     let current_turnaround =
-        agreements::turnaround_of(&current.turnaround_unit, current.turnaround_quantity)?;
+        agreements::turnaround_of(current.turnaround_unit, current.turnaround_quantity)?;
     let mut parsed = Parsed::default();
     let turnaround = parsed.take(parse_turnaround_fields(
         &form.amount,
@@ -322,7 +320,7 @@ async fn save_edit(
     };
     let terms_change = changes.turnaround.is_some() || changes.on_time_target_pct.is_some();
     let saved = agreements::update(&state.db, me, id, ExpectedVersion(version), changes).await?;
-    Ok(if saved.status == "active" && terms_change {
+    Ok(if saved.status == AgreementStatus::Active && terms_change {
         "Change proposed: the customer's lead accepts it before it applies; until then the current terms hold."
     } else {
         "Saved."

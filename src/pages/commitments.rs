@@ -3,6 +3,7 @@
 //! departments whose slip caused it; and the form to record a new
 //! commitment to an outside customer.
 
+use crate::entities::commitment::CommitmentStatus;
 use std::collections::HashSet;
 
 use rocket::form::{Form, FromForm};
@@ -143,15 +144,16 @@ async fn commitment_page(
             "kind": serde_json::to_value(cause.kind).unwrap_or_default(), "minutes": cause.minutes,
         }))
         .collect();
-    let closers: Vec<PageForm> =
-        if row.status == "open" && commitments::may_write(me, row.owner_department_id) {
-            ["fulfil", "cancel"]
-                .into_iter()
-                .map(|name| PageForm::new(name, close_fields(name), rejected))
-                .collect()
-        } else {
-            Vec::new()
-        };
+    let closers: Vec<PageForm> = if row.status == CommitmentStatus::Open
+        && commitments::may_write(me, row.owner_department_id)
+    {
+        ["fulfil", "cancel"]
+            .into_iter()
+            .map(|name| PageForm::new(name, close_fields(name), rejected))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let mut page = context(
         user,
         &format!("{} — {}", row.customer_name, row.title),
@@ -206,7 +208,7 @@ async fn close(
     match outcome {
         Ok(row) => Ok(FormReply::done(
             format!("/commitments/{id}"),
-            if row.status == "fulfilled" {
+            if row.status == CommitmentStatus::Fulfilled {
                 "Marked fulfilled."
             } else {
                 "Cancelled."

@@ -193,7 +193,7 @@ async fn show(
                 } else {
                     a.provider_department_id
                 };
-                let turnaround = turnaround_of(&a.turnaround_unit, a.turnaround_quantity)
+                let turnaround = turnaround_of(a.turnaround_unit, a.turnaround_quantity)
                     .map(describe)
                     .unwrap_or_default();
                 let figures = figures.get(&a.id).cloned().unwrap_or_default();

@@ -3,6 +3,7 @@
 //! upcoming reviews; leadership the commitments at risk and the top
 //! sources of delay.
 
+use crate::entities::agreement::AgreementStatus;
 use chrono::Utc;
 use rocket::request::FlashMessage;
 use rocket::response::content::RawHtml;
@@ -92,7 +93,8 @@ async fn home(
                 break;
             }
             for row in agreements::list(&state.db, me, all, filter).await? {
-                let pending = row.status == "proposed" || row.pending_turnaround_unit.is_some();
+                let pending = row.status == AgreementStatus::Proposed
+                    || row.pending_turnaround_unit.is_some();
                 agreements_both_ways.push(serde_json::json!({
                     "id": row.id, "title": row.title, "status": row.status,
                     "provider": names.get(&row.provider_department_id), "customer": names.get(&row.customer_department_id),

@@ -8,14 +8,14 @@ use chrono::{TimeDelta, Utc};
 use serde::Serialize;
 
 use super::local;
-use crate::entities::request;
+use crate::entities::request::{self, RequestStatus};
 use crate::services::Side;
 
 #[derive(Serialize)]
 pub struct RequestLine {
     id: i64,
     title: String,
-    status: String,
+    status: RequestStatus,
     due_at: String,
     overdue: bool,
     due_soon: bool,

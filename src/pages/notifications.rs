@@ -54,7 +54,7 @@ async fn notifications_page(
         .into_iter()
         .map(|row| {
             json!({
-                "id": row.id, "kind": row.kind.replace('_', " "), "message": row.message,
+                "id": row.id, "kind": row.kind.as_str().replace('_', " "), "message": row.message,
                 "request_id": row.request_id, "created_at": local(row.created_at, zone),
                 "unread": row.read_at.is_none(),
             })

@@ -24,7 +24,7 @@ use crate::pagination::PageRequest;
 use crate::services::ExpectedVersion;
 use crate::services::agreements::{self, AgreementFilter};
 use crate::services::events::{self, Subject};
-use crate::services::requests::{self, Action, NewRequest, status_of};
+use crate::services::requests::{self, Action, NewRequest};
 use crate::state::AppState;
 
 pub fn routes() -> Vec<Route> {
@@ -103,7 +103,7 @@ async fn request_page(
     let row = requests::get(&state.db, me, id).await?;
     let zone = organisation_zone(&state.db, me.organisation_id).await?;
     let names = department_names(&state.db, me.organisation_id).await?;
-    let status = status_of(&row)?;
+    let status = row.status;
     // The moves of the one state machine; the page names rating's form "rating".
     let moves: Vec<&str> = requests::offered_moves(me, &row)?
         .into_iter()

@@ -2,6 +2,8 @@
 //! the action items with forms to add and close them; and the form to
 //! schedule a new review between two departments.
 
+use crate::entities::action_item::ActionStatus;
+use crate::entities::review::ReviewStatus;
 use std::collections::HashMap;
 
 use rocket::form::{Form, FromForm};
@@ -143,7 +145,7 @@ async fn review_page(
     let writable = may_write(me, &row);
     let closers: Vec<PageForm> = actions
         .iter()
-        .filter(|action| action.status == "open")
+        .filter(|action| action.status == ActionStatus::Open)
         .map(|action| {
             PageForm::new(close_form(action.id), &CLOSE_FIELDS, rejected)
                 .filled([("status".to_owned(), "done".to_owned())])
@@ -153,7 +155,7 @@ async fn review_page(
     let mut holders = Vec::new();
     if writable {
         adders.push(PageForm::new("add_action", &ACTION_FIELDS, rejected));
-        if row.status == "scheduled" {
+        if row.status == ReviewStatus::Scheduled {
             holders.push(PageForm::new("hold", &HOLD_FIELDS, rejected));
         }
     }
@@ -192,7 +194,7 @@ async fn review_page(
         "id": a.id, "title": a.title, "owner_user_id": a.owner_user_id, "owner": people_names.get(&a.owner_user_id).cloned().unwrap_or_else(|| format!("user #{}", a.owner_user_id)),
         "due_on": a.due_on.to_string(),
         "status": a.status, "resolution_note": a.resolution_note,
-        "overdue": a.status == "open" && a.due_on < chrono::Utc::now().date_naive(),
+        "overdue": a.status == ActionStatus::Open && a.due_on < chrono::Utc::now().date_naive(),
         "form": close_form(a.id),
     })).collect::<Vec<_>>());
     Ok(html(

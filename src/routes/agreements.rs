@@ -1,5 +1,6 @@
 //! `/agreements`: handoff agreements, their lifecycle and promise calibration.
 
+use crate::entities::agreement::AgreementStatus;
 use chrono::{DateTime, Utc};
 use rocket::{Route, State, get, patch, post, routes};
 use serde::{Deserialize, Serialize};
@@ -105,7 +106,8 @@ pub struct AgreementOut {
     pub on_time_target_pct: i32,
     pub review_every_weeks: i32,
     /// `draft | proposed | active | retired`
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: AgreementStatus,
     /// The version of the terms new requests are logged under.
     pub terms_version: i32,
     pub pending_change: Option<PendingChange>,
@@ -137,15 +139,12 @@ impl AgreementOut {
         let last_reviewed_at = reviewed.get(&pair).copied();
         let since = last_reviewed_at.unwrap_or(row.created_at);
         // A stored instant so late that the sum overflows is not overdue.
-        let review_overdue = row.status == "active"
+        let review_overdue = row.status == AgreementStatus::Active
             && since
                 .checked_add_signed(chrono::TimeDelta::weeks(row.review_every_weeks.into()))
                 .is_some_and(|due| due < Utc::now());
-        let turnaround = agreements::turnaround_of(&row.turnaround_unit, row.turnaround_quantity)?;
-        let pending_change = match (
-            &row.pending_turnaround_unit,
-            row.pending_turnaround_quantity,
-        ) {
+        let turnaround = agreements::turnaround_of(row.turnaround_unit, row.turnaround_quantity)?;
+        let pending_change = match (row.pending_turnaround_unit, row.pending_turnaround_quantity) {
             (Some(unit), Some(quantity)) => Some(PendingChange {
                 turnaround: agreements::turnaround_of(unit, quantity)?,
                 on_time_target_pct: row

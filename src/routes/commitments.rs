@@ -1,6 +1,7 @@
 //! `/commitments`: promises to outside customers, their projection (when
 //! will it really land, and whose slip decides it) and forecast.
 
+use crate::entities::commitment::{CommitmentStatus, StoredRisk};
 use chrono::{DateTime, Utc};
 use rocket::{Route, State, get, patch, post, routes};
 use serde::{Deserialize, Serialize};
@@ -76,12 +77,14 @@ pub struct CommitmentOut {
     #[schema(value_type = TurnaroundBody)]
     pub lead_time: Turnaround,
     /// `open | fulfilled | cancelled`
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: CommitmentStatus,
     pub fulfilled_at: Option<DateTime<Utc>>,
     pub depends_on: Vec<i64>,
     /// The projection stored at the last change upstream, as of `projected_as_of`
     /// (`GET /commitments/{id}/projection` projects afresh).
-    pub risk: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub risk: Option<StoredRisk>,
     pub projected_at: Option<DateTime<Utc>>,
     pub slip_minutes: Option<i64>,
     pub slack_minutes: Option<i64>,
@@ -94,7 +97,7 @@ impl CommitmentOut {
     fn build(row: commitment::Model, depends_on: Vec<i64>) -> ApiResult<Self> {
         Ok(CommitmentOut {
             lead_time: crate::services::agreements::turnaround_of(
-                &row.lead_time_unit,
+                row.lead_time_unit,
                 row.lead_time_quantity,
             )?,
             id: row.id,

@@ -1,5 +1,6 @@
 //! `/notifications`: the caller's in-app notifications, unread first.
 
+use crate::entities::notification::NotificationKind;
 use chrono::{DateTime, Utc};
 use rocket::{Route, State, get, post, routes};
 use serde::Serialize;
@@ -21,7 +22,8 @@ pub fn routes() -> Vec<Route> {
 pub struct NotificationOut {
     pub id: i64,
     /// `forecast_late | overdue | action_closed`
-    pub kind: String,
+    #[schema(value_type = String)]
+    pub kind: NotificationKind,
     pub request_id: Option<i64>,
     pub message: String,
     pub created_at: DateTime<Utc>,

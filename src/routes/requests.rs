@@ -102,7 +102,8 @@ pub struct RequestOut {
     pub customer_department_id: i64,
     pub title: String,
     pub details: String,
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: RequestStatus,
     pub requested_at: DateTime<Utc>,
     pub logged_at: DateTime<Utc>,
     pub ready_at: DateTime<Utc>,

@@ -1,6 +1,8 @@
 //! `/reviews`, `/actions` and the calendar feed: departments meeting with
 //! the facts on the table (SPEC §5).
 
+use crate::entities::action_item::ActionStatus;
+use crate::entities::review::ReviewStatus;
 use chrono::{DateTime, NaiveDate, Utc};
 use rocket::http::{ContentType, Status};
 use rocket::{Route, State, delete, get, patch, post, routes};
@@ -102,7 +104,8 @@ pub struct ReviewOut {
     pub duration_minutes: i32,
     pub every_weeks: i32,
     /// `scheduled | held | cancelled`
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: ReviewStatus,
     pub held_at: Option<DateTime<Utc>>,
     pub minutes: Option<String>,
     pub decisions: Vec<String>,
@@ -143,7 +146,8 @@ pub struct ActionOut {
     pub owner_user_id: i64,
     pub due_on: NaiveDate,
     /// `open | done | dropped`
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: ActionStatus,
     pub resolution_note: Option<String>,
     pub closed_at: Option<DateTime<Utc>>,
     pub overdue: bool,
@@ -153,7 +157,7 @@ pub struct ActionOut {
 impl From<action_item::Model> for ActionOut {
     fn from(row: action_item::Model) -> Self {
         ActionOut {
-            overdue: row.status == "open" && row.due_on < Utc::now().date_naive(),
+            overdue: row.status == ActionStatus::Open && row.due_on < Utc::now().date_naive(),
             id: row.id,
             review_id: row.review_id,
             title: row.title,

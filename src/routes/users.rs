@@ -54,7 +54,7 @@ pub struct UserOut {
     pub organisation_id: i64,
     pub email: String,
     pub name: String,
-    pub role: String,
+    pub role: Role,
     pub department_id: Option<i64>,
     pub active: bool,
     pub version: i32,

@@ -73,7 +73,7 @@ pub async fn signup(
         organisation_id: Set(organisation.id),
         email: Set(email),
         name: Set(name),
-        role: Set(Role::Admin.as_str().into()),
+        role: Set(Role::Admin),
         department_id: Set(None),
         password_hash: Set(password_hash),
         active: Set(true),

@@ -2,6 +2,7 @@
 //! internal requests. Everyone reads them; the owner department (its leads
 //! and staff), leaders and admins write them (SPEC §8).
 
+use crate::entities::commitment::CommitmentStatus;
 use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
@@ -14,7 +15,6 @@ use crate::error::ApiError;
 use crate::identity::{AuthUser, Role};
 use crate::pagination::PageRequest;
 use crate::services::ExpectedVersion;
-use crate::services::agreements::unit_name;
 use crate::services::calendars::CalendarCache;
 use crate::services::events::{self, NewEvent, Subject};
 use crate::services::projection;
@@ -150,9 +150,9 @@ pub async fn create(
         title: Set(title),
         promised_at: Set(input.promised_at),
         owner_department_id: Set(input.owner_department_id),
-        lead_time_unit: Set(unit_name(lead_time.unit())),
+        lead_time_unit: Set(lead_time.unit().into()),
         lead_time_quantity: Set(lead_time.quantity()),
-        status: Set("open".into()),
+        status: Set(CommitmentStatus::Open),
         fulfilled_at: Set(None),
         cancel_reason: Set(None),
         projected_at: Set(None),
@@ -227,7 +227,7 @@ pub async fn list(
         }
         query = query
             .filter(commitment::Column::Risk.eq(risk))
-            .filter(commitment::Column::Status.eq("open"));
+            .filter(commitment::Column::Status.eq(CommitmentStatus::Open));
     }
     if let Some(status) = filter.status {
         if !["open", "fulfilled", "cancelled"].contains(&status.as_str()) {
@@ -263,7 +263,7 @@ pub async fn update(
         return Err(forbidden());
     }
     if_match.check(current.version)?;
-    if current.status != "open" {
+    if current.status != CommitmentStatus::Open {
         return Err(ApiError::Conflict(format!(
             "a {} commitment cannot be edited",
             current.status
@@ -281,7 +281,7 @@ pub async fn update(
         row.promised_at = Set(check.instant("promised_at", promised_at));
     }
     if let Some(lead_time) = changes.lead_time {
-        row.lead_time_unit = Set(unit_name(lead_time.unit()));
+        row.lead_time_unit = Set(lead_time.unit().into());
         row.lead_time_quantity = Set(lead_time.quantity());
     }
     let mut depends_on = changes.depends_on.clone();
@@ -336,7 +336,7 @@ pub async fn close(
         return Err(forbidden());
     }
     if_match.check(current.version)?;
-    if current.status != "open" {
+    if current.status != CommitmentStatus::Open {
         return Err(ApiError::Conflict(format!(
             "the commitment is already {}",
             current.status
@@ -350,7 +350,7 @@ pub async fn close(
             if at > now + TimeDelta::seconds(5) {
                 return Err(ApiError::field("at", "must not be in the future"));
             }
-            row.status = Set("fulfilled".into());
+            row.status = Set(CommitmentStatus::Fulfilled);
             row.fulfilled_at = Set(Some(at));
             ("fulfilled", json!({"at": at}))
         }
@@ -358,7 +358,7 @@ pub async fn close(
             let mut check = Checker::new();
             let reason = check.line("reason", &reason, 2000);
             check.finish()?;
-            row.status = Set("cancelled".into());
+            row.status = Set(CommitmentStatus::Cancelled);
             row.cancel_reason = Set(Some(reason.clone()));
             ("cancelled", json!({"reason": reason}))
         }

@@ -297,14 +297,11 @@ async fn check_lead(
             "lead_user_id",
             format!("no user {lead_id} in this organisation"),
         ),
-        Some(user)
-            if user.role != Role::Lead.as_str() || user.department_id != Some(department_id) =>
-        {
-            check.add(
+        Some(user) if user.role != Role::Lead || user.department_id != Some(department_id) => check
+            .add(
                 "lead_user_id",
                 "must be a user with role lead in this department",
-            )
-        }
+            ),
         Some(_) => {}
     }
     Ok(())

@@ -2,6 +2,7 @@
 //! its undelivered upstream requests, each duration scaled by a ratio drawn
 //! from its agreement's recent history.
 
+use crate::entities::request::RequestStatus;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -86,7 +87,7 @@ async fn ratios(
     query: sea_orm::Select<request::Entity>,
 ) -> Result<Vec<f64>, ApiError> {
     let rows = query
-        .filter(request::Column::Status.is_in(["delivered", "accepted"]))
+        .filter(request::Column::Status.is_in([RequestStatus::Delivered, RequestStatus::Accepted]))
         .order_by_desc(request::Column::DeliveredAt)
         .limit(HISTORY)
         .all(db)
@@ -96,7 +97,7 @@ async fn ratios(
         let Some(delivered_at) = row.delivered_at else {
             continue;
         };
-        let unit = turnaround_of(&row.turnaround_unit, row.turnaround_quantity)?.unit();
+        let unit = turnaround_of(row.turnaround_unit, row.turnaround_quantity)?.unit();
         let (actual, agreed) = if unit.is_business() {
             let calendar = calendars.of(db, row.provider_department_id).await?;
             let measure = |to| {

@@ -13,23 +13,7 @@ use crate::entities::{notification, user};
 use crate::error::ApiError;
 use crate::identity::AuthUser;
 
-/// What a notification is about.
-#[derive(Debug, Clone, Copy)]
-pub enum Kind {
-    ForecastLate,
-    Overdue,
-    ActionClosed,
-}
-
-impl Kind {
-    fn as_str(self) -> &'static str {
-        match self {
-            Kind::ForecastLate => "forecast_late",
-            Kind::Overdue => "overdue",
-            Kind::ActionClosed => "action_closed",
-        }
-    }
-}
+pub use crate::entities::notification::NotificationKind as Kind;
 
 /// Notifies every active user of a department.
 pub async fn notify_department(
@@ -58,7 +42,7 @@ pub async fn notify_department(
         .map(|user_id| notification::ActiveModel {
             organisation_id: Set(organisation_id),
             user_id: Set(user_id),
-            kind: Set(kind.as_str().into()),
+            kind: Set(kind),
             request_id: Set(request_id),
             message: Set(message.to_owned()),
             created_at: Set(now),

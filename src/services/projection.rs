@@ -23,7 +23,7 @@ use crate::projection::{
 };
 use crate::services::agreements::turnaround_of;
 use crate::services::calendars::{CalendarCache, for_departments, placeholder};
-use crate::services::requests::{RequestStatus, status_of};
+use crate::services::requests::RequestStatus;
 use crate::time::CompiledCalendar;
 
 /// A projection of part of an organisation, with the way back from ids.
@@ -315,7 +315,7 @@ pub fn project_loaded(
             provider_department_id: row.provider_department_id,
             customer_department_id: row.customer_department_id,
             calendar: calendar_idx,
-            turnaround: turnaround_of(&row.turnaround_unit, row.turnaround_quantity)?,
+            turnaround: turnaround_of(row.turnaround_unit, row.turnaround_quantity)?,
             requested_at: row.requested_at,
             state: state_of(row)?,
             pause_shift_seconds: pause_shift_as_of(row, &calendar, as_of)?,
@@ -337,7 +337,7 @@ pub fn project_loaded(
             id: row.id,
             owner_department_id: row.owner_department_id,
             calendar: calendar_idx,
-            lead_time: turnaround_of(&row.lead_time_unit, row.lead_time_quantity)?,
+            lead_time: turnaround_of(row.lead_time_unit, row.lead_time_quantity)?,
             promised_at: row.promised_at,
             depends_on: commitment_edges
                 .iter()
@@ -375,7 +375,7 @@ pub fn project_loaded(
 }
 
 fn state_of(row: &request::Model) -> Result<RequestState, ApiError> {
-    Ok(match status_of(row)? {
+    Ok(match row.status {
         RequestStatus::Cancelled => RequestState::Cancelled,
         status if status.is_finished() => match row.delivered_at {
             Some(at) => RequestState::Delivered { at },
@@ -398,7 +398,7 @@ fn pause_shift_as_of(
 ) -> Result<i64, ApiError> {
     let running = match row.paused_at {
         Some(paused_at) if as_of > paused_at => {
-            let unit = turnaround_of(&row.turnaround_unit, row.turnaround_quantity)?.unit();
+            let unit = turnaround_of(row.turnaround_unit, row.turnaround_quantity)?.unit();
             if unit.is_business() {
                 calendar
                     .working_seconds(paused_at, as_of)

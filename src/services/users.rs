@@ -77,7 +77,7 @@ pub async fn create(
         organisation_id: Set(actor.organisation_id),
         email: Set(email),
         name: Set(name),
-        role: Set(input.role.as_str().into()),
+        role: Set(input.role),
         department_id: Set(input.department_id),
         password_hash: Set(password_hash),
         active: Set(true),
@@ -117,8 +117,7 @@ pub async fn update(
     let txn = crate::db::begin_write(db).await?;
     let current = get(&txn, actor, id).await?;
     if_match.check(current.version)?;
-    let current_role = Role::parse(&current.role)
-        .ok_or_else(|| ApiError::Internal(format!("user {id} has an unknown role")))?;
+    let current_role = current.role;
     let mut check = Checker::new();
     let name = match &changes.name {
         Some(name) => check.line("name", name, 200),

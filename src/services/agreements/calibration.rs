@@ -1,6 +1,7 @@
 //! Promise calibration ("be careful what you say you will do"): how often the
 //! provider's past deliveries would have met a proposed turnaround.
 
+use crate::entities::request::RequestStatus;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
 
@@ -103,7 +104,7 @@ fn delivered(
 ) -> sea_orm::Select<request::Entity> {
     filter
         .filter(request::Column::OrganisationId.eq(organisation_id))
-        .filter(request::Column::Status.is_in(["delivered", "accepted"]))
+        .filter(request::Column::Status.is_in([RequestStatus::Delivered, RequestStatus::Accepted]))
         .order_by_desc(request::Column::DeliveredAt)
         .limit(MAX_SAMPLE)
 }
@@ -167,7 +168,7 @@ fn replay(
 ) -> Result<(bool, i64), ApiError> {
     let time_error =
         |error: crate::time::TimeError| ApiError::Internal(format!("calibration: {error}"));
-    let past_unit = super::turnaround_of(&past.turnaround_unit, past.turnaround_quantity)?.unit();
+    let past_unit = super::turnaround_of(past.turnaround_unit, past.turnaround_quantity)?.unit();
     let due = calendar
         .due(past.ready_at, turnaround)
         .map_err(time_error)?;

@@ -2,6 +2,7 @@
 //! `delivered` or `accepted`, so a reopened request counts again only once
 //! it is delivered anew) and how many were on time.
 
+use crate::entities::request::RequestStatus;
 use std::collections::HashMap;
 
 use sea_orm::sea_query::Expr;
@@ -49,7 +50,7 @@ pub async fn on_time_figures(
         )
         .filter(request::Column::OrganisationId.eq(organisation_id))
         .filter(request::Column::AgreementId.is_in(agreement_ids.iter().copied()))
-        .filter(request::Column::Status.is_in(["delivered", "accepted"]))
+        .filter(request::Column::Status.is_in([RequestStatus::Delivered, RequestStatus::Accepted]))
         .group_by(request::Column::AgreementId)
         .into_tuple()
         .all(db)

@@ -41,7 +41,7 @@ async fn transition(
         )));
     }
     if_match.check(current.version)?;
-    let status = AgreementStatus::parse(&current.status)?;
+    let status = current.status;
     let mut row: agreement::ActiveModel = current.clone().into();
     let (kind, data) = change(&current, status, &mut row)?;
     row.version = Set(current.version + 1);
@@ -86,7 +86,7 @@ pub async fn propose(
         if status != AgreementStatus::Draft {
             return Err(wrong_state("proposed", status));
         }
-        row.status = Set(AgreementStatus::Proposed.as_str().into());
+        row.status = Set(AgreementStatus::Proposed);
         row.decline_reason = Set(None);
         Ok(("proposed", json!({})))
     })
@@ -113,14 +113,14 @@ pub async fn accept(
             current.pending_turnaround_quantity,
         ) {
             (AgreementStatus::Proposed, _, _) => {
-                row.status = Set(AgreementStatus::Active.as_str().into());
+                row.status = Set(AgreementStatus::Active);
                 Ok(("accepted", json!({"terms_version": current.terms_version})))
             }
             (AgreementStatus::Active, Some(unit), Some(quantity)) => {
                 let target = current
                     .pending_on_time_target_pct
                     .unwrap_or(current.on_time_target_pct);
-                row.turnaround_unit = Set(unit.clone());
+                row.turnaround_unit = Set(*unit);
                 row.turnaround_quantity = Set(quantity);
                 row.on_time_target_pct = Set(target);
                 row.terms_version = Set(current.terms_version + 1);
@@ -159,7 +159,7 @@ pub async fn decline(
         Side::Customer,
         |current, status, row| match status {
             AgreementStatus::Proposed => {
-                row.status = Set(AgreementStatus::Draft.as_str().into());
+                row.status = Set(AgreementStatus::Draft);
                 row.decline_reason = Set(Some(reason.clone()));
                 Ok(("declined", json!({"reason": reason})))
             }
@@ -187,7 +187,7 @@ pub async fn retire(
         if status != AgreementStatus::Active {
             return Err(wrong_state("retired", status));
         }
-        row.status = Set(AgreementStatus::Retired.as_str().into());
+        row.status = Set(AgreementStatus::Retired);
         Ok(("retired", json!({})))
     })
     .await

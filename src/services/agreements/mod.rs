@@ -29,37 +29,7 @@ use crate::services::users::find_department;
 use crate::time::{Turnaround, TurnaroundUnit};
 use crate::validate::Checker;
 
-/// `draft → proposed → active → retired`; `proposed → draft` on decline.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AgreementStatus {
-    Draft,
-    Proposed,
-    Active,
-    Retired,
-}
-
-impl AgreementStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AgreementStatus::Draft => "draft",
-            AgreementStatus::Proposed => "proposed",
-            AgreementStatus::Active => "active",
-            AgreementStatus::Retired => "retired",
-        }
-    }
-
-    pub fn parse(text: &str) -> Result<Self, ApiError> {
-        match text {
-            "draft" => Ok(AgreementStatus::Draft),
-            "proposed" => Ok(AgreementStatus::Proposed),
-            "active" => Ok(AgreementStatus::Active),
-            "retired" => Ok(AgreementStatus::Retired),
-            other => Err(ApiError::Internal(format!(
-                "unknown agreement status {other}"
-            ))),
-        }
-    }
-}
+pub use crate::entities::agreement::{AgreementStatus, Unit};
 
 pub const DEFAULT_TARGET_PCT: i32 = 90;
 pub const DEFAULT_REVIEW_EVERY_WEEKS: i32 = 4;
@@ -93,18 +63,14 @@ pub struct AgreementFilter {
 }
 
 /// The turnaround stored on a row.
-pub fn turnaround_of(unit: &str, quantity: i64) -> Result<Turnaround, ApiError> {
-    let unit: TurnaroundUnit = serde_json::from_value(json!(unit))
-        .map_err(|_| ApiError::Internal(format!("stored turnaround unit {unit} is unknown")))?;
-    Turnaround::from_quantity(unit, quantity)
+pub fn turnaround_of(unit: Unit, quantity: i64) -> Result<Turnaround, ApiError> {
+    Turnaround::from_quantity(unit.into(), quantity)
         .map_err(|error| ApiError::Internal(format!("stored turnaround: {error}")))
 }
 
-pub fn unit_name(unit: TurnaroundUnit) -> String {
-    serde_json::to_value(unit)
-        .ok()
-        .and_then(|value| value.as_str().map(str::to_owned))
-        .unwrap_or_default()
+/// The name of a unit, as the API and the column spell it.
+pub fn unit_name(unit: TurnaroundUnit) -> &'static str {
+    Unit::from(unit).as_str()
 }
 
 /// "16 business hours", for messages.
@@ -118,7 +84,7 @@ pub fn describe(turnaround: Turnaround) -> String {
 
 /// Warnings about the agreement's wording, computed fresh for every answer.
 pub fn warnings(row: &agreement::Model) -> Vec<String> {
-    let turnaround = turnaround_of(&row.turnaround_unit, row.turnaround_quantity)
+    let turnaround = turnaround_of(row.turnaround_unit, row.turnaround_quantity)
         .map(describe)
         .unwrap_or_default();
     vague_phrase_warnings(
@@ -203,11 +169,11 @@ pub async fn create(
         title: Set(title),
         deliverable: Set(deliverable),
         definition_of_done: Set(definition_of_done),
-        turnaround_unit: Set(unit_name(input.turnaround.unit())),
+        turnaround_unit: Set(input.turnaround.unit().into()),
         turnaround_quantity: Set(input.turnaround.quantity()),
         on_time_target_pct: Set(target),
         review_every_weeks: Set(cadence),
-        status: Set(AgreementStatus::Draft.as_str().into()),
+        status: Set(AgreementStatus::Draft),
         terms_version: Set(1),
         pending_turnaround_unit: Set(None),
         pending_turnaround_quantity: Set(None),
@@ -264,8 +230,9 @@ pub async fn list(
         query = query.filter(agreement::Column::CustomerDepartmentId.eq(customer));
     }
     if let Some(status) = filter.status {
-        AgreementStatus::parse(&status)
-            .map_err(|_| ApiError::field("status", "must be draft, proposed, active or retired"))?;
+        let status = AgreementStatus::parse(&status).ok_or_else(|| {
+            ApiError::field("status", "must be draft, proposed, active or retired")
+        })?;
         query = query.filter(agreement::Column::Status.eq(status));
     }
     Ok(query
@@ -293,7 +260,7 @@ pub async fn update(
         ));
     }
     if_match.check(current.version)?;
-    let status = AgreementStatus::parse(&current.status)?;
+    let status = current.status;
     if matches!(status, AgreementStatus::Proposed | AgreementStatus::Retired) {
         return Err(ApiError::Conflict(format!(
             "a {} agreement cannot be edited{}",
@@ -328,16 +295,16 @@ pub async fn update(
         AgreementStatus::Active if terms_change => {
             let turnaround = match changes.turnaround {
                 Some(turnaround) => turnaround,
-                None => turnaround_of(&current.turnaround_unit, current.turnaround_quantity)?,
+                None => turnaround_of(current.turnaround_unit, current.turnaround_quantity)?,
             };
-            row.pending_turnaround_unit = Set(Some(unit_name(turnaround.unit())));
+            row.pending_turnaround_unit = Set(Some(turnaround.unit().into()));
             row.pending_turnaround_quantity = Set(Some(turnaround.quantity()));
             row.pending_on_time_target_pct =
                 Set(Some(target.unwrap_or(current.on_time_target_pct)));
         }
         _ => {
             if let Some(turnaround) = changes.turnaround {
-                row.turnaround_unit = Set(unit_name(turnaround.unit()));
+                row.turnaround_unit = Set(turnaround.unit().into());
                 row.turnaround_quantity = Set(turnaround.quantity());
             }
             if let Some(target) = target {

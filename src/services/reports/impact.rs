@@ -9,6 +9,7 @@
 //! two commitments counts for both, since both promises are hurt by it.
 //! The customer waits a department caused are shown beside it.
 
+use crate::entities::commitment::CommitmentStatus;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
@@ -115,7 +116,7 @@ pub async fn impact(
 ) -> Result<ImpactReport, ApiError> {
     let open = commitment::Entity::find()
         .filter(commitment::Column::OrganisationId.eq(viewer.organisation_id))
-        .filter(commitment::Column::Status.eq("open"))
+        .filter(commitment::Column::Status.eq(CommitmentStatus::Open))
         .order_by_asc(commitment::Column::Id)
         .all(db)
         .await?;

@@ -174,7 +174,7 @@ async fn deliveries(
     periods: &Periods,
     tallies: &mut Tallies,
 ) -> Result<(), ApiError> {
-    let finished = [RequestStatus::Delivered, RequestStatus::Accepted].map(RequestStatus::as_str);
+    let finished = [RequestStatus::Delivered, RequestStatus::Accepted];
     let to = periods.ends[periods.ends.len() - 1];
     // Period starts after the first: delivered before the first of them is
     // period 0, and so on.
@@ -326,7 +326,7 @@ async fn open(
         } else {
             request::Column::DeliveredAt.gte(first)
         })
-        .filter(request::Column::Status.ne(RequestStatus::Cancelled.as_str()))
+        .filter(request::Column::Status.ne(RequestStatus::Cancelled))
         .filter(request::Column::RequestedAt.lt(last))
         .filter(scope.condition())
         .group_by(request::Column::AgreementId)

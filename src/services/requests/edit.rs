@@ -12,7 +12,7 @@ use serde_json::json;
 use super::schedule::{
     ProviderCalendars, planned_finish, reschedule_downstream, schedule, turnaround_of_request,
 };
-use super::{dependencies_of, get, status_of};
+use super::{dependencies_of, get};
 use crate::entities::{request, request_dependency};
 use crate::error::ApiError;
 use crate::identity::{AuthUser, Role};
@@ -103,7 +103,7 @@ pub async fn edit(
             .exec(&txn)
             .await?;
         }
-        if status_of(&row)?.is_undelivered() {
+        if row.status.is_undelivered() {
             let rows = request::Entity::find()
                 .filter(request::Column::Id.is_in(inputs.iter().copied()))
                 .all(&txn)

@@ -59,7 +59,7 @@ pub(super) fn check_agreement(
             "requests are logged by the customer department of the agreement".into(),
         ));
     }
-    if AgreementStatus::parse(&agreement.status)? != AgreementStatus::Active {
+    if agreement.status != AgreementStatus::Active {
         return Err(ApiError::Conflict(format!(
             "the agreement is {}: requests are logged only under active agreements",
             agreement.status
@@ -126,7 +126,7 @@ pub(super) fn check(
     check.known_ids("depends_on", "requests", &depends_on, &known);
     check.finish()?;
 
-    let turnaround = turnaround_of(&agreement.turnaround_unit, agreement.turnaround_quantity)?;
+    let turnaround = turnaround_of(agreement.turnaround_unit, agreement.turnaround_quantity)?;
     let planned = schedule(
         calendar,
         requested_at,
@@ -143,9 +143,9 @@ pub(super) fn check(
         customer_department_id: Set(agreement.customer_department_id),
         title: Set(title),
         details: Set(details),
-        turnaround_unit: Set(agreement.turnaround_unit.clone()),
+        turnaround_unit: Set(agreement.turnaround_unit),
         turnaround_quantity: Set(agreement.turnaround_quantity),
-        status: Set(RequestStatus::Open.as_str().into()),
+        status: Set(RequestStatus::Open),
         status_before_pause: Set(None),
         requested_at: Set(requested_at),
         logged_at: Set(now),

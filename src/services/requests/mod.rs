@@ -30,68 +30,7 @@ use crate::identity::{AuthUser, Role};
 use crate::pagination::PageRequest;
 use crate::services::Side;
 
-/// The states of SPEC §3.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RequestStatus {
-    Open,
-    InProgress,
-    WaitingOnCustomer,
-    Delivered,
-    Accepted,
-    Reopened,
-    Cancelled,
-}
-
-impl RequestStatus {
-    pub const ALL: [RequestStatus; 7] = [
-        RequestStatus::Open,
-        RequestStatus::InProgress,
-        RequestStatus::WaitingOnCustomer,
-        RequestStatus::Delivered,
-        RequestStatus::Accepted,
-        RequestStatus::Reopened,
-        RequestStatus::Cancelled,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RequestStatus::Open => "open",
-            RequestStatus::InProgress => "in_progress",
-            RequestStatus::WaitingOnCustomer => "waiting_on_customer",
-            RequestStatus::Delivered => "delivered",
-            RequestStatus::Accepted => "accepted",
-            RequestStatus::Reopened => "reopened",
-            RequestStatus::Cancelled => "cancelled",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        RequestStatus::ALL
-            .into_iter()
-            .find(|status| status.as_str() == text)
-    }
-
-    /// Delivered and not reopened: its finish is its delivery.
-    pub fn is_finished(self) -> bool {
-        matches!(self, RequestStatus::Delivered | RequestStatus::Accepted)
-    }
-
-    /// Still owed by the provider.
-    pub fn is_undelivered(self) -> bool {
-        matches!(
-            self,
-            RequestStatus::Open
-                | RequestStatus::InProgress
-                | RequestStatus::WaitingOnCustomer
-                | RequestStatus::Reopened
-        )
-    }
-}
-
-pub fn status_of(row: &request::Model) -> Result<RequestStatus, ApiError> {
-    RequestStatus::parse(&row.status)
-        .ok_or_else(|| ApiError::Internal(format!("request {} has status {}", row.id, row.status)))
-}
+pub use crate::entities::request::RequestStatus;
 
 /// Admins and leaders read every request; leads and staff those touching
 /// their department (SPEC §8).
@@ -167,7 +106,7 @@ pub async fn list(
         );
     }
     if let Some(status) = filter.status {
-        query = query.filter(request::Column::Status.eq(status.as_str()));
+        query = query.filter(request::Column::Status.eq(status));
     }
     if let Some(provider) = filter.provider_department_id {
         query = query.filter(request::Column::ProviderDepartmentId.eq(provider));
@@ -183,8 +122,7 @@ pub async fn list(
         RequestStatus::InProgress,
         RequestStatus::WaitingOnCustomer,
         RequestStatus::Reopened,
-    ]
-    .map(RequestStatus::as_str);
+    ];
     match filter.overdue {
         Some(true) => {
             query = query
@@ -230,10 +168,10 @@ pub async fn open_for_department(
         .filter(request::Column::OrganisationId.eq(organisation_id))
         .filter(column.eq(department_id))
         .filter(request::Column::Status.is_in([
-            RequestStatus::Open.as_str(),
-            RequestStatus::InProgress.as_str(),
-            RequestStatus::WaitingOnCustomer.as_str(),
-            RequestStatus::Reopened.as_str(),
+            RequestStatus::Open,
+            RequestStatus::InProgress,
+            RequestStatus::WaitingOnCustomer,
+            RequestStatus::Reopened,
         ]))
         .order_by_asc(request::Column::DueAt)
         .limit(limit)

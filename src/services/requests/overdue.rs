@@ -25,9 +25,9 @@ pub async fn sweep_overdue(
     let now = Utc::now();
     let due: Vec<request::Model> = request::Entity::find()
         .filter(request::Column::Status.is_in([
-            RequestStatus::Open.as_str(),
-            RequestStatus::InProgress.as_str(),
-            RequestStatus::Reopened.as_str(),
+            RequestStatus::Open,
+            RequestStatus::InProgress,
+            RequestStatus::Reopened,
         ]))
         .filter(request::Column::DueAt.lt(now))
         .filter(request::Column::OverdueNotifiedAt.is_null())

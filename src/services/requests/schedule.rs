@@ -12,7 +12,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Statement};
 use serde_json::json;
 
-use super::{RequestStatus, dependencies_of, status_of};
+use super::{RequestStatus, dependencies_of};
 use crate::entities::request;
 use crate::error::ApiError;
 use crate::services::agreements::turnaround_of;
@@ -79,7 +79,7 @@ pub fn schedule(
 /// due (forecasts are predictions, left to the projection); `None` when
 /// cancelled (it left the graph).
 pub fn planned_finish(row: &request::Model) -> Option<DateTime<Utc>> {
-    match RequestStatus::parse(&row.status)? {
+    match row.status {
         RequestStatus::Cancelled => None,
         status if status.is_finished() => row.delivered_at,
         _ => Some(row.due_at),
@@ -87,7 +87,7 @@ pub fn planned_finish(row: &request::Model) -> Option<DateTime<Utc>> {
 }
 
 pub fn turnaround_of_request(row: &request::Model) -> Result<Turnaround, ApiError> {
-    turnaround_of(&row.turnaround_unit, row.turnaround_quantity)
+    turnaround_of(row.turnaround_unit, row.turnaround_quantity)
 }
 
 /// Compiled calendars of provider departments, looked up once per call.
@@ -164,7 +164,7 @@ pub async fn reschedule_downstream(
                 continue;
             };
             if !changed.contains(&dependent)
-                && status_of(row)?.is_undelivered()
+                && row.status.is_undelivered()
                 && cone.insert(dependent)
             {
                 frontier.push(dependent);

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use super::schedule::{
     ProviderCalendars, reschedule_downstream, shift_due, time_error, turnaround_of_request,
 };
-use super::{RequestStatus, get, status_of};
+use super::{RequestStatus, get};
 use crate::entities::request;
 use crate::error::ApiError;
 use crate::identity::{AuthUser, Role};
@@ -115,7 +115,7 @@ pub fn offered_moves(
     actor: &AuthUser,
     row: &request::Model,
 ) -> Result<Vec<&'static str>, ApiError> {
-    let status = status_of(row)?;
+    let status = row.status;
     let every = [
         Action::Start,
         Action::Pause {
@@ -189,7 +189,7 @@ pub async fn act_projected(
         )));
     }
     if_match.check(row.version)?;
-    let status = status_of(&row)?;
+    let status = row.status;
     if !action.allowed_from(status) {
         return Err(ApiError::Conflict(format!(
             "a request that is {} cannot {}",
@@ -211,13 +211,13 @@ pub async fn act_projected(
     let mut late_forecast = false;
     let (kind, data): (&str, Value) = match &action {
         Action::Start => {
-            next.status = Set(RequestStatus::InProgress.as_str().into());
+            next.status = Set(RequestStatus::InProgress);
             ("started", json!({}))
         }
         Action::Pause { reason } => {
             let reason = reason_of(reason)?;
-            next.status = Set(RequestStatus::WaitingOnCustomer.as_str().into());
-            next.status_before_pause = Set(Some(status.as_str().into()));
+            next.status = Set(RequestStatus::WaitingOnCustomer);
+            next.status_before_pause = Set(Some(status));
             next.paused_at = Set(Some(at));
             ("paused", json!({"reason": reason}))
         }
@@ -232,11 +232,8 @@ pub async fn act_projected(
                 (at - paused_at).num_seconds()
             };
             let due_at = shift_due(&calendar, row.due_at, unit, shift)?;
-            let back_to = row
-                .status_before_pause
-                .clone()
-                .unwrap_or_else(|| RequestStatus::Open.as_str().into());
-            next.status = Set(back_to.clone());
+            let back_to = row.status_before_pause.unwrap_or(RequestStatus::Open);
+            next.status = Set(back_to);
             next.status_before_pause = Set(None);
             next.paused_at = Set(None);
             next.pause_shift_seconds = Set(row.pause_shift_seconds + shift);
@@ -268,7 +265,7 @@ pub async fn act_projected(
         }
         Action::Deliver => {
             let lateness = calendar.lateness(row.due_at, at).map_err(time_error)?;
-            next.status = Set(RequestStatus::Delivered.as_str().into());
+            next.status = Set(RequestStatus::Delivered);
             next.delivered_at = Set(Some(at));
             next.lateness_minutes = Set(Some(lateness.minutes));
             next.on_time = Set(Some(lateness.on_time));
@@ -280,14 +277,14 @@ pub async fn act_projected(
             )
         }
         Action::Accept => {
-            next.status = Set(RequestStatus::Accepted.as_str().into());
+            next.status = Set(RequestStatus::Accepted);
             ("accepted", json!({}))
         }
         Action::Reopen { reason } => {
             let reason = reason_of(reason)?;
             // Rework: undelivered again against the original due; lateness
             // will count to the final delivery.
-            next.status = Set(RequestStatus::Reopened.as_str().into());
+            next.status = Set(RequestStatus::Reopened);
             next.delivered_at = Set(None);
             next.lateness_minutes = Set(None);
             next.on_time = Set(None);
@@ -299,7 +296,7 @@ pub async fn act_projected(
         }
         Action::Cancel { reason } => {
             let reason = reason_of(reason)?;
-            next.status = Set(RequestStatus::Cancelled.as_str().into());
+            next.status = Set(RequestStatus::Cancelled);
             moves_downstream = true;
             ("cancelled", json!({"reason": reason}))
         }

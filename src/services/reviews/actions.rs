@@ -1,6 +1,7 @@
 //! Action items agreed at reviews. Closing one with a resolution note tells
 //! the other department of the pair.
 
+use crate::entities::action_item::ActionStatus;
 use chrono::{NaiveDate, Utc};
 use sea_orm::sea_query::{Condition, Query};
 use sea_orm::{
@@ -69,7 +70,7 @@ pub async fn add_action(
         title: Set(title),
         owner_user_id: Set(input.owner_user_id),
         due_on: Set(input.due_on),
-        status: Set("open".into()),
+        status: Set(ActionStatus::Open),
         resolution_note: Set(None),
         closed_at: Set(None),
         version: Set(1),
@@ -142,7 +143,7 @@ pub async fn find_actions(
         query = query.filter(action_item::Column::OwnerUserId.eq(owner));
     }
     if let Some(status) = &filter.status {
-        query = query.filter(action_item::Column::Status.eq(status.as_str()));
+        query = query.filter(action_item::Column::Status.eq(status));
     }
     Ok(query
         .order_by_asc(action_item::Column::Id)
@@ -202,24 +203,26 @@ pub async fn update_action(
         row.due_on = Set(check.date("due_on", due_on));
     }
     let mut closing = false;
-    if let Some(status) = &changes.status {
-        match (current.status.as_str(), status.as_str()) {
-            ("open", "done" | "dropped") => {
+    if let Some(wanted) = &changes.status {
+        match ActionStatus::parse(wanted) {
+            None => check.add("status", "must be open, done or dropped"),
+            Some(status) if status == current.status => {}
+            Some(status @ (ActionStatus::Done | ActionStatus::Dropped))
+                if current.status == ActionStatus::Open =>
+            {
                 closing = true;
                 let note = changes.resolution_note.as_deref().unwrap_or("");
                 let note = check.line("resolution_note", note, 4000);
-                row.status = Set(status.clone());
+                row.status = Set(status);
                 row.resolution_note = Set(Some(note));
                 row.closed_at = Set(Some(Utc::now()));
             }
-            (from, "open" | "done" | "dropped") if from == status => {}
-            (_, "open" | "done" | "dropped") => {
+            Some(status) => {
                 return Err(ApiError::Conflict(format!(
                     "an action item that is {} cannot become {status}",
                     current.status
                 )));
             }
-            _ => check.add("status", "must be open, done or dropped"),
         }
     } else if let Some(note) = &changes.resolution_note {
         row.resolution_note = Set(Some(check.text("resolution_note", note, 4000)));

@@ -4,6 +4,10 @@
 //! action items of earlier reviews, and the commitments whose critical path
 //! crosses the pair.
 
+use crate::entities::{
+    action_item::ActionStatus, agreement::AgreementStatus, commitment::CommitmentStatus,
+    review::ReviewStatus,
+};
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
@@ -103,7 +107,7 @@ pub async fn agenda(
     let previous = review::Entity::find()
         .filter(pair.clone())
         .filter(review::Column::Id.ne(review.id))
-        .filter(review::Column::Status.eq("held"))
+        .filter(review::Column::Status.eq(ReviewStatus::Held))
         .filter(review::Column::HeldAt.lt(to))
         .order_by_desc(review::Column::HeldAt)
         .one(db)
@@ -119,7 +123,7 @@ pub async fn agenda(
     let (a, b) = (review.department_a_id, review.department_b_id);
     let agreements = agreement::Entity::find()
         .filter(agreement::Column::OrganisationId.eq(review.organisation_id))
-        .filter(agreement::Column::Status.eq("active"))
+        .filter(agreement::Column::Status.eq(AgreementStatus::Active))
         .filter(
             Condition::any()
                 .add(
@@ -139,10 +143,7 @@ pub async fn agenda(
     let agreement_ids: Vec<i64> = agreements.iter().map(|row| row.id).collect();
     let delivered = request::Entity::find()
         .filter(request::Column::AgreementId.is_in(agreement_ids.iter().copied()))
-        .filter(request::Column::Status.is_in([
-            RequestStatus::Delivered.as_str(),
-            RequestStatus::Accepted.as_str(),
-        ]))
+        .filter(request::Column::Status.is_in([RequestStatus::Delivered, RequestStatus::Accepted]))
         .filter(request::Column::DeliveredAt.gte(from))
         .filter(request::Column::DeliveredAt.lt(to))
         .order_by_asc(request::Column::Id)
@@ -169,7 +170,7 @@ pub async fn agenda(
     let today = now.date_naive();
     let open_actions = action_item::Entity::find()
         .filter(action_item::Column::ReviewId.is_in(earlier_reviews))
-        .filter(action_item::Column::Status.eq("open"))
+        .filter(action_item::Column::Status.eq(ActionStatus::Open))
         .order_by_asc(action_item::Column::DueOn)
         .all(db)
         .await?
@@ -301,8 +302,7 @@ async fn crossing_commitments(
         RequestStatus::InProgress,
         RequestStatus::WaitingOnCustomer,
         RequestStatus::Reopened,
-    ]
-    .map(RequestStatus::as_str);
+    ];
     let between: Vec<i64> = request::Entity::find()
         .select_only()
         .column(request::Column::Id)
@@ -324,7 +324,7 @@ async fn crossing_commitments(
     let between: HashSet<i64> = between.into_iter().collect();
     let titles: HashMap<i64, String> = crate::entities::commitment::Entity::find()
         .filter(crate::entities::commitment::Column::Id.is_in(candidates.iter().copied()))
-        .filter(crate::entities::commitment::Column::Status.eq("open"))
+        .filter(crate::entities::commitment::Column::Status.eq(CommitmentStatus::Open))
         .all(db)
         .await?
         .into_iter()

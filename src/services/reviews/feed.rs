@@ -3,6 +3,7 @@
 //! token's SHA-256 is stored. Events carry a stable UID per review and the
 //! review's version as `SEQUENCE`, so a moved review updates in place.
 
+use crate::entities::review::ReviewStatus;
 use chrono::{TimeDelta, Utc};
 use icalendar::{Calendar, Component, Event, EventLike, EventStatus};
 use sea_orm::{
@@ -83,7 +84,7 @@ pub async fn feed_for_token(db: &impl ConnectionTrait, token: &str) -> Result<St
     let since = Utc::now() - TimeDelta::days(1);
     let reviews = review::Entity::find()
         .filter(review::Column::OrganisationId.eq(owner.organisation_id))
-        .filter(review::Column::Status.eq("scheduled"))
+        .filter(review::Column::Status.eq(ReviewStatus::Scheduled))
         .filter(review::Column::ScheduledAt.gte(since))
         .filter(mine)
         .order_by_asc(review::Column::ScheduledAt)

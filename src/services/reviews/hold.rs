@@ -2,6 +2,7 @@
 //! the next review is scheduled — exactly once, even when two requests or
 //! two server instances hold the same review at the same moment.
 
+use crate::entities::review::ReviewStatus;
 use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
@@ -66,7 +67,7 @@ pub async fn hold(
         .col_expr(review::Column::Decisions, Expr::value(decisions_json))
         .col_expr(review::Column::Version, Expr::value(current.version + 1))
         .filter(review::Column::Id.eq(id))
-        .filter(review::Column::Status.eq("scheduled"))
+        .filter(review::Column::Status.eq(ReviewStatus::Scheduled))
         .exec(&txn)
         .await?;
     if claimed.rows_affected == 0 {
@@ -82,7 +83,7 @@ pub async fn hold(
             scheduled_at: Set(next_at),
             duration_minutes: Set(current.duration_minutes),
             every_weeks: Set(current.every_weeks),
-            status: Set("scheduled".into()),
+            status: Set(ReviewStatus::Scheduled),
             held_at: Set(None),
             minutes: Set(None),
             decisions: Set("[]".into()),

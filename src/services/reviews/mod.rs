@@ -15,6 +15,7 @@ pub use agenda::{Agenda, AgendaAgreement, AgendaCommitment, Miss, agenda};
 pub use feed::{feed_for_token, issue_feed_token, revoke_feed_token};
 pub use hold::{Held, HoldInput, hold};
 
+use crate::entities::review::ReviewStatus;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
@@ -207,7 +208,7 @@ pub async fn create(
         scheduled_at: input.scheduled_at,
         duration_minutes: input.duration_minutes as i32,
         every_weeks: input.every_weeks as i32,
-        status: "scheduled".into(),
+        status: ReviewStatus::Scheduled,
         held_at: None,
         minutes: None,
         decisions: "[]".into(),
@@ -285,7 +286,7 @@ pub async fn update(
         return Err(forbidden());
     }
     if_match.check(current.version)?;
-    if current.status != "scheduled" {
+    if current.status != ReviewStatus::Scheduled {
         return Err(ApiError::Conflict(format!(
             "a {} review cannot be changed",
             current.status
@@ -357,7 +358,7 @@ pub async fn last_held_by_pair(
         .column(review::Column::DepartmentBId)
         .column_as(review::Column::HeldAt.max(), "last_held")
         .filter(review::Column::OrganisationId.eq(organisation_id))
-        .filter(review::Column::Status.eq("held"))
+        .filter(review::Column::Status.eq(ReviewStatus::Held))
         .group_by(review::Column::DepartmentAId)
         .group_by(review::Column::DepartmentBId)
         .into_tuple()

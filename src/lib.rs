@@ -115,7 +115,7 @@ pub fn rocket(config: Config, db: DatabaseConnection, signing_key: &[u8]) -> Roc
         .mount("/", pages::routes())
         .mount("/api/v1", routes::api_routes())
         .mount("/api/docs", routes::docs::page_routes())
-        .register("/", catchers![problem_catcher])
+        .register("/", catchers![problem_catcher, pages::sign_in_first])
 }
 
 /// Notifies customers of requests that pass their due, every `period`.

@@ -7,7 +7,7 @@
 use crate::entities::agreement::AgreementStatus;
 use std::collections::HashMap;
 
-use rocket::form::{Form, FromForm};
+use rocket::form::FromForm;
 use rocket::http::Status;
 use rocket::request::FlashMessage;
 use rocket::response::content::RawHtml;
@@ -16,8 +16,8 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::{
-    Choice, FormReply, PageForm, PageResult, PageUser, Parsed, Refusal, Rejected, Session,
-    check_csrf, context, department_choices, department_names, html, insert_form, insert_forms,
+    Choice, FormReply, PageForm, PageResult, PageUser, Parsed, Posted, Refusal, Rejected,
+    carries_csrf, context, department_choices, department_names, html, insert_form, insert_forms,
     parse_choice, parse_number, parse_turnaround_fields, typed_values, unit_choices,
 };
 use crate::error::ApiError;
@@ -43,6 +43,8 @@ struct LifecycleForm {
     #[field(default = "")]
     reason: String,
 }
+
+carries_csrf!(LifecycleForm);
 
 /// The inputs of each lifecycle move's form.
 fn move_fields(name: &str) -> &'static [&'static str] {
@@ -79,6 +81,8 @@ struct EditForm {
     review_every_weeks: String,
 }
 
+carries_csrf!(EditForm);
+
 const EDIT_FIELDS: [&str; 7] = [
     "title",
     "deliverable",
@@ -94,13 +98,12 @@ const CALIBRATE_FIELDS: [&str; 2] = ["amount", "unit"];
 #[get("/agreements/<id>?<amount>&<unit>")]
 async fn show(
     state: &State<AppState>,
-    session: Session,
+    user: PageUser,
     id: i64,
     amount: Option<&str>,
     unit: Option<&str>,
     flash: Option<FlashMessage<'_>>,
 ) -> PageResult<(Status, RawHtml<String>)> {
-    let user = session.require()?;
     let asked = (amount.is_some() || unit.is_some()).then(|| {
         HashMap::from([
             ("amount".to_owned(), amount.unwrap_or_default().to_owned()),
@@ -222,18 +225,17 @@ async fn agreement_page(
 
 /// A lifecycle move (propose, accept, decline, retire) posted from the
 /// agreement page; refused, the page comes back with the reason in its form.
-#[post("/agreements/<id>/lifecycle", data = "<form>")]
+#[post("/agreements/<id>/lifecycle", data = "<posted>")]
 async fn lifecycle(
     state: &State<AppState>,
-    session: Session,
     id: i64,
-    form: Form<LifecycleForm>,
+    posted: Posted<LifecycleForm>,
 ) -> PageResult<FormReply> {
-    let user = session.require()?;
-    let form = form.into_inner();
+    let genuine = posted.genuine();
+    let Posted { user, form, .. } = posted;
     let me = &user.auth;
     let db = &state.db;
-    let outcome = match (check_csrf(&user, &form._csrf), form.action.as_str()) {
+    let outcome = match (genuine, form.action.as_str()) {
         (Err(error), _) => Err(error),
         (Ok(()), "propose") => agreements::propose(db, me, id, ExpectedVersion(None)).await,
         (Ok(()), "accept") => agreements::accept(db, me, id, ExpectedVersion(None)).await,
@@ -263,16 +265,15 @@ async fn lifecycle(
 /// Changes the terms from the agreement page. Only what differs from the
 /// current terms is sent, so rewording an active agreement does not ask
 /// the customer to accept its unchanged turnaround again.
-#[post("/agreements/<id>/edit", data = "<form>")]
-async fn edit(
-    state: &State<AppState>,
-    session: Session,
-    id: i64,
-    form: Form<EditForm>,
-) -> PageResult<FormReply> {
-    let user = session.require()?;
-    let form = form.into_inner();
-    match save_edit(state, &user, id, &form).await {
+#[post("/agreements/<id>/edit", data = "<posted>")]
+async fn edit(state: &State<AppState>, id: i64, posted: Posted<EditForm>) -> PageResult<FormReply> {
+    let genuine = posted.genuine();
+    let Posted { user, form, .. } = posted;
+    let outcome = match genuine {
+        Ok(()) => save_edit(state, &user, id, &form).await,
+        Err(error) => Err(error),
+    };
+    match outcome {
         Ok(message) => Ok(FormReply::done(format!("/agreements/{id}"), message)),
         Err(error) => {
             let rejected = Rejected::new("edit", typed_values(&form), error, &EDIT_FIELDS)?;
@@ -289,7 +290,6 @@ async fn save_edit(
     id: i64,
     form: &EditForm,
 ) -> Result<&'static str, ApiError> {
-    check_csrf(user, &form._csrf)?;
     let me = &user.auth;
     let current = agreements::get(&state.db, me, id).await?;
     let current_turnaround =
@@ -357,6 +357,8 @@ struct NewAgreementForm {
     #[field(default = "")]
     review_every_weeks: String,
 }
+
+carries_csrf!(NewAgreementForm);
 
 const FIELDS: [&str; 9] = [
     "provider_department_id",
@@ -440,11 +442,10 @@ async fn again(
 #[get("/agreements/new?<provider>&<customer>")]
 async fn new_form(
     state: &State<AppState>,
-    session: Session,
+    user: PageUser,
     provider: Option<i64>,
     customer: Option<i64>,
 ) -> PageResult<(Status, RawHtml<String>)> {
-    let user = session.require()?;
     let values = NewAgreementForm {
         provider_department_id: provider
             .or(user.auth.department_id)
@@ -459,15 +460,14 @@ async fn new_form(
     Ok(agreement_form(state, &user, &values, None, None).await?)
 }
 
-#[post("/agreements", data = "<form>")]
+#[post("/agreements", data = "<posted>")]
 async fn create(
     state: &State<AppState>,
-    session: Session,
-    form: Form<NewAgreementForm>,
+    posted: Posted<NewAgreementForm>,
 ) -> PageResult<FormReply> {
-    let user = session.require()?;
-    let form = form.into_inner();
-    if let Err(error) = check_csrf(&user, &form._csrf) {
+    let genuine = posted.genuine();
+    let Posted { user, form, .. } = posted;
+    if let Err(error) = genuine {
         return again(state, &user, &form, error).await;
     }
     let mut parsed = Parsed::default();

@@ -6,7 +6,7 @@
 use crate::entities::commitment::CommitmentStatus;
 use std::collections::HashSet;
 
-use rocket::form::{Form, FromForm};
+use rocket::form::FromForm;
 use rocket::http::Status;
 use rocket::request::FlashMessage;
 use rocket::response::content::RawHtml;
@@ -16,7 +16,7 @@ use serde_json::json;
 
 use super::graph::{Node, draw};
 use super::{
-    FormReply, PageForm, PageResult, PageUser, Parsed, Refusal, Rejected, Session, check_csrf,
+    FormReply, PageForm, PageResult, PageUser, Parsed, Posted, Refusal, Rejected, carries_csrf,
     context, department_choices, department_names, html, insert_form, insert_forms, local,
     local_instant, organisation_zone, parse_choice, parse_ids, parse_turnaround_fields,
     typed_values, unit_choices,
@@ -48,6 +48,8 @@ struct CloseForm {
     reason: String,
 }
 
+carries_csrf!(CloseForm);
+
 /// The inputs of each closing form.
 fn close_fields(name: &str) -> &'static [&'static str] {
     match name {
@@ -59,11 +61,10 @@ fn close_fields(name: &str) -> &'static [&'static str] {
 #[get("/commitments/<id>")]
 async fn show(
     state: &State<AppState>,
-    session: Session,
+    user: PageUser,
     id: i64,
     flash: Option<FlashMessage<'_>>,
 ) -> PageResult<(Status, RawHtml<String>)> {
-    let user = session.require()?;
     Ok(commitment_page(state, &user, id, flash, None).await?)
 }
 
@@ -175,15 +176,14 @@ async fn commitment_page(
     ))
 }
 
-#[post("/commitments/<id>/close", data = "<form>")]
+#[post("/commitments/<id>/close", data = "<posted>")]
 async fn close(
     state: &State<AppState>,
-    session: Session,
     id: i64,
-    form: Form<CloseForm>,
+    posted: Posted<CloseForm>,
 ) -> PageResult<FormReply> {
-    let user = session.require()?;
-    let form = form.into_inner();
+    let genuine = posted.genuine();
+    let Posted { user, form, .. } = posted;
     let closing = match form.action.as_str() {
         "fulfil" => Ok(Closing::Fulfil { at: None }),
         "cancel" => Ok(Closing::Cancel {
@@ -191,7 +191,7 @@ async fn close(
         }),
         _ => Err(ApiError::field("action", "must be fulfil or cancel")),
     };
-    let outcome = match (check_csrf(&user, &form._csrf), closing) {
+    let outcome = match (genuine, closing) {
         (Err(error), _) | (_, Err(error)) => Err(error),
         (Ok(()), Ok(closing)) => {
             commitments::close(
@@ -251,6 +251,8 @@ struct NewCommitmentForm {
     depends_on: String,
 }
 
+carries_csrf!(NewCommitmentForm);
+
 const FIELDS: [&str; 7] = [
     "customer_name",
     "title",
@@ -301,11 +303,10 @@ async fn again(
 #[get("/commitments/new?<owner>&<depends_on>")]
 async fn new_form(
     state: &State<AppState>,
-    session: Session,
+    user: PageUser,
     owner: Option<i64>,
     depends_on: Option<&str>,
 ) -> PageResult<(Status, RawHtml<String>)> {
-    let user = session.require()?;
     let values = NewCommitmentForm {
         owner_department_id: owner
             .or(user.auth.department_id)
@@ -318,15 +319,14 @@ async fn new_form(
     Ok(commitment_form(state, &user, &values, None).await?)
 }
 
-#[post("/commitments", data = "<form>")]
+#[post("/commitments", data = "<posted>")]
 async fn create(
     state: &State<AppState>,
-    session: Session,
-    form: Form<NewCommitmentForm>,
+    posted: Posted<NewCommitmentForm>,
 ) -> PageResult<FormReply> {
-    let user = session.require()?;
-    let form = form.into_inner();
-    if let Err(error) = check_csrf(&user, &form._csrf) {
+    let genuine = posted.genuine();
+    let Posted { user, form, .. } = posted;
+    if let Err(error) = genuine {
         return again(state, &user, &form, error).await;
     }
     let zone = organisation_zone(&state.db, user.auth.organisation_id).await?;

@@ -15,7 +15,7 @@ use rocket::{Route, State, get, routes};
 use serde_json::json;
 
 use super::{
-    PageResult, Session, context, department_names, local, organisation_zone, request_lines,
+    PageResult, PageUser, context, department_names, local, organisation_zone, request_lines,
 };
 use crate::entities::{calendar, department, request};
 use crate::error::ApiError;
@@ -97,10 +97,9 @@ fn hours_of(row: &calendar::Model) -> Result<(Vec<String>, Vec<String>), ApiErro
 #[get("/departments")]
 async fn list(
     state: &State<AppState>,
-    session: Session,
+    user: PageUser,
     flash: Option<FlashMessage<'_>>,
 ) -> PageResult<RawHtml<String>> {
-    let user = session.require()?;
     let me = &user.auth;
     let mut rows: Vec<department::Model> = departments::list(&state.db, me, ALL).await?;
     rows.sort_by(|a, b| a.name.cmp(&b.name));
@@ -135,11 +134,10 @@ async fn list(
 #[get("/departments/<id>")]
 async fn show(
     state: &State<AppState>,
-    session: Session,
+    user: PageUser,
     id: i64,
     flash: Option<FlashMessage<'_>>,
 ) -> PageResult<RawHtml<String>> {
-    let user = session.require()?;
     let me = &user.auth;
     let db = &state.db;
     let row = departments::get(db, me, id).await?;

@@ -10,8 +10,7 @@ use rocket::response::content::RawHtml;
 use rocket::{Route, State, get, routes};
 
 use super::{
-    PageResult, PageUser, Session, context, department_names, local, organisation_zone,
-    request_lines,
+    PageResult, PageUser, context, department_names, local, organisation_zone, request_lines,
 };
 use crate::identity::Role;
 use crate::pagination::PageRequest;
@@ -31,10 +30,9 @@ pub fn routes() -> Vec<Route> {
 #[get("/")]
 async fn home(
     state: &State<AppState>,
-    session: Session,
+    user: PageUser,
     flash: Option<FlashMessage<'_>>,
 ) -> PageResult<RawHtml<String>> {
-    let user: PageUser = session.require()?;
     let me = &user.auth;
     let mut page = context(&user, "Home", flash);
     let names = department_names(&state.db, me.organisation_id).await?;

@@ -3,8 +3,8 @@
 //! token as the API's, kept in an HttpOnly, SameSite=Strict, Secure cookie;
 //! every form carries the session's CSRF token.
 //!
-//! Beside the pages of each resource: `signed_in` (the session guard, the
-//! CSRF check, the context every page starts from), `reply` (what handlers
+//! Beside the pages of each resource: `signed_in` (the signed-in guard,
+//! the CSRF-checked form guard, the context every page starts from), `reply` (what handlers
 //! answer, and how a refusal is sorted for a form), `forms` (a form's state
 //! in its page, and parsing what was typed), `local` (times in the
 //! organisation's zone).
@@ -37,7 +37,10 @@ pub use forms::{
 pub use lines::{RequestLine, request_lines};
 pub use local::{department_names, local, local_input, local_instant, organisation_zone};
 pub use reply::{FormReply, PageError, PageResult, Refusal, html};
-pub use signed_in::{PageUser, Session, check_csrf, clear_session, context, session_cookie};
+pub(crate) use signed_in::carries_csrf;
+pub use signed_in::{
+    CarriesCsrf, PageUser, Posted, clear_session, context, session_cookie, sign_in_first,
+};
 
 use rocket::Route;
 

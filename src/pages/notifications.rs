@@ -2,7 +2,7 @@
 //! a request passing its due, a review action closed), unread first, with
 //! forms to mark one or all of them read.
 
-use rocket::form::{Form, FromForm};
+use rocket::form::FromForm;
 use rocket::http::Status;
 use rocket::request::FlashMessage;
 use rocket::response::content::RawHtml;
@@ -10,7 +10,7 @@ use rocket::{Route, State, get, post, routes};
 use serde_json::json;
 
 use super::{
-    FormReply, PageResult, PageUser, Refusal, Session, check_csrf, context, html, local,
+    FormReply, PageResult, PageUser, Posted, Refusal, carries_csrf, context, html, local,
     organisation_zone,
 };
 use crate::error::ApiError;
@@ -30,13 +30,14 @@ struct MarkForm {
     _csrf: String,
 }
 
+carries_csrf!(MarkForm);
+
 #[get("/notifications")]
 async fn show(
     state: &State<AppState>,
-    session: Session,
+    user: PageUser,
     flash: Option<FlashMessage<'_>>,
 ) -> PageResult<(Status, RawHtml<String>)> {
-    let user = session.require()?;
     Ok(notifications_page(state, &user, flash, None).await?)
 }
 
@@ -93,35 +94,30 @@ async fn answer(
     }
 }
 
-#[post("/notifications/<id>/read", data = "<form>")]
+#[post("/notifications/<id>/read", data = "<posted>")]
 async fn mark_read(
     state: &State<AppState>,
-    session: Session,
     id: i64,
-    form: Form<MarkForm>,
+    posted: Posted<MarkForm>,
 ) -> PageResult<FormReply> {
-    let user = session.require()?;
-    let outcome = match check_csrf(&user, &form._csrf) {
+    let user = &posted.user;
+    let outcome = match posted.genuine() {
         Ok(()) => notifications::mark_read(&state.db, &user.auth, id)
             .await
             .map(|_| "Marked as read."),
         Err(error) => Err(error),
     };
-    answer(state, &user, outcome).await
+    answer(state, user, outcome).await
 }
 
-#[post("/notifications/read-all", data = "<form>")]
-async fn mark_all_read(
-    state: &State<AppState>,
-    session: Session,
-    form: Form<MarkForm>,
-) -> PageResult<FormReply> {
-    let user = session.require()?;
-    let outcome = match check_csrf(&user, &form._csrf) {
+#[post("/notifications/read-all", data = "<posted>")]
+async fn mark_all_read(state: &State<AppState>, posted: Posted<MarkForm>) -> PageResult<FormReply> {
+    let user = &posted.user;
+    let outcome = match posted.genuine() {
         Ok(()) => notifications::mark_all_read(&state.db, &user.auth)
             .await
             .map(|_| "All marked as read."),
         Err(error) => Err(error),
     };
-    answer(state, &user, outcome).await
+    answer(state, user, outcome).await
 }

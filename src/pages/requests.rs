@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use rocket::form::{Form, FromForm};
+use rocket::form::FromForm;
 use rocket::http::Status;
 use rocket::request::FlashMessage;
 use rocket::response::content::RawHtml;
@@ -13,8 +13,8 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::{
-    Choice, FormReply, PageForm, PageResult, PageUser, Parsed, Refusal, Rejected, Session,
-    check_csrf, context, department_names, html, insert_form, insert_forms, local, local_instant,
+    Choice, FormReply, PageForm, PageResult, PageUser, Parsed, Posted, Refusal, Rejected,
+    carries_csrf, context, department_names, html, insert_form, insert_forms, local, local_instant,
     organisation_zone, parse_choice, parse_ids, typed_values,
 };
 use crate::entities::user;
@@ -53,6 +53,8 @@ struct ActionForm {
     comment: String,
 }
 
+carries_csrf!(ActionForm);
+
 /// The inputs of each move's form; a refusal naming any other field (the
 /// declared `at`, say) is shown in the form's summary.
 fn move_fields(name: &str) -> &'static [&'static str] {
@@ -80,14 +82,15 @@ struct NewRequestForm {
     depends_on: String,
 }
 
+carries_csrf!(NewRequestForm);
+
 #[get("/requests/<id>")]
 async fn show(
     state: &State<AppState>,
-    session: Session,
+    user: PageUser,
     id: i64,
     flash: Option<FlashMessage<'_>>,
 ) -> PageResult<(Status, RawHtml<String>)> {
-    let user = session.require()?;
     Ok(request_page(state, &user, id, flash, None).await?)
 }
 
@@ -174,16 +177,15 @@ async fn people_names(
 /// A move posted from the request page: on success back to the page with
 /// "Saved."; when refused, the page again with the reason in that move's
 /// form, next to the field concerned, and what was typed kept.
-#[post("/requests/<id>/act", data = "<form>")]
+#[post("/requests/<id>/act", data = "<posted>")]
 async fn act(
     state: &State<AppState>,
-    session: Session,
     id: i64,
-    form: Form<ActionForm>,
+    posted: Posted<ActionForm>,
 ) -> PageResult<FormReply> {
-    let user = session.require()?;
-    let form = form.into_inner();
-    let outcome = match check_csrf(&user, &form._csrf) {
+    let genuine = posted.genuine();
+    let Posted { user, form, .. } = posted;
+    let outcome = match genuine {
         Ok(()) => make_move(state, &user, id, &form).await,
         Err(error) => Err(error),
     };
@@ -342,10 +344,9 @@ async fn again(
 #[get("/requests/new?<agreement>")]
 async fn new_form(
     state: &State<AppState>,
-    session: Session,
+    user: PageUser,
     agreement: Option<i64>,
 ) -> PageResult<(Status, RawHtml<String>)> {
-    let user = session.require()?;
     let values = NewRequestForm {
         agreement_id: agreement.map(|id| id.to_string()).unwrap_or_default(),
         ..Default::default()
@@ -353,15 +354,11 @@ async fn new_form(
     Ok(request_form(state, &user, &values, None).await?)
 }
 
-#[post("/requests", data = "<form>")]
-async fn create(
-    state: &State<AppState>,
-    session: Session,
-    form: Form<NewRequestForm>,
-) -> PageResult<FormReply> {
-    let user = session.require()?;
-    let form = form.into_inner();
-    if let Err(error) = check_csrf(&user, &form._csrf) {
+#[post("/requests", data = "<posted>")]
+async fn create(state: &State<AppState>, posted: Posted<NewRequestForm>) -> PageResult<FormReply> {
+    let genuine = posted.genuine();
+    let Posted { user, form, .. } = posted;
+    if let Err(error) = genuine {
         return again(state, &user, &form, error).await;
     }
     let mut parsed = Parsed::default();

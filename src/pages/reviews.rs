@@ -6,7 +6,7 @@ use crate::entities::action_item::ActionStatus;
 use crate::entities::review::ReviewStatus;
 use std::collections::HashMap;
 
-use rocket::form::{Form, FromForm};
+use rocket::form::FromForm;
 use rocket::http::Status;
 use rocket::request::FlashMessage;
 use rocket::response::content::RawHtml;
@@ -15,8 +15,8 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::{
-    Choice, FormReply, PageForm, PageResult, PageUser, Parsed, Refusal, Rejected, Session,
-    check_csrf, context, department_choices, department_names, html, insert_form, insert_forms,
+    Choice, FormReply, PageForm, PageResult, PageUser, Parsed, Posted, Refusal, Rejected,
+    carries_csrf, context, department_choices, department_names, html, insert_form, insert_forms,
     local, local_instant, organisation_zone, parse_choice, parse_number, typed_values,
 };
 use crate::error::{ApiError, FieldErrors};
@@ -47,6 +47,8 @@ struct HoldForm {
     decisions: String,
 }
 
+carries_csrf!(HoldForm);
+
 const HOLD_FIELDS: [&str; 2] = ["minutes", "decisions"];
 
 #[derive(FromForm, Serialize)]
@@ -62,6 +64,8 @@ struct ActionForm {
     due_on: String,
 }
 
+carries_csrf!(ActionForm);
+
 const ACTION_FIELDS: [&str; 3] = ["title", "owner_user_id", "due_on"];
 
 #[derive(FromForm, Serialize)]
@@ -75,6 +79,8 @@ struct CloseForm {
     resolution_note: String,
 }
 
+carries_csrf!(CloseForm);
+
 const CLOSE_FIELDS: [&str; 2] = ["status", "resolution_note"];
 
 /// The name of the form closing action `id` (one per open action).
@@ -85,11 +91,10 @@ fn close_form(id: i64) -> String {
 #[get("/reviews/<id>")]
 async fn show(
     state: &State<AppState>,
-    session: Session,
+    user: PageUser,
     id: i64,
     flash: Option<FlashMessage<'_>>,
 ) -> PageResult<(Status, RawHtml<String>)> {
-    let user = session.require()?;
     Ok(review_page(state, &user, id, flash, None).await?)
 }
 
@@ -220,15 +225,10 @@ async fn again_on_page(
     ))
 }
 
-#[post("/reviews/<id>/hold", data = "<form>")]
-async fn hold(
-    state: &State<AppState>,
-    session: Session,
-    id: i64,
-    form: Form<HoldForm>,
-) -> PageResult<FormReply> {
-    let user = session.require()?;
-    let form = form.into_inner();
+#[post("/reviews/<id>/hold", data = "<posted>")]
+async fn hold(state: &State<AppState>, id: i64, posted: Posted<HoldForm>) -> PageResult<FormReply> {
+    let genuine = posted.genuine();
+    let Posted { user, form, .. } = posted;
     let decisions = form
         .decisions
         .lines()
@@ -241,7 +241,7 @@ async fn hold(
         decisions,
         at: None,
     };
-    let outcome = match check_csrf(&user, &form._csrf) {
+    let outcome = match genuine {
         Ok(()) => reviews::hold(&state.db, &user.auth, id, input).await,
         Err(error) => Err(error),
     };
@@ -286,17 +286,16 @@ fn decisions_as_one_field(error: ApiError) -> ApiError {
     }
 }
 
-#[post("/reviews/<id>/actions", data = "<form>")]
+#[post("/reviews/<id>/actions", data = "<posted>")]
 async fn add_action(
     state: &State<AppState>,
-    session: Session,
     id: i64,
-    form: Form<ActionForm>,
+    posted: Posted<ActionForm>,
 ) -> PageResult<FormReply> {
-    let user = session.require()?;
-    let form = form.into_inner();
+    let genuine = posted.genuine();
+    let Posted { user, form, .. } = posted;
     let outcome = async {
-        check_csrf(&user, &form._csrf)?;
+        genuine?;
         let mut parsed = Parsed::default();
         let owner = parsed.take(parse_choice(
             &form.owner_user_id,
@@ -338,22 +337,21 @@ async fn add_action(
     }
 }
 
-#[post("/actions/<id>/close?<review>", data = "<form>")]
+#[post("/actions/<id>/close?<review>", data = "<posted>")]
 async fn close_action(
     state: &State<AppState>,
-    session: Session,
     id: i64,
     review: i64,
-    form: Form<CloseForm>,
+    posted: Posted<CloseForm>,
 ) -> PageResult<FormReply> {
-    let user = session.require()?;
-    let form = form.into_inner();
+    let genuine = posted.genuine();
+    let Posted { user, form, .. } = posted;
     let changes = ActionChanges {
         status: Some(form.status.clone()),
         resolution_note: Some(form.resolution_note.clone()),
         ..Default::default()
     };
-    let outcome = match check_csrf(&user, &form._csrf) {
+    let outcome = match genuine {
         Ok(()) => {
             reviews::update_action(&state.db, &user.auth, id, ExpectedVersion(None), changes).await
         }
@@ -398,6 +396,8 @@ struct NewReviewForm {
     every_weeks: String,
     attendee_user_ids: Vec<String>,
 }
+
+carries_csrf!(NewReviewForm);
 
 /// The two department selects share the service's `department_ids` errors.
 const FIELDS: [&str; 5] = [
@@ -470,10 +470,9 @@ async fn again(
 #[get("/reviews/new?<with>")]
 async fn new_form(
     state: &State<AppState>,
-    session: Session,
+    user: PageUser,
     with: Option<i64>,
 ) -> PageResult<(Status, RawHtml<String>)> {
-    let user = session.require()?;
     let values = NewReviewForm {
         department_a: user
             .auth
@@ -491,15 +490,11 @@ async fn new_form(
     Ok(review_form(state, &user, &values, None).await?)
 }
 
-#[post("/reviews", data = "<form>")]
-async fn create(
-    state: &State<AppState>,
-    session: Session,
-    form: Form<NewReviewForm>,
-) -> PageResult<FormReply> {
-    let user = session.require()?;
-    let form = form.into_inner();
-    if let Err(error) = check_csrf(&user, &form._csrf) {
+#[post("/reviews", data = "<posted>")]
+async fn create(state: &State<AppState>, posted: Posted<NewReviewForm>) -> PageResult<FormReply> {
+    let genuine = posted.genuine();
+    let Posted { user, form, .. } = posted;
+    if let Err(error) = genuine {
         return again(state, &user, &form, error).await;
     }
     let zone = organisation_zone(&state.db, user.auth.organisation_id).await?;

@@ -8,7 +8,7 @@ use rocket::response::{Flash, Redirect};
 use rocket::{Route, State, get, post, routes};
 use tera::Context;
 
-use super::{PageError, PageResult, Session, check_csrf, clear_session, session_cookie};
+use super::{PageError, PageResult, Posted, carries_csrf, clear_session, session_cookie};
 use crate::services::accounts;
 use crate::state::AppState;
 
@@ -26,6 +26,8 @@ struct LoginForm {
 struct LogoutForm {
     _csrf: String,
 }
+
+carries_csrf!(LogoutForm);
 
 #[get("/login")]
 fn login_page(
@@ -64,10 +66,9 @@ async fn login(
     Ok(Redirect::to("/"))
 }
 
-#[post("/logout", data = "<form>")]
-fn logout(session: Session, jar: &CookieJar<'_>, form: Form<LogoutForm>) -> PageResult<Redirect> {
-    let user = session.require()?;
-    check_csrf(&user, &form._csrf)?;
+#[post("/logout", data = "<posted>")]
+fn logout(jar: &CookieJar<'_>, posted: Posted<LogoutForm>) -> PageResult<Redirect> {
+    posted.genuine()?;
     clear_session(jar);
     Ok(Redirect::to("/login"))
 }

@@ -1,24 +1,27 @@
-//! Who is signed in to a page: the session guard (the API's token, kept in
-//! an HttpOnly cookie), the CSRF check of every form post, and the context
-//! every page starts from.
+//! Who is signed in to a page: the [`PageUser`] guard (the API's token, kept
+//! in an HttpOnly cookie), the [`Posted`] guard of every form post (signed in,
+//! CSRF token checked), and the context every page starts from.
 
-use rocket::http::{Cookie, CookieJar, SameSite};
+use rocket::Either;
+use rocket::data::{self, Data, FromData};
+use rocket::form::{Errors, Form, FromForm};
+use rocket::http::{Cookie, CookieJar, SameSite, Status};
 use rocket::request::{FlashMessage, FromRequest, Outcome, Request};
 use rocket::response::Redirect;
-use sea_orm::EntityTrait;
 use serde::Serialize;
 use tera::Context;
 
-use crate::entities::user;
 use crate::error::ApiError;
-use crate::http::SESSION_COOKIE;
+use crate::http::{SESSION_COOKIE, take_stashed};
 use crate::identity::{AuthUser, actor_for_token};
+use crate::services::{notifications, users};
 use crate::state::AppState;
 
-/// The signed-in person of a page request, if any.
-pub struct Session(Option<PageUser>);
-
 /// A signed-in person, with what the pages need to show and to post forms.
+///
+/// As a request guard it is the sign-in check of every page: a request
+/// without a valid session cookie fails with 401, which [`sign_in_first`]
+/// answers with a redirect to the login page.
 #[derive(Clone)]
 pub struct PageUser {
     pub auth: AuthUser,
@@ -28,48 +31,134 @@ pub struct PageUser {
     pub unread: u64,
 }
 
+/// Marks a request refused by the page guard, so that its 401 becomes a
+/// redirect and not the API's problem document.
+struct SignInFirst;
+
 #[rocket::async_trait]
-impl<'r> FromRequest<'r> for Session {
+impl<'r> FromRequest<'r> for PageUser {
     type Error = ();
 
     async fn from_request(request: &'r Request<'_>) -> Outcome<Self, ()> {
-        let Some(state) = request.rocket().state::<AppState>() else {
-            return Outcome::Success(Session(None));
-        };
-        let Some(token) = request
-            .cookies()
-            .get(SESSION_COOKIE)
-            .map(|c| c.value().to_owned())
-        else {
-            return Outcome::Success(Session(None));
-        };
-        let Ok(auth) = actor_for_token(&state.db, &state.keys, &token).await else {
-            return Outcome::Success(Session(None));
-        };
-        let name = user::Entity::find_by_id(auth.id)
-            .one(&state.db)
-            .await
-            .ok()
-            .flatten()
-            .map(|row| row.name)
-            .unwrap_or_default();
-        let unread = crate::services::notifications::unread_count(&state.db, &auth)
-            .await
-            .unwrap_or_default();
-        Outcome::Success(Session(Some(PageUser {
-            csrf: state.keys.csrf_token(&token),
-            auth,
-            name,
-            unread,
-        })))
+        // Cached: a form guard asks for the same person again.
+        let user = request
+            .local_cache_async(async { signed_in(request).await })
+            .await;
+        match user {
+            Some(user) => Outcome::Success(user.clone()),
+            None => {
+                request.local_cache(|| Some(SignInFirst));
+                Outcome::Error((Status::Unauthorized, ()))
+            }
+        }
     }
 }
 
-impl Session {
-    /// The signed-in person, or a redirect to the login page.
-    pub fn require(self) -> Result<PageUser, Redirect> {
-        self.0.ok_or_else(|| Redirect::to("/login"))
+async fn signed_in(request: &Request<'_>) -> Option<PageUser> {
+    let state = request.rocket().state::<AppState>()?;
+    let token = request.cookies().get(SESSION_COOKIE)?.value().to_owned();
+    let auth = actor_for_token(&state.db, &state.keys, &token).await.ok()?;
+    let name = users::get(&state.db, &auth, auth.id)
+        .await
+        .map(|row| row.name)
+        .unwrap_or_default();
+    let unread = notifications::unread_count(&state.db, &auth)
+        .await
+        .unwrap_or_default();
+    Some(PageUser {
+        csrf: state.keys.csrf_token(&token),
+        auth,
+        name,
+        unread,
+    })
+}
+
+/// A page asked for without a session goes to the login page; any other
+/// 401 (the API's) stays a problem document.
+#[rocket::catch(401)]
+pub fn sign_in_first(request: &Request<'_>) -> Either<Redirect, ApiError> {
+    match request.local_cache(|| None::<SignInFirst>) {
+        Some(SignInFirst) => Either::Left(Redirect::to("/login")),
+        None => Either::Right(take_stashed(request).unwrap_or_else(|| ApiError::from_status(401))),
     }
+}
+
+/// A posted form of a signed-in person, with its CSRF token checked.
+///
+/// The check's verdict is kept rather than refusing the post outright: a
+/// form that expired (signed in again in another tab, say) is shown again
+/// with the reason and everything that was typed, like any other refusal,
+/// so the handler receives the form either way and asks [`Posted::genuine`]
+/// before acting on it.
+pub struct Posted<T> {
+    pub user: PageUser,
+    pub form: T,
+    genuine: bool,
+}
+
+/// A form whose hidden `_csrf` input the [`Posted`] guard checks.
+pub trait CarriesCsrf {
+    fn csrf(&self) -> &str;
+}
+
+/// Implements [`CarriesCsrf`] for forms with a `_csrf: String` field.
+macro_rules! carries_csrf {
+    ($($form:ty),* $(,)?) => {$(
+        impl $crate::pages::CarriesCsrf for $form {
+            fn csrf(&self) -> &str {
+                &self._csrf
+            }
+        }
+    )*};
+}
+pub(crate) use carries_csrf;
+
+impl<T> Posted<T> {
+    /// The refusal of a form that did not come from this session's page.
+    pub fn genuine(&self) -> Result<(), ApiError> {
+        if self.genuine {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(
+                "the form expired or came from elsewhere; reload the page and try again".into(),
+            ))
+        }
+    }
+}
+
+#[rocket::async_trait]
+impl<'r, T: FromForm<'r> + CarriesCsrf + Send> FromData<'r> for Posted<T> {
+    type Error = Option<Errors<'r>>;
+
+    async fn from_data(request: &'r Request<'_>, data: Data<'r>) -> data::Outcome<'r, Self> {
+        let user = match request.guard::<PageUser>().await {
+            Outcome::Success(user) => user,
+            _ => return data::Outcome::Error((Status::Unauthorized, None)),
+        };
+        match Form::<T>::from_data(request, data).await {
+            data::Outcome::Success(form) => {
+                let form = form.into_inner();
+                let genuine = constant_time_eq(form.csrf(), &user.csrf);
+                data::Outcome::Success(Posted {
+                    user,
+                    form,
+                    genuine,
+                })
+            }
+            data::Outcome::Error((status, errors)) => data::Outcome::Error((status, Some(errors))),
+            data::Outcome::Forward(forward) => data::Outcome::Forward(forward),
+        }
+    }
+}
+
+/// Compares tokens without stopping at the first difference, so that the
+/// time taken tells nothing about how much of a guess was right.
+fn constant_time_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |differ, (x, y)| differ | (x ^ y))
+            == 0
 }
 
 /// The context every page starts from: who is signed in and any flash.
@@ -103,17 +192,6 @@ impl From<&PageUser> for Me {
             department_id: user.auth.department_id,
             unread: user.unread,
         }
-    }
-}
-
-/// Checks a form's CSRF token against the session's.
-pub fn check_csrf(user: &PageUser, token: &str) -> Result<(), ApiError> {
-    if token == user.csrf {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden(
-            "the form expired or came from elsewhere; reload the page and try again".into(),
-        ))
     }
 }
 

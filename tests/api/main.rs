@@ -18,6 +18,7 @@ mod durability;
 mod errors;
 mod instances;
 mod isolation;
+mod page_guards;
 mod pages;
 mod permissions;
 mod projection_psplib;

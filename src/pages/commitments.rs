@@ -21,12 +21,10 @@ use super::{
     local_instant, organisation_zone, parse_choice, parse_ids, parse_turnaround_fields,
     typed_values, unit_choices,
 };
-use crate::entities::request;
 use crate::error::ApiError;
 use crate::identity::Role;
 use crate::services::ExpectedVersion;
-use crate::services::commitments::{Closing, NewCommitment};
-use crate::services::requests::dependencies_of;
+use crate::services::commitments::{Closing, CommitmentView, NewCommitment};
 use crate::services::{commitments, projection};
 use crate::state::AppState;
 
@@ -76,60 +74,36 @@ async fn commitment_page(
     flash: Option<FlashMessage<'_>>,
     rejected: Option<&Rejected>,
 ) -> Result<(Status, RawHtml<String>), ApiError> {
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     let me = &user.auth;
-    let row = commitments::get(&state.db, me, id).await?;
     let zone = organisation_zone(&state.db, me.organisation_id).await?;
     let names = department_names(&state.db, me.organisation_id).await?;
-    let now = chrono::Utc::now();
-    let projected = projection::project(
-        &state.db,
-        &state.calendars,
-        me.organisation_id,
-        &[id],
-        &[],
-        now,
-    )
-    .await?;
-    let idx = projected
-        .commitments
-        .get(&id)
-        .copied()
-        .ok_or_else(|| ApiError::not_found("commitment"))?;
-    let view = projected
-        .projection
-        .commitment_projection(idx)
-        .map_err(projection::projection_error)?
-        .ok_or_else(|| ApiError::not_found("commitment"))?;
-    let cone: Vec<i64> = projected.requests.keys().copied().collect();
-    let edges = dependencies_of(&state.db, &cone).await?;
-    let rows = request::Entity::find()
-        .filter(request::Column::Id.is_in(cone.iter().copied()))
-        .all(&state.db)
-        .await
-        .map_err(ApiError::from)?;
-    let nodes: Vec<Node> = rows
-        .iter()
-        .map(|r| Node {
-            id: r.id,
+    let commitment =
+        commitments::projection_view(&state.db, &state.calendars, me, id, chrono::Utc::now())
+            .await?;
+    let nodes: Vec<Node> = commitments::chain(&state.db, me, &commitment)
+        .await?
+        .into_iter()
+        .map(|link| Node {
+            id: link.request.id,
             label: format!(
                 "{} → {}",
                 names
-                    .get(&r.provider_department_id)
+                    .get(&link.request.provider_department_id)
                     .cloned()
                     .unwrap_or_default(),
                 names
-                    .get(&r.customer_department_id)
+                    .get(&link.request.customer_department_id)
                     .cloned()
                     .unwrap_or_default()
             ),
-            inputs: edges
-                .iter()
-                .filter(|(of, _)| *of == r.id)
-                .map(|&(_, input)| input)
-                .collect(),
+            inputs: link.inputs,
         })
         .collect();
+    let CommitmentView {
+        row,
+        projection: view,
+        ..
+    } = commitment;
     let feeds = commitments::dependencies(&state.db, id).await?;
     let causes: HashSet<i64> = view
         .root_causes

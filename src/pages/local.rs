@@ -1,5 +1,4 @@
-//! Times as people read and type them, in the organisation's zone, and the
-//! names pages show for ids.
+//! Times as people read and type them, in the organisation's zone.
 
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 
@@ -20,36 +19,6 @@ pub fn local_instant(
         .and_then(|local| zone.from_local_datetime(&local).earliest())
         .map(|at| at.with_timezone(&Utc))
         .ok_or_else(|| ApiError::field(field, "must be a date and time such as 2026-03-06T15:00"))
-}
-
-/// Department names of the organisation, by id.
-pub async fn department_names(
-    db: &impl sea_orm::ConnectionTrait,
-    organisation_id: i64,
-) -> Result<std::collections::HashMap<i64, String>, ApiError> {
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    Ok(crate::entities::department::Entity::find()
-        .filter(crate::entities::department::Column::OrganisationId.eq(organisation_id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|row| (row.id, row.name))
-        .collect())
-}
-
-/// The organisation's time zone, for reading and showing local times.
-pub async fn organisation_zone(
-    db: &impl sea_orm::ConnectionTrait,
-    organisation_id: i64,
-) -> Result<chrono_tz::Tz, ApiError> {
-    use sea_orm::EntityTrait;
-    Ok(
-        crate::entities::organisation::Entity::find_by_id(organisation_id)
-            .one(db)
-            .await?
-            .and_then(|row| row.timezone.parse().ok())
-            .unwrap_or(chrono_tz::UTC),
-    )
 }
 
 /// An instant as a `datetime-local` field shows it, in `zone`.

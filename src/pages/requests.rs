@@ -1,14 +1,11 @@
 //! The request page (its timeline of every event, and a form for each move
 //! the signed-in person may make) and the form to log a new request.
 
-use std::collections::{BTreeSet, HashMap};
-
 use rocket::form::FromForm;
 use rocket::http::Status;
 use rocket::request::FlashMessage;
 use rocket::response::content::RawHtml;
 use rocket::{Route, State, get, post, routes};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::Serialize;
 use serde_json::json;
 
@@ -17,7 +14,6 @@ use super::{
     carries_csrf, context, department_names, html, insert_form, insert_forms, local, local_instant,
     organisation_zone, parse_choice, parse_ids, typed_values,
 };
-use crate::entities::user;
 use crate::error::ApiError;
 use crate::identity::Role;
 use crate::pagination::PageRequest;
@@ -25,6 +21,7 @@ use crate::services::ExpectedVersion;
 use crate::services::agreements::{self, AgreementFilter};
 use crate::services::events::{self, Subject};
 use crate::services::requests::{self, Action, NewRequest};
+use crate::services::users;
 use crate::state::AppState;
 
 pub fn routes() -> Vec<Route> {
@@ -113,8 +110,8 @@ async fn request_page(
         .map(|name| if name == "rate" { "rating" } else { name })
         .collect();
     let history = events::of_subject(&state.db, me.organisation_id, Subject::Request(id)).await?;
-    let actors = people_names(
-        state,
+    let actors = users::names(
+        &state.db,
         me.organisation_id,
         history.iter().filter_map(|event| event.actor_user_id),
     )
@@ -155,23 +152,6 @@ async fn request_page(
         Rejected::status(rejected),
         state.views.render("pages/request.html", &page)?,
     ))
-}
-
-/// The names of the organisation's people among `ids`, for the timeline.
-async fn people_names(
-    state: &AppState,
-    organisation_id: i64,
-    ids: impl Iterator<Item = i64>,
-) -> Result<HashMap<i64, String>, ApiError> {
-    let ids: Vec<i64> = ids.collect::<BTreeSet<_>>().into_iter().collect();
-    Ok(user::Entity::find()
-        .filter(user::Column::OrganisationId.eq(organisation_id))
-        .filter(user::Column::Id.is_in(ids))
-        .all(&state.db)
-        .await?
-        .into_iter()
-        .map(|person| (person.id, person.name))
-        .collect())
 }
 
 /// A move posted from the request page: on success back to the page with

@@ -12,12 +12,11 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::{Body, OptionalBody, Reply, query_id};
 use crate::identity::AuthUser;
 use crate::pagination::{Page, PageRequest};
-use crate::projection::CommitmentProjection;
 use crate::routes::agreements::TurnaroundBody;
 use crate::routes::events::EventOut;
 use crate::services::ExpectedVersion;
 use crate::services::commitments::{
-    self, Closing, CommitmentChanges, CommitmentFilter, NewCommitment,
+    self, Closing, CommitmentChanges, CommitmentFilter, CommitmentView, NewCommitment,
 };
 use crate::services::events::{self, Subject};
 use crate::services::{forecasting, projection};
@@ -335,27 +334,12 @@ async fn project(
     id: i64,
     as_of: Option<&str>,
 ) -> ApiResult<Reply<ProjectionOut>> {
-    let row = commitments::get(&state.db, &actor, id).await?;
     let as_of = as_of_param(as_of)?;
-    let projected = projection::project(
-        &state.db,
-        &state.calendars,
-        actor.organisation_id,
-        &[row.id],
-        &[],
-        as_of,
-    )
-    .await?;
-    let idx = projected
-        .commitments
-        .get(&row.id)
-        .copied()
-        .ok_or_else(|| ApiError::not_found("commitment"))?;
-    let view: CommitmentProjection = projected
-        .projection
-        .commitment_projection(idx)
-        .map_err(projection::projection_error)?
-        .ok_or_else(|| ApiError::not_found("commitment"))?;
+    let CommitmentView {
+        row,
+        projection: view,
+        ..
+    } = commitments::projection_view(&state.db, &state.calendars, &actor, id, as_of).await?;
     Ok(Reply::ok(ProjectionOut {
         commitment_id: row.id,
         as_of,

@@ -326,3 +326,18 @@ async fn ensure_code_free(
         None => Ok(()),
     }
 }
+
+/// The names of the organisation's departments, by id: what pages show for
+/// the ids a row carries.
+pub async fn names(
+    db: &impl ConnectionTrait,
+    organisation_id: i64,
+) -> Result<std::collections::HashMap<i64, String>, ApiError> {
+    Ok(department::Entity::find()
+        .filter(department::Column::OrganisationId.eq(organisation_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|row| (row.id, row.name))
+        .collect())
+}

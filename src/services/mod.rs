@@ -17,6 +17,10 @@ pub mod reviews;
 pub mod stats;
 pub mod users;
 
+/// Ids bound into one `IN (…)`: well under SQLite's limit of 32,766
+/// variables, so that a list of any length is read in several statements.
+pub const ID_CHUNK: usize = 5_000;
+
 /// The two sides of a handoff: the department that provides (works a
 /// request, drafts an agreement) and the one that is its customer (logs and
 /// judges requests, accepts an agreement).

@@ -105,3 +105,16 @@ pub async fn update(
     txn.commit().await?;
     Ok(updated)
 }
+
+/// The organisation's time zone, in which people read and type times; UTC
+/// when it cannot be read.
+pub async fn zone(
+    db: &impl ConnectionTrait,
+    organisation_id: i64,
+) -> Result<chrono_tz::Tz, ApiError> {
+    Ok(organisation::Entity::find_by_id(organisation_id)
+        .one(db)
+        .await?
+        .and_then(|row| row.timezone.parse().ok())
+        .unwrap_or(chrono_tz::UTC))
+}

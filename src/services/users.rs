@@ -326,3 +326,25 @@ pub async fn find_department(
         .one(db)
         .await?)
 }
+
+/// The names of the organisation's people among `ids`, by id.
+pub async fn names(
+    db: &impl ConnectionTrait,
+    organisation_id: i64,
+    ids: impl Iterator<Item = i64>,
+) -> Result<std::collections::HashMap<i64, String>, ApiError> {
+    let ids: Vec<i64> = ids
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let mut names = std::collections::HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(crate::services::ID_CHUNK) {
+        let rows = user::Entity::find()
+            .filter(user::Column::OrganisationId.eq(organisation_id))
+            .filter(user::Column::Id.is_in(chunk.iter().copied()))
+            .all(db)
+            .await?;
+        names.extend(rows.into_iter().map(|person| (person.id, person.name)));
+    }
+    Ok(names)
+}

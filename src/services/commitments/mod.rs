@@ -1,6 +1,11 @@
 //! External commitments: promises to outside customers that wait on
 //! internal requests. Everyone reads them; the owner department (its leads
-//! and staff), leaders and admins write them (SPEC §8).
+//! and staff), leaders and admins write them (SPEC §8). `view` is what both
+//! front ends show of one: its projection and the chain it waits on.
+
+mod view;
+
+pub use view::{ChainLink, CommitmentView, chain, projection_view};
 
 use crate::entities::commitment::CommitmentStatus;
 use chrono::{DateTime, TimeDelta, Utc};

@@ -4,7 +4,6 @@
 //! which can check a turnaround against the provider's past deliveries
 //! before anything is saved.
 
-use crate::entities::agreement::AgreementStatus;
 use std::collections::HashMap;
 
 use rocket::form::FromForm;
@@ -20,6 +19,7 @@ use super::{
     carries_csrf, context, department_choices, department_names, html, insert_form, insert_forms,
     parse_choice, parse_number, parse_turnaround_fields, typed_values, unit_choices,
 };
+use crate::entities::agreement::AgreementStatus;
 use crate::error::ApiError;
 use crate::identity::Role;
 use crate::routes::parse_turnaround;

@@ -3,7 +3,6 @@
 //! departments whose slip caused it; and the form to record a new
 //! commitment to an outside customer.
 
-use crate::entities::commitment::CommitmentStatus;
 use std::collections::HashSet;
 
 use rocket::form::FromForm;
@@ -21,6 +20,7 @@ use super::{
     local_instant, organisation_zone, parse_choice, parse_ids, parse_turnaround_fields,
     typed_values, unit_choices,
 };
+use crate::entities::commitment::CommitmentStatus;
 use crate::error::ApiError;
 use crate::identity::Role;
 use crate::services::ExpectedVersion;

@@ -1,10 +1,8 @@
 //! The departments: a list of them, and a page per department with its
 //! lead and people, its working calendar, the agreements it provides and
 //! receives (with on-time figures), the requests it owes and waits for,
-//! its upcoming reviews and the customer commitments it owns. Everything
-//! shown goes through the services' own read rules: a lead or staff member
-//! looking at another department sees only the requests and reviews that
-//! touch their own.
+//! its upcoming reviews and the customer commitments it owns. What a reader
+//! sees of it is `services::departments::overview`'s rule; this lays it out.
 
 use std::collections::HashMap;
 
@@ -17,16 +15,12 @@ use serde_json::json;
 use super::{
     PageResult, PageUser, context, department_names, local, organisation_zone, request_lines,
 };
-use crate::entities::{calendar, department, request};
+use crate::entities::{agreement, calendar, department};
 use crate::error::ApiError;
-use crate::identity::{AuthUser, Role};
 use crate::pagination::PageRequest;
 use crate::services::Side;
-use crate::services::agreements::{self, AgreementFilter, describe, leads, turnaround_of};
+use crate::services::agreements::{describe, turnaround_of};
 use crate::services::calendars;
-use crate::services::commitments::{self, CommitmentFilter};
-use crate::services::requests::{can_read, open_for_department};
-use crate::services::reviews::{self, ReviewFilter};
 use crate::services::{departments, users};
 use crate::state::AppState;
 
@@ -38,9 +32,6 @@ const ALL: PageRequest = PageRequest {
     after_id: 0,
     limit: 200,
 };
-
-/// Open requests read per side before the reader's rules filter them.
-const OPEN_REQUESTS: u64 = 200;
 
 /// "Mon–Fri 09:00–17:00 · Sat 10:00–14:00", from a calendar's weekly hours.
 fn hours_of(row: &calendar::Model) -> Result<(Vec<String>, Vec<String>), ApiError> {
@@ -139,52 +130,27 @@ async fn show(
     flash: Option<FlashMessage<'_>>,
 ) -> PageResult<RawHtml<String>> {
     let me = &user.auth;
-    let db = &state.db;
-    let row = departments::get(db, me, id).await?;
-    let zone = organisation_zone(db, me.organisation_id).await?;
-    let names = department_names(db, me.organisation_id).await?;
-    let calendar = calendars::get(db, me, row.calendar_id).await?;
-    let (hours, holidays) = hours_of(&calendar)?;
-    let members: Vec<_> = users::list(db, me, ALL, Some(id))
-        .await?
-        .into_iter()
-        .filter(|person| person.active)
+    let zone = organisation_zone(&state.db, me.organisation_id).await?;
+    let names = department_names(&state.db, me.organisation_id).await?;
+    let overview = departments::overview(&state.db, me, id).await?;
+    let row = &overview.row;
+    let (hours, holidays) = hours_of(&overview.calendar)?;
+    let members: Vec<_> = overview
+        .members
+        .iter()
         .map(|person| {
             json!({"id": person.id, "name": person.name, "role": person.role,
                             "chairs": row.lead_user_id == Some(person.id)})
         })
         .collect();
-    let lead = members
+    let lead = overview
+        .members
         .iter()
-        .find(|person| person["chairs"] == true)
-        .and_then(|person| person["name"].as_str())
-        .unwrap_or("nobody yet")
-        .to_owned();
+        .find(|person| row.lead_user_id == Some(person.id))
+        .map_or("nobody yet", |person| person.name.as_str());
 
-    let provided = agreements::list(
-        db,
-        me,
-        ALL,
-        AgreementFilter {
-            provider_department_id: Some(id),
-            ..Default::default()
-        },
-    )
-    .await?;
-    let received = agreements::list(
-        db,
-        me,
-        ALL,
-        AgreementFilter {
-            customer_department_id: Some(id),
-            ..Default::default()
-        },
-    )
-    .await?;
-    let ids: Vec<i64> = provided.iter().chain(&received).map(|a| a.id).collect();
-    let figures = agreements::on_time_figures(db, me.organisation_id, &ids).await?;
-    let agreement_lines = |rows: Vec<crate::entities::agreement::Model>, provider: bool| {
-        rows.into_iter()
+    let agreement_lines = |rows: &[agreement::Model], provider: bool| {
+        rows.iter()
             .map(|a| {
                 let other = if provider {
                     a.customer_department_id
@@ -194,7 +160,7 @@ async fn show(
                 let turnaround = turnaround_of(a.turnaround_unit, a.turnaround_quantity)
                     .map(describe)
                     .unwrap_or_default();
-                let figures = figures.get(&a.id).cloned().unwrap_or_default();
+                let figures = overview.figures.get(&a.id).cloned().unwrap_or_default();
                 json!({
                     "id": a.id, "title": a.title, "status": a.status, "turnaround": turnaround,
                     "target": a.on_time_target_pct, "other_id": other, "other": names.get(&other),
@@ -204,37 +170,14 @@ async fn show(
             })
             .collect::<Vec<_>>()
     };
-    let provided = agreement_lines(provided, true);
-    let received = agreement_lines(received, false);
+    let provided = agreement_lines(&overview.provided, true);
+    let received = agreement_lines(&overview.received, false);
+    let owes = request_lines(overview.owes.clone(), &names, Side::Provider, zone);
+    let waits = request_lines(overview.waits.clone(), &names, Side::Customer, zone);
 
-    let owes =
-        open_for_department(db, me.organisation_id, id, Side::Provider, OPEN_REQUESTS).await?;
-    let waits =
-        open_for_department(db, me.organisation_id, id, Side::Customer, OPEN_REQUESTS).await?;
-    let readable = |rows: Vec<request::Model>| -> Vec<request::Model> {
-        rows.into_iter().filter(|row| can_read(me, row)).collect()
-    };
-    let owes = request_lines(readable(owes), &names, Side::Provider, zone);
-    let waits = request_lines(readable(waits), &names, Side::Customer, zone);
-    // Staff and leads of other departments see only what touches their own.
-    let partial = !matches!(me.role, Role::Admin | Role::Leader) && me.department_id != Some(id);
-
-    let mut scheduled = reviews::list(
-        db,
-        me,
-        ALL,
-        ReviewFilter {
-            department_id: Some(id),
-            status: Some("scheduled".into()),
-        },
-    )
-    .await?;
-    // For leads and staff the service lists their own department's reviews;
-    // of those, the ones with this department.
-    scheduled.retain(|review| review.department_a_id == id || review.department_b_id == id);
-    scheduled.sort_by_key(|review| review.scheduled_at);
-    let upcoming: Vec<_> = scheduled
-        .into_iter()
+    let upcoming: Vec<_> = overview
+        .reviews
+        .iter()
         .map(|review| {
             let other = if review.department_a_id == id {
                 review.department_b_id
@@ -245,32 +188,23 @@ async fn show(
                "other_id": other, "other": names.get(&other), "every_weeks": review.every_weeks})
         })
         .collect();
-
-    let owned: Vec<_> = commitments::list(
-        db,
-        me,
-        ALL,
-        CommitmentFilter {
-            owner_department_id: Some(id),
-            status: Some("open".into()),
-            ..Default::default()
-        },
-    )
-    .await?
-    .into_iter()
-    .map(|c| {
-        json!({"id": c.id, "customer": c.customer_name, "title": c.title,
+    let owned: Vec<_> = overview
+        .commitments
+        .iter()
+        .map(|c| {
+            json!({"id": c.id, "customer": c.customer_name, "title": c.title,
                     "promised_at": local(c.promised_at, zone), "risk": c.risk,
                     "slip_minutes": c.slip_minutes})
-    })
-    .collect();
+        })
+        .collect();
 
     let mut page = context(&user, &row.name, flash);
     page.insert(
         "department",
         &json!({
             "id": row.id, "name": row.name, "code": row.code, "lead": lead,
-            "calendar": calendar.name, "zone": calendar.timezone, "hours": hours, "holidays": holidays,
+            "calendar": overview.calendar.name, "zone": overview.calendar.timezone,
+            "hours": hours, "holidays": holidays,
         }),
     );
     page.insert("members", &members);
@@ -278,19 +212,11 @@ async fn show(
     page.insert("received", &received);
     page.insert("owes", &owes);
     page.insert("waits", &waits);
-    page.insert("partial", &partial);
+    page.insert("partial", &overview.partial);
     page.insert("reviews", &upcoming);
     page.insert("commitments", &owned);
-    page.insert("may_draft", &leads(me, id));
-    page.insert("may_review", &(me.role != Role::Staff));
-    page.insert("may_commit", &commitment_writer(me, id));
+    page.insert("may_draft", &overview.may_draft);
+    page.insert("may_review", &overview.may_review);
+    page.insert("may_commit", &overview.may_commit);
     Ok(RawHtml(state.views.render("pages/department.html", &page)?))
-}
-
-/// Whether the reader may record commitments owned by `department` (SPEC §8).
-fn commitment_writer(me: &AuthUser, department: i64) -> bool {
-    match me.role {
-        Role::Admin | Role::Leader => true,
-        Role::Lead | Role::Staff => me.department_id == Some(department),
-    }
 }

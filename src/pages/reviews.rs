@@ -2,8 +2,6 @@
 //! the action items with forms to add and close them; and the form to
 //! schedule a new review between two departments.
 
-use crate::entities::action_item::ActionStatus;
-use crate::entities::review::ReviewStatus;
 use std::collections::HashMap;
 
 use rocket::form::FromForm;
@@ -19,6 +17,8 @@ use super::{
     carries_csrf, context, department_choices, department_names, html, insert_form, insert_forms,
     local, local_instant, organisation_zone, parse_choice, parse_number, typed_values,
 };
+use crate::entities::action_item::ActionStatus;
+use crate::entities::review::ReviewStatus;
 use crate::error::{ApiError, FieldErrors};
 use crate::identity::Role;
 use crate::pagination::PageRequest;

@@ -1,12 +1,12 @@
 //! `/agreements`: handoff agreements, their lifecycle and promise calibration.
 
-use crate::entities::agreement::AgreementStatus;
 use chrono::{DateTime, Utc};
 use rocket::{Route, State, get, patch, post, routes};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::entities::agreement;
+use crate::entities::agreement::AgreementStatus;
 use crate::error::ApiResult;
 use crate::http::AgreementWriter;
 use crate::http::{Body, Reply, query_id};

@@ -1,13 +1,13 @@
 //! `/commitments`: promises to outside customers, their projection (when
 //! will it really land, and whose slip decides it) and forecast.
 
-use crate::entities::commitment::{CommitmentStatus, StoredRisk};
 use chrono::{DateTime, Utc};
 use rocket::{Route, State, get, patch, post, routes};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::entities::commitment;
+use crate::entities::commitment::{CommitmentStatus, StoredRisk};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{Body, OptionalBody, Reply, query_id};
 use crate::identity::AuthUser;

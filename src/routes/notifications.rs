@@ -1,12 +1,12 @@
 //! `/notifications`: the caller's in-app notifications, unread first.
 
-use crate::entities::notification::NotificationKind;
 use chrono::{DateTime, Utc};
 use rocket::{Route, State, get, post, routes};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::entities::notification;
+use crate::entities::notification::NotificationKind;
 use crate::error::{ApiError, ApiResult};
 use crate::http::Reply;
 use crate::identity::AuthUser;

@@ -1,14 +1,14 @@
 //! `/reviews`, `/actions` and the calendar feed: departments meeting with
 //! the facts on the table (SPEC §5).
 
-use crate::entities::action_item::ActionStatus;
-use crate::entities::review::ReviewStatus;
 use chrono::{DateTime, NaiveDate, Utc};
 use rocket::http::{ContentType, Status};
 use rocket::{Route, State, delete, get, patch, post, routes};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::entities::action_item::ActionStatus;
+use crate::entities::review::ReviewStatus;
 use crate::entities::{action_item, review};
 use crate::error::{ApiError, ApiResult};
 use crate::http::ReviewWriter;

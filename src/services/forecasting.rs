@@ -2,13 +2,13 @@
 //! its undelivered upstream requests, each duration scaled by a ratio drawn
 //! from its agreement's recent history.
 
-use crate::entities::request::RequestStatus;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::entities::request;
+use crate::entities::request::RequestStatus;
 use crate::error::ApiError;
 use crate::projection::{Forecast, RequestIdx};
 use crate::services::agreements::turnaround_of;

@@ -8,6 +8,7 @@ pub mod commitments;
 pub mod departments;
 pub mod events;
 pub mod forecasting;
+pub mod home;
 pub mod notifications;
 pub mod organisations;
 pub mod projection;

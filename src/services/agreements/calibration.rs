@@ -1,12 +1,12 @@
 //! Promise calibration ("be careful what you say you will do"): how often the
 //! provider's past deliveries would have met a proposed turnaround.
 
-use crate::entities::request::RequestStatus;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
 
 use super::get;
 use crate::entities::request;
+use crate::entities::request::RequestStatus;
 use crate::error::ApiError;
 use crate::identity::AuthUser;
 use crate::services::calendars::{CalendarCache, for_department};

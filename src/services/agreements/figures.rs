@@ -2,7 +2,6 @@
 //! `delivered` or `accepted`, so a reopened request counts again only once
 //! it is delivered anew) and how many were on time.
 
-use crate::entities::request::RequestStatus;
 use std::collections::HashMap;
 
 use sea_orm::sea_query::Expr;
@@ -10,6 +9,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelec
 use serde::Serialize;
 
 use crate::entities::request;
+use crate::entities::request::RequestStatus;
 use crate::error::ApiError;
 use crate::services::stats::round1;
 

@@ -7,7 +7,6 @@ mod view;
 
 pub use view::{ChainLink, CommitmentView, chain, projection_view};
 
-use crate::entities::commitment::CommitmentStatus;
 use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
@@ -15,6 +14,7 @@ use sea_orm::{
 };
 use serde_json::json;
 
+use crate::entities::commitment::CommitmentStatus;
 use crate::entities::{commitment, commitment_dependency, request};
 use crate::error::ApiError;
 use crate::identity::{AuthUser, Role};

@@ -9,7 +9,6 @@
 //! two commitments counts for both, since both promises are hurt by it.
 //! The customer waits a department caused are shown beside it.
 
-use crate::entities::commitment::CommitmentStatus;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
@@ -19,6 +18,7 @@ use utoipa::ToSchema;
 
 use super::{DepartmentRef, Viewer, departments};
 use crate::entities::commitment;
+use crate::entities::commitment::CommitmentStatus;
 use crate::error::ApiError;
 use crate::projection::{RootCause, RootCauseKind};
 use crate::services::calendars::CalendarCache;

@@ -1,7 +1,6 @@
 //! Action items agreed at reviews. Closing one with a resolution note tells
 //! the other department of the pair.
 
-use crate::entities::action_item::ActionStatus;
 use chrono::{NaiveDate, Utc};
 use sea_orm::sea_query::{Condition, Query};
 use sea_orm::{
@@ -10,6 +9,7 @@ use sea_orm::{
 };
 
 use super::{forbidden, get, may_write, visible_department};
+use crate::entities::action_item::ActionStatus;
 use crate::entities::{action_item, review, user};
 use crate::error::ApiError;
 use crate::identity::AuthUser;

@@ -3,7 +3,6 @@
 //! token's SHA-256 is stored. Events carry a stable UID per review and the
 //! review's version as `SEQUENCE`, so a moved review updates in place.
 
-use crate::entities::review::ReviewStatus;
 use chrono::{TimeDelta, Utc};
 use icalendar::{Calendar, Component, Event, EventLike, EventStatus};
 use sea_orm::{
@@ -13,6 +12,7 @@ use sea_orm::{
 use sha2::{Digest, Sha256};
 
 use crate::config::random_hex;
+use crate::entities::review::ReviewStatus;
 use crate::entities::{calendar_feed_token, department, review, review_attendee, user};
 use crate::error::ApiError;
 use crate::identity::AuthUser;

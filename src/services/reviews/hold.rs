@@ -2,13 +2,13 @@
 //! the next review is scheduled — exactly once, even when two requests or
 //! two server instances hold the same review at the same moment.
 
-use crate::entities::review::ReviewStatus;
 use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 
 use super::{attendees, forbidden, get, may_write, set_attendees};
 use crate::entities::review;
+use crate::entities::review::ReviewStatus;
 use crate::error::ApiError;
 use crate::identity::AuthUser;
 use crate::validate::Checker;

@@ -15,7 +15,6 @@ pub use agenda::{Agenda, AgendaAgreement, AgendaCommitment, Miss, agenda};
 pub use feed::{feed_for_token, issue_feed_token, revoke_feed_token};
 pub use hold::{Held, HoldInput, hold};
 
-use crate::entities::review::ReviewStatus;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
@@ -23,6 +22,7 @@ use sea_orm::{
 };
 use serde_json::json;
 
+use crate::entities::review::ReviewStatus;
 use crate::entities::{review, review_attendee, user};
 use crate::error::ApiError;
 use crate::identity::{AuthUser, Role};

@@ -2,6 +2,11 @@
 //! chairs it (one of the department's users with role `lead`). Every change
 //! is an event of the audit log, written in the same transaction; a
 //! department is deleted only when nothing refers to it any more.
+//! `overview` is what its page shows.
+
+mod overview;
+
+pub use overview::{DepartmentOverview, overview};
 
 use chrono::Utc;
 use sea_orm::sea_query::Condition;

@@ -1,0 +1,147 @@
+//! What a department's page holds: its lead and people, its calendar, the
+//! agreements it provides and receives with their on-time figures, the open
+//! requests it owes and waits for, its upcoming reviews and the open
+//! commitments it owns, with what the reader may do there. Each part is
+//! read through the service that owns it, with that service's read rules:
+//! a lead or staff member looking at another department sees only the
+//! requests and reviews that touch their own.
+
+use std::collections::HashMap;
+
+use sea_orm::ConnectionTrait;
+
+use crate::entities::{agreement, calendar, commitment, department, request, review, user};
+use crate::error::ApiError;
+use crate::identity::{AuthUser, Role};
+use crate::pagination::PageRequest;
+use crate::services::Side;
+use crate::services::agreements::{self, AgreementFilter, OnTimeFigures};
+use crate::services::commitments::{self, CommitmentFilter};
+use crate::services::reviews::{self, ReviewFilter};
+use crate::services::{calendars, requests, users};
+
+const ALL: PageRequest = PageRequest {
+    after_id: 0,
+    limit: 200,
+};
+
+/// Open requests read per side before the reader's rules filter them.
+const OPEN_REQUESTS: u64 = 200;
+
+pub struct DepartmentOverview {
+    pub row: department::Model,
+    pub calendar: calendar::Model,
+    /// Its active people.
+    pub members: Vec<user::Model>,
+    pub provided: Vec<agreement::Model>,
+    pub received: Vec<agreement::Model>,
+    /// On-time figures of the agreements both ways, by agreement id.
+    pub figures: HashMap<i64, OnTimeFigures>,
+    /// Open requests it provides that the reader may read, soonest due first.
+    pub owes: Vec<request::Model>,
+    /// Open requests it is the customer of that the reader may read.
+    pub waits: Vec<request::Model>,
+    /// The reader sees only what touches their own department.
+    pub partial: bool,
+    /// Scheduled reviews with this department, soonest first.
+    pub reviews: Vec<review::Model>,
+    /// Open commitments it owns.
+    pub commitments: Vec<commitment::Model>,
+    pub may_draft: bool,
+    pub may_review: bool,
+    pub may_commit: bool,
+}
+
+/// The page of department `id` as `actor` may see it.
+pub async fn overview(
+    db: &impl ConnectionTrait,
+    actor: &AuthUser,
+    id: i64,
+) -> Result<DepartmentOverview, ApiError> {
+    let row = super::get(db, actor, id).await?;
+    let calendar = calendars::get(db, actor, row.calendar_id).await?;
+    let mut members = users::list(db, actor, ALL, Some(id)).await?;
+    members.retain(|person| person.active);
+
+    let provided = agreements::list(
+        db,
+        actor,
+        ALL,
+        AgreementFilter {
+            provider_department_id: Some(id),
+            ..Default::default()
+        },
+    )
+    .await?;
+    let received = agreements::list(
+        db,
+        actor,
+        ALL,
+        AgreementFilter {
+            customer_department_id: Some(id),
+            ..Default::default()
+        },
+    )
+    .await?;
+    let ids: Vec<i64> = provided.iter().chain(&received).map(|a| a.id).collect();
+    let figures = agreements::on_time_figures(db, actor.organisation_id, &ids).await?;
+
+    let readable = |rows: Vec<request::Model>| -> Vec<request::Model> {
+        rows.into_iter()
+            .filter(|row| requests::can_read(actor, row))
+            .collect()
+    };
+    let owes = readable(
+        requests::open_for_department(db, actor.organisation_id, id, Side::Provider, OPEN_REQUESTS)
+            .await?,
+    );
+    let waits = readable(
+        requests::open_for_department(db, actor.organisation_id, id, Side::Customer, OPEN_REQUESTS)
+            .await?,
+    );
+
+    let mut scheduled = reviews::list(
+        db,
+        actor,
+        ALL,
+        ReviewFilter {
+            department_id: Some(id),
+            status: Some("scheduled".into()),
+        },
+    )
+    .await?;
+    // For leads and staff the service lists their own department's reviews;
+    // of those, the ones with this department.
+    scheduled.retain(|review| review.department_a_id == id || review.department_b_id == id);
+    scheduled.sort_by_key(|review| review.scheduled_at);
+
+    let owned = commitments::list(
+        db,
+        actor,
+        ALL,
+        CommitmentFilter {
+            owner_department_id: Some(id),
+            status: Some("open".into()),
+            ..Default::default()
+        },
+    )
+    .await?;
+
+    Ok(DepartmentOverview {
+        partial: !matches!(actor.role, Role::Admin | Role::Leader)
+            && actor.department_id != Some(id),
+        may_draft: agreements::leads(actor, id),
+        may_review: actor.role != Role::Staff,
+        may_commit: commitments::may_write(actor, id),
+        row,
+        calendar,
+        members,
+        provided,
+        received,
+        figures,
+        owes,
+        waits,
+        reviews: scheduled,
+        commitments: owned,
+    })
+}

@@ -1,0 +1,181 @@
+//! What a person's home page holds, by role (SPEC §8): their unread notices;
+//! for a member of a department, what it owes and what it waits for; for
+//! leads and admins, the agreements both ways (and which await their
+//! answer) and the reviews coming up; for leaders and admins, the promises
+//! to outside customers in danger and the departments whose own slips
+//! endanger them most. Each part is read through the service that owns it,
+//! with that service's read rules; the page only lays it out.
+
+use chrono::{DateTime, Utc};
+use sea_orm::ConnectionTrait;
+
+use crate::entities::agreement::AgreementStatus;
+use crate::entities::{agreement, commitment, notification, request, review};
+use crate::error::ApiError;
+use crate::identity::{AuthUser, Role};
+use crate::pagination::PageRequest;
+use crate::services::Side;
+use crate::services::agreements::{self, AgreementFilter};
+use crate::services::calendars::CalendarCache;
+use crate::services::commitments::{self, CommitmentFilter};
+use crate::services::reports::Viewer;
+use crate::services::reports::impact::{self, DepartmentImpact};
+use crate::services::reviews::{self, ReviewFilter};
+use crate::services::{notifications, requests};
+
+/// Unread notices shown at the top, newest first.
+const UNREAD_SHOWN: u64 = 5;
+/// Open requests shown per side.
+const OPEN_SHOWN: u64 = 50;
+/// Departments named as the sources of delay.
+const DELAY_SOURCES: usize = 5;
+const ALL: PageRequest = PageRequest {
+    after_id: 0,
+    limit: 200,
+};
+
+pub struct Home {
+    /// Empty when there is nothing unread.
+    pub unread: Vec<notification::Model>,
+    /// For a member of a department.
+    pub department: Option<DepartmentWork>,
+    /// For leads and admins.
+    pub agreements: Vec<AgreementLine>,
+    /// For leads and admins: scheduled reviews they may read.
+    pub reviews: Vec<review::Model>,
+    /// For leaders and admins: late commitments first, then those at risk.
+    pub endangered: Vec<commitment::Model>,
+    /// For leaders and admins: the departments whose own slip weighs most
+    /// on late or at-risk commitments, projected now.
+    pub delay_sources: Vec<DepartmentImpact>,
+    /// Whether the leadership sections apply.
+    pub leadership: bool,
+}
+
+/// A department's open work, soonest due first.
+pub struct DepartmentWork {
+    pub department_id: i64,
+    /// Requests it provides.
+    pub owed: Vec<request::Model>,
+    /// Requests it is the customer of.
+    pub waiting: Vec<request::Model>,
+}
+
+pub struct AgreementLine {
+    pub row: agreement::Model,
+    /// Proposed, or with a change of terms, and the reader's department is
+    /// the customer that answers it (or the reader is an admin).
+    pub awaiting_us: bool,
+}
+
+/// The home page of `actor`, who has `unread` notices.
+pub async fn home(
+    db: &impl ConnectionTrait,
+    calendars: &CalendarCache,
+    actor: &AuthUser,
+    unread: u64,
+    now: DateTime<Utc>,
+) -> Result<Home, ApiError> {
+    let unread = if unread > 0 {
+        notifications::list_for(db, actor, true, UNREAD_SHOWN).await?
+    } else {
+        Vec::new()
+    };
+    let department = match actor.department_id {
+        Some(department_id) => Some(DepartmentWork {
+            department_id,
+            owed: requests::open_for_department(
+                db,
+                actor.organisation_id,
+                department_id,
+                Side::Provider,
+                OPEN_SHOWN,
+            )
+            .await?,
+            waiting: requests::open_for_department(
+                db,
+                actor.organisation_id,
+                department_id,
+                Side::Customer,
+                OPEN_SHOWN,
+            )
+            .await?,
+        }),
+        None => None,
+    };
+    let mut home = Home {
+        unread,
+        department,
+        agreements: Vec::new(),
+        reviews: Vec::new(),
+        endangered: Vec::new(),
+        delay_sources: Vec::new(),
+        leadership: matches!(actor.role, Role::Leader | Role::Admin),
+    };
+    if matches!(actor.role, Role::Lead | Role::Admin) {
+        home.agreements = agreements_both_ways(db, actor).await?;
+        home.reviews = reviews::list(
+            db,
+            actor,
+            ALL,
+            ReviewFilter {
+                department_id: None,
+                status: Some("scheduled".into()),
+            },
+        )
+        .await?;
+    }
+    if home.leadership {
+        for risk in ["late", "at_risk"] {
+            let filter = CommitmentFilter {
+                risk: Some(risk.into()),
+                ..Default::default()
+            };
+            home.endangered
+                .extend(commitments::list(db, actor, ALL, filter).await?);
+        }
+        home.delay_sources = impact::impact(db, calendars, &Viewer::of(actor), now)
+            .await?
+            .departments
+            .into_iter()
+            .filter(|department| department.own_slip_minutes > 0)
+            .take(DELAY_SOURCES)
+            .collect();
+    }
+    Ok(home)
+}
+
+/// The agreements the actor's department provides, then those it receives;
+/// for an admin without a department, every agreement once.
+async fn agreements_both_ways(
+    db: &impl ConnectionTrait,
+    actor: &AuthUser,
+) -> Result<Vec<AgreementLine>, ApiError> {
+    let filters = match actor.department_id {
+        Some(department) => vec![
+            AgreementFilter {
+                provider_department_id: Some(department),
+                ..Default::default()
+            },
+            AgreementFilter {
+                customer_department_id: Some(department),
+                ..Default::default()
+            },
+        ],
+        None => vec![AgreementFilter::default()],
+    };
+    let mut lines = Vec::new();
+    for filter in filters {
+        for row in agreements::list(db, actor, ALL, filter).await? {
+            let pending =
+                row.status == AgreementStatus::Proposed || row.pending_turnaround_unit.is_some();
+            let answers = actor.role == Role::Admin
+                || actor.department_id == Some(row.customer_department_id);
+            lines.push(AgreementLine {
+                awaiting_us: pending && answers,
+                row,
+            });
+        }
+    }
+    Ok(lines)
+}

@@ -4,8 +4,9 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 
+use crate::entities::Named;
 use crate::error::{ApiError, FieldErrors};
-use crate::time::{END_INSTANT, FIRST_DATE, FIRST_INSTANT, LAST_DATE};
+use crate::time::{END_INSTANT, FIRST_DATE, FIRST_INSTANT, LAST_DATE, Turnaround, TurnaroundUnit};
 
 #[derive(Default)]
 pub struct Checker {
@@ -200,4 +201,43 @@ pub fn query_instant(field: &str, text: &str) -> Result<DateTime<Utc>, ApiError>
         })?
         .with_timezone(&Utc);
     instant(field, at)
+}
+
+/// A turnaround typed as text, as a query or a form gives it: `amount`
+/// ("16", "1.5") and `unit` (`business_hours`, …), each required.
+pub fn turnaround_text(amount: Option<&str>, unit: Option<&str>) -> Result<Turnaround, ApiError> {
+    let amount = amount.ok_or_else(|| ApiError::field("amount", "is required"))?;
+    let unit = unit.ok_or_else(|| ApiError::field("unit", "is required"))?;
+    let unit: TurnaroundUnit = serde_json::from_value(serde_json::Value::String(unit.into()))
+        .map_err(|_| {
+            ApiError::field(
+                "unit",
+                "must be business_hours, business_days, calendar_hours or calendar_days",
+            )
+        })?;
+    let amount: f64 = amount
+        .parse()
+        .map_err(|_| ApiError::field("amount", "must be a number"))?;
+    Turnaround::new(amount, unit).map_err(|error| ApiError::field("amount", error.to_string()))
+}
+
+/// The member of a closed set a query names, if it names one: "must be a,
+/// b or c" on `field` otherwise.
+pub fn query_named<E: Named>(field: &str, text: Option<&str>) -> Result<Option<E>, ApiError> {
+    let Some(text) = text else {
+        return Ok(None);
+    };
+    E::named(text)
+        .map(Some)
+        .ok_or_else(|| ApiError::field(field, format!("must be {}", one_of::<E>())))
+}
+
+/// "a, b or c": the names of every member of `E`.
+pub fn one_of<E: Named>() -> String {
+    let names: Vec<&str> = E::members().into_iter().map(E::name).collect();
+    match names.split_last() {
+        Some((last, [])) => (*last).to_owned(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => String::new(),
+    }
 }

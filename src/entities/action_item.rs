@@ -1,4 +1,3 @@
-use sea_orm::Iterable;
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -49,10 +48,5 @@ impl ActionStatus {
             ActionStatus::Done => "done",
             ActionStatus::Dropped => "dropped",
         }
-    }
-
-    /// A status named in a query.
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::iter().find(|status| status.as_str() == text)
     }
 }

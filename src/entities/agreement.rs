@@ -1,4 +1,3 @@
-use sea_orm::Iterable;
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -67,10 +66,5 @@ impl AgreementStatus {
             AgreementStatus::Active => "active",
             AgreementStatus::Retired => "retired",
         }
-    }
-
-    /// A status named in a query or a form.
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::iter().find(|status| status.as_str() == text)
     }
 }

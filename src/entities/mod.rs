@@ -23,10 +23,34 @@ pub mod review_attendee;
 pub mod unit;
 pub mod user;
 
-/// `Display` as the stored name, for the enums above: pages and messages
-/// print the same word the column and the API hold.
-macro_rules! displayed_as_stored {
+/// A closed set exchanged by name: the column, the API and the forms all
+/// hold the same word for each member.
+pub trait Named: Copy + Sized + 'static {
+    /// Every member, in declaration order.
+    fn members() -> Vec<Self>;
+    /// The member's name.
+    fn name(self) -> &'static str;
+    /// The member called `text`, if any.
+    fn named(text: &str) -> Option<Self> {
+        Self::members()
+            .into_iter()
+            .find(|member| member.name() == text)
+    }
+}
+
+/// [`Named`] and `Display` (the stored name) for the enums above.
+macro_rules! named {
     ($($enum:ty),* $(,)?) => {$(
+        impl Named for $enum {
+            fn members() -> Vec<Self> {
+                <Self as sea_orm::Iterable>::iter().collect()
+            }
+
+            fn name(self) -> &'static str {
+                self.as_str()
+            }
+        }
+
         impl std::fmt::Display for $enum {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.as_str())
@@ -35,7 +59,7 @@ macro_rules! displayed_as_stored {
     )*};
 }
 
-displayed_as_stored!(
+named!(
     action_item::ActionStatus,
     agreement::AgreementStatus,
     commitment::CommitmentStatus,
@@ -46,3 +70,18 @@ displayed_as_stored!(
     unit::Unit,
     user::Role,
 );
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_member_is_found_by_its_name_and_nothing_else_is() {
+        for status in request::RequestStatus::members() {
+            assert_eq!(request::RequestStatus::named(status.name()), Some(status));
+        }
+        assert_eq!(request::RequestStatus::members().len(), 7);
+        assert_eq!(request::RequestStatus::named("In_progress"), None);
+        assert_eq!(user::Role::named(""), None);
+    }
+}

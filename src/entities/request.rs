@@ -95,13 +95,6 @@ impl RequestStatus {
         }
     }
 
-    /// A status named in a query or a form.
-    pub fn parse(text: &str) -> Option<Self> {
-        RequestStatus::ALL
-            .into_iter()
-            .find(|status| status.as_str() == text)
-    }
-
     /// Delivered and not reopened: its finish is its delivery.
     pub fn is_finished(self) -> bool {
         matches!(self, RequestStatus::Delivered | RequestStatus::Accepted)

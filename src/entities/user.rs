@@ -1,4 +1,3 @@
-use sea_orm::Iterable;
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -60,11 +59,6 @@ impl Role {
             Role::Lead => "lead",
             Role::Staff => "staff",
         }
-    }
-
-    /// A role named in a query or a form.
-    pub fn parse(text: &str) -> Option<Role> {
-        Role::iter().find(|role| role.as_str() == text)
     }
 
     /// Leads and staff belong to a department; admins and leaders may not.

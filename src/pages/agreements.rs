@@ -22,13 +22,13 @@ use super::{
 use crate::entities::agreement::AgreementStatus;
 use crate::error::ApiError;
 use crate::identity::Role;
-use crate::routes::parse_turnaround;
 use crate::services::ExpectedVersion;
 use crate::services::agreements::{
     self, AgreementChanges, Calibration, NewAgreement, calibrate_for_provider, leads,
     vague_phrase_warnings,
 };
 use crate::state::AppState;
+use crate::validate::turnaround_text;
 
 pub fn routes() -> Vec<Route> {
     routes![show, lifecycle, edit, new_form, create]
@@ -147,7 +147,7 @@ async fn agreement_page(
     if let Some(asked) = asked {
         let amount = asked.get("amount").map(String::as_str);
         let unit = asked.get("unit").map(String::as_str);
-        match parse_turnaround(amount, unit) {
+        match turnaround_text(amount, unit) {
             Ok(proposed) => {
                 let calibration =
                     agreements::calibrate(&state.db, &state.calendars, me, id, proposed).await?;

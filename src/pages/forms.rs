@@ -215,7 +215,7 @@ pub fn parse_turnaround_fields(
 ) -> Result<Turnaround, ApiError> {
     let amount = Some(amount.trim()).filter(|text| !text.is_empty());
     let unit = Some(unit.trim()).filter(|text| !text.is_empty());
-    crate::routes::parse_turnaround(amount, unit).map_err(|error| {
+    crate::validate::turnaround_text(amount, unit).map_err(|error| {
         let mut errors = FieldErrors::new();
         for (field, messages) in error.problem().errors {
             let field = match field.as_str() {

@@ -14,6 +14,7 @@ use super::{
     carries_csrf, context, department_names, html, insert_form, insert_forms, local, local_instant,
     organisation_zone, parse_choice, parse_ids, typed_values,
 };
+use crate::entities::agreement::AgreementStatus;
 use crate::error::ApiError;
 use crate::identity::Role;
 use crate::pagination::PageRequest;
@@ -266,7 +267,7 @@ async fn agreement_choices(state: &AppState, user: &PageUser) -> Result<Vec<Choi
         } else {
             None
         },
-        status: Some("active".into()),
+        status: Some(AgreementStatus::Active),
         ..Default::default()
     };
     let all = PageRequest {

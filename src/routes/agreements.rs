@@ -13,7 +13,6 @@ use crate::http::{Body, Reply, query_id};
 use crate::identity::AuthUser;
 use crate::pagination::{Page, PageRequest};
 use crate::routes::events::EventOut;
-use crate::routes::parse_turnaround;
 use crate::services::ExpectedVersion;
 use crate::services::agreements::{
     self, AgreementChanges, AgreementFilter, Calibration, NewAgreement, OnTimeFigures,
@@ -21,6 +20,8 @@ use crate::services::agreements::{
 use crate::services::events::{self, Subject};
 use crate::services::reviews;
 use crate::state::AppState;
+use crate::validate::query_named;
+use crate::validate::turnaround_text;
 
 /// Last held review per department pair.
 type LastReviewed = std::collections::HashMap<(i64, i64), DateTime<Utc>>;
@@ -254,7 +255,7 @@ async fn list(
     let filter = AgreementFilter {
         provider_department_id: query_id("provider", provider)?,
         customer_department_id: query_id("customer", customer)?,
-        status: status.map(str::to_owned),
+        status: query_named("status", status)?,
     };
     let rows = agreements::list(&state.db, &actor, page, filter).await?;
     let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
@@ -393,7 +394,7 @@ async fn calibration(
     amount: Option<&str>,
     unit: Option<&str>,
 ) -> ApiResult<Reply<Calibration>> {
-    let turnaround = parse_turnaround(amount, unit)?;
+    let turnaround = turnaround_text(amount, unit)?;
     let figures =
         agreements::calibrate(&state.db, &state.calendars, &actor, id, turnaround).await?;
     Ok(Reply::ok(figures))

@@ -13,10 +13,10 @@ use crate::http::Admin;
 use crate::http::{Body, Reply};
 use crate::identity::AuthUser;
 use crate::pagination::{Page, PageRequest};
-use crate::routes::parse_turnaround;
 use crate::services::ExpectedVersion;
 use crate::services::calendars::{self, CalendarChanges, CalendarInput, Holiday, WeeklyHours};
 use crate::state::AppState;
+use crate::validate::turnaround_text;
 
 pub fn routes() -> Vec<Route> {
     routes![create, list, show, update, remove, due, working_time]
@@ -195,7 +195,7 @@ async fn due(
 ) -> ApiResult<Reply<DueOut>> {
     let row = calendars::get(&state.db, &actor, id).await?;
     let from = parse_instant("from", from)?;
-    let turnaround = parse_turnaround(amount, unit)?;
+    let turnaround = turnaround_text(amount, unit)?;
     let compiled = state.calendars.get_or_compile(&row)?;
     let due = compiled
         .due(from, turnaround)

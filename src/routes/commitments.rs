@@ -22,6 +22,7 @@ use crate::services::events::{self, Subject};
 use crate::services::{forecasting, projection};
 use crate::state::AppState;
 use crate::time::Turnaround;
+use crate::validate::query_named;
 
 pub fn routes() -> Vec<Route> {
     routes![
@@ -212,8 +213,8 @@ async fn list(
 ) -> ApiResult<Reply<Page<CommitmentOut>>> {
     let page = PageRequest::parse(limit, cursor)?;
     let filter = CommitmentFilter {
-        risk: risk.map(str::to_owned),
-        status: status.map(str::to_owned),
+        risk: query_named("risk", risk)?,
+        status: query_named("status", status)?,
         owner_department_id: query_id("owner", owner)?,
     };
     let rows = commitments::list(&state.db, &actor, page, filter).await?;

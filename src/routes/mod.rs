@@ -19,9 +19,6 @@ pub mod users;
 use rocket::Route;
 use serde::{Deserialize, Deserializer};
 
-use crate::error::ApiError;
-use crate::time::{Turnaround, TurnaroundUnit};
-
 /// Every API route, to be mounted at `/api/v1`.
 pub fn api_routes() -> Vec<Route> {
     [
@@ -51,21 +48,4 @@ where
     T: Deserialize<'de>,
 {
     Option::<T>::deserialize(deserializer).map(Some)
-}
-
-/// A turnaround from `amount` and `unit` query parameters.
-pub fn parse_turnaround(amount: Option<&str>, unit: Option<&str>) -> Result<Turnaround, ApiError> {
-    let amount = amount.ok_or_else(|| ApiError::field("amount", "is required"))?;
-    let unit = unit.ok_or_else(|| ApiError::field("unit", "is required"))?;
-    let unit: TurnaroundUnit = serde_json::from_value(serde_json::Value::String(unit.into()))
-        .map_err(|_| {
-            ApiError::field(
-                "unit",
-                "must be business_hours, business_days, calendar_hours or calendar_days",
-            )
-        })?;
-    let amount: f64 = amount
-        .parse()
-        .map_err(|_| ApiError::field("amount", "must be a number"))?;
-    Turnaround::new(amount, unit).map_err(|error| ApiError::field("amount", error.to_string()))
 }

@@ -23,6 +23,7 @@ use crate::services::requests::{
 };
 use crate::state::AppState;
 use crate::validate::optional_query_instant;
+use crate::validate::query_named;
 
 pub fn routes() -> Vec<Route> {
     routes![
@@ -289,12 +290,7 @@ async fn list(
 ) -> ApiResult<Reply<Page<RequestOut>>> {
     let page = PageRequest::parse(limit, cursor)?;
     let filter = RequestFilter {
-        status: status
-            .map(|text| {
-                RequestStatus::parse(text)
-                    .ok_or_else(|| ApiError::field("status", "is not a request status"))
-            })
-            .transpose()?,
+        status: query_named("status", status)?,
         provider_department_id: query_id("provider", provider)?,
         customer_department_id: query_id("customer", customer)?,
         agreement_id: query_id("agreement", agreement)?,

@@ -21,6 +21,7 @@ use crate::services::reviews::{
     ReviewFilter,
 };
 use crate::state::AppState;
+use crate::validate::query_named;
 
 pub fn routes() -> Vec<Route> {
     routes![
@@ -236,7 +237,7 @@ async fn list(
     let page = PageRequest::parse(limit, cursor)?;
     let filter = ReviewFilter {
         department_id: query_id("department", department)?,
-        status: status.map(str::to_owned),
+        status: query_named("status", status)?,
     };
     let rows = reviews::list(&state.db, &actor, page, filter).await?;
     let page = Page::from_rows(rows, page, |row| row.id, |row| row);
@@ -395,7 +396,7 @@ async fn actions(
     let filter = ActionFilter {
         review_id: query_id("review_id", review_id)?,
         owner_user_id,
-        status: status.map(str::to_owned),
+        status: query_named("status", status)?,
     };
     let rows = reviews::find_actions(&state.db, &actor, &filter, page).await?;
     Ok(Reply::ok(Page::from_rows(

@@ -10,6 +10,8 @@ use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
 
 use crate::entities::agreement::AgreementStatus;
+use crate::entities::commitment::StoredRisk;
+use crate::entities::review::ReviewStatus;
 use crate::entities::{agreement, commitment, notification, request, review};
 use crate::error::ApiError;
 use crate::identity::{AuthUser, Role};
@@ -120,15 +122,15 @@ pub async fn home(
             ALL,
             ReviewFilter {
                 department_id: None,
-                status: Some("scheduled".into()),
+                status: Some(ReviewStatus::Scheduled),
             },
         )
         .await?;
     }
     if home.leadership {
-        for risk in ["late", "at_risk"] {
+        for risk in [StoredRisk::Late, StoredRisk::AtRisk] {
             let filter = CommitmentFilter {
-                risk: Some(risk.into()),
+                risk: Some(risk),
                 ..Default::default()
             };
             home.endangered

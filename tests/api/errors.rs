@@ -423,3 +423,52 @@ async fn every_date_outside_the_supported_range_is_a_422_naming_its_field() {
     assert_eq!(listed.body["items"].as_array().unwrap().len(), 1);
     assert_eq!(listed.body["items"][0]["status"], "open");
 }
+
+#[rocket::async_test]
+async fn a_list_filtered_by_an_unknown_status_or_risk_names_every_one_there_is() {
+    let app = spawn_app().await;
+    let admin = app.signup("Acme", "ada@acme.test").await;
+    for (path, field, members) in [
+        (
+            "/api/v1/requests?status=done",
+            "status",
+            "must be open, in_progress, waiting_on_customer, delivered, accepted, reopened or cancelled",
+        ),
+        (
+            "/api/v1/agreements?status=Active",
+            "status",
+            "must be draft, proposed, active or retired",
+        ),
+        (
+            "/api/v1/commitments?risk=red",
+            "risk",
+            "must be on_track, at_risk or late",
+        ),
+        (
+            "/api/v1/commitments?status=open%20",
+            "status",
+            "must be open, fulfilled or cancelled",
+        ),
+        (
+            "/api/v1/reviews?status=planned",
+            "status",
+            "must be scheduled, held or cancelled",
+        ),
+        (
+            "/api/v1/actions?status=closed",
+            "status",
+            "must be open, done or dropped",
+        ),
+    ] {
+        let answer = app.get(path, Some(&admin.token)).await;
+        assert_problem(&answer, Status::UnprocessableEntity);
+        assert_eq!(answer.body["errors"][field], json!([members]), "{path}");
+    }
+    let known = app
+        .get(
+            "/api/v1/requests?status=waiting_on_customer",
+            Some(&admin.token),
+        )
+        .await;
+    assert_eq!(known.status, Status::Ok);
+}

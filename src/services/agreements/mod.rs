@@ -59,7 +59,7 @@ pub struct AgreementChanges {
 pub struct AgreementFilter {
     pub provider_department_id: Option<i64>,
     pub customer_department_id: Option<i64>,
-    pub status: Option<String>,
+    pub status: Option<AgreementStatus>,
 }
 
 /// The turnaround stored on a row.
@@ -230,9 +230,6 @@ pub async fn list(
         query = query.filter(agreement::Column::CustomerDepartmentId.eq(customer));
     }
     if let Some(status) = filter.status {
-        let status = AgreementStatus::parse(&status).ok_or_else(|| {
-            ApiError::field("status", "must be draft, proposed, active or retired")
-        })?;
         query = query.filter(agreement::Column::Status.eq(status));
     }
     Ok(query

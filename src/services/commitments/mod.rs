@@ -14,7 +14,7 @@ use sea_orm::{
 };
 use serde_json::json;
 
-use crate::entities::commitment::CommitmentStatus;
+use crate::entities::commitment::{CommitmentStatus, StoredRisk};
 use crate::entities::{commitment, commitment_dependency, request};
 use crate::error::ApiError;
 use crate::identity::{AuthUser, Role};
@@ -50,8 +50,8 @@ pub struct CommitmentChanges {
 
 #[derive(Default)]
 pub struct CommitmentFilter {
-    pub risk: Option<String>,
-    pub status: Option<String>,
+    pub risk: Option<StoredRisk>,
+    pub status: Option<CommitmentStatus>,
     pub owner_department_id: Option<i64>,
 }
 
@@ -227,20 +227,11 @@ pub async fn list(
         .filter(commitment::Column::OrganisationId.eq(actor.organisation_id))
         .filter(commitment::Column::Id.gt(page.after_id));
     if let Some(risk) = filter.risk {
-        if !["on_track", "at_risk", "late"].contains(&risk.as_str()) {
-            return Err(ApiError::field("risk", "must be on_track, at_risk or late"));
-        }
         query = query
             .filter(commitment::Column::Risk.eq(risk))
             .filter(commitment::Column::Status.eq(CommitmentStatus::Open));
     }
     if let Some(status) = filter.status {
-        if !["open", "fulfilled", "cancelled"].contains(&status.as_str()) {
-            return Err(ApiError::field(
-                "status",
-                "must be open, fulfilled or cancelled",
-            ));
-        }
         query = query.filter(commitment::Column::Status.eq(status));
     }
     if let Some(owner) = filter.owner_department_id {

@@ -10,6 +10,8 @@ use std::collections::HashMap;
 
 use sea_orm::ConnectionTrait;
 
+use crate::entities::commitment::CommitmentStatus;
+use crate::entities::review::ReviewStatus;
 use crate::entities::{agreement, calendar, commitment, department, request, review, user};
 use crate::error::ApiError;
 use crate::identity::{AuthUser, Role};
@@ -106,7 +108,7 @@ pub async fn overview(
         ALL,
         ReviewFilter {
             department_id: Some(id),
-            status: Some("scheduled".into()),
+            status: Some(ReviewStatus::Scheduled),
         },
     )
     .await?;
@@ -121,7 +123,7 @@ pub async fn overview(
         ALL,
         CommitmentFilter {
             owner_department_id: Some(id),
-            status: Some("open".into()),
+            status: Some(CommitmentStatus::Open),
             ..Default::default()
         },
     )

@@ -52,7 +52,7 @@ pub struct ReviewChanges {
 #[derive(Default)]
 pub struct ReviewFilter {
     pub department_id: Option<i64>,
-    pub status: Option<String>,
+    pub status: Option<ReviewStatus>,
 }
 
 /// Whether the actor's department is one of the pair (or the actor sees all).
@@ -256,12 +256,6 @@ pub async fn list(
         );
     }
     if let Some(status) = filter.status {
-        if !["scheduled", "held", "cancelled"].contains(&status.as_str()) {
-            return Err(ApiError::field(
-                "status",
-                "must be scheduled, held or cancelled",
-            ));
-        }
         query = query.filter(review::Column::Status.eq(status));
     }
     Ok(query

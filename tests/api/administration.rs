@@ -5,7 +5,7 @@
 
 use crate::common;
 
-use crate::common::{Session, TestApp, assert_problem, id_of, spawn_app};
+use crate::common::{Session, TestApp, assert_problem, id_of, int, spawn_app};
 use rocket::http::Status;
 use serde_json::{Value, json};
 
@@ -609,7 +609,7 @@ async fn action_items_are_read_by_id_and_listed_by_review_owner_and_status() {
             .as_array()
             .unwrap_or_else(|| panic!("{}", answer.body))
             .iter()
-            .map(|item| item["id"].as_i64().unwrap())
+            .map(|item| int(&item["id"]))
             .collect()
     };
     let mine = app
@@ -712,7 +712,7 @@ async fn the_audit_log_lists_administrative_changes_newest_first_for_admins_and_
             "department.created",
         ]
     );
-    let ids: Vec<i64> = all.iter().map(|e| e["id"].as_i64().unwrap()).collect();
+    let ids: Vec<i64> = all.iter().map(|e| int(&e["id"])).collect();
     assert!(ids.windows(2).all(|w| w[0] > w[1]), "newest first: {ids:?}");
     assert_eq!(all[1]["entity"], "organisation");
     assert_eq!(
@@ -737,7 +737,7 @@ async fn the_audit_log_lists_administrative_changes_newest_first_for_admins_and_
                 .as_array()
                 .unwrap()
                 .iter()
-                .map(|e| e["id"].as_i64().unwrap()),
+                .map(|e| int(&e["id"])),
         );
         match page.body["next_cursor"].as_str() {
             Some(next) => cursor = next.to_owned(),

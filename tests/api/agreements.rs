@@ -1,7 +1,7 @@
 //! Handoff agreements through HTTP: lifecycle, permissions, versions of
 //! terms, vague wording and calibration.
 
-use crate::common::{assert_problem, spawn_app};
+use crate::common::{assert_problem, id_of, int, spawn_app};
 use rocket::http::Status;
 use serde_json::json;
 
@@ -31,7 +31,7 @@ async fn a_provider_lead_drafts_proposes_and_the_customer_lead_accepts() {
         json!({"amount": 16, "unit": "business_hours"})
     );
     assert_eq!(draft.body["on_time_target_pct"], 95);
-    let id = draft.body["id"].as_i64().unwrap();
+    let id = id_of(&draft);
 
     let proposed = app
         .post(
@@ -121,7 +121,7 @@ async fn only_the_right_leads_move_an_agreement() {
             draft_body(pair.legal, pair.sales),
         )
         .await;
-    let id = draft.body["id"].as_i64().unwrap();
+    let id = id_of(&draft);
     for who in [&pair.sales_lead, &pair.legal_staff, &pair.leader] {
         let answer = app
             .post(
@@ -186,7 +186,7 @@ async fn declining_returns_a_proposal_to_draft_with_the_reason() {
             draft_body(pair.legal, pair.sales),
         )
         .await;
-    let id = draft.body["id"].as_i64().unwrap();
+    let id = id_of(&draft);
     app.post(
         &format!("/api/v1/agreements/{id}/propose"),
         Some(&pair.legal_lead.token),
@@ -227,7 +227,7 @@ async fn wrong_state_transitions_are_409_and_change_nothing() {
             draft_body(pair.legal, pair.sales),
         )
         .await;
-    let id = draft.body["id"].as_i64().unwrap();
+    let id = id_of(&draft);
     for (action, who) in [("accept", &pair.sales_lead), ("retire", &pair.legal_lead)] {
         let answer = app
             .post(
@@ -390,7 +390,7 @@ async fn lists_filter_by_provider_customer_and_status_and_show_on_time_figures()
         let request = app
             .log_request(&pair.sales_staff, active, requested, &[])
             .await;
-        let id = request["id"].as_i64().unwrap();
+        let id = int(&request["id"]);
         app.act(&pair.legal_staff, id, "start", json!({"at": requested}))
             .await;
         let done = app
@@ -421,7 +421,7 @@ async fn calibration_tells_how_often_past_deliveries_would_have_met_a_turnaround
         let request = app
             .log_request(&pair.sales_staff, id, "2026-03-02T09:00:00+01:00", &[])
             .await;
-        let rid = request["id"].as_i64().unwrap();
+        let rid = int(&request["id"]);
         app.act(
             &pair.legal_staff,
             rid,

@@ -15,7 +15,7 @@ use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use crate::common::{PASSWORD, instant, spawn_app};
+use crate::common::{PASSWORD, id_of, instant, spawn_app};
 use chrono::{TimeDelta, Utc};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
@@ -202,7 +202,7 @@ async fn a_late_handoff_is_seen_by_the_customer_and_by_leadership_in_the_browser
                    "owner_department_id": pair.sales, "depends_on": [request_id]}),
         )
         .await;
-    let commitment_id = commitment.body["id"].as_i64().unwrap();
+    let commitment_id = id_of(&commitment);
 
     // Legal staff forecast it ten days late.
     sign_in(&client, &base, "lars@acme.test").await;

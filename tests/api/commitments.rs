@@ -2,7 +2,7 @@
 //! chain across four departments, late forecasts, customer waits, delivery
 //! moving everything back, PSPLIB networks, forecasts, permissions.
 
-use crate::common::{Session, TestApp, assert_problem, instant, spawn_app};
+use crate::common::{Session, TestApp, assert_problem, id_of, instant, int, spawn_app};
 use rocket::http::Status;
 use serde_json::{Value, json};
 
@@ -53,7 +53,7 @@ async fn chain(app: &TestApp) -> Chain {
         let logged = app
             .log_request(&staff[i + 1], agreement, MONDAY_9, &depends_on)
             .await;
-        requests[i] = logged["id"].as_i64().unwrap();
+        requests[i] = int(&logged["id"]);
         previous = Some(requests[i]);
     }
     let created = app
@@ -70,7 +70,7 @@ async fn chain(app: &TestApp) -> Chain {
         departments,
         staff: staff.try_into().unwrap_or_else(|_| panic!("four staff")),
         requests,
-        commitment: created.body["id"].as_i64().unwrap(),
+        commitment: id_of(&created),
     }
 }
 
@@ -92,7 +92,7 @@ async fn agreement(
         )
         .await;
     assert_eq!(draft.status, Status::Created, "{}", draft.body);
-    let id = draft.body["id"].as_i64().unwrap();
+    let id = id_of(&draft);
     app.post(
         &format!("/api/v1/agreements/{id}/propose"),
         Some(&admin.token),
@@ -271,7 +271,7 @@ async fn a_change_upstream_re_projects_stored_risk_in_the_same_request() {
     let request = app
         .log_request(&pair.sales_staff, agreement, &now.to_rfc3339(), &[])
         .await;
-    let r = request["id"].as_i64().unwrap();
+    let r = int(&request["id"]);
     let created = app
         .post(
             "/api/v1/commitments",
@@ -284,7 +284,7 @@ async fn a_change_upstream_re_projects_stored_risk_in_the_same_request() {
         .await;
     assert_eq!(created.status, Status::Created, "{}", created.body);
     assert_eq!(created.body["risk"], "on_track");
-    let id = created.body["id"].as_i64().unwrap();
+    let id = id_of(&created);
     let ids_with = |risk: &'static str| {
         let app = &app;
         let token = pair.legal_staff.token.clone();
@@ -296,7 +296,7 @@ async fn a_change_upstream_re_projects_stored_risk_in_the_same_request() {
                 .as_array()
                 .unwrap()
                 .iter()
-                .map(|c| c["id"].as_i64().unwrap())
+                .map(|c| int(&c["id"]))
                 .collect::<Vec<_>>()
         }
     };
@@ -334,8 +334,8 @@ async fn a_change_upstream_re_projects_stored_risk_in_the_same_request() {
             Some(&pair.legal_staff.token),
         )
         .await;
-    assert!(stored.body["slip_minutes"].as_i64().unwrap() > 0);
-    assert!(stored.body["slack_minutes"].as_i64().unwrap() < 0);
+    assert!(int(&stored.body["slip_minutes"]) > 0);
+    assert!(int(&stored.body["slack_minutes"]) < 0);
     let bad = app
         .get(
             "/api/v1/commitments?risk=doomed",
@@ -427,7 +427,7 @@ async fn the_owner_department_leaders_and_admins_write_commitments_and_everyone_
         .post("/api/v1/commitments", Some(&leader.token), body)
         .await;
     assert_eq!(by_leader.status, Status::Created, "{}", by_leader.body);
-    let id = by_leader.body["id"].as_i64().unwrap();
+    let id = id_of(&by_leader);
     let read = app
         .get(
             &format!("/api/v1/commitments/{id}/projection"),
@@ -542,7 +542,7 @@ async fn psplib_networks_through_the_api_finish_at_their_mpm_time() {
                 "thu": [["00:00","24:00"]], "fri": [["00:00","24:00"]], "sat": [["00:00","24:00"]], "sun": [["00:00","24:00"]]}}),
         )
         .await;
-    let calendar = always.body["id"].as_i64().unwrap();
+    let calendar = id_of(&always);
     let mut ids = Vec::new();
     for code in ["PLANT", "PMO"] {
         let answer = app
@@ -552,7 +552,7 @@ async fn psplib_networks_through_the_api_finish_at_their_mpm_time() {
                 json!({"name": code, "code": code, "calendar_id": calendar}),
             )
             .await;
-        ids.push(answer.body["id"].as_i64().unwrap());
+        ids.push(id_of(&answer));
     }
     let mut agreements = std::collections::HashMap::new();
     for name in ["j3010_1.sm", "j3025_4.sm", "j3048_10.sm"] {
@@ -581,7 +581,7 @@ async fn psplib_networks_through_the_api_finish_at_their_mpm_time() {
                     &depends_on,
                 )
                 .await;
-            request_of[job] = logged["id"].as_i64().unwrap();
+            request_of[job] = int(&logged["id"]);
         }
         let commitment = app
             .post(
@@ -591,7 +591,7 @@ async fn psplib_networks_through_the_api_finish_at_their_mpm_time() {
                        "owner_department_id": ids[1], "depends_on": [request_of[jobs - 1]]}),
             )
             .await;
-        let id = commitment.body["id"].as_i64().unwrap();
+        let id = id_of(&commitment);
         let view = app
             .get(
                 &format!("/api/v1/commitments/{id}/projection?as_of=2026-01-05T00:00:00Z"),

@@ -2,7 +2,7 @@
 //! organisation answers 404, every list leaves it out, and an id of another
 //! organisation in a body is a 422 field error.
 
-use crate::common::{assert_problem, spawn_app};
+use crate::common::{assert_problem, int, spawn_app};
 use rocket::http::Status;
 use serde_json::json;
 
@@ -64,7 +64,7 @@ async fn another_organisations_resources_answer_404_and_never_appear_in_lists() 
             .as_array()
             .unwrap()
             .iter()
-            .map(|item| item["id"].as_i64().unwrap())
+            .map(|item| int(&item["id"]))
             .collect()
     };
     let users = app.get("/api/v1/users", Some(&globex.token)).await;

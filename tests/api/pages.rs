@@ -1,7 +1,7 @@
 //! The web interface through HTTP: signing in with a session cookie, CSRF on
 //! every form, and each page rendering what the services know.
 
-use crate::common::{PASSWORD, TestApp, spawn_app};
+use crate::common::{PASSWORD, TestApp, id_of, spawn_app};
 use rocket::http::{ContentType, Cookie, Status};
 use serde_json::json;
 
@@ -370,7 +370,7 @@ async fn a_department_page_shows_its_agreements_requests_reviews_and_commitments
                    "duration_minutes": 45, "every_weeks": 4}),
         )
         .await;
-    let review = review.body["id"].as_i64().unwrap();
+    let review = id_of(&review);
     let cookie = sign_in(&app, "lena@acme.test").await;
 
     let (status, list) = page(&app, &cookie, "/departments").await;

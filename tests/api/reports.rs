@@ -8,7 +8,7 @@
 //! request logged Monday 2 March 09:00 is due Tuesday 3 March 17:00
 //! (16:00Z).
 
-use crate::common::{Pair, Session, TestApp, assert_problem, spawn_app};
+use crate::common::{Pair, Session, TestApp, assert_problem, id_of, int, spawn_app};
 use rocket::http::{Header, Status};
 use serde_json::{Value, json};
 
@@ -55,7 +55,7 @@ async fn agreement(
         )
         .await;
     assert_eq!(draft.status, Status::Created, "draft: {}", draft.body);
-    let id = draft.body["id"].as_i64().unwrap();
+    let id = id_of(&draft);
     let proposed = app
         .post(
             &format!("/api/v1/agreements/{id}/propose"),
@@ -680,7 +680,7 @@ async fn impact_ranks_departments_by_the_slip_they_put_on_endangered_commitments
             .post("/api/v1/commitments", Some(&sales.token), body)
             .await;
         assert_eq!(answer.status, Status::Created, "{}", answer.body);
-        ids.push(answer.body["id"].as_i64().unwrap());
+        ids.push(id_of(&answer));
     }
     let (go_live, rollout, renewal) = (ids[0], ids[1], ids[2]);
 
@@ -698,7 +698,7 @@ async fn impact_ranks_departments_by_the_slip_they_put_on_endangered_commitments
         .as_array()
         .unwrap()
         .iter()
-        .map(|c| c["commitment_id"].as_i64().unwrap())
+        .map(|c| int(&c["commitment_id"]))
         .collect();
     assert_eq!(order, [go_live, rollout, renewal]);
     assert_eq!(body["commitments"][0]["risk"], "late");

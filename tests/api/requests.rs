@@ -5,7 +5,7 @@
 
 use crate::common;
 
-use crate::common::{assert_problem, instant, spawn_app};
+use crate::common::{assert_problem, id_of, instant, int, spawn_app};
 use rocket::http::Status;
 use serde_json::{Value, json};
 
@@ -28,7 +28,7 @@ async fn a_request_goes_through_its_whole_life_and_every_step_is_on_the_record()
     let logged = app
         .log_request(&pair.sales_staff, agreement, MONDAY_9, &[])
         .await;
-    let id = logged["id"].as_i64().unwrap();
+    let id = int(&logged["id"]);
     assert_eq!(logged["status"], "open");
     assert_eq!(logged["clock_start"], "2026-03-02T08:00:00Z");
     assert_eq!(logged["due_at"], "2026-03-03T16:00:00Z", "Tuesday 17:00");
@@ -507,7 +507,7 @@ async fn a_stale_if_match_is_412() {
     let logged = app
         .log_request(&pair.sales_staff, agreement, MONDAY_9, &[])
         .await;
-    let id = logged["id"].as_i64().unwrap();
+    let id = int(&logged["id"]);
     let path = format!("/api/v1/requests/{id}");
     let read = app.get(&path, Some(&pair.sales_staff.token)).await;
     let etag = read.etag.clone().unwrap();
@@ -548,11 +548,11 @@ async fn a_dependency_delays_the_clock_start_and_moves_when_upstream_moves() {
     let upstream = app
         .log_request(&pair.sales_staff, agreement, MONDAY_9, &[])
         .await;
-    let a = upstream["id"].as_i64().unwrap();
+    let a = int(&upstream["id"]);
     let downstream = app
         .log_request(&pair.sales_staff, agreement, MONDAY_9, &[a])
         .await;
-    let b = downstream["id"].as_i64().unwrap();
+    let b = int(&downstream["id"]);
     assert_eq!(downstream["depends_on"], json!([a]));
     assert_eq!(
         downstream["ready_at"], "2026-03-03T16:00:00Z",
@@ -742,7 +742,7 @@ async fn lists_filter_by_status_department_overdue_and_due() {
             .as_array()
             .unwrap()
             .iter()
-            .map(|r| r["id"].as_i64().unwrap())
+            .map(|r| int(&r["id"]))
             .collect()
     };
     let token = Some(pair.admin.token.as_str());
@@ -852,7 +852,7 @@ async fn a_late_forecast_and_a_passed_due_notify_the_customer_department_at_once
     assert_eq!(items[0]["request_id"], late);
 
     // Marking read puts unread ones first.
-    let first = items[0]["id"].as_i64().unwrap();
+    let first = int(&items[0]["id"]);
     let read = app
         .post(
             &format!("/api/v1/notifications/{first}/read"),
@@ -960,11 +960,11 @@ async fn a_new_request_answers_its_projected_finish_through_its_late_inputs() {
     let upstream = app
         .log_request(&pair.sales_staff, agreement, MONDAY_9, &[])
         .await;
-    let a = upstream["id"].as_i64().unwrap();
+    let a = int(&upstream["id"]);
     let downstream = app
         .log_request(&pair.sales_staff, agreement, MONDAY_9, &[a])
         .await;
-    let b = downstream["id"].as_i64().unwrap();
+    let b = int(&downstream["id"]);
     let now = chrono::Utc::now();
     assert!(instant(&upstream["projected_finish"]) >= now - chrono::TimeDelta::minutes(1));
     let finish = instant(&downstream["projected_finish"]);
@@ -1075,7 +1075,7 @@ async fn requests_logged_at_the_same_moment_each_get_their_own_answer() {
     for (n, answer) in answers[..12].iter().enumerate() {
         assert_eq!(answer.body["title"], format!("Batch {n}"));
         assert_eq!(answer.body["depends_on"], json!([input_of(n)]));
-        let id = answer.body["id"].as_i64().unwrap();
+        let id = id_of(&answer);
         let read = app
             .get(
                 &format!("/api/v1/requests/{id}"),
@@ -1137,7 +1137,7 @@ async fn requests_logged_at_the_same_moment_each_get_their_own_answer() {
     assert_eq!(first.status, Status::Created, "{}", first.body);
     assert_eq!(second_try.status, Status::Created, "{}", second_try.body);
     assert_eq!(first.body["id"], second_try.body["id"]);
-    ids.push(first.body["id"].as_i64().unwrap());
+    ids.push(id_of(&first));
     ids.sort_unstable();
     ids.dedup();
     assert_eq!(ids.len(), 13, "every request is a row of its own");
@@ -1155,7 +1155,7 @@ async fn a_transition_sent_a_json_null_body_acts_as_if_no_body_was_sent() {
     let logged = app
         .log_request(&pair.sales_staff, agreement, MONDAY_9, &[])
         .await;
-    let id = logged["id"].as_i64().unwrap();
+    let id = int(&logged["id"]);
     let started = app.act(&pair.legal_staff, id, "start", json!(null)).await;
     assert_eq!(started.status, Status::Ok, "{}", started.body);
     assert_eq!(started.body["status"], "in_progress");

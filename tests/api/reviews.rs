@@ -6,7 +6,7 @@
 
 use crate::common;
 
-use crate::common::{Session, TestApp, assert_problem, spawn_app};
+use crate::common::{Session, TestApp, assert_problem, id_of, int, spawn_app};
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use rocket::http::Status;
 use serde_json::{Value, json};
@@ -35,7 +35,7 @@ async fn setup(app: &TestApp) -> Setup {
                    "thu": day, "fri": day, "sat": day, "sun": day}}),
         )
         .await;
-    let calendar = always.body["id"].as_i64().unwrap();
+    let calendar = id_of(&always);
     let mut ids = Vec::new();
     for code in ["LEGAL", "SALES", "OPS"] {
         let answer = app
@@ -45,7 +45,7 @@ async fn setup(app: &TestApp) -> Setup {
                 json!({"name": code, "code": code, "calendar_id": calendar}),
             )
             .await;
-        ids.push(answer.body["id"].as_i64().unwrap());
+        ids.push(id_of(&answer));
     }
     let (legal, sales, ops) = (ids[0], ids[1], ids[2]);
     let draft = app
@@ -57,7 +57,7 @@ async fn setup(app: &TestApp) -> Setup {
                    "turnaround": {"amount": 10, "unit": "calendar_hours"}}),
         )
         .await;
-    let agreement = draft.body["id"].as_i64().unwrap();
+    let agreement = id_of(&draft);
     app.post(
         &format!("/api/v1/agreements/{agreement}/propose"),
         Some(&admin.token),
@@ -212,7 +212,7 @@ async fn the_agenda_shows_how_each_side_served_the_other_since_the_last_review()
 
     let review = schedule(&app, &s.legal_lead, &s, Utc::now() + TimeDelta::days(1), 4).await;
     assert_eq!(review.status, Status::Created, "{}", review.body);
-    let id = review.body["id"].as_i64().unwrap();
+    let id = id_of(&review);
     let agenda = app
         .get(
             &format!("/api/v1/reviews/{id}/agenda"),
@@ -283,7 +283,7 @@ async fn holding_a_review_records_it_and_schedules_the_next_exactly_once() {
         held.body["decisions"],
         json!(["Legal adds a second reviewer"])
     );
-    let next_id = held.body["next_review_id"].as_i64().unwrap();
+    let next_id = int(&held.body["next_review_id"]);
     let next = app
         .get(
             &format!("/api/v1/reviews/{next_id}"),
@@ -366,7 +366,7 @@ async fn closing_an_action_item_tells_the_other_department_and_open_ones_reach_t
         )
         .await;
     assert_eq!(action.status, Status::Created, "{}", action.body);
-    let action_id = action.body["id"].as_i64().unwrap();
+    let action_id = id_of(&action);
     let second = app
         .post(
             &format!("/api/v1/reviews/{id}/actions"),
@@ -381,7 +381,7 @@ async fn closing_an_action_item_tells_the_other_department_and_open_ones_reach_t
             json!({"minutes": "ok"}),
         )
         .await;
-    let next_id = held.body["next_review_id"].as_i64().unwrap();
+    let next_id = int(&held.body["next_review_id"]);
     let agenda = app
         .get(
             &format!("/api/v1/reviews/{next_id}/agenda"),
@@ -578,7 +578,7 @@ async fn the_calendar_feed_is_valid_icalendar_follows_moves_and_can_be_revoked()
         .duration_trunc(TimeDelta::minutes(1))
         .unwrap();
     let review = schedule(&app, &s.legal_lead, &s, when, 4).await;
-    let id = review.body["id"].as_i64().unwrap();
+    let id = id_of(&review);
     let issued = app
         .post(
             "/api/v1/calendar-feed-token",
@@ -714,7 +714,7 @@ async fn holding_a_recurring_review_whose_next_date_leaves_the_supported_range_i
     let last_week = "2150-12-20T09:00:00Z".parse::<DateTime<Utc>>().unwrap();
     let created = schedule(&app, &s.sales_lead, &s, last_week, 2).await;
     assert_eq!(created.status, Status::Created, "{}", created.body);
-    let id = created.body["id"].as_i64().unwrap();
+    let id = id_of(&created);
     let held = app
         .post(
             &format!("/api/v1/reviews/{id}/hold"),

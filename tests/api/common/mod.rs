@@ -257,6 +257,14 @@ pub fn id_of(answer: &Answer) -> i64 {
         .unwrap_or_else(|| panic!("no id in {} ({})", answer.body, answer.status))
 }
 
+/// An integer of a JSON answer (an id, a count), with what was there instead
+/// when it is not one.
+pub fn int(value: &Value) -> i64 {
+    value
+        .as_i64()
+        .unwrap_or_else(|| panic!("expected an integer, found {value}"))
+}
+
 pub fn session_of(body: &Value) -> Session {
     Session {
         token: body["token"].as_str().expect("token").to_owned(),

@@ -1075,7 +1075,7 @@ async fn requests_logged_at_the_same_moment_each_get_their_own_answer() {
     for (n, answer) in answers[..12].iter().enumerate() {
         assert_eq!(answer.body["title"], format!("Batch {n}"));
         assert_eq!(answer.body["depends_on"], json!([input_of(n)]));
-        let id = id_of(&answer);
+        let id = id_of(answer);
         let read = app
             .get(
                 &format!("/api/v1/requests/{id}"),

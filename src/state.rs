@@ -4,9 +4,10 @@
 use sea_orm::DatabaseConnection;
 
 use crate::config::Config;
-use crate::identity::TokenKeys;
+use crate::identity::{AuthUser, TokenKeys};
 use crate::login_limit::LoginLimiter;
 use crate::metrics::Metrics;
+use crate::services::Context;
 use crate::services::calendars::CalendarCache;
 
 pub struct AppState {
@@ -26,4 +27,17 @@ pub struct AppState {
     pub logging: crate::services::requests::LogGroup,
     /// The compiled HTML templates.
     pub views: crate::views::Views,
+}
+
+impl AppState {
+    /// What a use case of `actor` runs with.
+    pub fn context(&self, actor: AuthUser) -> Context<'_> {
+        Context {
+            db: &self.db,
+            calendars: &self.calendars,
+            writer: &self.writer,
+            logging: Some(&self.logging),
+            actor,
+        }
+    }
 }

@@ -26,9 +26,12 @@ pub struct Writer {
     jobs: Option<mpsc::UnboundedSender<Job>>,
 }
 
+/// The writer of tools that write alone: work runs where it is awaited.
+pub static IN_PLACE: Writer = Writer::in_place();
+
 impl Writer {
     /// Work runs where it is awaited (loaders and tools that write alone).
-    pub fn in_place() -> Writer {
+    pub const fn in_place() -> Writer {
         Writer { jobs: None }
     }
 

@@ -9,6 +9,7 @@
 //! of its chain so that every class is there, and checked afterwards.
 
 use crate::entities::commitment::StoredRisk;
+use crate::services::Context;
 use chrono::{DateTime, TimeDelta, Utc};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
@@ -163,9 +164,7 @@ impl Deals<'_> {
             .calendar
             .business_days_after(requested_at, rng.random_range(13..21))?;
         let created = commitments::create(
-            self.db,
-            self.cache,
-            &owner.lead.auth,
+            &Context::alone(self.db, self.cache, owner.lead.auth.clone()),
             NewCommitment {
                 customer_name: customer.into(),
                 title: format!("{customer} go-live"),
@@ -187,9 +186,7 @@ impl Deals<'_> {
             )?;
             if fulfilled_at <= self.org.now {
                 commitments::close(
-                    self.db,
-                    self.cache,
-                    &owner.lead.auth,
+                    &Context::alone(self.db, self.cache, owner.lead.auth.clone()),
                     created.id,
                     ExpectedVersion(None),
                     Closing::Fulfil {
@@ -525,9 +522,7 @@ impl Deals<'_> {
             .await?;
         let sales = self.org.dept(Dept::Sales)?;
         let pilot = commitments::create(
-            self.db,
-            self.cache,
-            &sales.lead.auth,
+            &Context::alone(self.db, self.cache, sales.lead.auth.clone()),
             NewCommitment {
                 customer_name: customer.into(),
                 title: format!("{customer} pilot proposal"),
@@ -539,9 +534,7 @@ impl Deals<'_> {
         )
         .await?;
         commitments::close(
-            self.db,
-            self.cache,
-            &sales.lead.auth,
+            &Context::alone(self.db, self.cache, sales.lead.auth.clone()),
             pilot.id,
             ExpectedVersion(None),
             Closing::Cancel {
@@ -584,9 +577,7 @@ impl Deals<'_> {
             }
         };
         let created = commitments::create(
-            self.db,
-            self.cache,
-            &owner.lead.auth,
+            &Context::alone(self.db, self.cache, owner.lead.auth.clone()),
             NewCommitment {
                 customer_name: promise.customer.into(),
                 title: promise.title.clone(),

@@ -13,11 +13,11 @@ use super::DemoError;
 use super::agreements::Active;
 use super::people::Org;
 use crate::entities::request;
+use crate::services::Context;
 use crate::services::ExpectedVersion;
 use crate::services::calendars::CalendarCache;
 use crate::services::requests::{self, Action, NewRequest};
 use crate::time::CompiledCalendar;
-use crate::writer::Writer;
 
 /// What happens to a request. Shares are of its agreed working time (from
 /// clock start to due, in the provider's calendar).
@@ -95,11 +95,7 @@ pub(crate) async fn play(
     let requester = customer.anyone(rng);
     let worker = provider.anyone(rng);
     let logged = requests::log(
-        db,
-        cache,
-        &Writer::in_place(),
-        None,
-        requester,
+        &Context::alone(db, cache, requester.clone()),
         NewRequest {
             agreement_id: plan.pact.id,
             title: plan.title,
@@ -124,9 +120,7 @@ pub(crate) async fn play(
             Step::Customer(action) => (requester, action),
         };
         row = requests::act(
-            db,
-            cache,
-            actor,
+            &Context::alone(db, cache, actor.clone()),
             row.id,
             ExpectedVersion(None),
             action,

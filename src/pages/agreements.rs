@@ -150,7 +150,7 @@ async fn agreement_page(
         match turnaround_text(amount, unit) {
             Ok(proposed) => {
                 let calibration =
-                    agreements::calibrate(&state.db, &state.calendars, me, id, proposed).await?;
+                    agreements::calibrate(&state.context(me.clone()), id, proposed).await?;
                 page.insert("calibration", &calibration);
                 page.insert("proposed", &agreements::describe(proposed));
                 calibrate = PageForm::new("calibrate", &CALIBRATE_FIELDS, None).filled(asked);
@@ -498,14 +498,8 @@ async fn create(
         return Err(ApiError::Internal("a parsed agreement field is missing".into()).into());
     };
     if form.intent == "check" {
-        let calibration = calibrate_for_provider(
-            &state.db,
-            &state.calendars,
-            &user.auth,
-            provider,
-            turnaround,
-        )
-        .await;
+        let calibration =
+            calibrate_for_provider(&state.context(user.auth.clone()), provider, turnaround).await;
         let calibration = match calibration {
             Ok(calibration) => calibration,
             Err(error) => return again(state, &user, &form, error).await,

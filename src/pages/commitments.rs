@@ -78,8 +78,7 @@ async fn commitment_page(
     let zone = organisation_zone(&state.db, me.organisation_id).await?;
     let names = department_names(&state.db, me.organisation_id).await?;
     let commitment =
-        commitments::projection_view(&state.db, &state.calendars, me, id, chrono::Utc::now())
-            .await?;
+        commitments::projection_view(&state.context(me.clone()), id, chrono::Utc::now()).await?;
     let nodes: Vec<Node> = commitments::chain(&state.db, me, &commitment)
         .await?
         .into_iter()
@@ -169,9 +168,7 @@ async fn close(
         (Err(error), _) | (_, Err(error)) => Err(error),
         (Ok(()), Ok(closing)) => {
             commitments::close(
-                &state.db,
-                &state.calendars,
-                &user.auth,
+                &state.context(user.auth.clone()),
                 id,
                 ExpectedVersion(None),
                 closing,
@@ -343,7 +340,7 @@ async fn create(
         lead_time,
         depends_on,
     };
-    match commitments::create(&state.db, &state.calendars, &user.auth, input).await {
+    match commitments::create(&state.context(user.auth.clone()), input).await {
         Ok(row) => Ok(FormReply::done(
             format!("/commitments/{}", row.id),
             "Commitment recorded. Baton now projects when it will really land.",

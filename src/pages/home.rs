@@ -30,7 +30,7 @@ async fn home(
     let me = &user.auth;
     let names = department_names(&state.db, me.organisation_id).await?;
     let zone = organisation_zone(&state.db, me.organisation_id).await?;
-    let home = home_service::home(&state.db, &state.calendars, me, user.unread, Utc::now()).await?;
+    let home = home_service::home(&state.context(me.clone()), user.unread, Utc::now()).await?;
     let name_of = |id: i64| names.get(&id).cloned().unwrap_or_default();
 
     let mut page = context(&user, "Home", flash);

@@ -245,9 +245,7 @@ async fn make_move(
     parsed.finish()?;
     let action = action.ok_or_else(|| ApiError::Internal("a parsed move is missing".into()))?;
     requests::act(
-        &state.db,
-        &state.calendars,
-        &user.auth,
+        &state.context(user.auth.clone()),
         id,
         ExpectedVersion(None),
         action,
@@ -362,17 +360,7 @@ async fn create(state: &State<AppState>, posted: Posted<NewRequestForm>) -> Page
         requested_at: None,
         depends_on,
     };
-    match requests::log(
-        &state.db,
-        &state.calendars,
-        &state.writer,
-        Some(&state.logging),
-        &user.auth,
-        input,
-        None,
-    )
-    .await
-    {
+    match requests::log(&state.context(user.auth.clone()), input, None).await {
         Ok(logged) => Ok(FormReply::done(
             format!("/requests/{}", logged.request.id),
             "Request logged.",

@@ -110,7 +110,7 @@ async fn review_page(
     let row = reviews::get(&state.db, me, id).await?;
     let zone = organisation_zone(&state.db, me.organisation_id).await?;
     let names = department_names(&state.db, me.organisation_id).await?;
-    let agenda = reviews::agenda(&state.db, &state.calendars, me, id).await?;
+    let agenda = reviews::agenda(&state.context(me.clone()), id).await?;
     let actions = reviews::list_actions(&state.db, me, id).await?;
     // The people of the two departments, who may own the review's actions.
     let mut people = Vec::new();

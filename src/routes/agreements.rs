@@ -395,8 +395,7 @@ async fn calibration(
     unit: Option<&str>,
 ) -> ApiResult<Reply<Calibration>> {
     let turnaround = turnaround_text(amount, unit)?;
-    let figures =
-        agreements::calibrate(&state.db, &state.calendars, &actor, id, turnaround).await?;
+    let figures = agreements::calibrate(&state.context(actor.clone()), id, turnaround).await?;
     Ok(Reply::ok(figures))
 }
 

@@ -179,9 +179,7 @@ async fn create(
 ) -> ApiResult<Reply<CommitmentOut>> {
     let body = body.0;
     let row = commitments::create(
-        &state.db,
-        &state.calendars,
-        &actor,
+        &state.context(actor.clone()),
         NewCommitment {
             customer_name: body.customer_name,
             title: body.title,
@@ -257,9 +255,7 @@ async fn update(
 ) -> ApiResult<Reply<CommitmentOut>> {
     let body = body.0;
     let row = commitments::update(
-        &state.db,
-        &state.calendars,
-        &actor,
+        &state.context(actor.clone()),
         id,
         if_match,
         CommitmentChanges {
@@ -288,9 +284,7 @@ async fn fulfil(
 ) -> ApiResult<Reply<CommitmentOut>> {
     let at = body.0.and_then(|body| body.at);
     let row = commitments::close(
-        &state.db,
-        &state.calendars,
-        &actor,
+        &state.context(actor.clone()),
         id,
         if_match,
         Closing::Fulfil { at },
@@ -313,9 +307,7 @@ async fn cancel(
 ) -> ApiResult<Reply<CommitmentOut>> {
     let reason = body.0.reason;
     let row = commitments::close(
-        &state.db,
-        &state.calendars,
-        &actor,
+        &state.context(actor.clone()),
         id,
         if_match,
         Closing::Cancel { reason },
@@ -340,7 +332,7 @@ async fn project(
         row,
         projection: view,
         ..
-    } = commitments::projection_view(&state.db, &state.calendars, &actor, id, as_of).await?;
+    } = commitments::projection_view(&state.context(actor.clone()), id, as_of).await?;
     Ok(Reply::ok(ProjectionOut {
         commitment_id: row.id,
         as_of,

@@ -230,16 +230,7 @@ async fn create(
         depends_on: body.depends_on,
     };
     let depends_on = input.depends_on.clone();
-    let logged = requests::log(
-        &state.db,
-        &state.calendars,
-        &state.writer,
-        Some(&state.logging),
-        &actor,
-        input,
-        key.0.as_deref(),
-    )
-    .await?;
+    let logged = requests::log(&state.context(actor.clone()), input, key.0.as_deref()).await?;
     let version = logged.request.version;
     let out = if logged.replayed {
         // A replay answers as the first call did, but by then other requests
@@ -336,9 +327,7 @@ async fn update(
 ) -> ApiResult<Reply<RequestOut>> {
     let body = body.0;
     let row = requests::edit(
-        &state.db,
-        &state.calendars,
-        &actor,
+        &state.context(actor.clone()),
         id,
         if_match,
         RequestChanges {
@@ -359,16 +348,8 @@ async fn transition(
     action: Action,
     at: Option<DateTime<Utc>>,
 ) -> ApiResult<Reply<RequestOut>> {
-    let (row, projected) = requests::act_projected(
-        &state.db,
-        &state.calendars,
-        &actor,
-        id,
-        if_match,
-        action,
-        at,
-    )
-    .await?;
+    let (row, projected) =
+        requests::act_projected(&state.context(actor.clone()), id, if_match, action, at).await?;
     // The change stored the projection of the commitments downstream; when
     // the request lies in it, the answer is shaped from it, not projected again.
     if let Some(mut projected) = projected.filter(|p| p.requests.contains_key(&row.id)) {

@@ -296,7 +296,7 @@ async fn update(
 #[get("/reviews/<id>/agenda")]
 async fn agenda(state: &State<AppState>, actor: AuthUser, id: i64) -> ApiResult<Reply<Agenda>> {
     Ok(Reply::ok(
-        reviews::agenda(&state.db, &state.calendars, &actor, id).await?,
+        reviews::agenda(&state.context(actor.clone()), id).await?,
     ))
 }
 

@@ -16,9 +16,9 @@ use crate::entities::{agreement, commitment, notification, request, review};
 use crate::error::ApiError;
 use crate::identity::{AuthUser, Role};
 use crate::pagination::PageRequest;
+use crate::services::Context;
 use crate::services::Side;
 use crate::services::agreements::{self, AgreementFilter};
-use crate::services::calendars::CalendarCache;
 use crate::services::commitments::{self, CommitmentFilter};
 use crate::services::reports::Viewer;
 use crate::services::reports::impact::{self, DepartmentImpact};
@@ -71,13 +71,8 @@ pub struct AgreementLine {
 }
 
 /// The home page of `actor`, who has `unread` notices.
-pub async fn home(
-    db: &impl ConnectionTrait,
-    calendars: &CalendarCache,
-    actor: &AuthUser,
-    unread: u64,
-    now: DateTime<Utc>,
-) -> Result<Home, ApiError> {
+pub async fn home(cx: &Context<'_>, unread: u64, now: DateTime<Utc>) -> Result<Home, ApiError> {
+    let (db, calendars, actor) = (cx.db, cx.calendars, &cx.actor);
     let unread = if unread > 0 {
         notifications::list_for(db, actor, true, UNREAD_SHOWN).await?
     } else {

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod agreements;
 pub mod calendars;
 pub mod commitments;
+mod context;
 pub mod departments;
 pub mod events;
 pub mod forecasting;
@@ -17,6 +18,8 @@ pub mod requests;
 pub mod reviews;
 pub mod stats;
 pub mod users;
+
+pub use context::Context;
 
 /// Ids bound into one `IN (…)`: well under SQLite's limit of 32,766
 /// variables, so that a list of any length is read in several statements.

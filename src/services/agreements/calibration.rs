@@ -8,7 +8,7 @@ use super::get;
 use crate::entities::request;
 use crate::entities::request::RequestStatus;
 use crate::error::ApiError;
-use crate::identity::AuthUser;
+use crate::services::Context;
 use crate::services::calendars::{CalendarCache, for_department};
 use crate::services::requests::shift_due;
 use crate::services::stats::{nearest_rank, round1};
@@ -34,12 +34,11 @@ pub struct Calibration {
 }
 
 pub async fn calibrate(
-    db: &impl ConnectionTrait,
-    calendars: &CalendarCache,
-    actor: &AuthUser,
+    cx: &Context<'_>,
     agreement_id: i64,
     turnaround: Turnaround,
 ) -> Result<Calibration, ApiError> {
+    let (db, calendars, actor) = (cx.db, cx.calendars, &cx.actor);
     let agreement = get(db, actor, agreement_id).await?;
     let mut scope = "agreement";
     let mut sample = delivered(
@@ -69,12 +68,11 @@ pub async fn calibrate(
 /// provider department's deliveries under all its agreements, exactly the
 /// fallback [`calibrate`] uses for an agreement with too few deliveries.
 pub async fn calibrate_for_provider(
-    db: &impl ConnectionTrait,
-    calendars: &CalendarCache,
-    actor: &AuthUser,
+    cx: &Context<'_>,
     provider_department_id: i64,
     turnaround: Turnaround,
 ) -> Result<Calibration, ApiError> {
+    let (db, calendars, actor) = (cx.db, cx.calendars, &cx.actor);
     if find_department(db, actor.organisation_id, provider_department_id)
         .await?
         .is_none()

@@ -9,8 +9,8 @@ pub use view::{ChainLink, CommitmentView, chain, projection_view};
 
 use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 use serde_json::json;
 
@@ -19,8 +19,8 @@ use crate::entities::{commitment, commitment_dependency, request};
 use crate::error::ApiError;
 use crate::identity::{AuthUser, Role};
 use crate::pagination::PageRequest;
+use crate::services::Context;
 use crate::services::ExpectedVersion;
-use crate::services::calendars::CalendarCache;
 use crate::services::events::{self, NewEvent, Subject};
 use crate::services::projection;
 use crate::services::stale_if_untouched;
@@ -117,13 +117,9 @@ async fn replace_dependencies(
     Ok(())
 }
 
-#[tracing::instrument(skip_all, fields(actor = actor.id))]
-pub async fn create(
-    db: &DatabaseConnection,
-    cache: &CalendarCache,
-    actor: &AuthUser,
-    input: NewCommitment,
-) -> Result<commitment::Model, ApiError> {
+#[tracing::instrument(skip_all, fields(actor = cx.actor.id))]
+pub async fn create(cx: &Context<'_>, input: NewCommitment) -> Result<commitment::Model, ApiError> {
+    let (db, cache, actor) = (cx.db, cx.calendars, &cx.actor);
     if !may_write(actor, input.owner_department_id) {
         return Err(forbidden());
     }
@@ -244,15 +240,14 @@ pub async fn list(
         .await?)
 }
 
-#[tracing::instrument(skip_all, fields(actor = actor.id, commitment = id))]
+#[tracing::instrument(skip_all, fields(actor = cx.actor.id, commitment = id))]
 pub async fn update(
-    db: &DatabaseConnection,
-    cache: &CalendarCache,
-    actor: &AuthUser,
+    cx: &Context<'_>,
     id: i64,
     if_match: ExpectedVersion,
     changes: CommitmentChanges,
 ) -> Result<commitment::Model, ApiError> {
+    let (db, cache, actor) = (cx.db, cx.calendars, &cx.actor);
     let txn = crate::db::begin_write(db).await?;
     let current = get(&txn, actor, id).await?;
     if !may_write(actor, current.owner_department_id) {
@@ -319,13 +314,12 @@ pub async fn update(
 /// `open → fulfilled` (at a declared time, not in the future) or
 /// `open → cancelled` with a reason.
 pub async fn close(
-    db: &DatabaseConnection,
-    cache: &CalendarCache,
-    actor: &AuthUser,
+    cx: &Context<'_>,
     id: i64,
     if_match: ExpectedVersion,
     outcome: Closing,
 ) -> Result<commitment::Model, ApiError> {
+    let (db, cache, actor) = (cx.db, cx.calendars, &cx.actor);
     let txn = crate::db::begin_write(db).await?;
     let current = get(&txn, actor, id).await?;
     if !may_write(actor, current.owner_department_id) {

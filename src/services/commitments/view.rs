@@ -11,7 +11,7 @@ use crate::entities::{commitment, request};
 use crate::error::ApiError;
 use crate::identity::AuthUser;
 use crate::projection::CommitmentProjection;
-use crate::services::calendars::CalendarCache;
+use crate::services::Context;
 use crate::services::projection;
 use crate::services::requests::dependencies_of;
 
@@ -32,12 +32,11 @@ pub struct ChainLink {
 
 /// The commitment `id` of the actor's organisation, projected as of `as_of`.
 pub async fn projection_view(
-    db: &impl ConnectionTrait,
-    calendars: &CalendarCache,
-    actor: &AuthUser,
+    cx: &Context<'_>,
     id: i64,
     as_of: DateTime<Utc>,
 ) -> Result<CommitmentView, ApiError> {
+    let (db, calendars, actor) = (cx.db, cx.calendars, &cx.actor);
     let row = super::get(db, actor, id).await?;
     let projected =
         projection::project(db, calendars, actor.organisation_id, &[row.id], &[], as_of).await?;

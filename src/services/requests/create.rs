@@ -12,18 +12,18 @@ use sea_orm::{
 use sha2::{Digest, Sha256};
 
 use super::get;
-use super::group::{Created, Grouped, LogGroup};
+use super::group::{Created, Grouped};
 use super::intake::{
     Inserted, NewRequest, check, check_agreement, dependencies, edges, logged_event, notify_overdue,
 };
 use crate::entities::{agreement, idempotency_key, request, request_dependency};
 use crate::error::ApiError;
 use crate::identity::AuthUser;
+use crate::services::Context;
 use crate::services::calendars::{CalendarCache, for_department, for_departments};
 use crate::services::events;
 use crate::services::projection::{self, Cone, upstream_cone};
 use crate::time::CompiledCalendar;
-use crate::writer::Writer;
 
 /// How long a repeated `Idempotency-Key` returns the first request.
 const IDEMPOTENCY_WINDOW: TimeDelta = TimeDelta::hours(24);
@@ -37,16 +37,13 @@ pub struct Logged {
     pub projected_finish: Option<DateTime<Utc>>,
 }
 
-#[tracing::instrument(skip_all, fields(actor = actor.id))]
+#[tracing::instrument(skip_all, fields(actor = cx.actor.id))]
 pub async fn log(
-    db: &DatabaseConnection,
-    cache: &CalendarCache,
-    writer: &Writer,
-    group: Option<&LogGroup>,
-    actor: &AuthUser,
+    cx: &Context<'_>,
     input: NewRequest,
     idempotency_key: Option<&str>,
 ) -> Result<Logged, ApiError> {
+    let (db, cache, writer, group, actor) = (cx.db, cx.calendars, cx.writer, cx.logging, &cx.actor);
     let fingerprint = match idempotency_key {
         Some(key) => {
             let key = check_key(key)?;

@@ -4,9 +4,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::Utc;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, Set,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set};
 use serde_json::json;
 
 use super::schedule::{
@@ -15,9 +13,9 @@ use super::schedule::{
 use super::{dependencies_of, get};
 use crate::entities::{request, request_dependency};
 use crate::error::ApiError;
-use crate::identity::{AuthUser, Role};
+use crate::identity::Role;
+use crate::services::Context;
 use crate::services::ExpectedVersion;
-use crate::services::calendars::CalendarCache;
 use crate::services::events::{self, NewEvent, Subject};
 use crate::services::projection;
 use crate::validate::Checker;
@@ -29,15 +27,14 @@ pub struct RequestChanges {
     pub depends_on: Option<Vec<i64>>,
 }
 
-#[tracing::instrument(skip_all, fields(actor = actor.id, request = id))]
+#[tracing::instrument(skip_all, fields(actor = cx.actor.id, request = id))]
 pub async fn edit(
-    db: &DatabaseConnection,
-    calendars: &CalendarCache,
-    actor: &AuthUser,
+    cx: &Context<'_>,
     id: i64,
     if_match: ExpectedVersion,
     changes: RequestChanges,
 ) -> Result<request::Model, ApiError> {
+    let (db, calendars, actor) = (cx.db, cx.calendars, &cx.actor);
     let txn = crate::db::begin_write(db).await?;
     let row = get(&txn, actor, id).await?;
     let customer_side = actor.role == Role::Admin

@@ -3,7 +3,7 @@
 //! optional truthful `at`, each logged as an event.
 
 use chrono::{DateTime, TimeDelta, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use serde_json::{Value, json};
 
 use super::schedule::{
@@ -13,9 +13,9 @@ use super::{RequestStatus, get};
 use crate::entities::request;
 use crate::error::ApiError;
 use crate::identity::{AuthUser, Role};
+use crate::services::Context;
 use crate::services::ExpectedVersion;
 use crate::services::Side;
-use crate::services::calendars::CalendarCache;
 use crate::services::events::{self, NewEvent, Subject};
 use crate::services::notifications::{self, Kind};
 use crate::services::projection;
@@ -148,17 +148,15 @@ pub fn offered_moves(
 }
 
 /// Applies `action` to request `id` at the declared time `at` (default now).
-#[tracing::instrument(skip_all, fields(actor = actor.id, request = id, action = action.name()))]
+#[tracing::instrument(skip_all, fields(actor = cx.actor.id, request = id, action = action.name()))]
 pub async fn act(
-    db: &DatabaseConnection,
-    calendars: &CalendarCache,
-    actor: &AuthUser,
+    cx: &Context<'_>,
     id: i64,
     if_match: ExpectedVersion,
     action: Action,
     at: Option<DateTime<Utc>>,
 ) -> Result<request::Model, ApiError> {
-    act_projected(db, calendars, actor, id, if_match, action, at)
+    act_projected(cx, id, if_match, action, at)
         .await
         .map(|(row, _)| row)
 }
@@ -166,14 +164,13 @@ pub async fn act(
 /// [`act`], also answering the projection of the commitments downstream
 /// that the change stored, when there are any (it includes the request).
 pub async fn act_projected(
-    db: &DatabaseConnection,
-    calendars: &CalendarCache,
-    actor: &AuthUser,
+    cx: &Context<'_>,
     id: i64,
     if_match: ExpectedVersion,
     action: Action,
     at: Option<DateTime<Utc>>,
 ) -> Result<(request::Model, Option<projection::Projected>), ApiError> {
+    let (db, calendars, actor) = (cx.db, cx.calendars, &cx.actor);
     let txn = crate::db::begin_write(db).await?;
     let row = get(&txn, actor, id).await?;
     let side = action.side();

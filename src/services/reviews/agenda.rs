@@ -8,6 +8,7 @@ use crate::entities::{
     action_item::ActionStatus, agreement::AgreementStatus, commitment::CommitmentStatus,
     review::ReviewStatus,
 };
+use crate::services::Context;
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
@@ -19,7 +20,6 @@ use serde::Serialize;
 use super::get;
 use crate::entities::{action_item, agreement, event, request, review};
 use crate::error::ApiError;
-use crate::identity::AuthUser;
 use crate::services::calendars::CalendarCache;
 use crate::services::projection;
 use crate::services::requests::RequestStatus;
@@ -91,12 +91,8 @@ pub struct Agenda {
     pub commitments: Vec<AgendaCommitment>,
 }
 
-pub async fn agenda(
-    db: &impl ConnectionTrait,
-    calendars: &CalendarCache,
-    actor: &AuthUser,
-    review_id: i64,
-) -> Result<Agenda, ApiError> {
+pub async fn agenda(cx: &Context<'_>, review_id: i64) -> Result<Agenda, ApiError> {
+    let (db, calendars, actor) = (cx.db, cx.calendars, &cx.actor);
     let review = get(db, actor, review_id).await?;
     let now = Utc::now();
     let to = review.held_at.unwrap_or(now);

@@ -72,16 +72,6 @@ pub enum RequestStatus {
 }
 
 impl RequestStatus {
-    pub const ALL: [RequestStatus; 7] = [
-        RequestStatus::Open,
-        RequestStatus::InProgress,
-        RequestStatus::WaitingOnCustomer,
-        RequestStatus::Delivered,
-        RequestStatus::Accepted,
-        RequestStatus::Reopened,
-        RequestStatus::Cancelled,
-    ];
-
     /// The name the API and the column use.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -29,8 +29,9 @@ use std::time::{Duration, Instant};
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
+use baton::config::{Config, random_hex};
+
 use super::http_client::HttpClient;
-use crate::config::{Config, random_hex};
 
 /// Concurrent client connections (SPEC appendix B).
 pub const CLIENTS: usize = 32;
@@ -165,7 +166,7 @@ pub(super) async fn on_sqlite<T>(
 /// A fresh schema in the PostgreSQL database at `base`, dropped afterwards.
 async fn postgres_run(base: &str, plan: Plan) -> Result<Measured, String> {
     let schema = format!("bench_{}", random_hex(8));
-    let admin = crate::db::connect(base, 1)
+    let admin = baton::db::connect(base, 1)
         .await
         .map_err(|error| format!("cannot reach PostgreSQL at BATON_BENCH_POSTGRES_URL: {error}"))?;
     admin
@@ -214,16 +215,16 @@ async fn with_server<T>(
         ..Config::default()
     };
     if config.log != "off" {
-        crate::telemetry::init(&config);
+        baton::telemetry::init(&config);
     }
     let key = config.signing_key().map_err(|error| error.to_string())?;
-    let db = crate::db::connect(database_url, pool)
+    let db = baton::db::connect(database_url, pool)
         .await
         .map_err(|error| format!("cannot open the database: {error}"))?;
-    crate::db::migrate(&db)
+    baton::db::migrate(&db)
         .await
         .map_err(|error| format!("migration failed: {error}"))?;
-    let rocket = crate::rocket(config, db, &key)
+    let rocket = baton::rocket(config, db, &key)
         .ignite()
         .await
         .map_err(|error| format!("the application does not start: {error}"))?;

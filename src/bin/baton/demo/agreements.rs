@@ -8,11 +8,12 @@ use std::collections::HashMap;
 
 use sea_orm::ConnectionTrait;
 
+use baton::services::ExpectedVersion;
+use baton::services::agreements::{self, NewAgreement};
+use baton::time::{Turnaround, TurnaroundUnit};
+
 use super::DemoError;
 use super::people::{Dept, Org};
-use crate::services::ExpectedVersion;
-use crate::services::agreements::{self, NewAgreement};
-use crate::time::{Turnaround, TurnaroundUnit};
 
 /// The active agreements, by what they are about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -8,11 +8,18 @@
 //! on track, at risk or late — each promise is set against the projection
 //! of its chain so that every class is there, and checked afterwards.
 
-use crate::entities::commitment::StoredRisk;
 use chrono::{DateTime, TimeDelta, Utc};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use sea_orm::DatabaseConnection;
+
+use baton::entities::commitment::StoredRisk;
+use baton::entities::{commitment, request};
+use baton::services::ExpectedVersion;
+use baton::services::calendars::CalendarCache;
+use baton::services::commitments::{self, Closing, NewCommitment};
+use baton::services::projection;
+use baton::time::{CompiledCalendar, Turnaround, TurnaroundUnit};
 
 use super::DemoError;
 use super::agreements::{Pact, Pacts};
@@ -20,12 +27,6 @@ use super::history::routine;
 use super::people::{Dept, Org};
 use super::present::{self, Staged, State};
 use super::work::{self, Fate, Plan, whole_second};
-use crate::entities::{commitment, request};
-use crate::services::ExpectedVersion;
-use crate::services::calendars::CalendarCache;
-use crate::services::commitments::{self, Closing, NewCommitment};
-use crate::services::projection;
-use crate::time::{CompiledCalendar, Turnaround, TurnaroundUnit};
 
 /// Customers whose go-lives are history.
 const PAST_CUSTOMERS: [&str; 10] = [

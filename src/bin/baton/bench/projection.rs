@@ -26,12 +26,14 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
-use crate::projection::graph::NONE;
-use crate::projection::{
+use baton::projection::{
     CalendarIdx, CommitmentIdx, CommitmentInput, CommitmentState, DueHint, Graph, Projection,
     ProjectionError, ProjectionInput, RequestChange, RequestIdx, RequestInput, RequestState,
 };
-use crate::time::{CalendarSpec, CompiledCalendar, Turnaround, TurnaroundUnit};
+use baton::time::{CalendarSpec, CompiledCalendar, Turnaround, TurnaroundUnit};
+
+/// "No instant" in the bare pass's `i64` seconds, as in the engine.
+const NONE: i64 = i64::MIN;
 
 /// Figures of the whole-organisation projection.
 #[derive(Debug, Clone, Serialize)]
@@ -47,7 +49,7 @@ pub struct WholeOrgFigures {
     /// request's stored `(ready, due)` of the previous projection. This is
     /// the figure of appendix B.
     pub whole_org_seconds: f64,
-    /// The bare integer forward pass over the same arrays.
+    /// The bare integer forward pass over arrays laid out as the engine's.
     pub bare_pass_seconds: f64,
     /// `bare_pass_seconds / whole_org_seconds`.
     pub ratio_to_bare_pass: f64,
@@ -56,11 +58,6 @@ pub struct WholeOrgFigures {
     pub cold_seconds: f64,
     /// `bare_pass_seconds / cold_seconds`.
     pub cold_ratio_to_bare_pass: f64,
-    /// The same full pass with only the due computed when each request was
-    /// logged (from its `requested_at`) as hint.
-    pub logged_hint_seconds: f64,
-    /// `bare_pass_seconds / logged_hint_seconds`.
-    pub logged_hint_ratio_to_bare_pass: f64,
     /// Building the dense graph (validation, adjacency, order), not timed
     /// above.
     pub build_seconds: f64,
@@ -296,22 +293,119 @@ pub fn synthetic_org(n: usize, m: usize, seed: u64) -> Result<ProjectionInput, S
     })
 }
 
-/// The reference of appendix B: a plain integer forward pass over the same
+/// What the bare pass reads, laid out as the engine lays out its own graph
+/// (flat `u32` adjacency lists, `i64` seconds) and built from the same
+/// input. The engine's arrays are its own business: the reference keeps a
+/// copy rather than reach into them.
+struct Bare {
+    /// Non-cancelled requests in index order, which is topological here
+    /// (every synthetic request depends on older ones only); the engine
+    /// finds the same order.
+    order: Vec<u32>,
+    /// `requested_at` of each request, in seconds.
+    requested: Vec<i64>,
+    /// The turnaround of each request as a fixed duration, in seconds.
+    durations: Vec<i64>,
+    deps: Flat,
+    com_deps: Flat,
+}
+
+/// Flat adjacency lists: the list of `node` is
+/// `items[start[node]..start[node + 1]]`.
+struct Flat {
+    start: Vec<u32>,
+    items: Vec<u32>,
+}
+
+impl Flat {
+    fn new<'a>(lists: impl ExactSizeIterator<Item = &'a [RequestIdx]>) -> Result<Flat, String> {
+        let mut flat = Flat {
+            start: Vec::with_capacity(lists.len() + 1),
+            items: Vec::new(),
+        };
+        flat.start.push(0);
+        for list in lists {
+            flat.items.extend(list.iter().map(|d| d.0));
+            let end = u32::try_from(flat.items.len())
+                .map_err(|_| "too many dependencies for the bare pass".to_owned())?;
+            flat.start.push(end);
+        }
+        Ok(flat)
+    }
+
+    /// The list of `node` (empty for a node that has none).
+    #[inline]
+    fn get(&self, node: usize) -> &[u32] {
+        match (self.start.get(node), self.start.get(node + 1)) {
+            (Some(&start), Some(&end)) => {
+                self.items.get(start as usize..end as usize).unwrap_or(&[])
+            }
+            _ => &[],
+        }
+    }
+
+    fn nodes(&self) -> usize {
+        self.start.len().saturating_sub(1)
+    }
+}
+
+impl Bare {
+    fn new(input: &ProjectionInput) -> Result<Bare, String> {
+        let mut order = Vec::with_capacity(input.requests.len());
+        for (r, request) in input.requests.iter().enumerate() {
+            if request.depends_on.iter().any(|d| d.0 as usize >= r) {
+                return Err(format!(
+                    "request {r} depends on a later one: index order is not topological"
+                ));
+            }
+            if request.state != RequestState::Cancelled {
+                order.push(r as u32);
+            }
+        }
+        Ok(Bare {
+            order,
+            requested: input
+                .requests
+                .iter()
+                .map(|request| request.requested_at.timestamp())
+                .collect(),
+            durations: input
+                .requests
+                .iter()
+                .map(|request| request.turnaround.quantity() * 60)
+                .collect(),
+            deps: Flat::new(
+                input
+                    .requests
+                    .iter()
+                    .map(|request| request.depends_on.as_slice()),
+            )?,
+            com_deps: Flat::new(
+                input
+                    .commitments
+                    .iter()
+                    .map(|commitment| commitment.depends_on.as_slice()),
+            )?,
+        })
+    }
+}
+
+/// The reference of appendix B: a plain integer forward pass over the
 /// order and adjacency arrays, `finish = max(dependency finishes,
 /// requested) + fixed duration`, then every commitment's latest finish plus
 /// a fixed lead.
-pub(crate) fn bare_pass(graph: &Graph, durations: &[i64], fin: &mut [i64], coms: &mut [i64]) {
-    for &r in &graph.order {
+fn bare_pass(bare: &Bare, fin: &mut [i64], coms: &mut [i64]) {
+    for &r in &bare.order {
         let r = r as usize;
-        let mut ready = graph.req.requested[r];
-        for &u in graph.deps.get(r) {
+        let mut ready = bare.requested[r];
+        for &u in bare.deps.get(r) {
             ready = ready.max(fin[u as usize]);
         }
-        fin[r] = ready + durations[r];
+        fin[r] = ready + bare.durations[r];
     }
     for (c, out) in coms.iter_mut().enumerate() {
         let mut latest = NONE;
-        for &u in graph.com_deps.get(c) {
+        for &u in bare.com_deps.get(c) {
             latest = latest.max(fin[u as usize]);
         }
         *out = latest.saturating_add(3600);
@@ -341,6 +435,7 @@ pub fn whole_org(quick: bool) -> Result<WholeOrgFigures, String> {
     };
     let runs = if quick { 3 } else { 5 };
     let input = synthetic_org(n, m, 7)?;
+    let bare = Bare::new(&input)?;
     let as_of = at(bench_as_of());
     let mut no_hints = input.clone();
     no_hints.requests.iter_mut().for_each(|r| r.due_hint = None);
@@ -350,14 +445,11 @@ pub fn whole_org(quick: bool) -> Result<WholeOrgFigures, String> {
     let build_seconds = t.elapsed().as_secs_f64();
     let dependencies = graph.dependency_count();
 
-    // Bare pass over the same arrays.
-    let durations: Vec<i64> = (0..graph.request_count())
-        .map(|r| graph.req.turnaround[r].quantity() * 60)
-        .collect();
-    let mut fin = vec![0i64; graph.request_count()];
-    let mut coms = vec![0i64; graph.commitment_count()];
+    // Bare pass over arrays laid out as the engine's.
+    let mut fin = vec![0i64; bare.requested.len()];
+    let mut coms = vec![0i64; bare.com_deps.nodes()];
     let bare_pass_seconds = best_of(runs, || {
-        bare_pass(&graph, &durations, &mut fin, &mut coms);
+        bare_pass(&bare, &mut fin, &mut coms);
         black_box((&fin, &coms));
         Ok(())
     })?;
@@ -372,33 +464,9 @@ pub fn whole_org(quick: bool) -> Result<WholeOrgFigures, String> {
         black_box(&p);
     }
 
-    // Hints from logging time only.
-    let mut logged_hint_seconds = f64::INFINITY;
-    let hinted = Projection::from_input(input, as_of).map_err(|e| e.to_string())?;
-    for _ in 0..runs {
-        let mut p = hinted.clone();
-        for memo in p.memo.iter_mut() {
-            memo.slots[1] = (NONE, NONE);
-        }
-        let logged: Vec<_> = (0..p.graph.request_count())
-            .map(|r| p.graph.req.requested[r])
-            .collect();
-        // Reset to the logged hint: due at requested_at (slot 0).
-        for (r, memo) in p.memo.iter_mut().enumerate() {
-            if p.graph.req.fixed[r] < 0 {
-                let due = crate::projection::due_memo::compute_due(&p.graph, r, logged[r])
-                    .map_err(|e| e.to_string())?;
-                memo.slots[0] = (logged[r], due);
-            }
-        }
-        let t = Instant::now();
-        p.recompute_all().map_err(|e| e.to_string())?;
-        logged_hint_seconds = logged_hint_seconds.min(t.elapsed().as_secs_f64());
-        black_box(&p);
-    }
-
-    // Steady state: the memo of the previous projection.
-    let mut warm = hinted;
+    // Steady state: the memo of the previous projection (whose own first
+    // pass started from the dues computed when the requests were logged).
+    let mut warm = Projection::from_input(input, as_of).map_err(|e| e.to_string())?;
     let whole_org_seconds = best_of(runs, || warm.recompute_all())?;
     black_box(&warm);
 
@@ -411,8 +479,6 @@ pub fn whole_org(quick: bool) -> Result<WholeOrgFigures, String> {
         ratio_to_bare_pass: bare_pass_seconds / whole_org_seconds,
         cold_seconds,
         cold_ratio_to_bare_pass: bare_pass_seconds / cold_seconds,
-        logged_hint_seconds,
-        logged_hint_ratio_to_bare_pass: bare_pass_seconds / logged_hint_seconds,
         build_seconds,
     })
 }
@@ -427,6 +493,13 @@ pub fn incremental_cone_1000_ms(quick: bool) -> Result<(usize, f64), String> {
         (1_000_000, 100_000)
     };
     let input = synthetic_org(n, m, 7)?;
+    // Which requests are open, read from the input: the engine keeps its
+    // statuses to itself.
+    let undelivered: Vec<bool> = input
+        .requests
+        .iter()
+        .map(|request| matches!(request.state, RequestState::Undelivered { .. }))
+        .collect();
     let as_of = bench_as_of();
     let mut p = Projection::from_input(input, at(as_of)).map_err(|e| e.to_string())?;
     // Cones grow toward older requests; find an undelivered request whose
@@ -435,7 +508,7 @@ pub fn incremental_cone_1000_ms(quick: bool) -> Result<(usize, f64), String> {
     let mut r = n;
     while r > 0 {
         r -= 1;
-        if p.graph.req.status[r] != crate::projection::graph::Status::Undelivered {
+        if !undelivered[r] {
             continue;
         }
         let size = p.cone_size(RequestIdx(r as u32));

@@ -6,6 +6,8 @@ mod http_forecast;
 mod log_requests;
 mod projection;
 mod report;
+mod seed;
+mod server;
 mod time;
 
 use serde::Serialize;

@@ -1,15 +1,15 @@
 //! Baton: handoff agreements between departments, the requests made under
 //! them, and how an internal delay travels to an external promise.
 //!
-//! [`rocket`] assembles the whole application from a [`Config`]; `main.rs`
-//! only parses the command line.
+//! [`rocket`] assembles the whole application from a [`Config`]. The
+//! `baton` binary (`src/bin/baton`) parses the command line and carries the
+//! operator's tools, the demo loader and the benchmarks, which use this
+//! library from outside like any other front end.
 
-pub mod bench;
 pub mod browser_headers;
 pub mod client;
 pub mod config;
 pub mod db;
-pub mod demo;
 pub mod entities;
 pub mod error;
 pub mod front;

@@ -1,19 +1,97 @@
-//! The demonstration organisation of `baton --demo`, seen through the API as
-//! a newcomer would see it: logged in as the printed admin, it has many
-//! departments in several time zones, agreements both ways, months of
+//! The demonstration organisation of `baton --demo`, seen as a newcomer
+//! sees it: the real binary, started with `--demo` on a fresh SQLite file,
+//! prints logins that work; logged in as the printed admin, the API shows
+//! many departments in several time zones, agreements both ways, months of
 //! delivered work, commitments on track, at risk and late, and reviews held
-//! and scheduled with action items. Loading it again changes nothing.
+//! and scheduled with action items. Started again on the same file, it
+//! loads nothing and changes nothing.
+//!
+//! The loader lives in the binary, not the library, so the test drives it
+//! the way an operator does: a process, its standard output and HTTP.
 
 use std::collections::{BTreeMap, HashSet};
 
-use crate::common::{TestApp, spawn_app};
-use baton::demo::{self, DEMO_ADMIN_EMAIL, DEMO_PASSWORD};
-use baton::services::calendars::CalendarCache;
-use rocket::http::Status;
-use serde_json::Value;
+use serde_json::{Value, json};
+
+use crate::common::server::{Server, scratch_dir};
+
+/// The admin and the password the operations guide gives for the demo
+/// (and `.ci/run` logs in with); the banner must print them.
+const DEMO_ADMIN_EMAIL: &str = "admin@demo.baton.test";
+const DEMO_PASSWORD: &str = "baton-demo-2026";
+
+/// The last line of the banner: once it is out, all of the banner is.
+const BANNER_END: &str = "password for every demo login";
+
+/// One login the banner prints: "    <role>  <email>  <name>".
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Login {
+    role: String,
+    email: String,
+    name: String,
+}
+
+/// What a start with `--demo` printed about the demo.
+#[derive(Debug)]
+struct Banner {
+    text: String,
+    /// Loaded by this start (else found already there).
+    created: bool,
+    /// No earlier load was found interrupted half-way.
+    complete: bool,
+    logins: Vec<Login>,
+}
+
+/// The demo block of the server's output.
+fn banner(server: &Server) -> Banner {
+    let output = server.output_with(BANNER_END);
+    let text: String = output
+        .lines()
+        .skip_while(|line| !line.starts_with("Demo organisation"))
+        .take_while(|line| !line.contains("Baton listening on"))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    assert!(text.contains(BANNER_END), "no demo banner in:\n{output}");
+    let first = text.lines().next().unwrap_or_default();
+    let logins = text
+        .lines()
+        .filter(|line| line.starts_with("    "))
+        .filter_map(|line| {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            let at = words.iter().position(|word| word.contains('@'))?;
+            Some(Login {
+                role: words[..at].join(" "),
+                email: words[at].to_owned(),
+                name: words[at + 1..].join(" "),
+            })
+        })
+        .collect();
+    Banner {
+        created: first.contains("(loaded in "),
+        complete: !text.contains("an earlier load was interrupted"),
+        logins,
+        text,
+    }
+}
+
+fn login(server: &Server, email: &str) -> (u16, Value) {
+    server
+        .post(
+            "/api/v1/auth/login",
+            None,
+            &json!({"email": email, "password": DEMO_PASSWORD}),
+        )
+        .expect("login answers")
+}
+
+fn get(server: &Server, token: &str, path: &str) -> (u16, Value) {
+    server
+        .get(path, Some(token))
+        .unwrap_or_else(|error| panic!("{path}: {error}"))
+}
 
 /// Every item of a paginated list.
-async fn all(app: &TestApp, token: &str, path: &str) -> Vec<Value> {
+fn all(server: &Server, token: &str, path: &str) -> Vec<Value> {
     let mut items = Vec::new();
     let separator = if path.contains('?') { '&' } else { '?' };
     let mut cursor: Option<String> = None;
@@ -22,10 +100,10 @@ async fn all(app: &TestApp, token: &str, path: &str) -> Vec<Value> {
             Some(cursor) => format!("{path}{separator}limit=200&cursor={cursor}"),
             None => format!("{path}{separator}limit=200"),
         };
-        let answer = app.get(&page, Some(token)).await;
-        assert_eq!(answer.status, Status::Ok, "{page}: {}", answer.body);
-        items.extend(answer.body["items"].as_array().cloned().unwrap_or_default());
-        match answer.body["next_cursor"].as_str() {
+        let (status, body) = get(server, token, &page);
+        assert_eq!(status, 200, "{page}: {body}");
+        items.extend(body["items"].as_array().cloned().unwrap_or_default());
+        match body["next_cursor"].as_str() {
             Some(next) => cursor = Some(next.to_owned()),
             None => return items,
         }
@@ -33,7 +111,7 @@ async fn all(app: &TestApp, token: &str, path: &str) -> Vec<Value> {
 }
 
 /// How many of each thing the organisation has, as the admin sees it.
-async fn census(app: &TestApp, token: &str) -> BTreeMap<&'static str, usize> {
+fn census(server: &Server, token: &str) -> BTreeMap<&'static str, usize> {
     let mut counts = BTreeMap::new();
     for (name, path) in [
         ("users", "/api/v1/users"),
@@ -44,64 +122,59 @@ async fn census(app: &TestApp, token: &str) -> BTreeMap<&'static str, usize> {
         ("commitments", "/api/v1/commitments"),
         ("reviews", "/api/v1/reviews"),
     ] {
-        counts.insert(name, all(app, token, path).await.len());
+        counts.insert(name, all(server, token, path).len());
     }
     counts
 }
 
-async fn admin_token(app: &TestApp) -> String {
-    let login = app.login(DEMO_ADMIN_EMAIL, DEMO_PASSWORD).await;
-    assert_eq!(login.status, Status::Ok, "admin login: {}", login.body);
-    login.body["token"].as_str().expect("token").to_owned()
+fn admin_token(server: &Server) -> String {
+    let (status, body) = login(server, DEMO_ADMIN_EMAIL);
+    assert_eq!(status, 200, "admin login: {body}");
+    body["token"].as_str().expect("token").to_owned()
 }
 
-#[rocket::async_test]
-async fn the_demo_is_a_living_organisation_and_loads_only_once() {
-    // Arrange: the loader runs on the app's database, as `baton --demo` does
-    // before serving.
-    let app = spawn_app().await;
-    let pool = baton::db::connect(&app.database_url, 2)
-        .await
-        .expect("database opens");
-    let cache = CalendarCache::default();
+#[test]
+fn the_demo_is_a_living_organisation_and_loads_only_once() {
+    // Arrange: a database nothing has touched; the overdue sweep is off so
+    // that nothing but the loader writes.
+    let dir = scratch_dir("demo");
+    let url = format!("sqlite://{}/demo.db?mode=rwc", dir.display());
+    let quiet = [("BATON_OVERDUE_SWEEP_SECONDS", "0")];
 
-    // Act
-    let loaded = demo::load(&pool, &cache).await.expect("the demo loads");
+    // Act: `baton --demo` loads the demo before serving.
+    let server = Server::start_demo(&url, &dir, &quiet);
+    let loaded = banner(&server);
 
     // Assert: the printed logins work.
-    assert!(loaded.created);
-    let banner = loaded.banner("http://127.0.0.1:8000");
-    assert!(banner.contains(DEMO_PASSWORD), "{banner}");
+    assert!(loaded.created, "{}", loaded.text);
+    assert!(loaded.complete, "{}", loaded.text);
+    assert!(loaded.text.contains(DEMO_PASSWORD), "{}", loaded.text);
+    assert!(loaded.text.contains(DEMO_ADMIN_EMAIL), "{}", loaded.text);
     for role in ["admin", "leader", "lead", "staff"] {
         assert!(
             loaded
                 .logins
                 .iter()
                 .any(|login| login.role.starts_with(role)),
-            "no {role} login in {banner}"
+            "no {role} login in {}",
+            loaded.text
         );
     }
-    for login in &loaded.logins {
-        assert!(banner.contains(&login.email), "{banner}");
-        let answer = app.login(&login.email, DEMO_PASSWORD).await;
-        assert_eq!(
-            answer.status,
-            Status::Ok,
-            "{}: {}",
-            login.email,
-            answer.body
-        );
+    for printed in &loaded.logins {
+        assert!(loaded.text.contains(&printed.email), "{}", loaded.text);
+        let (status, body) = login(&server, &printed.email);
+        assert_eq!(status, 200, "{}: {body}", printed.email);
     }
-    let token = admin_token(&app).await;
+    let token = admin_token(&server);
 
-    let departments = all(&app, &token, "/api/v1/departments").await;
+    let departments = all(&server, &token, "/api/v1/departments");
     assert!(departments.len() >= 8, "{} departments", departments.len());
     assert!(
         departments.iter().all(|d| d["lead_user_id"].is_i64()),
         "every department has a lead: {departments:?}"
     );
 
-    let calendars = all(&app, &token, "/api/v1/calendars").await;
+    let calendars = all(&server, &token, "/api/v1/calendars");
     let zones: HashSet<&str> = calendars
         .iter()
         .filter_map(|c| c["timezone"].as_str())
@@ -109,7 +182,7 @@ async fn the_demo_is_a_living_organisation_and_loads_only_once() {
     assert!(calendars.len() >= 4, "{} calendars", calendars.len());
     assert!(zones.len() >= 4, "zones: {zones:?}");
 
-    let agreements = all(&app, &token, "/api/v1/agreements?status=active").await;
+    let agreements = all(&server, &token, "/api/v1/agreements?status=active");
     let pairs: HashSet<(i64, i64)> = agreements
         .iter()
         .map(|a| {
@@ -128,21 +201,21 @@ async fn the_demo_is_a_living_organisation_and_loads_only_once() {
         pairs.iter().any(|&(p, c)| pairs.contains(&(c, p))),
         "no pair of departments serves each other both ways: {pairs:?}"
     );
-    let negotiating = all(&app, &token, "/api/v1/agreements?status=proposed").await;
+    let negotiating = all(&server, &token, "/api/v1/agreements?status=proposed");
     assert!(!negotiating.is_empty(), "no agreement awaits acceptance");
 
-    let delivered = all(&app, &token, "/api/v1/requests?status=delivered")
-        .await
-        .len()
-        + all(&app, &token, "/api/v1/requests?status=accepted")
-            .await
-            .len();
+    let delivered = all(&server, &token, "/api/v1/requests?status=delivered").len()
+        + all(&server, &token, "/api/v1/requests?status=accepted").len();
     assert!(delivered >= 100, "{delivered} delivered requests");
-    let overdue = all(&app, &token, "/api/v1/requests?overdue=true").await;
+    let overdue = all(&server, &token, "/api/v1/requests?overdue=true");
     assert!(!overdue.is_empty(), "nothing is overdue now");
-    let waiting = all(&app, &token, "/api/v1/requests?status=waiting_on_customer").await;
+    let waiting = all(
+        &server,
+        &token,
+        "/api/v1/requests?status=waiting_on_customer",
+    );
     assert!(!waiting.is_empty(), "nothing waits on a customer now");
-    let requests = all(&app, &token, "/api/v1/requests").await;
+    let requests = all(&server, &token, "/api/v1/requests");
     assert!(
         requests
             .iter()
@@ -151,24 +224,22 @@ async fn the_demo_is_a_living_organisation_and_loads_only_once() {
     );
 
     for risk in ["on_track", "at_risk", "late"] {
-        let commitments = all(&app, &token, &format!("/api/v1/commitments?risk={risk}")).await;
+        let commitments = all(&server, &token, &format!("/api/v1/commitments?risk={risk}"));
         assert!(!commitments.is_empty(), "no commitment is {risk}");
     }
-    let fulfilled = all(&app, &token, "/api/v1/commitments?status=fulfilled").await;
+    let fulfilled = all(&server, &token, "/api/v1/commitments?status=fulfilled");
     assert!(!fulfilled.is_empty(), "no commitment was ever fulfilled");
 
-    let held = all(&app, &token, "/api/v1/reviews?status=held").await;
-    let scheduled = all(&app, &token, "/api/v1/reviews?status=scheduled").await;
+    let held = all(&server, &token, "/api/v1/reviews?status=held");
+    let scheduled = all(&server, &token, "/api/v1/reviews?status=scheduled");
     assert!(!held.is_empty(), "no review was held");
     assert!(!scheduled.is_empty(), "no review is scheduled");
     let mut statuses = HashSet::new();
     for review in &held {
         let id = review["id"].as_i64().expect("review id");
-        let actions = app
-            .get(&format!("/api/v1/reviews/{id}/actions"), Some(&token))
-            .await;
-        assert_eq!(actions.status, Status::Ok, "{}", actions.body);
-        let items = actions.body.as_array().cloned().unwrap_or_default();
+        let (status, actions) = get(&server, &token, &format!("/api/v1/reviews/{id}/actions"));
+        assert_eq!(status, 200, "{actions}");
+        let items = actions.as_array().cloned().unwrap_or_default();
         statuses.extend(
             items
                 .iter()
@@ -180,14 +251,15 @@ async fn the_demo_is_a_living_organisation_and_loads_only_once() {
         "action items: {statuses:?}"
     );
 
-    // Act again: a second load finds the demo and only answers the logins.
-    let before = census(&app, &token).await;
-    let again = demo::load(&pool, &cache)
-        .await
-        .expect("the demo loads again");
+    // Act again: a second start on the same file finds the demo and only
+    // prints the logins.
+    let before = census(&server, &token);
+    drop(server);
+    let server = Server::start_demo(&url, &dir, &quiet);
+    let again = banner(&server);
 
     // Assert
-    assert!(!again.created && again.complete);
+    assert!(!again.created && again.complete, "{}", again.text);
     assert_eq!(again.logins, loaded.logins);
-    assert_eq!(census(&app, &token).await, before);
+    assert_eq!(census(&server, &token), before);
 }

@@ -41,8 +41,25 @@ pub fn scratch_dir(name: &str) -> PathBuf {
 
 impl Server {
     /// `baton serve` on `database_url` and a free port, in `dir`, with the
-    /// given extra environment; waits until `/healthz` answers.
+    /// given extra environment; waits until `/readyz` answers.
     pub fn start(database_url: &str, dir: &Path, env: &[(&str, &str)]) -> Server {
+        let (command, port) = Server::command(database_url, dir, env);
+        Server::spawn(command, port)
+    }
+
+    /// `baton --demo serve`, otherwise as [`Server::start`]. The demo
+    /// organisation is loaded before the server listens, which takes a
+    /// while in a debug build beside the other tests: it gets longer to
+    /// answer.
+    pub fn start_demo(database_url: &str, dir: &Path, env: &[(&str, &str)]) -> Server {
+        let (mut command, port) = Server::command(database_url, dir, env);
+        command.arg("--demo");
+        Server::launch(command, port, Duration::from_secs(600))
+    }
+
+    /// The `baton` command configured by the environment alone, and the
+    /// free port it will listen on.
+    fn command(database_url: &str, dir: &Path, env: &[(&str, &str)]) -> (Command, u16) {
         let port = free_port();
         let mut command = Command::new(env!("CARGO_BIN_EXE_baton"));
         command
@@ -55,11 +72,17 @@ impl Server {
         for (name, value) in env {
             command.env(name, value);
         }
-        Server::spawn(command, port)
+        (command, port)
     }
 
     /// Runs a prepared command that will listen on `port`.
-    pub fn spawn(mut command: Command, port: u16) -> Server {
+    pub fn spawn(command: Command, port: u16) -> Server {
+        Server::launch(command, port, Duration::from_secs(60))
+    }
+
+    /// Runs `command serve`, gathering what it writes, and waits up to
+    /// `patience` for it to be ready.
+    fn launch(mut command: Command, port: u16, patience: Duration) -> Server {
         command
             .arg("serve")
             .stdin(Stdio::null())
@@ -95,22 +118,41 @@ impl Server {
             port,
             output,
         };
-        server.wait_ready();
+        server.wait_ready(patience);
         server
     }
 
-    fn wait_ready(&mut self) {
-        let deadline = Instant::now() + Duration::from_secs(60);
+    /// Waits until `/readyz` answers 200 (the server listens and its
+    /// database answers); fails at once when the process exits.
+    fn wait_ready(&mut self, patience: Duration) {
+        let deadline = Instant::now() + patience;
         while Instant::now() < deadline {
             if let Ok(Some(status)) = self.child.try_wait() {
                 panic!("baton exited with {status}:\n{}", self.output());
             }
-            if matches!(http(self.port, "GET", "/healthz", None, None), Ok((200, _))) {
+            if matches!(http(self.port, "GET", "/readyz", None, None), Ok((200, _))) {
                 return;
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        panic!("baton did not answer within a minute:\n{}", self.output());
+        panic!(
+            "baton was not ready within {} s:\n{}",
+            patience.as_secs(),
+            self.output()
+        );
+    }
+
+    /// Everything the process wrote so far, once it contains `expected`:
+    /// the threads that gather the output may lag behind the server.
+    pub fn output_with(&self, expected: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let output = self.output();
+            if output.contains(expected) || Instant::now() > deadline {
+                return output;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     /// Everything the process wrote so far, stdout and stderr.

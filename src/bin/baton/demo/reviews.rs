@@ -7,11 +7,12 @@
 use chrono::{Datelike, Days, NaiveDate, TimeDelta, Weekday};
 use sea_orm::DatabaseConnection;
 
+use baton::identity::AuthUser;
+use baton::services::ExpectedVersion;
+use baton::services::reviews::{self, ActionChanges, HoldInput, NewAction, NewReview};
+
 use super::DemoError;
 use super::people::{Dept, Org};
-use crate::identity::AuthUser;
-use crate::services::ExpectedVersion;
-use crate::services::reviews::{self, ActionChanges, HoldInput, NewAction, NewReview};
 
 /// Who owns an action item, relative to the pair.
 #[derive(Clone, Copy)]

@@ -16,9 +16,6 @@
 //! - `server_rss_mb`: resident memory of this process (`VmRSS`) right after
 //!   serving the report, the larger of the backends measured.
 
-use crate::entities::agreement::AgreementStatus;
-use crate::entities::request::RequestStatus;
-use crate::entities::unit::Unit;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeZone, Utc};
@@ -28,10 +25,13 @@ use sea_orm::{
     ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Set, TransactionTrait,
 };
 
-use crate::config::random_hex;
-use crate::entities::{agreement, department, organisation, request, user};
-use crate::identity::Role;
-use crate::services::reports::{GroupBy, Viewer, Window, health};
+use baton::config::random_hex;
+use baton::entities::agreement::AgreementStatus;
+use baton::entities::request::RequestStatus;
+use baton::entities::unit::Unit;
+use baton::entities::{agreement, department, organisation, request, user};
+use baton::identity::Role;
+use baton::services::reports::{GroupBy, Viewer, Window, health};
 
 mod serve;
 
@@ -113,7 +113,7 @@ fn round3(value: f64) -> f64 {
 /// A fresh schema in the PostgreSQL database at `base`, dropped afterwards.
 async fn postgres_run(base: &str, delivered: usize) -> Result<Measured, String> {
     let schema = format!("bench_{}", random_hex(8));
-    let admin = crate::db::connect(base, 1)
+    let admin = baton::db::connect(base, 1)
         .await
         .map_err(|error| format!("cannot reach PostgreSQL at BATON_BENCH_POSTGRES_URL: {error}"))?;
     admin
@@ -146,10 +146,10 @@ fn year() -> (DateTime<Utc>, DateTime<Utc>) {
 
 /// Seeds, measures the service call, then serves the report over HTTP.
 async fn measure(database_url: &str, delivered: usize) -> Result<Measured, String> {
-    let db = crate::db::connect(database_url, 4)
+    let db = baton::db::connect(database_url, 4)
         .await
         .map_err(|error| format!("cannot open the database: {error}"))?;
-    crate::db::migrate(&db)
+    baton::db::migrate(&db)
         .await
         .map_err(|error| format!("migration failed: {error}"))?;
     let began = Instant::now();
@@ -230,7 +230,7 @@ async fn seed(db: &DatabaseConnection, delivered: usize) -> Result<World, String
     .insert(db)
     .await
     .map_err(fail("the organisation"))?;
-    let calendar = crate::services::calendars::create_default(db, organisation.id, "Europe/Berlin")
+    let calendar = baton::services::calendars::create_default(db, organisation.id, "Europe/Berlin")
         .await
         .map_err(|error| format!("seeding the calendar: {error}"))?;
     let admin = user::ActiveModel {

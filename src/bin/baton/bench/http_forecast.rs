@@ -15,7 +15,8 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
 
 use super::http_client::HttpClient;
-use super::log_requests::{id_of, on_sqlite, seed};
+use super::seed::{id_of, seed};
+use super::server::on_sqlite;
 
 const LAYERS: usize = 10;
 const WIDTH: usize = 100;

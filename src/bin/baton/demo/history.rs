@@ -11,11 +11,12 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use sea_orm::DatabaseConnection;
 
+use baton::services::calendars::CalendarCache;
+
 use super::agreements::Pacts;
 use super::people::Org;
 use super::work::{self, Cancel, Fate, Forecast, Pause, Plan, Reopen};
 use super::{DemoError, pick, present};
-use crate::services::calendars::CalendarCache;
 
 /// How far back the history goes.
 const WEEKS: i64 = 22;

@@ -4,9 +4,10 @@
 
 use chrono::{Datelike, NaiveDate, Weekday};
 
+use baton::identity::AuthUser;
+use baton::services::calendars::{self, CalendarInput, Holiday, WeeklyHours};
+
 use super::DemoError;
-use crate::identity::AuthUser;
-use crate::services::calendars::{self, CalendarInput, Holiday, WeeklyHours};
 
 /// The calendars a department can work by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

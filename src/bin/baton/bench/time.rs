@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc, Weekday};
 
-use crate::time::{
+use baton::time::{
     CalendarErrors, CalendarSpec, CompiledCalendar, FIRST_DATE, LAST_DATE, Turnaround,
     TurnaroundUnit,
 };

@@ -1,11 +1,26 @@
 //! `baton bench <scenario>`: the figures of SPEC appendix B, one JSON line
 //! each: `{"bench", "figure", "value", "unit"}`.
+//!
+//! What lives where:
+//! - [`time`]: the business-time engine (`time`);
+//! - [`projection`]: the projection engine in memory (`propagate`,
+//!   `forecast`);
+//! - [`http_forecast`]: one forecast over HTTP moving a 1,000-request cone
+//!   (`propagate`);
+//! - [`log_requests`]: requests logged over HTTP at 32 connections
+//!   (`log-requests`);
+//! - [`report`]: the health report over a million requests (`report`);
+//! - [`server`], [`seed`], [`http_client`]: what the HTTP benchmarks share —
+//!   the application started in-process, the organisation built through
+//!   the API, a small HTTP/1.1 client.
 
 mod http_client;
 mod http_forecast;
 mod log_requests;
 mod projection;
 mod report;
+mod seed;
+mod server;
 mod time;
 
 use serde::Serialize;

@@ -15,22 +15,26 @@
 //! other answer fails the run. A line on standard error gives the CPU time
 //! spent per request, for diagnosis.
 //!
-//! The clients are the small HTTP/1.1 client of `http_client.rs`.
+//! The clients are the small HTTP/1.1 client of `http_client.rs`; the
+//! server is started by `server.rs` and the organisation built by
+//! `seed.rs`, both shared with the HTTP forecast of `propagate`.
 //!
 //! `BATON_BENCH_SQLITE_POOL` and `BATON_BENCH_POSTGRES_POOL` override the
 //! database pool sizes (defaults [`SQLITE_POOL`] and [`POSTGRES_POOL`]);
 //! `BATON_BENCH_LOG` (a `BATON_LOG` filter) turns the server's log on, for
 //! diagnosis only: it writes to standard output beside the figures.
 
-use std::net::{Ipv4Addr, SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use sea_orm::ConnectionTrait;
-use serde_json::{Value, json};
+
+use baton::config::random_hex;
 
 use super::http_client::HttpClient;
-use crate::config::{Config, random_hex};
+use super::seed::{World, seed};
+use super::server::{on_sqlite, with_server};
 
 /// Concurrent client connections (SPEC appendix B).
 pub const CLIENTS: usize = 32;
@@ -44,9 +48,6 @@ pub const SQLITE_POOL: u32 = 4;
 /// the rest; measured at 32 clients, 16 did best (2,432/s, p99 22 ms; 8:
 /// 1,559/s; 4: 1,483/s).
 pub const POSTGRES_POOL: u32 = 16;
-
-const SECRET: &str = "log-requests-benchmark-secret-0123456789abcdef";
-const PASSWORD: &str = "correct horse battery staple";
 
 /// How long and how large one run is.
 #[derive(Debug, Clone, Copy)]
@@ -144,28 +145,10 @@ async fn sqlite_run(plan: Plan) -> Result<Measured, String> {
     .await
 }
 
-/// Runs `work` against the application serving a fresh SQLite file under
-/// the temporary directory, removed afterwards.
-pub(super) async fn on_sqlite<T>(
-    pool: u32,
-    work: impl AsyncFnOnce(SocketAddr) -> Result<T, String>,
-) -> Result<T, String> {
-    let path = std::env::temp_dir().join(format!("baton-bench-{}.db", random_hex(8)));
-    let url = format!("sqlite://{}?mode=rwc", path.display());
-    let result = with_server(&url, pool, work).await;
-    for suffix in ["", "-wal", "-shm"] {
-        let mut file = path.clone().into_os_string();
-        file.push(suffix);
-        // Best effort: a leftover file in the temporary directory is harmless.
-        let _ = std::fs::remove_file(file);
-    }
-    result
-}
-
 /// A fresh schema in the PostgreSQL database at `base`, dropped afterwards.
 async fn postgres_run(base: &str, plan: Plan) -> Result<Measured, String> {
     let schema = format!("bench_{}", random_hex(8));
-    let admin = crate::db::connect(base, 1)
+    let admin = baton::db::connect(base, 1)
         .await
         .map_err(|error| format!("cannot reach PostgreSQL at BATON_BENCH_POSTGRES_URL: {error}"))?;
     admin
@@ -193,231 +176,6 @@ async fn postgres_run(base: &str, plan: Plan) -> Result<Measured, String> {
 async fn measure(addr: SocketAddr, plan: Plan) -> Result<Measured, String> {
     let world = seed(addr, plan.seeded).await?;
     load(addr, Arc::new(world), plan).await
-}
-
-/// Starts the application on `database_url`, runs `work` once it answers,
-/// stops it.
-async fn with_server<T>(
-    database_url: &str,
-    pool: u32,
-    work: impl AsyncFnOnce(SocketAddr) -> Result<T, String>,
-) -> Result<T, String> {
-    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, free_port()?));
-    let config = Config {
-        address: addr.ip(),
-        port: addr.port(),
-        database_url: database_url.to_owned(),
-        secret: Some(SECRET.into()),
-        log: std::env::var("BATON_BENCH_LOG").unwrap_or_else(|_| "off".into()),
-        db_max_connections: pool,
-        overdue_sweep_seconds: 0,
-        ..Config::default()
-    };
-    if config.log != "off" {
-        crate::telemetry::init(&config);
-    }
-    let key = config.signing_key().map_err(|error| error.to_string())?;
-    let db = crate::db::connect(database_url, pool)
-        .await
-        .map_err(|error| format!("cannot open the database: {error}"))?;
-    crate::db::migrate(&db)
-        .await
-        .map_err(|error| format!("migration failed: {error}"))?;
-    let rocket = crate::rocket(config, db, &key)
-        .ignite()
-        .await
-        .map_err(|error| format!("the application does not start: {error}"))?;
-    let shutdown = rocket.shutdown();
-    let server = tokio::spawn(rocket.launch());
-
-    let result = match wait_until_healthy(addr).await {
-        Ok(()) => work(addr).await,
-        Err(error) => Err(error),
-    };
-
-    shutdown.notify();
-    // A Rocket error must be formatted (it panics when dropped unread).
-    let stopped = match tokio::time::timeout(Duration::from_secs(10), server).await {
-        Ok(Ok(Ok(_))) => Ok(()),
-        Ok(Ok(Err(error))) => Err(format!("server failed: {error}")),
-        Ok(Err(error)) => Err(format!("server task failed: {error}")),
-        Err(_) => Err("the server did not shut down within 10 s".to_owned()),
-    };
-    let done = result?;
-    stopped?;
-    Ok(done)
-}
-
-/// A port on 127.0.0.1 that was free a moment ago.
-fn free_port() -> Result<u16, String> {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-        .map_err(|error| format!("cannot find a free port: {error}"))?;
-    listener
-        .local_addr()
-        .map(|addr| addr.port())
-        .map_err(|error| format!("cannot find a free port: {error}"))
-}
-
-async fn wait_until_healthy(addr: SocketAddr) -> Result<(), String> {
-    let give_up = Instant::now() + Duration::from_secs(15);
-    let mut last_error = String::from("no answer");
-    while Instant::now() < give_up {
-        let mut client = HttpClient::new(addr);
-        match client.send("GET", "/healthz", None, None).await {
-            Ok(answer) if answer.status == 200 => return Ok(()),
-            Ok(answer) => last_error = format!("status {}", answer.status),
-            Err(error) => last_error = error,
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    Err(format!("/healthz did not answer 200: {last_error}"))
-}
-
-/// What the clients need: who logs, under which agreement, depending on what.
-#[derive(Debug)]
-pub(super) struct World {
-    /// Staff of the customer department (SALES), who log requests.
-    pub token: String,
-    /// The provider's (LEGAL's) lead, who works them.
-    pub provider_token: String,
-    /// The customer's lead, who makes commitments.
-    pub customer_lead_token: String,
-    pub customer_department_id: i64,
-    pub agreement_id: i64,
-    pub seeded: Vec<i64>,
-}
-
-/// Builds the organisation through the API, as a user would.
-pub(super) async fn seed(addr: SocketAddr, requests: usize) -> Result<World, String> {
-    let mut http = HttpClient::new(addr);
-    let admin = http
-        .expect(
-            201,
-            "POST",
-            "/api/v1/auth/signup",
-            None,
-            &json!({"org_name": "Bench Ltd", "timezone": "Europe/Berlin", "name": "Ada Admin",
-                    "email": "ada@bench.test", "password": PASSWORD}),
-        )
-        .await?;
-    let admin = token_of(&admin)?;
-    let calendars = http
-        .send("GET", "/api/v1/calendars", Some(&admin), None)
-        .await?;
-    let calendar_id = calendars
-        .json()?
-        .pointer("/items/0/id")
-        .and_then(Value::as_i64)
-        .ok_or("the organisation has no default calendar")?;
-    let mut department = async |code: &str| -> Result<i64, String> {
-        let created = http
-            .expect(
-                201,
-                "POST",
-                "/api/v1/departments",
-                Some(&admin),
-                &json!({"name": format!("Department {code}"), "code": code,
-                        "calendar_id": calendar_id}),
-            )
-            .await?;
-        id_of(&created)
-    };
-    let legal = department("LEGAL").await?;
-    let sales = department("SALES").await?;
-
-    let mut user = async |email: &str, role: &str, department_id: i64| -> Result<String, String> {
-        http.expect(
-            201,
-            "POST",
-            "/api/v1/users",
-            Some(&admin),
-            &json!({"name": email, "email": email, "password": PASSWORD, "role": role,
-                    "department_id": department_id}),
-        )
-        .await?;
-        let login = http
-            .expect(
-                200,
-                "POST",
-                "/api/v1/auth/login",
-                None,
-                &json!({"email": email, "password": PASSWORD}),
-            )
-            .await?;
-        token_of(&login)
-    };
-    let provider_lead = user("lena@bench.test", "lead", legal).await?;
-    let customer_lead = user("sara@bench.test", "lead", sales).await?;
-    let staff = user("sam@bench.test", "staff", sales).await?;
-
-    let draft = http
-        .expect(
-            201,
-            "POST",
-            "/api/v1/agreements",
-            Some(&provider_lead),
-            &json!({"provider_department_id": legal, "customer_department_id": sales,
-                    "title": "Contract review", "deliverable": "Marked-up contract",
-                    "definition_of_done": "All clauses reviewed",
-                    "turnaround": {"amount": 16.0, "unit": "business_hours"}}),
-        )
-        .await?;
-    let agreement_id = id_of(&draft)?;
-    http.expect(
-        200,
-        "POST",
-        &format!("/api/v1/agreements/{agreement_id}/propose"),
-        Some(&provider_lead),
-        &json!({}),
-    )
-    .await?;
-    http.expect(
-        200,
-        "POST",
-        &format!("/api/v1/agreements/{agreement_id}/accept"),
-        Some(&customer_lead),
-        &json!({}),
-    )
-    .await?;
-
-    let mut seeded = Vec::with_capacity(requests);
-    for n in 0..requests {
-        let logged = http
-            .expect(
-                201,
-                "POST",
-                "/api/v1/requests",
-                Some(&staff),
-                &json!({"agreement_id": agreement_id, "title": format!("Seeded request {n}"),
-                        "details": "", "depends_on": []}),
-            )
-            .await?;
-        seeded.push(id_of(&logged)?);
-    }
-    if seeded.is_empty() {
-        return Err("no requests were seeded to depend on".into());
-    }
-    Ok(World {
-        token: staff,
-        provider_token: provider_lead,
-        customer_lead_token: customer_lead,
-        customer_department_id: sales,
-        agreement_id,
-        seeded,
-    })
-}
-
-fn token_of(body: &Value) -> Result<String, String> {
-    body.get("token")
-        .and_then(Value::as_str)
-        .map(str::to_owned)
-        .ok_or_else(|| format!("no token in {body}"))
-}
-
-pub(super) fn id_of(body: &Value) -> Result<i64, String> {
-    body.get("id")
-        .and_then(Value::as_i64)
-        .ok_or_else(|| format!("no id in {body}"))
 }
 
 /// What one client saw.

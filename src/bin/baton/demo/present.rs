@@ -11,12 +11,13 @@ use chrono::TimeDelta;
 use rand_chacha::ChaCha8Rng;
 use sea_orm::DatabaseConnection;
 
+use baton::services::calendars::CalendarCache;
+
 use super::DemoError;
 use super::agreements::{Active, Pact, Pacts};
 use super::clock::{requested_for_due, working_before};
 use super::people::Org;
 use super::work::{self, Cancel, Fate, Forecast, Pause, Plan, Reopen};
-use crate::services::calendars::CalendarCache;
 
 const HOUR: i64 = 3_600;
 

@@ -1,11 +1,20 @@
 //! The `baton` command: serve (default), migrate, bench.
+//!
+//! The library (`baton`) is the application; this binary is its operator's
+//! tools on top of it: the command line, the demonstration organisation of
+//! `--demo` ([`demo`]) and the benchmarks of `baton bench` ([`bench`]). Both
+//! tools use the library's public services and its assembly function
+//! (`baton::rocket`), as any front end does, and ship in no library build.
+
+mod bench;
+mod demo;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use rocket::fairing::AdHoc;
 
-use baton::{Config, bench, db, telemetry};
+use baton::{Config, db, telemetry};
 
 /// Memory freed after a burst (the demo load, a large report, a bench) goes
 /// back to the system instead of staying in glibc's per-thread arenas: with
@@ -101,7 +110,7 @@ async fn serve(demo: bool) -> Result<(), String> {
     if demo {
         // The server builds its own cache; compiled calendars are cheap to redo.
         let calendars = baton::services::calendars::CalendarCache::default();
-        let loaded = baton::demo::load(&pool, &calendars)
+        let loaded = demo::load(&pool, &calendars)
             .await
             .map_err(|error| format!("cannot load the demo organisation: {error}"))?;
         let address = std::net::SocketAddr::new(config.address, config.port);

@@ -41,9 +41,9 @@ use rand::seq::IndexedRandom;
 use rand_chacha::ChaCha8Rng;
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 
-use crate::entities::{review, user};
-use crate::error::ApiError;
-use crate::services::calendars::CalendarCache;
+use baton::entities::{review, user};
+use baton::error::ApiError;
+use baton::services::calendars::CalendarCache;
 
 /// Every demo login shares this password (printed with the logins).
 pub const DEMO_PASSWORD: &str = "baton-demo-2026";
@@ -91,8 +91,8 @@ impl From<DbErr> for DemoError {
     }
 }
 
-impl From<crate::time::TimeError> for DemoError {
-    fn from(error: crate::time::TimeError) -> Self {
+impl From<baton::time::TimeError> for DemoError {
+    fn from(error: baton::time::TimeError) -> Self {
         DemoError(format!("business time: {error}"))
     }
 }

@@ -4,8 +4,9 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 
+use baton::time::{CompiledCalendar, Turnaround};
+
 use super::DemoError;
-use crate::time::{CompiledCalendar, Turnaround};
 
 /// How far back the searches look; far more than any demo turnaround.
 const REACH: TimeDelta = TimeDelta::days(120);

@@ -9,11 +9,12 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+use baton::config::Config;
+use baton::entities::user;
+use baton::identity::TokenKeys;
+use baton::services::reports::Window;
+
 use super::{SECRET, median};
-use crate::config::Config;
-use crate::entities::user;
-use crate::identity::TokenKeys;
-use crate::services::reports::Window;
 
 /// Starts the application on the seeded database, fetches the report over
 /// HTTP three times, and reads the resident memory while it is up.
@@ -37,10 +38,10 @@ pub(super) async fn serve_and_fetch(
     let (token, _) = TokenKeys::new(&key, config.token_hours)
         .issue(admin)
         .map_err(|error| error.to_string())?;
-    let db = crate::db::connect(database_url, config.db_max_connections)
+    let db = baton::db::connect(database_url, config.db_max_connections)
         .await
         .map_err(|error| format!("cannot open the database: {error}"))?;
-    let rocket = crate::rocket(config, db, &key)
+    let rocket = baton::rocket(config, db, &key)
         .ignite()
         .await
         .map_err(|error| format!("the application does not start: {error}"))?;

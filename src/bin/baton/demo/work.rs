@@ -9,15 +9,16 @@ use chrono::{DateTime, Utc};
 use rand_chacha::ChaCha8Rng;
 use sea_orm::DatabaseConnection;
 
+use baton::entities::request;
+use baton::services::Context;
+use baton::services::ExpectedVersion;
+use baton::services::calendars::CalendarCache;
+use baton::services::requests::{self, Action, NewRequest};
+use baton::time::CompiledCalendar;
+
 use super::DemoError;
 use super::agreements::Active;
 use super::people::Org;
-use crate::entities::request;
-use crate::services::Context;
-use crate::services::ExpectedVersion;
-use crate::services::calendars::CalendarCache;
-use crate::services::requests::{self, Action, NewRequest};
-use crate::time::CompiledCalendar;
 
 /// What happens to a request. Shares are of its agreed working time (from
 /// clock start to due, in the provider's calendar).

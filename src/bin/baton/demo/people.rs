@@ -10,16 +10,17 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use sea_orm::DatabaseConnection;
 
+use baton::entities::user;
+use baton::identity::{AuthUser, Role, TokenKeys};
+use baton::services::ExpectedVersion;
+use baton::services::accounts::{self, SignupInput};
+use baton::services::calendars::{CalendarCache, for_department};
+use baton::services::departments::{self, DepartmentChanges, NewDepartment};
+use baton::services::users::{self, NewUser};
+use baton::time::CompiledCalendar;
+
 use super::calendars::{self, HOME_ZONE, Office};
 use super::{DEMO_ADMIN_EMAIL, DEMO_DOMAIN, DEMO_ORGANISATION, DEMO_PASSWORD, DemoError, Login};
-use crate::entities::user;
-use crate::identity::{AuthUser, Role, TokenKeys};
-use crate::services::ExpectedVersion;
-use crate::services::accounts::{self, SignupInput};
-use crate::services::calendars::{CalendarCache, for_department};
-use crate::services::departments::{self, DepartmentChanges, NewDepartment};
-use crate::services::users::{self, NewUser};
-use crate::time::CompiledCalendar;
 
 /// The demo's departments.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -187,7 +188,7 @@ pub(crate) async fn create(
 ) -> Result<Org, DemoError> {
     // Signing up issues a token for the admin; nobody uses it, so any key
     // will do — a random one, never a fixed secret.
-    let keys = TokenKeys::new(crate::config::random_hex(32).as_bytes(), 1);
+    let keys = TokenKeys::new(baton::config::random_hex(32).as_bytes(), 1);
     let (organisation, session) = accounts::signup(
         db,
         &keys,
@@ -276,11 +277,11 @@ pub(crate) async fn create(
 
 /// The calendar signing up created.
 async fn default_calendar(db: &DatabaseConnection, admin: &AuthUser) -> Result<i64, DemoError> {
-    let page = crate::pagination::PageRequest {
+    let page = baton::pagination::PageRequest {
         after_id: 0,
         limit: 1,
     };
-    crate::services::calendars::list(db, admin, page)
+    baton::services::calendars::list(db, admin, page)
         .await?
         .first()
         .map(|calendar| calendar.id)

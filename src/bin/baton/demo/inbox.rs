@@ -8,11 +8,12 @@ use std::collections::HashSet;
 
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
 
+use baton::entities::request;
+use baton::services::notifications;
+use baton::services::requests::RequestStatus;
+
 use super::DemoError;
 use super::people::Org;
-use crate::entities::request;
-use crate::services::notifications;
-use crate::services::requests::RequestStatus;
 
 /// More than any demo user receives.
 const INBOX_LIMIT: u64 = 100_000;

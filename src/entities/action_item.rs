@@ -1,4 +1,6 @@
 use sea_orm::entity::prelude::*;
+
+use super::ids::OrganisationId;
 use serde::{Deserialize, Serialize};
 
 /// A follow-up agreed at a review.
@@ -7,7 +9,7 @@ use serde::{Deserialize, Serialize};
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
-    pub organisation_id: i64,
+    pub organisation_id: OrganisationId,
     pub review_id: i64,
     pub title: String,
     pub owner_user_id: i64,

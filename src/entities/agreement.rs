@@ -1,4 +1,6 @@
 use sea_orm::entity::prelude::*;
+
+use super::ids::OrganisationId;
 use serde::{Deserialize, Serialize};
 
 pub use super::unit::Unit;
@@ -8,7 +10,7 @@ pub use super::unit::Unit;
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
-    pub organisation_id: i64,
+    pub organisation_id: OrganisationId,
     pub provider_department_id: i64,
     pub customer_department_id: i64,
     pub title: String,

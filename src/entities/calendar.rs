@@ -1,11 +1,13 @@
 use sea_orm::entity::prelude::*;
 
+use super::ids::OrganisationId;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "calendars")]
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
-    pub organisation_id: i64,
+    pub organisation_id: OrganisationId,
     pub name: String,
     pub timezone: String,
     /// JSON: `{"mon": [["09:00","17:00"]], …}` as the API takes it.

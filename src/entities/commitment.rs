@@ -1,4 +1,6 @@
 use sea_orm::entity::prelude::*;
+
+use super::ids::OrganisationId;
 use serde::{Deserialize, Serialize};
 
 pub use super::unit::Unit;
@@ -10,7 +12,7 @@ pub use crate::projection::Risk;
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
-    pub organisation_id: i64,
+    pub organisation_id: OrganisationId,
     pub customer_name: String,
     pub title: String,
     pub promised_at: DateTimeUtc,

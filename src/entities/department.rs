@@ -1,11 +1,13 @@
 use sea_orm::entity::prelude::*;
 
+use super::ids::OrganisationId;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "departments")]
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
-    pub organisation_id: i64,
+    pub organisation_id: OrganisationId,
     pub name: String,
     pub code: String,
     pub calendar_id: i64,

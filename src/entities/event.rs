@@ -1,12 +1,14 @@
 use sea_orm::entity::prelude::*;
 
+use super::ids::OrganisationId;
+
 /// Append-only: the database refuses updates and deletes of this table.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "events")]
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
-    pub organisation_id: i64,
+    pub organisation_id: OrganisationId,
     /// `request | agreement`.
     pub subject_type: String,
     pub subject_id: i64,

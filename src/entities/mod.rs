@@ -14,6 +14,7 @@ pub mod commitment_dependency;
 pub mod department;
 pub mod event;
 pub mod idempotency_key;
+pub mod ids;
 pub mod notification;
 pub mod organisation;
 pub mod request;

@@ -1,4 +1,6 @@
 use sea_orm::entity::prelude::*;
+
+use super::ids::OrganisationId;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -6,7 +8,7 @@ use serde::{Deserialize, Serialize};
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
-    pub organisation_id: i64,
+    pub organisation_id: OrganisationId,
     pub user_id: i64,
     pub kind: NotificationKind,
     pub request_id: Option<i64>,

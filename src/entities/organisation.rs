@@ -1,10 +1,12 @@
 use sea_orm::entity::prelude::*;
 
+use super::ids::OrganisationId;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "organisations")]
 pub struct Model {
     #[sea_orm(primary_key)]
-    pub id: i64,
+    pub id: OrganisationId,
     pub name: String,
     pub timezone: String,
     pub at_risk_threshold_minutes: i32,

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use super::ids::OrganisationId;
+
 /// `request_id` needs the deliverable of `depends_on_id` first.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "request_dependencies")]
@@ -8,7 +10,7 @@ pub struct Model {
     pub request_id: i64,
     #[sea_orm(primary_key, auto_increment = false)]
     pub depends_on_id: i64,
-    pub organisation_id: i64,
+    pub organisation_id: OrganisationId,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,4 +1,6 @@
 use sea_orm::entity::prelude::*;
+
+use super::ids::OrganisationId;
 use serde::{Deserialize, Serialize};
 
 /// A review meeting between two departments.
@@ -7,7 +9,7 @@ use serde::{Deserialize, Serialize};
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
-    pub organisation_id: i64,
+    pub organisation_id: OrganisationId,
     /// The pair, lower id first.
     pub department_a_id: i64,
     pub department_b_id: i64,

@@ -7,7 +7,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use sea_orm::{ConnectionTrait, EntityTrait};
 use serde::{Deserialize, Serialize};
 
-use super::AuthUser;
+use super::{AuthUser, OrganisationId};
 use crate::entities::user;
 use crate::error::ApiError;
 
@@ -23,7 +23,7 @@ pub struct TokenKeys {
 #[derive(Debug, Serialize, Deserialize)]
 struct Claims {
     sub: i64,
-    org: i64,
+    org: OrganisationId,
     iat: i64,
     exp: i64,
 }

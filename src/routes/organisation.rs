@@ -5,6 +5,7 @@ use rocket::{Route, State, get, patch, routes};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::entities::ids::OrganisationId;
 use crate::entities::organisation;
 use crate::error::ApiResult;
 use crate::http::Admin;
@@ -20,7 +21,7 @@ pub fn routes() -> Vec<Route> {
 
 #[derive(Serialize, ToSchema)]
 pub struct OrganisationOut {
-    pub id: i64,
+    pub id: OrganisationId,
     pub name: String,
     pub timezone: String,
     /// Slack below this many working minutes makes a commitment `at_risk`.

@@ -5,6 +5,7 @@ use rocket::{Route, State, get, patch, post, routes};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::entities::ids::OrganisationId;
 use crate::entities::user;
 use crate::error::ApiResult;
 use crate::http::Admin;
@@ -51,7 +52,7 @@ pub struct UserPatch {
 #[derive(Serialize, ToSchema)]
 pub struct UserOut {
     pub id: i64,
-    pub organisation_id: i64,
+    pub organisation_id: OrganisationId,
     pub email: String,
     pub name: String,
     pub role: Role,

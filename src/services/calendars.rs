@@ -12,6 +12,7 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 
+use crate::entities::ids::OrganisationId;
 use crate::entities::{calendar, department, organisation};
 use crate::error::{ApiError, FieldErrors};
 use crate::identity::AuthUser;
@@ -157,7 +158,7 @@ pub fn compile(
 /// The calendar every new organisation starts with, recorded as its default.
 pub async fn create_default(
     db: &impl ConnectionTrait,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
     timezone: &str,
 ) -> Result<calendar::Model, ApiError> {
     let row = insert(
@@ -185,7 +186,7 @@ pub async fn create_default(
 /// The organisation's default calendar.
 pub async fn default_id(
     db: &impl ConnectionTrait,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
 ) -> Result<Option<i64>, ApiError> {
     Ok(organisation::Entity::find_by_id(organisation_id)
         .one(db)
@@ -268,7 +269,7 @@ pub async fn delete(
 
 async fn insert(
     db: &impl ConnectionTrait,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
     input: CalendarInput,
 ) -> Result<calendar::Model, ApiError> {
     let (weekly, holidays) = stored_json(&input.weekly, &input.holidays)?;
@@ -422,7 +423,7 @@ fn stored_json(weekly: &WeeklyHours, holidays: &[Holiday]) -> Result<(String, St
 pub async fn for_department(
     db: &impl ConnectionTrait,
     cache: &CalendarCache,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
     department_id: i64,
 ) -> Result<Arc<CompiledCalendar>, ApiError> {
     for_departments(db, cache, organisation_id, &[department_id])
@@ -437,7 +438,7 @@ pub async fn for_department(
 pub async fn for_departments(
     db: &impl ConnectionTrait,
     cache: &CalendarCache,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
     department_ids: &[i64],
 ) -> Result<HashMap<i64, Arc<CompiledCalendar>>, ApiError> {
     #[derive(sea_orm::FromQueryResult)]

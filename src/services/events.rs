@@ -11,6 +11,7 @@ use sea_orm::{
 use serde_json::Value;
 
 use crate::entities::event;
+use crate::entities::ids::OrganisationId;
 use crate::error::ApiError;
 
 /// What an event is about.
@@ -23,7 +24,7 @@ pub enum Subject {
     User(i64),
     Department(i64),
     Calendar(i64),
-    Organisation(i64),
+    Organisation(OrganisationId),
 }
 
 /// The names `GET /events?entity=` takes, as stored in `subject_type`.
@@ -48,7 +49,7 @@ impl Subject {
             Subject::User(id) => ("user", id),
             Subject::Department(id) => ("department", id),
             Subject::Calendar(id) => ("calendar", id),
-            Subject::Organisation(id) => ("organisation", id),
+            Subject::Organisation(id) => ("organisation", id.0),
         }
     }
 }
@@ -94,7 +95,7 @@ pub fn changes(fields: &[(&str, Value, Value)]) -> Value {
 
 /// One change to append.
 pub struct NewEvent<'a> {
-    pub organisation_id: i64,
+    pub organisation_id: OrganisationId,
     pub subject: Subject,
     pub kind: &'a str,
     /// `None` for changes the system makes itself (a due moved by upstream).
@@ -144,7 +145,7 @@ pub async fn append_many<'a>(
 /// that the subject is visible.
 pub async fn of_subject(
     db: &impl ConnectionTrait,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
     subject: Subject,
 ) -> Result<Vec<event::Model>, ApiError> {
     let (subject_type, subject_id) = subject.parts();

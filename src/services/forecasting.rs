@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
+use crate::entities::ids::OrganisationId;
 use crate::entities::request;
 use crate::entities::request::RequestStatus;
 use crate::error::ApiError;
@@ -24,7 +25,7 @@ const MIN_HISTORY: usize = 10;
 pub async fn forecast(
     db: &impl ConnectionTrait,
     cache: &CalendarCache,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
     commitment_id: i64,
     trials: u32,
     seed: u64,

@@ -9,6 +9,7 @@ use sea_orm::{
     QueryOrder, QuerySelect, Set,
 };
 
+use crate::entities::ids::OrganisationId;
 use crate::entities::{notification, user};
 use crate::error::ApiError;
 use crate::identity::AuthUser;
@@ -18,7 +19,7 @@ pub use crate::entities::notification::NotificationKind as Kind;
 /// Notifies every active user of a department.
 pub async fn notify_department(
     db: &impl ConnectionTrait,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
     department_id: i64,
     kind: Kind,
     request_id: Option<i64>,

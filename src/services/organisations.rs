@@ -4,6 +4,7 @@
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 use serde_json::json;
 
+use crate::entities::ids::OrganisationId;
 use crate::entities::{calendar, organisation};
 use crate::error::ApiError;
 use crate::identity::AuthUser;
@@ -110,7 +111,7 @@ pub async fn update(
 /// when it cannot be read.
 pub async fn zone(
     db: &impl ConnectionTrait,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
 ) -> Result<chrono_tz::Tz, ApiError> {
     Ok(organisation::Entity::find_by_id(organisation_id)
         .one(db)

@@ -15,6 +15,7 @@ use sea_orm::{
     QuerySelect, Statement,
 };
 
+use crate::entities::ids::OrganisationId;
 use crate::entities::{commitment, commitment_dependency, organisation, request};
 use crate::error::ApiError;
 use crate::projection::{
@@ -160,7 +161,7 @@ fn marks(db: &impl ConnectionTrait, first: usize, count: usize) -> String {
 /// the given requests.
 pub async fn commitments_downstream(
     db: &impl ConnectionTrait,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
     requests: &[i64],
 ) -> Result<Vec<i64>, ApiError> {
     if requests.is_empty() {
@@ -185,7 +186,7 @@ pub async fn commitments_downstream(
 pub async fn project(
     db: &impl ConnectionTrait,
     cache: &CalendarCache,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
     commitment_ids: &[i64],
     request_ids: &[i64],
     as_of: DateTime<Utc>,
@@ -253,7 +254,7 @@ pub struct Cone {
 /// `seeds` and everything upstream of them, with the edges into each.
 pub async fn upstream_cone(
     db: &impl ConnectionTrait,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
     seeds: &[i64],
 ) -> Result<Cone, ApiError> {
     if seeds.is_empty() {
@@ -465,7 +466,7 @@ impl CalendarTable {
 pub async fn store_downstream(
     db: &impl ConnectionTrait,
     cache: &CalendarCache,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
     changed: &[i64],
 ) -> Result<Option<Projected>, ApiError> {
     let ids = commitments_downstream(db, organisation_id, changed).await?;
@@ -476,7 +477,7 @@ pub async fn store_downstream(
 pub async fn store(
     db: &impl ConnectionTrait,
     cache: &CalendarCache,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
     commitment_ids: &[i64],
 ) -> Result<Option<Projected>, ApiError> {
     if commitment_ids.is_empty() {

@@ -13,6 +13,7 @@ use sea_orm::{
 };
 use serde_json::json;
 
+use crate::entities::ids::OrganisationId;
 use crate::entities::{department, user};
 use crate::error::ApiError;
 use crate::identity::{AuthUser, Role};
@@ -318,7 +319,7 @@ pub async fn deactivate(
 
 pub async fn find_department(
     db: &impl ConnectionTrait,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
     id: i64,
 ) -> Result<Option<department::Model>, ApiError> {
     Ok(department::Entity::find_by_id(id)
@@ -330,7 +331,7 @@ pub async fn find_department(
 /// The names of the organisation's people among `ids`, by id.
 pub async fn names(
     db: &impl ConnectionTrait,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
     ids: impl Iterator<Item = i64>,
 ) -> Result<std::collections::HashMap<i64, String>, ApiError> {
     let ids: Vec<i64> = ids

@@ -5,6 +5,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use serde::Serialize;
 
 use super::get;
+use crate::entities::ids::OrganisationId;
 use crate::entities::request;
 use crate::entities::request::RequestStatus;
 use crate::error::ApiError;
@@ -97,7 +98,7 @@ pub async fn calibrate_for_provider(
 
 /// The most recent finished deliveries matching `filter`.
 fn delivered(
-    organisation_id: i64,
+    organisation_id: OrganisationId,
     filter: sea_orm::Select<request::Entity>,
 ) -> sea_orm::Select<request::Entity> {
     filter
@@ -109,7 +110,7 @@ fn delivered(
 
 async fn provider_sample(
     db: &impl ConnectionTrait,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
     provider_department_id: i64,
 ) -> Result<Vec<request::Model>, ApiError> {
     Ok(delivered(
@@ -125,7 +126,7 @@ async fn provider_sample(
 async fn measure(
     db: &impl ConnectionTrait,
     calendars: &CalendarCache,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
     provider_department_id: i64,
     scope: &'static str,
     sample: &[request::Model],

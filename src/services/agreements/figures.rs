@@ -8,6 +8,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde::Serialize;
 
+use crate::entities::ids::OrganisationId;
 use crate::entities::request;
 use crate::entities::request::RequestStatus;
 use crate::error::ApiError;
@@ -34,7 +35,7 @@ impl OnTimeFigures {
 /// Figures for each agreement id given, in one grouped query.
 pub async fn on_time_figures(
     db: &impl ConnectionTrait,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
     agreement_ids: &[i64],
 ) -> Result<HashMap<i64, OnTimeFigures>, ApiError> {
     if agreement_ids.is_empty() {

@@ -15,6 +15,7 @@ use sea_orm::{
 use serde_json::json;
 
 use crate::entities::commitment::{CommitmentStatus, StoredRisk};
+use crate::entities::ids::OrganisationId;
 use crate::entities::{commitment, commitment_dependency, request};
 use crate::error::ApiError;
 use crate::identity::{AuthUser, Role};
@@ -72,7 +73,7 @@ fn forbidden() -> ApiError {
 async fn check_requests(
     db: &impl ConnectionTrait,
     check: &mut Checker,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
     depends_on: &mut Vec<i64>,
 ) -> Result<(), ApiError> {
     depends_on.sort_unstable();
@@ -95,7 +96,7 @@ async fn check_requests(
 
 async fn replace_dependencies(
     db: &impl ConnectionTrait,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
     commitment_id: i64,
     depends_on: &[i64],
 ) -> Result<(), ApiError> {

@@ -16,6 +16,7 @@ use sea_orm::{
 };
 use serde_json::json;
 
+use crate::entities::ids::OrganisationId;
 use crate::entities::{agreement, calendar, commitment, department, review, user};
 use crate::error::ApiError;
 use crate::identity::{AuthUser, Role};
@@ -269,7 +270,7 @@ pub async fn update(
 async fn check_calendar(
     db: &impl ConnectionTrait,
     check: &mut Checker,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
     calendar_id: i64,
 ) -> Result<(), ApiError> {
     let exists = calendar::Entity::find_by_id(calendar_id)
@@ -289,7 +290,7 @@ async fn check_calendar(
 async fn check_lead(
     db: &impl ConnectionTrait,
     check: &mut Checker,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
     department_id: i64,
     lead_id: i64,
 ) -> Result<(), ApiError> {
@@ -314,7 +315,7 @@ async fn check_lead(
 
 async fn ensure_code_free(
     db: &impl ConnectionTrait,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
     code: &str,
     except_id: Option<i64>,
 ) -> Result<(), ApiError> {
@@ -336,7 +337,7 @@ async fn ensure_code_free(
 /// the ids a row carries.
 pub async fn names(
     db: &impl ConnectionTrait,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
 ) -> Result<std::collections::HashMap<i64, String>, ApiError> {
     Ok(department::Entity::find()
         .filter(department::Column::OrganisationId.eq(organisation_id))

@@ -39,6 +39,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelec
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::entities::ids::OrganisationId;
 use crate::entities::{department, organisation};
 use crate::error::ApiError;
 use crate::identity::{AuthUser, Role};
@@ -165,7 +166,7 @@ impl Window {
 /// one department whose rows they may see.
 #[derive(Debug, Clone, Copy)]
 pub struct Viewer {
-    pub organisation_id: i64,
+    pub organisation_id: OrganisationId,
     pub department_id: Option<i64>,
 }
 
@@ -202,7 +203,7 @@ pub struct DepartmentRef {
 /// Every department of the organisation, by id.
 pub(crate) async fn departments(
     db: &impl ConnectionTrait,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
 ) -> Result<HashMap<i64, DepartmentRef>, ApiError> {
     let rows: Vec<(i64, String, String)> = department::Entity::find()
         .select_only()
@@ -228,7 +229,7 @@ fn code_of(departments: &HashMap<i64, DepartmentRef>, id: i64) -> String {
 /// The organisation's time zone, in which dates and ISO weeks are read.
 pub(crate) async fn timezone_of(
     db: &impl ConnectionTrait,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
 ) -> Result<Tz, ApiError> {
     let row = organisation::Entity::find_by_id(organisation_id)
         .one(db)

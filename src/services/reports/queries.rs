@@ -26,6 +26,7 @@ use sea_orm::{
     QuerySelect, QueryTrait,
 };
 
+use crate::entities::ids::OrganisationId;
 use crate::entities::request;
 use crate::error::ApiError;
 use crate::services::requests::RequestStatus;
@@ -114,7 +115,7 @@ pub(super) struct Periods {
 /// Runs the grouped queries for the organisation and scope.
 pub(super) async fn tally(
     db: &impl ConnectionTrait,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
     scope: RequestScope,
     periods: &Periods,
     now: DateTime<Utc>,
@@ -169,7 +170,7 @@ fn bucket_of(row: &QueryResult, name: &str) -> Result<usize, sea_orm::DbErr> {
 /// row per agreement however many distinct lateness values it has.
 async fn deliveries(
     db: &impl ConnectionTrait,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
     scope: RequestScope,
     periods: &Periods,
     tallies: &mut Tallies,
@@ -303,7 +304,7 @@ fn unpack(packed: &str) -> Result<Vec<(i64, i64)>, ApiError> {
 /// report index by delivery time.
 async fn open(
     db: &impl ConnectionTrait,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
     scope: RequestScope,
     periods: &Periods,
     now: DateTime<Utc>,
@@ -371,7 +372,7 @@ async fn open(
 /// Sides, target and title of each agreement id given.
 async fn agreements(
     db: &impl ConnectionTrait,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
     agreement_ids: impl IntoIterator<Item = i64>,
 ) -> Result<HashMap<i64, AgreementInfo>, ApiError> {
     use crate::entities::agreement;

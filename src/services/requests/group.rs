@@ -30,6 +30,7 @@ use super::intake::{
     Checked, Inserted, NewRequest, check, check_agreement, dependencies, edges, logged_event,
     notify_overdue,
 };
+use crate::entities::ids::OrganisationId;
 use crate::entities::{agreement, idempotency_key, request, request_dependency};
 use crate::error::ApiError;
 use crate::identity::AuthUser;
@@ -275,7 +276,7 @@ async fn insert_group(
         }
     }
     agreements.clear();
-    let mut calendars: HashMap<(i64, i64), Arc<CompiledCalendar>> = HashMap::new();
+    let mut calendars: HashMap<(OrganisationId, i64), Arc<CompiledCalendar>> = HashMap::new();
     for (organisation, departments) in by_organisation(
         admitted
             .iter()
@@ -307,7 +308,7 @@ async fn insert_group(
 
     // Every input of every request with everything upstream: one walk per
     // organisation.
-    let mut cones: HashMap<i64, Cone> = HashMap::new();
+    let mut cones: HashMap<OrganisationId, Cone> = HashMap::new();
     for (organisation, seeds) in by_organisation(pending.iter().flat_map(|p| {
         p.waiting
             .input
@@ -446,8 +447,10 @@ fn stored_as_checked(row: &request::Model, p: &Pending, checked: &Checked) -> bo
 }
 
 /// Distinct values per organisation.
-fn by_organisation(pairs: impl Iterator<Item = (i64, i64)>) -> HashMap<i64, Vec<i64>> {
-    let mut sets: HashMap<i64, HashSet<i64>> = HashMap::new();
+fn by_organisation(
+    pairs: impl Iterator<Item = (OrganisationId, i64)>,
+) -> HashMap<OrganisationId, Vec<i64>> {
+    let mut sets: HashMap<OrganisationId, HashSet<i64>> = HashMap::new();
     for (organisation, value) in pairs {
         sets.entry(organisation).or_default().insert(value);
     }

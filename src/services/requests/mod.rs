@@ -24,6 +24,7 @@ use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
+use crate::entities::ids::OrganisationId;
 use crate::entities::{request, request_dependency};
 use crate::error::ApiError;
 use crate::identity::{AuthUser, Role};
@@ -155,7 +156,7 @@ pub async fn list(
 /// (customer), soonest due first.
 pub async fn open_for_department(
     db: &impl ConnectionTrait,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
     department_id: i64,
     side: Side,
     limit: u64,

@@ -13,6 +13,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Statement}
 use serde_json::json;
 
 use super::{RequestStatus, dependencies_of};
+use crate::entities::ids::OrganisationId;
 use crate::entities::request;
 use crate::error::ApiError;
 use crate::services::agreements::turnaround_of;
@@ -93,12 +94,12 @@ pub fn turnaround_of_request(row: &request::Model) -> Result<Turnaround, ApiErro
 /// Compiled calendars of provider departments, looked up once per call.
 pub struct ProviderCalendars<'a> {
     cache: &'a CalendarCache,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
     by_department: HashMap<i64, Arc<CompiledCalendar>>,
 }
 
 impl<'a> ProviderCalendars<'a> {
-    pub fn new(cache: &'a CalendarCache, organisation_id: i64) -> Self {
+    pub fn new(cache: &'a CalendarCache, organisation_id: OrganisationId) -> Self {
         ProviderCalendars {
             cache,
             organisation_id,
@@ -131,7 +132,7 @@ impl<'a> ProviderCalendars<'a> {
 pub async fn reschedule_downstream(
     db: &impl ConnectionTrait,
     cache: &CalendarCache,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
     changed: &[i64],
 ) -> Result<(), ApiError> {
     // 1. Everything reachable downstream, with the edges into it.
@@ -258,7 +259,7 @@ pub async fn reschedule_downstream(
 /// Request rows of the organisation by id, fetched in chunks.
 async fn rows_by_id(
     db: &impl ConnectionTrait,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
     ids: &[i64],
 ) -> Result<HashMap<i64, request::Model>, ApiError> {
     let mut rows = HashMap::with_capacity(ids.len());

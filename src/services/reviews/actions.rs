@@ -11,6 +11,7 @@ use sea_orm::{
 use super::{forbidden, get, may_write, visible_department};
 use crate::entities::Named;
 use crate::entities::action_item::ActionStatus;
+use crate::entities::ids::OrganisationId;
 use crate::entities::{action_item, review, user};
 use crate::error::ApiError;
 use crate::identity::AuthUser;
@@ -37,7 +38,7 @@ pub struct ActionChanges {
 async fn check_owner(
     db: &impl ConnectionTrait,
     check: &mut Checker,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
     owner: i64,
 ) -> Result<Option<user::Model>, ApiError> {
     let found = user::Entity::find_by_id(owner)

@@ -4,6 +4,7 @@
 //! action items of earlier reviews, and the commitments whose critical path
 //! crosses the pair.
 
+use crate::entities::ids::OrganisationId;
 use crate::entities::{
     action_item::ActionStatus, agreement::AgreementStatus, commitment::CommitmentStatus,
     review::ReviewStatus,
@@ -285,7 +286,7 @@ async fn reasons_of(
 async fn crossing_commitments(
     db: &impl ConnectionTrait,
     calendars: &CalendarCache,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
     agreement_ids: &[i64],
     from: DateTime<Utc>,
     now: DateTime<Utc>,

@@ -22,6 +22,7 @@ use sea_orm::{
 };
 use serde_json::json;
 
+use crate::entities::ids::OrganisationId;
 use crate::entities::review::ReviewStatus;
 use crate::entities::{review, review_attendee, user};
 use crate::error::ApiError;
@@ -127,7 +128,7 @@ fn check_numbers(check: &mut Checker, duration: i64, every_weeks: i64) {
 async fn check_attendees(
     db: &impl ConnectionTrait,
     check: &mut Checker,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
     ids: &mut Vec<i64>,
 ) -> Result<(), ApiError> {
     ids.sort_unstable();
@@ -344,7 +345,7 @@ pub async fn update(
 /// When each department pair last held a review, keyed by (lower id, higher id).
 pub async fn last_held_by_pair(
     db: &impl ConnectionTrait,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
 ) -> Result<std::collections::HashMap<(i64, i64), DateTime<Utc>>, ApiError> {
     let rows: Vec<(i64, i64, Option<DateTime<Utc>>)> = review::Entity::find()
         .select_only()

@@ -27,6 +27,7 @@ use sea_orm::{
 
 use baton::config::random_hex;
 use baton::entities::agreement::AgreementStatus;
+use baton::entities::ids::OrganisationId;
 use baton::entities::request::RequestStatus;
 use baton::entities::unit::Unit;
 use baton::entities::{agreement, department, organisation, request, user};
@@ -209,7 +210,7 @@ fn median(values: &mut [f64]) -> f64 {
 
 /// The seeded organisation.
 struct World {
-    organisation_id: i64,
+    organisation_id: OrganisationId,
     admin: user::Model,
 }
 
@@ -350,7 +351,7 @@ async fn seed(db: &DatabaseConnection, delivered: usize) -> Result<World, String
 
 /// What every seeded request shares.
 struct Row {
-    organisation_id: i64,
+    organisation_id: OrganisationId,
     agreement_id: i64,
     provider: i64,
     customer: i64,

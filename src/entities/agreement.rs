@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-use super::ids::OrganisationId;
+use super::ids::{DepartmentId, OrganisationId};
 use serde::{Deserialize, Serialize};
 
 pub use super::unit::Unit;
@@ -11,8 +11,8 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub organisation_id: OrganisationId,
-    pub provider_department_id: i64,
-    pub customer_department_id: i64,
+    pub provider_department_id: DepartmentId,
+    pub customer_department_id: DepartmentId,
     pub title: String,
     pub deliverable: String,
     pub definition_of_done: String,

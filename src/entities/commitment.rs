@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-use super::ids::OrganisationId;
+use super::ids::{DepartmentId, OrganisationId};
 use serde::{Deserialize, Serialize};
 
 pub use super::unit::Unit;
@@ -16,7 +16,7 @@ pub struct Model {
     pub customer_name: String,
     pub title: String,
     pub promised_at: DateTimeUtc,
-    pub owner_department_id: i64,
+    pub owner_department_id: DepartmentId,
     /// Business time the owner needs after the last handoff arrives.
     pub lead_time_unit: Unit,
     pub lead_time_quantity: i64,

@@ -1,12 +1,12 @@
 use sea_orm::entity::prelude::*;
 
-use super::ids::OrganisationId;
+use super::ids::{DepartmentId, OrganisationId};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "departments")]
 pub struct Model {
     #[sea_orm(primary_key)]
-    pub id: i64,
+    pub id: DepartmentId,
     pub organisation_id: OrganisationId,
     pub name: String,
     pub code: String,

@@ -28,10 +28,18 @@ macro_rules! ids {
                 id.0
             }
         }
+
+        impl From<i64> for $name {
+            fn from(id: i64) -> $name {
+                $name(id)
+            }
+        }
     )*};
 }
 
 ids!(
     /// An organisation: the boundary of every read.
     OrganisationId,
+    /// A department: a provider or a customer of handoffs.
+    DepartmentId,
 );

@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-use super::ids::OrganisationId;
+use super::ids::{DepartmentId, OrganisationId};
 use serde::{Deserialize, Serialize};
 
 pub use super::unit::Unit;
@@ -14,8 +14,8 @@ pub struct Model {
     pub agreement_id: i64,
     /// The agreement's terms version this request was logged under.
     pub agreement_version: i32,
-    pub provider_department_id: i64,
-    pub customer_department_id: i64,
+    pub provider_department_id: DepartmentId,
+    pub customer_department_id: DepartmentId,
     pub title: String,
     pub details: String,
     /// The turnaround of the terms it was logged under.

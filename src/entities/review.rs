@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-use super::ids::OrganisationId;
+use super::ids::{DepartmentId, OrganisationId};
 use serde::{Deserialize, Serialize};
 
 /// A review meeting between two departments.
@@ -11,8 +11,8 @@ pub struct Model {
     pub id: i64,
     pub organisation_id: OrganisationId,
     /// The pair, lower id first.
-    pub department_a_id: i64,
-    pub department_b_id: i64,
+    pub department_a_id: DepartmentId,
+    pub department_b_id: DepartmentId,
     pub scheduled_at: DateTimeUtc,
     pub duration_minutes: i32,
     /// 0: no next review is scheduled when this one is held.

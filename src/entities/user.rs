@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-use super::ids::OrganisationId;
+use super::ids::{DepartmentId, OrganisationId};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -13,7 +13,7 @@ pub struct Model {
     pub email: String,
     pub name: String,
     pub role: Role,
-    pub department_id: Option<i64>,
+    pub department_id: Option<DepartmentId>,
     pub password_hash: String,
     pub active: bool,
     pub version: i32,

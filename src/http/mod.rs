@@ -199,14 +199,37 @@ impl<'r, T: Serialize> Responder<'r, 'static> for Reply<T> {
 
 /// A numeric id from the query string: absent is `None`, anything but an
 /// integer is a 422 naming the parameter (Rocket would silently drop it).
-pub fn query_id(name: &str, value: Option<&str>) -> Result<Option<i64>, ApiError> {
+pub fn query_id<Id: From<i64>>(name: &str, value: Option<&str>) -> Result<Option<Id>, ApiError> {
     value
         .map(|text| {
             text.parse::<i64>()
+                .map(Id::from)
                 .map_err(|_| ApiError::field(name, "must be an integer id"))
         })
         .transpose()
 }
+
+/// A typed id as a path segment (`/departments/<id>`) or a query value
+/// (`?provider=3`): the number it is.
+macro_rules! id_params {
+    ($($id:ty),* $(,)?) => {$(
+        impl<'a> rocket::request::FromParam<'a> for $id {
+            type Error = std::num::ParseIntError;
+
+            fn from_param(param: &'a str) -> Result<Self, Self::Error> {
+                param.parse::<i64>().map(<$id>::from)
+            }
+        }
+
+        impl<'v> rocket::form::FromFormField<'v> for $id {
+            fn from_value(field: rocket::form::ValueField<'v>) -> rocket::form::Result<'v, Self> {
+                <i64 as rocket::form::FromFormField<'v>>::from_value(field).map(<$id>::from)
+            }
+        }
+    )*};
+}
+
+id_params!(crate::entities::ids::DepartmentId);
 
 /// Rocket reads a query parameter given twice (`?limit=5&limit=x`) as if it
 /// were absent, so the request would silently get the default. The API

@@ -9,7 +9,7 @@ pub use credentials::{TokenKeys, actor_for_token, hash_password, verify_password
 
 use crate::error::ApiError;
 
-pub use crate::entities::ids::OrganisationId;
+pub use crate::entities::ids::{DepartmentId, OrganisationId};
 pub use crate::entities::user::Role;
 
 /// The authenticated caller: loaded fresh from the database on every request,
@@ -19,7 +19,7 @@ pub struct AuthUser {
     pub id: i64,
     pub organisation_id: OrganisationId,
     pub role: Role,
-    pub department_id: Option<i64>,
+    pub department_id: Option<DepartmentId>,
 }
 
 impl AuthUser {

@@ -20,6 +20,7 @@ use super::{
     parse_choice, parse_number, parse_turnaround_fields, typed_values, unit_choices,
 };
 use crate::entities::agreement::AgreementStatus;
+use crate::entities::ids::DepartmentId;
 use crate::error::ApiError;
 use crate::identity::Role;
 use crate::services::ExpectedVersion;
@@ -386,7 +387,7 @@ struct Checked {
 /// people a form they cannot use).
 fn provider_choices(
     user: &PageUser,
-    names: &std::collections::HashMap<i64, String>,
+    names: &std::collections::HashMap<DepartmentId, String>,
 ) -> Vec<Choice> {
     let me = &user.auth;
     match (me.role, me.department_id) {
@@ -443,8 +444,8 @@ async fn again(
 async fn new_form(
     state: &State<AppState>,
     user: PageUser,
-    provider: Option<i64>,
-    customer: Option<i64>,
+    provider: Option<DepartmentId>,
+    customer: Option<DepartmentId>,
 ) -> PageResult<(Status, RawHtml<String>)> {
     let values = NewAgreementForm {
         provider_department_id: provider

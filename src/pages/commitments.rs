@@ -21,6 +21,7 @@ use super::{
     typed_values, unit_choices,
 };
 use crate::entities::commitment::CommitmentStatus;
+use crate::entities::ids::DepartmentId;
 use crate::error::ApiError;
 use crate::identity::Role;
 use crate::services::ExpectedVersion;
@@ -114,7 +115,7 @@ async fn commitment_page(
         .root_causes
         .iter()
         .map(|cause| json!({
-            "request_id": cause.request_id, "department": names.get(&cause.department_id),
+            "request_id": cause.request_id, "department": names.get(&DepartmentId(cause.department_id)),
             "kind": serde_json::to_value(cause.kind).unwrap_or_default(), "minutes": cause.minutes,
         }))
         .collect();
@@ -275,7 +276,7 @@ async fn again(
 async fn new_form(
     state: &State<AppState>,
     user: PageUser,
-    owner: Option<i64>,
+    owner: Option<DepartmentId>,
     depends_on: Option<&str>,
 ) -> PageResult<(Status, RawHtml<String>)> {
     let values = NewCommitmentForm {

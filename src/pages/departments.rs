@@ -15,6 +15,7 @@ use serde_json::json;
 use super::{
     PageResult, PageUser, context, department_names, local, organisation_zone, request_lines,
 };
+use crate::entities::ids::DepartmentId;
 use crate::entities::{agreement, calendar, department};
 use crate::error::ApiError;
 use crate::pagination::PageRequest;
@@ -126,7 +127,7 @@ async fn list(
 async fn show(
     state: &State<AppState>,
     user: PageUser,
-    id: i64,
+    id: DepartmentId,
     flash: Option<FlashMessage<'_>>,
 ) -> PageResult<RawHtml<String>> {
     let me = &user.auth;

@@ -8,6 +8,7 @@ use serde::Serialize;
 use tera::Context;
 
 use super::reply::{Refusal, field_messages};
+use crate::entities::ids::DepartmentId;
 use crate::error::{ApiError, FieldErrors};
 use crate::time::Turnaround;
 
@@ -188,9 +189,10 @@ pub fn parse_ids(text: &str, field: &str) -> Result<Vec<i64>, ApiError> {
 }
 
 /// An id chosen in a `<select>`; nothing chosen is a field error.
-pub fn parse_choice(text: &str, field: &str, what: &str) -> Result<i64, ApiError> {
+pub fn parse_choice<Id: From<i64>>(text: &str, field: &str, what: &str) -> Result<Id, ApiError> {
     text.trim()
-        .parse()
+        .parse::<i64>()
+        .map(Id::from)
         .map_err(|_| ApiError::field(field, format!("choose {what}")))
 }
 
@@ -277,10 +279,10 @@ pub struct Choice {
 
 /// Departments as choices, by name; `only` limits them to the given ids.
 pub fn department_choices(
-    names: &std::collections::HashMap<i64, String>,
-    only: Option<&[i64]>,
+    names: &std::collections::HashMap<DepartmentId, String>,
+    only: Option<&[DepartmentId]>,
 ) -> Vec<Choice> {
-    let mut choices: Vec<(&i64, &String)> = names
+    let mut choices: Vec<(&DepartmentId, &String)> = names
         .iter()
         .filter(|(id, _)| only.is_none_or(|only| only.contains(id)))
         .collect();

@@ -13,6 +13,7 @@ use serde_json::json;
 use super::{
     PageResult, PageUser, context, department_names, local, organisation_zone, request_lines,
 };
+use crate::entities::ids::DepartmentId;
 use crate::identity::Role;
 use crate::services::{Side, home as home_service};
 use crate::state::AppState;
@@ -31,7 +32,7 @@ async fn home(
     let names = department_names(&state.db, me.organisation_id).await?;
     let zone = organisation_zone(&state.db, me.organisation_id).await?;
     let home = home_service::home(&state.context(me.clone()), user.unread, Utc::now()).await?;
-    let name_of = |id: i64| names.get(&id).cloned().unwrap_or_default();
+    let name_of = |id: DepartmentId| names.get(&id).cloned().unwrap_or_default();
 
     let mut page = context(&user, "Home", flash);
     page.insert("departments", &names);

@@ -8,6 +8,7 @@ use chrono::{TimeDelta, Utc};
 use serde::Serialize;
 
 use super::local;
+use crate::entities::ids::DepartmentId;
 use crate::entities::request::{self, RequestStatus};
 use crate::services::Side;
 
@@ -20,7 +21,7 @@ pub struct RequestLine {
     overdue: bool,
     due_soon: bool,
     expected_at: Option<String>,
-    other_department_id: i64,
+    other_department_id: DepartmentId,
     other_department: String,
 }
 
@@ -28,7 +29,7 @@ pub struct RequestLine {
 /// customer of what a department owes, the provider of what it waits for.
 pub fn request_lines(
     rows: Vec<request::Model>,
-    names: &HashMap<i64, String>,
+    names: &HashMap<DepartmentId, String>,
     side: Side,
     zone: chrono_tz::Tz,
 ) -> Vec<RequestLine> {

@@ -18,6 +18,7 @@ use super::{
     local, local_instant, organisation_zone, parse_choice, parse_number, typed_values,
 };
 use crate::entities::action_item::ActionStatus;
+use crate::entities::ids::DepartmentId;
 use crate::entities::review::ReviewStatus;
 use crate::error::{ApiError, FieldErrors};
 use crate::identity::Role;
@@ -471,7 +472,7 @@ async fn again(
 async fn new_form(
     state: &State<AppState>,
     user: PageUser,
-    with: Option<i64>,
+    with: Option<DepartmentId>,
 ) -> PageResult<(Status, RawHtml<String>)> {
     let values = NewReviewForm {
         department_a: user

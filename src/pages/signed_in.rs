@@ -11,6 +11,7 @@ use rocket::response::Redirect;
 use serde::Serialize;
 use tera::Context;
 
+use crate::entities::ids::DepartmentId;
 use crate::error::ApiError;
 use crate::http::{SESSION_COOKIE, take_stashed};
 use crate::identity::{AuthUser, actor_for_token};
@@ -179,7 +180,7 @@ struct Me {
     id: i64,
     name: String,
     role: &'static str,
-    department_id: Option<i64>,
+    department_id: Option<DepartmentId>,
     unread: u64,
 }
 

@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 
 use crate::entities::agreement;
 use crate::entities::agreement::AgreementStatus;
+use crate::entities::ids::DepartmentId;
 use crate::error::ApiResult;
 use crate::http::AgreementWriter;
 use crate::http::{Body, Reply, query_id};
@@ -24,7 +25,7 @@ use crate::validate::query_named;
 use crate::validate::turnaround_text;
 
 /// Last held review per department pair.
-type LastReviewed = std::collections::HashMap<(i64, i64), DateTime<Utc>>;
+type LastReviewed = std::collections::HashMap<(DepartmentId, DepartmentId), DateTime<Utc>>;
 use crate::time::Turnaround;
 
 pub fn routes() -> Vec<Route> {
@@ -45,8 +46,8 @@ pub fn routes() -> Vec<Route> {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewAgreementBody {
-    pub provider_department_id: i64,
-    pub customer_department_id: i64,
+    pub provider_department_id: DepartmentId,
+    pub customer_department_id: DepartmentId,
     pub title: String,
     pub deliverable: String,
     pub definition_of_done: String,
@@ -97,8 +98,8 @@ pub struct PendingChange {
 #[derive(Serialize, ToSchema)]
 pub struct AgreementOut {
     pub id: i64,
-    pub provider_department_id: i64,
-    pub customer_department_id: i64,
+    pub provider_department_id: DepartmentId,
+    pub customer_department_id: DepartmentId,
     pub title: String,
     pub deliverable: String,
     pub definition_of_done: String,

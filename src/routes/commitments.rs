@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 
 use crate::entities::commitment;
 use crate::entities::commitment::{CommitmentStatus, StoredRisk};
+use crate::entities::ids::DepartmentId;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{Body, OptionalBody, Reply, query_id};
 use crate::identity::AuthUser;
@@ -36,7 +37,7 @@ pub struct NewCommitmentBody {
     pub customer_name: String,
     pub title: String,
     pub promised_at: DateTime<Utc>,
-    pub owner_department_id: i64,
+    pub owner_department_id: DepartmentId,
     /// Business time the owner needs after the last handoff; default zero.
     #[schema(value_type = Option<TurnaroundBody>)]
     pub lead_time: Option<Turnaround>,
@@ -73,7 +74,7 @@ pub struct CommitmentOut {
     pub customer_name: String,
     pub title: String,
     pub promised_at: DateTime<Utc>,
-    pub owner_department_id: i64,
+    pub owner_department_id: DepartmentId,
     #[schema(value_type = TurnaroundBody)]
     pub lead_time: Turnaround,
     /// `open | fulfilled | cancelled`

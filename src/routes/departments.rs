@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::entities::department;
+use crate::entities::ids::DepartmentId;
 use crate::error::ApiResult;
 use crate::http::Admin;
 use crate::http::{Body, Reply};
@@ -49,7 +50,7 @@ pub struct DepartmentPatch {
 
 #[derive(Serialize, ToSchema)]
 pub struct DepartmentOut {
-    pub id: i64,
+    pub id: DepartmentId,
     pub name: String,
     pub code: String,
     pub calendar_id: i64,
@@ -123,7 +124,7 @@ async fn list(
     Ok(Reply::ok(Page::from_rows(
         rows,
         page,
-        |d| d.id,
+        |d| d.id.0,
         DepartmentOut::from,
     )))
 }
@@ -135,7 +136,7 @@ async fn list(
 async fn show(
     state: &State<AppState>,
     actor: AuthUser,
-    id: i64,
+    id: DepartmentId,
 ) -> ApiResult<Reply<DepartmentOut>> {
     Ok(reply(departments::get(&state.db, &actor, id).await?, false))
 }
@@ -148,7 +149,7 @@ async fn show(
 async fn update(
     state: &State<AppState>,
     actor: Admin,
-    id: i64,
+    id: DepartmentId,
     if_match: ExpectedVersion,
     body: Body<DepartmentPatch>,
 ) -> ApiResult<Reply<DepartmentOut>> {
@@ -180,7 +181,7 @@ async fn update(
 async fn remove(
     state: &State<AppState>,
     actor: Admin,
-    id: i64,
+    id: DepartmentId,
     if_match: ExpectedVersion,
 ) -> ApiResult<Status> {
     departments::delete(&state.db, &actor, id, if_match).await?;

@@ -8,6 +8,7 @@ use rocket::{Route, State, get, patch, post, routes};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::entities::ids::DepartmentId;
 use crate::entities::request;
 use crate::error::{ApiError, ApiResult};
 use crate::http::RequestActor;
@@ -99,8 +100,8 @@ pub struct RequestOut {
     pub agreement_id: i64,
     /// The agreement's terms version the request was logged under.
     pub agreement_version: i32,
-    pub provider_department_id: i64,
-    pub customer_department_id: i64,
+    pub provider_department_id: DepartmentId,
+    pub customer_department_id: DepartmentId,
     pub title: String,
     pub details: String,
     #[schema(value_type = String)]

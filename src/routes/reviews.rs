@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::entities::action_item::ActionStatus;
+use crate::entities::ids::DepartmentId;
 use crate::entities::review::ReviewStatus;
 use crate::entities::{action_item, review};
 use crate::error::{ApiError, ApiResult};
@@ -51,7 +52,7 @@ pub fn feed_routes() -> Vec<Route> {
 #[serde(deny_unknown_fields)]
 pub struct NewReviewBody {
     /// The two departments.
-    pub department_ids: Vec<i64>,
+    pub department_ids: Vec<DepartmentId>,
     pub scheduled_at: DateTime<Utc>,
     pub duration_minutes: i64,
     /// Weeks until the next review once this one is held; 0 for none.
@@ -100,7 +101,7 @@ pub struct ActionPatch {
 #[derive(Serialize, ToSchema)]
 pub struct ReviewOut {
     pub id: i64,
-    pub department_ids: [i64; 2],
+    pub department_ids: [DepartmentId; 2],
     pub scheduled_at: DateTime<Utc>,
     pub duration_minutes: i32,
     pub every_weeks: i32,

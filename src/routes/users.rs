@@ -5,7 +5,7 @@ use rocket::{Route, State, get, patch, post, routes};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::entities::ids::OrganisationId;
+use crate::entities::ids::{DepartmentId, OrganisationId};
 use crate::entities::user;
 use crate::error::ApiResult;
 use crate::http::Admin;
@@ -30,7 +30,7 @@ pub struct NewUserBody {
     pub role: Role,
     /// Required for `lead` and `staff`.
     #[serde(default)]
-    pub department_id: Option<i64>,
+    pub department_id: Option<DepartmentId>,
 }
 
 /// The fields an admin may change; the same rules as at creation.
@@ -45,7 +45,7 @@ pub struct UserPatch {
     /// Required for `lead` and `staff`; null takes an admin or leader out of any department.
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<i64>)]
-    pub department_id: Option<Option<i64>>,
+    pub department_id: Option<Option<DepartmentId>>,
 }
 
 /// A user as the API shows it (never the password hash).
@@ -56,7 +56,7 @@ pub struct UserOut {
     pub email: String,
     pub name: String,
     pub role: Role,
-    pub department_id: Option<i64>,
+    pub department_id: Option<DepartmentId>,
     pub active: bool,
     pub version: i32,
     pub created_at: DateTime<Utc>,

@@ -12,7 +12,7 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::entities::ids::OrganisationId;
+use crate::entities::ids::{DepartmentId, OrganisationId};
 use crate::entities::{calendar, department, organisation};
 use crate::error::{ApiError, FieldErrors};
 use crate::identity::AuthUser;
@@ -424,7 +424,7 @@ pub async fn for_department(
     db: &impl ConnectionTrait,
     cache: &CalendarCache,
     organisation_id: OrganisationId,
-    department_id: i64,
+    department_id: DepartmentId,
 ) -> Result<Arc<CompiledCalendar>, ApiError> {
     for_departments(db, cache, organisation_id, &[department_id])
         .await?
@@ -439,11 +439,11 @@ pub async fn for_departments(
     db: &impl ConnectionTrait,
     cache: &CalendarCache,
     organisation_id: OrganisationId,
-    department_ids: &[i64],
-) -> Result<HashMap<i64, Arc<CompiledCalendar>>, ApiError> {
+    department_ids: &[DepartmentId],
+) -> Result<HashMap<DepartmentId, Arc<CompiledCalendar>>, ApiError> {
     #[derive(sea_orm::FromQueryResult)]
     struct Current {
-        department_id: i64,
+        department_id: DepartmentId,
         calendar_id: i64,
         version: i32,
     }

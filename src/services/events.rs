@@ -11,7 +11,7 @@ use sea_orm::{
 use serde_json::Value;
 
 use crate::entities::event;
-use crate::entities::ids::OrganisationId;
+use crate::entities::ids::{DepartmentId, OrganisationId};
 use crate::error::ApiError;
 
 /// What an event is about.
@@ -22,7 +22,7 @@ pub enum Subject {
     Commitment(i64),
     Review(i64),
     User(i64),
-    Department(i64),
+    Department(DepartmentId),
     Calendar(i64),
     Organisation(OrganisationId),
 }
@@ -47,7 +47,7 @@ impl Subject {
             Subject::Commitment(id) => ("commitment", id),
             Subject::Review(id) => ("review", id),
             Subject::User(id) => ("user", id),
-            Subject::Department(id) => ("department", id),
+            Subject::Department(id) => ("department", id.0),
             Subject::Calendar(id) => ("calendar", id),
             Subject::Organisation(id) => ("organisation", id.0),
         }

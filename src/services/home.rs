@@ -11,6 +11,7 @@ use sea_orm::ConnectionTrait;
 
 use crate::entities::agreement::AgreementStatus;
 use crate::entities::commitment::StoredRisk;
+use crate::entities::ids::DepartmentId;
 use crate::entities::review::ReviewStatus;
 use crate::entities::{agreement, commitment, notification, request, review};
 use crate::error::ApiError;
@@ -56,7 +57,7 @@ pub struct Home {
 
 /// A department's open work, soonest due first.
 pub struct DepartmentWork {
-    pub department_id: i64,
+    pub department_id: DepartmentId,
     /// Requests it provides.
     pub owed: Vec<request::Model>,
     /// Requests it is the customer of.

@@ -9,7 +9,7 @@ use sea_orm::{
     QueryOrder, QuerySelect, Set,
 };
 
-use crate::entities::ids::OrganisationId;
+use crate::entities::ids::{DepartmentId, OrganisationId};
 use crate::entities::{notification, user};
 use crate::error::ApiError;
 use crate::identity::AuthUser;
@@ -20,7 +20,7 @@ pub use crate::entities::notification::NotificationKind as Kind;
 pub async fn notify_department(
     db: &impl ConnectionTrait,
     organisation_id: OrganisationId,
-    department_id: i64,
+    department_id: DepartmentId,
     kind: Kind,
     request_id: Option<i64>,
     message: &str,

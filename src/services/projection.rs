@@ -15,7 +15,7 @@ use sea_orm::{
     QuerySelect, Statement,
 };
 
-use crate::entities::ids::OrganisationId;
+use crate::entities::ids::{DepartmentId, OrganisationId};
 use crate::entities::{commitment, commitment_dependency, organisation, request};
 use crate::error::ApiError;
 use crate::projection::{
@@ -228,7 +228,7 @@ pub async fn project(
             .await?
             .map_or(480, |org| i64::from(org.at_risk_threshold_minutes))
     };
-    let departments: Vec<i64> = cone
+    let departments: Vec<DepartmentId> = cone
         .rows
         .iter()
         .map(|row| row.provider_department_id)
@@ -291,7 +291,7 @@ pub fn project_loaded(
     cone: Cone,
     commitment_rows: &[commitment::Model],
     commitment_edges: &[(i64, i64)],
-    calendars: &HashMap<i64, Arc<CompiledCalendar>>,
+    calendars: &HashMap<DepartmentId, Arc<CompiledCalendar>>,
     threshold: i64,
     as_of: DateTime<Utc>,
 ) -> Result<Projected, ApiError> {
@@ -313,8 +313,8 @@ pub fn project_loaded(
         let (calendar_idx, calendar) = calendars.of(row.provider_department_id)?;
         requests.push(RequestInput {
             id: row.id,
-            provider_department_id: row.provider_department_id,
-            customer_department_id: row.customer_department_id,
+            provider_department_id: row.provider_department_id.0,
+            customer_department_id: row.customer_department_id.0,
             calendar: calendar_idx,
             turnaround: turnaround_of(row.turnaround_unit, row.turnaround_quantity)?,
             requested_at: row.requested_at,
@@ -336,7 +336,7 @@ pub fn project_loaded(
         let (calendar_idx, _) = calendars.of(row.owner_department_id)?;
         commitments.push(CommitmentInput {
             id: row.id,
-            owner_department_id: row.owner_department_id,
+            owner_department_id: row.owner_department_id.0,
             calendar: calendar_idx,
             lead_time: turnaround_of(row.lead_time_unit, row.lead_time_quantity)?,
             promised_at: row.promised_at,
@@ -415,13 +415,13 @@ fn pause_shift_as_of(
 
 /// Department calendars numbered for the engine.
 struct CalendarTable {
-    by_department: HashMap<i64, (CalendarIdx, Arc<CompiledCalendar>)>,
+    by_department: HashMap<DepartmentId, (CalendarIdx, Arc<CompiledCalendar>)>,
     list: Vec<Arc<CompiledCalendar>>,
 }
 
 impl CalendarTable {
     /// Numbers the calendars, one index per distinct calendar.
-    fn new(by_department: &HashMap<i64, Arc<CompiledCalendar>>) -> Self {
+    fn new(by_department: &HashMap<DepartmentId, Arc<CompiledCalendar>>) -> Self {
         let mut table = CalendarTable {
             by_department: HashMap::with_capacity(by_department.len()),
             list: Vec::new(),
@@ -445,7 +445,10 @@ impl CalendarTable {
         table
     }
 
-    fn of(&self, department_id: i64) -> Result<(CalendarIdx, Arc<CompiledCalendar>), ApiError> {
+    fn of(
+        &self,
+        department_id: DepartmentId,
+    ) -> Result<(CalendarIdx, Arc<CompiledCalendar>), ApiError> {
         self.by_department
             .get(&department_id)
             .cloned()

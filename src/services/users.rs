@@ -13,7 +13,7 @@ use sea_orm::{
 };
 use serde_json::json;
 
-use crate::entities::ids::OrganisationId;
+use crate::entities::ids::{DepartmentId, OrganisationId};
 use crate::entities::{department, user};
 use crate::error::ApiError;
 use crate::identity::{AuthUser, Role};
@@ -31,7 +31,7 @@ pub struct UserChanges {
     pub name: Option<String>,
     pub email: Option<String>,
     pub role: Option<Role>,
-    pub department_id: Option<Option<i64>>,
+    pub department_id: Option<Option<DepartmentId>>,
 }
 
 pub struct NewUser {
@@ -39,7 +39,7 @@ pub struct NewUser {
     pub email: String,
     pub password: String,
     pub role: Role,
-    pub department_id: Option<i64>,
+    pub department_id: Option<DepartmentId>,
 }
 
 #[tracing::instrument(skip_all, fields(actor = actor.id))]
@@ -214,7 +214,7 @@ async fn release_chair(
     db: &impl ConnectionTrait,
     actor: &AuthUser,
     user_id: i64,
-    still_leads: Option<i64>,
+    still_leads: Option<DepartmentId>,
 ) -> Result<(), ApiError> {
     let chaired = department::Entity::find()
         .filter(department::Column::OrganisationId.eq(actor.organisation_id))
@@ -263,7 +263,7 @@ pub async fn list(
     db: &impl ConnectionTrait,
     actor: &AuthUser,
     page: PageRequest,
-    department_id: Option<i64>,
+    department_id: Option<DepartmentId>,
 ) -> Result<Vec<user::Model>, ApiError> {
     let mut query = user::Entity::find()
         .filter(user::Column::OrganisationId.eq(actor.organisation_id))
@@ -320,7 +320,7 @@ pub async fn deactivate(
 pub async fn find_department(
     db: &impl ConnectionTrait,
     organisation_id: OrganisationId,
-    id: i64,
+    id: DepartmentId,
 ) -> Result<Option<department::Model>, ApiError> {
     Ok(department::Entity::find_by_id(id)
         .filter(department::Column::OrganisationId.eq(organisation_id))

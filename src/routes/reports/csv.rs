@@ -4,6 +4,7 @@
 //! spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`) is
 //! prefixed with `'`.
 
+use crate::entities::ids::DepartmentId;
 use crate::services::reports::Figures;
 use crate::services::reports::GroupKey;
 use crate::services::reports::health::HealthReport;
@@ -132,7 +133,7 @@ pub fn health(report: &HealthReport) -> String {
 }
 
 pub fn matrix(report: &MatrixReport) -> String {
-    let code = |list: &[crate::services::reports::DepartmentRef], id: i64| {
+    let code = |list: &[crate::services::reports::DepartmentRef], id: DepartmentId| {
         list.iter()
             .find(|department| department.id == id)
             .map(|department| text(&department.code))

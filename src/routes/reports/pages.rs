@@ -7,6 +7,7 @@ use serde::Serialize;
 use tera::Context;
 
 use super::charts::{self, BarChart, BarInput, HeatInput, HeatMap, LineChart, LinePoint};
+use crate::entities::ids::DepartmentId;
 use crate::services::reports::Figures;
 use crate::services::reports::Window;
 use crate::services::reports::health::HealthReport;
@@ -142,10 +143,10 @@ pub fn health(report: &HealthReport) -> Context {
 }
 
 pub fn matrix(report: &MatrixReport) -> Context {
-    let position = |list: &[crate::services::reports::DepartmentRef], id: i64| {
+    let position = |list: &[crate::services::reports::DepartmentRef], id: DepartmentId| {
         list.iter().position(|department| department.id == id)
     };
-    let code = |list: &[crate::services::reports::DepartmentRef], id: i64| {
+    let code = |list: &[crate::services::reports::DepartmentRef], id: DepartmentId| {
         list.iter()
             .find(|department| department.id == id)
             .map_or_else(|| format!("#{id}"), |department| department.code.clone())

@@ -5,7 +5,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use serde::Serialize;
 
 use super::get;
-use crate::entities::ids::OrganisationId;
+use crate::entities::ids::{DepartmentId, OrganisationId};
 use crate::entities::request;
 use crate::entities::request::RequestStatus;
 use crate::error::ApiError;
@@ -70,7 +70,7 @@ pub async fn calibrate(
 /// fallback [`calibrate`] uses for an agreement with too few deliveries.
 pub async fn calibrate_for_provider(
     cx: &Context<'_>,
-    provider_department_id: i64,
+    provider_department_id: DepartmentId,
     turnaround: Turnaround,
 ) -> Result<Calibration, ApiError> {
     let (db, calendars, actor) = (cx.db, cx.calendars, &cx.actor);
@@ -111,7 +111,7 @@ fn delivered(
 async fn provider_sample(
     db: &impl ConnectionTrait,
     organisation_id: OrganisationId,
-    provider_department_id: i64,
+    provider_department_id: DepartmentId,
 ) -> Result<Vec<request::Model>, ApiError> {
     Ok(delivered(
         organisation_id,
@@ -127,7 +127,7 @@ async fn measure(
     db: &impl ConnectionTrait,
     calendars: &CalendarCache,
     organisation_id: OrganisationId,
-    provider_department_id: i64,
+    provider_department_id: DepartmentId,
     scope: &'static str,
     sample: &[request::Model],
     turnaround: Turnaround,

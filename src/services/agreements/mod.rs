@@ -19,6 +19,7 @@ use sea_orm::{
 use serde_json::json;
 
 use crate::entities::agreement;
+use crate::entities::ids::DepartmentId;
 use crate::error::ApiError;
 use crate::identity::{AuthUser, Role};
 use crate::pagination::PageRequest;
@@ -35,8 +36,8 @@ pub const DEFAULT_TARGET_PCT: i32 = 90;
 pub const DEFAULT_REVIEW_EVERY_WEEKS: i32 = 4;
 
 pub struct NewAgreement {
-    pub provider_department_id: i64,
-    pub customer_department_id: i64,
+    pub provider_department_id: DepartmentId,
+    pub customer_department_id: DepartmentId,
     pub title: String,
     pub deliverable: String,
     pub definition_of_done: String,
@@ -57,8 +58,8 @@ pub struct AgreementChanges {
 
 #[derive(Default)]
 pub struct AgreementFilter {
-    pub provider_department_id: Option<i64>,
-    pub customer_department_id: Option<i64>,
+    pub provider_department_id: Option<DepartmentId>,
+    pub customer_department_id: Option<DepartmentId>,
     pub status: Option<AgreementStatus>,
 }
 
@@ -98,7 +99,7 @@ pub fn warnings(row: &agreement::Model) -> Vec<String> {
 }
 
 /// Whether `actor` leads (or, as admin, may act for) `department_id`.
-pub fn leads(actor: &AuthUser, department_id: i64) -> bool {
+pub fn leads(actor: &AuthUser, department_id: DepartmentId) -> bool {
     actor.is_admin() || (actor.role == Role::Lead && actor.department_id == Some(department_id))
 }
 

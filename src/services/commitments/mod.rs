@@ -15,7 +15,7 @@ use sea_orm::{
 use serde_json::json;
 
 use crate::entities::commitment::{CommitmentStatus, StoredRisk};
-use crate::entities::ids::OrganisationId;
+use crate::entities::ids::{DepartmentId, OrganisationId};
 use crate::entities::{commitment, commitment_dependency, request};
 use crate::error::ApiError;
 use crate::identity::{AuthUser, Role};
@@ -35,7 +35,7 @@ pub struct NewCommitment {
     pub customer_name: String,
     pub title: String,
     pub promised_at: DateTime<Utc>,
-    pub owner_department_id: i64,
+    pub owner_department_id: DepartmentId,
     pub lead_time: Option<Turnaround>,
     pub depends_on: Vec<i64>,
 }
@@ -53,11 +53,11 @@ pub struct CommitmentChanges {
 pub struct CommitmentFilter {
     pub risk: Option<StoredRisk>,
     pub status: Option<CommitmentStatus>,
-    pub owner_department_id: Option<i64>,
+    pub owner_department_id: Option<DepartmentId>,
 }
 
 /// Whether `actor` may change a commitment owned by `owner_department_id`.
-pub fn may_write(actor: &AuthUser, owner_department_id: i64) -> bool {
+pub fn may_write(actor: &AuthUser, owner_department_id: DepartmentId) -> bool {
     match actor.role {
         Role::Admin | Role::Leader => true,
         Role::Lead | Role::Staff => actor.department_id == Some(owner_department_id),

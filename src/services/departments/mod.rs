@@ -16,7 +16,7 @@ use sea_orm::{
 };
 use serde_json::json;
 
-use crate::entities::ids::OrganisationId;
+use crate::entities::ids::{DepartmentId, OrganisationId};
 use crate::entities::{agreement, calendar, commitment, department, review, user};
 use crate::error::ApiError;
 use crate::identity::{AuthUser, Role};
@@ -102,11 +102,11 @@ pub async fn create(
 /// Deletes a department nothing refers to; otherwise 409 naming what does
 /// (its users, the agreements it is a party to, the commitments it owns, the
 /// reviews it takes part in). Its requests all stand under its agreements.
-#[tracing::instrument(skip_all, fields(actor = actor.id, department = id))]
+#[tracing::instrument(skip_all, fields(actor = actor.id, department = %id))]
 pub async fn delete(
     db: &DatabaseConnection,
     actor: &AuthUser,
-    id: i64,
+    id: DepartmentId,
     if_match: ExpectedVersion,
 ) -> Result<(), ApiError> {
     actor.require_admin()?;
@@ -175,7 +175,7 @@ pub async fn delete(
 pub async fn get(
     db: &impl ConnectionTrait,
     actor: &AuthUser,
-    id: i64,
+    id: DepartmentId,
 ) -> Result<department::Model, ApiError> {
     find_department(db, actor.organisation_id, id)
         .await?
@@ -196,11 +196,11 @@ pub async fn list(
         .await?)
 }
 
-#[tracing::instrument(skip_all, fields(actor = actor.id, department = id))]
+#[tracing::instrument(skip_all, fields(actor = actor.id, department = %id))]
 pub async fn update(
     db: &DatabaseConnection,
     actor: &AuthUser,
-    id: i64,
+    id: DepartmentId,
     if_match: ExpectedVersion,
     changes: DepartmentChanges,
 ) -> Result<department::Model, ApiError> {
@@ -291,7 +291,7 @@ async fn check_lead(
     db: &impl ConnectionTrait,
     check: &mut Checker,
     organisation_id: OrganisationId,
-    department_id: i64,
+    department_id: DepartmentId,
     lead_id: i64,
 ) -> Result<(), ApiError> {
     let lead = user::Entity::find_by_id(lead_id)
@@ -317,7 +317,7 @@ async fn ensure_code_free(
     db: &impl ConnectionTrait,
     organisation_id: OrganisationId,
     code: &str,
-    except_id: Option<i64>,
+    except_id: Option<DepartmentId>,
 ) -> Result<(), ApiError> {
     let clash = department::Entity::find()
         .filter(department::Column::OrganisationId.eq(organisation_id))
@@ -338,7 +338,7 @@ async fn ensure_code_free(
 pub async fn names(
     db: &impl ConnectionTrait,
     organisation_id: OrganisationId,
-) -> Result<std::collections::HashMap<i64, String>, ApiError> {
+) -> Result<std::collections::HashMap<DepartmentId, String>, ApiError> {
     Ok(department::Entity::find()
         .filter(department::Column::OrganisationId.eq(organisation_id))
         .all(db)

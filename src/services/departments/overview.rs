@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use sea_orm::ConnectionTrait;
 
 use crate::entities::commitment::CommitmentStatus;
+use crate::entities::ids::DepartmentId;
 use crate::entities::review::ReviewStatus;
 use crate::entities::{agreement, calendar, commitment, department, request, review, user};
 use crate::error::ApiError;
@@ -58,7 +59,7 @@ pub struct DepartmentOverview {
 pub async fn overview(
     db: &impl ConnectionTrait,
     actor: &AuthUser,
-    id: i64,
+    id: DepartmentId,
 ) -> Result<DepartmentOverview, ApiError> {
     let row = super::get(db, actor, id).await?;
     let calendar = calendars::get(db, actor, row.calendar_id).await?;

@@ -11,6 +11,7 @@ use utoipa::ToSchema;
 use super::queries::{self, AgreementInfo, Periods, RequestScope, Tallies};
 use super::tally::RollUp;
 use super::{DepartmentRef, Figures, GroupBy, GroupKey, Viewer, Window, code_of, departments};
+use crate::entities::ids::DepartmentId;
 use crate::error::ApiError;
 
 /// One group's figures.
@@ -58,7 +59,7 @@ pub(super) fn rows_of(
     group_by: GroupBy,
     tallies: &Tallies,
     period: usize,
-    departments: &HashMap<i64, DepartmentRef>,
+    departments: &HashMap<DepartmentId, DepartmentRef>,
 ) -> Vec<HealthRow> {
     let mut groups: BTreeMap<GroupKey, (RollUp, &AgreementInfo)> = BTreeMap::new();
     for (info, _, tally) in tallies.with_agreements().filter(|(_, p, _)| *p == period) {
@@ -80,7 +81,7 @@ pub(super) fn rows_of(
 fn label(
     group_by: GroupBy,
     info: &AgreementInfo,
-    departments: &HashMap<i64, DepartmentRef>,
+    departments: &HashMap<DepartmentId, DepartmentRef>,
 ) -> String {
     let provider = code_of(departments, info.parties.provider_department_id);
     let customer = code_of(departments, info.parties.customer_department_id);

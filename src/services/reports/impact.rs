@@ -19,6 +19,7 @@ use utoipa::ToSchema;
 use super::{DepartmentRef, Viewer, departments};
 use crate::entities::commitment;
 use crate::entities::commitment::CommitmentStatus;
+use crate::entities::ids::DepartmentId;
 use crate::error::ApiError;
 use crate::projection::{RootCause, RootCauseKind};
 use crate::services::calendars::CalendarCache;
@@ -30,7 +31,7 @@ pub struct ImpactCommitment {
     pub commitment_id: i64,
     pub customer_name: String,
     pub title: String,
-    pub owner_department_id: i64,
+    pub owner_department_id: DepartmentId,
     pub promised_at: DateTime<Utc>,
     pub projected_at: DateTime<Utc>,
     pub baseline_at: DateTime<Utc>,
@@ -66,7 +67,7 @@ pub struct Contribution {
 pub struct DepartmentImpact {
     /// 1 for the department whose slips weigh most.
     pub rank: i64,
-    pub department_id: i64,
+    pub department_id: DepartmentId,
     pub code: String,
     pub name: String,
     /// Own slip put on late or at-risk commitments, elapsed minutes.
@@ -187,14 +188,14 @@ pub async fn impact(
 /// Ranks departments by the own slip they put on endangered commitments.
 fn rank(
     commitments: &[ImpactCommitment],
-    name_of: impl Fn(i64) -> DepartmentRef,
+    name_of: impl Fn(DepartmentId) -> DepartmentRef,
 ) -> Vec<DepartmentImpact> {
     // department → commitment id → contribution
-    let mut shares: BTreeMap<i64, BTreeMap<i64, Contribution>> = BTreeMap::new();
+    let mut shares: BTreeMap<DepartmentId, BTreeMap<i64, Contribution>> = BTreeMap::new();
     for commitment in commitments.iter().filter(|c| c.risk != "on_track") {
         for cause in &commitment.root_causes {
             let share = shares
-                .entry(cause.department_id)
+                .entry(DepartmentId(cause.department_id))
                 .or_default()
                 .entry(commitment.commitment_id)
                 .or_insert_with(|| Contribution {

@@ -9,13 +9,14 @@ use utoipa::ToSchema;
 use super::health::{rows_of, scope_for};
 use super::queries::{self, Periods};
 use super::{DepartmentRef, Figures, GroupBy, Viewer, Window, departments};
+use crate::entities::ids::DepartmentId;
 use crate::error::ApiError;
 
 /// One provider–customer cell.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct MatrixCell {
-    pub provider_department_id: i64,
-    pub customer_department_id: i64,
+    pub provider_department_id: DepartmentId,
+    pub customer_department_id: DepartmentId,
     #[serde(flatten)]
     pub figures: Figures,
 }
@@ -67,7 +68,7 @@ pub async fn matrix(
             });
         }
     }
-    let axis = |pick: fn(&MatrixCell) -> i64| {
+    let axis = |pick: fn(&MatrixCell) -> DepartmentId| {
         let mut list: Vec<DepartmentRef> = all
             .values()
             .filter(|department| cells.iter().any(|cell| pick(cell) == department.id))

@@ -39,7 +39,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelec
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::entities::ids::OrganisationId;
+use crate::entities::ids::{DepartmentId, OrganisationId};
 use crate::entities::{department, organisation};
 use crate::error::ApiError;
 use crate::identity::{AuthUser, Role};
@@ -140,9 +140,9 @@ pub struct GroupKey {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub agreement_id: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub provider_department_id: Option<i64>,
+    pub provider_department_id: Option<DepartmentId>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub customer_department_id: Option<i64>,
+    pub customer_department_id: Option<DepartmentId>,
 }
 
 /// The reporting window `[from, to)`.
@@ -167,7 +167,7 @@ impl Window {
 #[derive(Debug, Clone, Copy)]
 pub struct Viewer {
     pub organisation_id: OrganisationId,
-    pub department_id: Option<i64>,
+    pub department_id: Option<DepartmentId>,
 }
 
 impl Viewer {
@@ -180,13 +180,13 @@ impl Viewer {
                 Role::Admin | Role::Leader | Role::Lead => None,
                 // A staff member without a department sees nothing:
                 // -1 matches no department.
-                Role::Staff => Some(actor.department_id.unwrap_or(-1)),
+                Role::Staff => Some(actor.department_id.unwrap_or(DepartmentId(-1))),
             },
         }
     }
 
     /// Whether a row touching these departments is the viewer's to see.
-    pub fn may_see(&self, departments: &[i64]) -> bool {
+    pub fn may_see(&self, departments: &[DepartmentId]) -> bool {
         self.department_id
             .is_none_or(|own| departments.contains(&own))
     }
@@ -195,7 +195,7 @@ impl Viewer {
 /// A department as reports name it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct DepartmentRef {
-    pub id: i64,
+    pub id: DepartmentId,
     pub code: String,
     pub name: String,
 }
@@ -204,8 +204,8 @@ pub struct DepartmentRef {
 pub(crate) async fn departments(
     db: &impl ConnectionTrait,
     organisation_id: OrganisationId,
-) -> Result<HashMap<i64, DepartmentRef>, ApiError> {
-    let rows: Vec<(i64, String, String)> = department::Entity::find()
+) -> Result<HashMap<DepartmentId, DepartmentRef>, ApiError> {
+    let rows: Vec<(DepartmentId, String, String)> = department::Entity::find()
         .select_only()
         .column(department::Column::Id)
         .column(department::Column::Code)
@@ -220,7 +220,7 @@ pub(crate) async fn departments(
         .collect())
 }
 
-fn code_of(departments: &HashMap<i64, DepartmentRef>, id: i64) -> String {
+fn code_of(departments: &HashMap<DepartmentId, DepartmentRef>, id: DepartmentId) -> String {
     departments
         .get(&id)
         .map_or_else(|| format!("#{id}"), |department| department.code.clone())

@@ -26,7 +26,7 @@ use sea_orm::{
     QuerySelect, QueryTrait,
 };
 
-use crate::entities::ids::OrganisationId;
+use crate::entities::ids::{DepartmentId, OrganisationId};
 use crate::entities::request;
 use crate::error::ApiError;
 use crate::services::requests::RequestStatus;
@@ -37,10 +37,10 @@ use super::tally::Tally;
 #[derive(Debug, Clone, Copy, Default)]
 pub(super) struct RequestScope {
     pub agreement_id: Option<i64>,
-    pub provider_department_id: Option<i64>,
-    pub customer_department_id: Option<i64>,
+    pub provider_department_id: Option<DepartmentId>,
+    pub customer_department_id: Option<DepartmentId>,
     /// Only requests where this department is provider or customer.
-    pub touching_department_id: Option<i64>,
+    pub touching_department_id: Option<DepartmentId>,
 }
 
 impl RequestScope {
@@ -70,8 +70,8 @@ impl RequestScope {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(super) struct Parties {
     pub agreement_id: i64,
-    pub provider_department_id: i64,
-    pub customer_department_id: i64,
+    pub provider_department_id: DepartmentId,
+    pub customer_department_id: DepartmentId,
 }
 
 /// What the roll-ups need to know of an agreement.
@@ -381,7 +381,7 @@ async fn agreements(
     ids.dedup();
     let mut out = HashMap::with_capacity(ids.len());
     for chunk in ids.chunks(1_000) {
-        let rows: Vec<(i64, i64, i64, i32, String)> = agreement::Entity::find()
+        let rows: Vec<(i64, DepartmentId, DepartmentId, i32, String)> = agreement::Entity::find()
             .select_only()
             .column(agreement::Column::Id)
             .column(agreement::Column::ProviderDepartmentId)

@@ -18,6 +18,7 @@ use super::{
     Figures, GroupBy, GroupKey, Viewer, Window, code_of, departments, local_midnight, timezone_of,
 };
 use crate::entities::agreement;
+use crate::entities::ids::DepartmentId;
 use crate::error::ApiError;
 
 /// The most weeks one trend may span (three years).
@@ -103,7 +104,7 @@ async fn resolve(
     key: GroupKey,
 ) -> Result<(RequestScope, String, Option<i64>), ApiError> {
     let all = departments(db, viewer.organisation_id).await?;
-    let department = |field: &str, id: Option<i64>| -> Result<i64, ApiError> {
+    let department = |field: &str, id: Option<DepartmentId>| -> Result<DepartmentId, ApiError> {
         let id = id.ok_or_else(|| {
             ApiError::field(
                 field,
@@ -128,8 +129,8 @@ async fn resolve(
     let mut scope = RequestScope::default();
     let (label, seen, target) = match group_by {
         GroupBy::Agreement => {
-            unused("provider", key.provider_department_id)?;
-            unused("customer", key.customer_department_id)?;
+            unused("provider", key.provider_department_id.map(i64::from))?;
+            unused("customer", key.customer_department_id.map(i64::from))?;
             let id = key.agreement_id.ok_or_else(|| {
                 ApiError::field("agreement", "is required with group_by=agreement")
             })?;
@@ -152,14 +153,14 @@ async fn resolve(
         }
         GroupBy::Provider => {
             unused("agreement", key.agreement_id)?;
-            unused("customer", key.customer_department_id)?;
+            unused("customer", key.customer_department_id.map(i64::from))?;
             let id = department("provider", key.provider_department_id)?;
             scope.provider_department_id = Some(id);
             (code_of(&all, id), vec![id], None)
         }
         GroupBy::Customer => {
             unused("agreement", key.agreement_id)?;
-            unused("provider", key.provider_department_id)?;
+            unused("provider", key.provider_department_id.map(i64::from))?;
             let id = department("customer", key.customer_department_id)?;
             scope.customer_department_id = Some(id);
             (code_of(&all, id), vec![id], None)

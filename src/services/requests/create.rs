@@ -16,6 +16,7 @@ use super::group::{Created, Grouped};
 use super::intake::{
     Inserted, NewRequest, check, check_agreement, dependencies, edges, logged_event, notify_overdue,
 };
+use crate::entities::ids::DepartmentId;
 use crate::entities::{agreement, idempotency_key, request, request_dependency};
 use crate::error::ApiError;
 use crate::identity::AuthUser;
@@ -154,7 +155,7 @@ async fn projected_finish(
     mut depends_on: Vec<i64>,
 ) -> Result<Option<DateTime<Utc>>, ApiError> {
     let mut calendars = HashMap::from([(agreement.provider_department_id, calendar)]);
-    let others: Vec<i64> = cone
+    let others: Vec<DepartmentId> = cone
         .rows
         .iter()
         .map(|row| row.provider_department_id)

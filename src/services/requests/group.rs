@@ -30,7 +30,7 @@ use super::intake::{
     Checked, Inserted, NewRequest, check, check_agreement, dependencies, edges, logged_event,
     notify_overdue,
 };
-use crate::entities::ids::OrganisationId;
+use crate::entities::ids::{DepartmentId, OrganisationId};
 use crate::entities::{agreement, idempotency_key, request, request_dependency};
 use crate::error::ApiError;
 use crate::identity::AuthUser;
@@ -276,7 +276,8 @@ async fn insert_group(
         }
     }
     agreements.clear();
-    let mut calendars: HashMap<(OrganisationId, i64), Arc<CompiledCalendar>> = HashMap::new();
+    let mut calendars: HashMap<(OrganisationId, DepartmentId), Arc<CompiledCalendar>> =
+        HashMap::new();
     for (organisation, departments) in by_organisation(
         admitted
             .iter()
@@ -447,10 +448,10 @@ fn stored_as_checked(row: &request::Model, p: &Pending, checked: &Checked) -> bo
 }
 
 /// Distinct values per organisation.
-fn by_organisation(
-    pairs: impl Iterator<Item = (OrganisationId, i64)>,
-) -> HashMap<OrganisationId, Vec<i64>> {
-    let mut sets: HashMap<OrganisationId, HashSet<i64>> = HashMap::new();
+fn by_organisation<T: Eq + std::hash::Hash>(
+    pairs: impl Iterator<Item = (OrganisationId, T)>,
+) -> HashMap<OrganisationId, Vec<T>> {
+    let mut sets: HashMap<OrganisationId, HashSet<T>> = HashMap::new();
     for (organisation, value) in pairs {
         sets.entry(organisation).or_default().insert(value);
     }

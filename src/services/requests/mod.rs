@@ -24,7 +24,7 @@ use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
-use crate::entities::ids::OrganisationId;
+use crate::entities::ids::{DepartmentId, OrganisationId};
 use crate::entities::{request, request_dependency};
 use crate::error::ApiError;
 use crate::identity::{AuthUser, Role};
@@ -80,8 +80,8 @@ pub async fn dependencies_of(
 #[derive(Default)]
 pub struct RequestFilter {
     pub status: Option<RequestStatus>,
-    pub provider_department_id: Option<i64>,
-    pub customer_department_id: Option<i64>,
+    pub provider_department_id: Option<DepartmentId>,
+    pub customer_department_id: Option<DepartmentId>,
     pub agreement_id: Option<i64>,
     /// Undelivered with a due in the past.
     pub overdue: Option<bool>,
@@ -99,7 +99,7 @@ pub async fn list(
         .filter(request::Column::OrganisationId.eq(actor.organisation_id))
         .filter(request::Column::Id.gt(page.after_id));
     if matches!(actor.role, Role::Lead | Role::Staff) {
-        let department = actor.department_id.unwrap_or(-1);
+        let department = actor.department_id.unwrap_or(DepartmentId(-1));
         query = query.filter(
             Condition::any()
                 .add(request::Column::ProviderDepartmentId.eq(department))
@@ -157,7 +157,7 @@ pub async fn list(
 pub async fn open_for_department(
     db: &impl ConnectionTrait,
     organisation_id: OrganisationId,
-    department_id: i64,
+    department_id: DepartmentId,
     side: Side,
     limit: u64,
 ) -> Result<Vec<request::Model>, ApiError> {

@@ -13,7 +13,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Statement}
 use serde_json::json;
 
 use super::{RequestStatus, dependencies_of};
-use crate::entities::ids::OrganisationId;
+use crate::entities::ids::{DepartmentId, OrganisationId};
 use crate::entities::request;
 use crate::error::ApiError;
 use crate::services::agreements::turnaround_of;
@@ -95,7 +95,7 @@ pub fn turnaround_of_request(row: &request::Model) -> Result<Turnaround, ApiErro
 pub struct ProviderCalendars<'a> {
     cache: &'a CalendarCache,
     organisation_id: OrganisationId,
-    by_department: HashMap<i64, Arc<CompiledCalendar>>,
+    by_department: HashMap<DepartmentId, Arc<CompiledCalendar>>,
 }
 
 impl<'a> ProviderCalendars<'a> {
@@ -110,7 +110,7 @@ impl<'a> ProviderCalendars<'a> {
     pub async fn of(
         &mut self,
         db: &impl ConnectionTrait,
-        department_id: i64,
+        department_id: DepartmentId,
     ) -> Result<Arc<CompiledCalendar>, ApiError> {
         if let Some(hit) = self.by_department.get(&department_id) {
             return Ok(hit.clone());
@@ -204,7 +204,7 @@ pub async fn reschedule_downstream(
         .filter(|(_, count)| **count == 0)
         .map(|(&id, _)| id)
         .collect();
-    let providers: Vec<i64> = cone
+    let providers: Vec<DepartmentId> = cone
         .iter()
         .filter_map(|id| rows.get(id))
         .map(|row| row.provider_department_id)

@@ -11,7 +11,7 @@ use sea_orm::{
 use super::{forbidden, get, may_write, visible_department};
 use crate::entities::Named;
 use crate::entities::action_item::ActionStatus;
-use crate::entities::ids::OrganisationId;
+use crate::entities::ids::{DepartmentId, OrganisationId};
 use crate::entities::{action_item, review, user};
 use crate::error::ApiError;
 use crate::identity::AuthUser;
@@ -239,7 +239,7 @@ pub async fn update_action(
             .await?
             .and_then(|owner| owner.department_id);
         let pair = [review.department_a_id, review.department_b_id];
-        let others: Vec<i64> = match owner_department {
+        let others: Vec<DepartmentId> = match owner_department {
             Some(department) if pair.contains(&department) => {
                 pair.into_iter().filter(|d| *d != department).collect()
             }

@@ -4,7 +4,7 @@
 //! action items of earlier reviews, and the commitments whose critical path
 //! crosses the pair.
 
-use crate::entities::ids::OrganisationId;
+use crate::entities::ids::{DepartmentId, OrganisationId};
 use crate::entities::{
     action_item::ActionStatus, agreement::AgreementStatus, commitment::CommitmentStatus,
     review::ReviewStatus,
@@ -49,8 +49,8 @@ pub struct Miss {
 pub struct AgendaAgreement {
     pub agreement_id: i64,
     pub title: String,
-    pub provider_department_id: i64,
-    pub customer_department_id: i64,
+    pub provider_department_id: DepartmentId,
+    pub customer_department_id: DepartmentId,
     pub delivered: usize,
     pub on_time: usize,
     pub on_time_pct: Option<f64>,

@@ -12,6 +12,7 @@ use sea_orm::{
 use sha2::{Digest, Sha256};
 
 use crate::config::random_hex;
+use crate::entities::ids::DepartmentId;
 use crate::entities::review::ReviewStatus;
 use crate::entities::{calendar_feed_token, department, review, review_attendee, user};
 use crate::error::ApiError;
@@ -90,14 +91,14 @@ pub async fn feed_for_token(db: &impl ConnectionTrait, token: &str) -> Result<St
         .order_by_asc(review::Column::ScheduledAt)
         .all(db)
         .await?;
-    let names: std::collections::HashMap<i64, String> = department::Entity::find()
+    let names: std::collections::HashMap<DepartmentId, String> = department::Entity::find()
         .filter(department::Column::OrganisationId.eq(owner.organisation_id))
         .all(db)
         .await?
         .into_iter()
         .map(|row| (row.id, row.name))
         .collect();
-    let name = |id: i64| {
+    let name = |id: DepartmentId| {
         names
             .get(&id)
             .cloned()

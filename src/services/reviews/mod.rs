@@ -22,7 +22,7 @@ use sea_orm::{
 };
 use serde_json::json;
 
-use crate::entities::ids::OrganisationId;
+use crate::entities::ids::{DepartmentId, OrganisationId};
 use crate::entities::review::ReviewStatus;
 use crate::entities::{review, review_attendee, user};
 use crate::error::ApiError;
@@ -35,7 +35,7 @@ use crate::services::users::find_department;
 use crate::validate::Checker;
 
 pub struct NewReview {
-    pub department_ids: Vec<i64>,
+    pub department_ids: Vec<DepartmentId>,
     pub scheduled_at: DateTime<Utc>,
     pub duration_minutes: i64,
     pub every_weeks: i64,
@@ -52,7 +52,7 @@ pub struct ReviewChanges {
 
 #[derive(Default)]
 pub struct ReviewFilter {
-    pub department_id: Option<i64>,
+    pub department_id: Option<DepartmentId>,
     pub status: Option<ReviewStatus>,
 }
 
@@ -68,11 +68,11 @@ pub fn involves(actor: &AuthUser, row: &review::Model) -> bool {
 
 /// The department whose reviews a lead or staff member reads; `None` for
 /// admins and leaders, who read every review (see [`involves`]).
-pub(super) fn visible_department(actor: &AuthUser) -> Option<i64> {
+pub(super) fn visible_department(actor: &AuthUser) -> Option<DepartmentId> {
     match actor.role {
         Role::Admin | Role::Leader => None,
         // Without a department, -1 matches no review.
-        Role::Lead | Role::Staff => Some(actor.department_id.unwrap_or(-1)),
+        Role::Lead | Role::Staff => Some(actor.department_id.unwrap_or(DepartmentId(-1))),
     }
 }
 
@@ -346,8 +346,8 @@ pub async fn update(
 pub async fn last_held_by_pair(
     db: &impl ConnectionTrait,
     organisation_id: OrganisationId,
-) -> Result<std::collections::HashMap<(i64, i64), DateTime<Utc>>, ApiError> {
-    let rows: Vec<(i64, i64, Option<DateTime<Utc>>)> = review::Entity::find()
+) -> Result<std::collections::HashMap<(DepartmentId, DepartmentId), DateTime<Utc>>, ApiError> {
+    let rows: Vec<(DepartmentId, DepartmentId, Option<DateTime<Utc>>)> = review::Entity::find()
         .select_only()
         .column(review::Column::DepartmentAId)
         .column(review::Column::DepartmentBId)

@@ -27,7 +27,7 @@ use sea_orm::{
 
 use baton::config::random_hex;
 use baton::entities::agreement::AgreementStatus;
-use baton::entities::ids::OrganisationId;
+use baton::entities::ids::{DepartmentId, OrganisationId};
 use baton::entities::request::RequestStatus;
 use baton::entities::unit::Unit;
 use baton::entities::{agreement, department, organisation, request, user};
@@ -353,8 +353,8 @@ async fn seed(db: &DatabaseConnection, delivered: usize) -> Result<World, String
 struct Row {
     organisation_id: OrganisationId,
     agreement_id: i64,
-    provider: i64,
-    customer: i64,
+    provider: DepartmentId,
+    customer: DepartmentId,
     requested_at: DateTime<Utc>,
     created_by: i64,
 }

@@ -10,6 +10,7 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use sea_orm::DatabaseConnection;
 
+use baton::entities::ids::DepartmentId;
 use baton::entities::user;
 use baton::identity::{AuthUser, Role, TokenKeys};
 use baton::services::ExpectedVersion;
@@ -137,7 +138,7 @@ pub(crate) struct Member {
 }
 
 pub(crate) struct Department {
-    pub id: i64,
+    pub id: DepartmentId,
     pub lead: Member,
     pub staff: Vec<Member>,
     pub calendar: Arc<CompiledCalendar>,
@@ -294,7 +295,7 @@ async fn add_user(
     name: &str,
     email: &str,
     role: Role,
-    department_id: Option<i64>,
+    department_id: Option<DepartmentId>,
 ) -> Result<user::Model, DemoError> {
     Ok(users::create(
         db,

@@ -73,13 +73,18 @@ pub struct Page<T> {
 
 impl<T> Page<T> {
     /// Builds a page from up to `limit + 1` rows fetched in id order.
-    pub fn from_rows<R>(
+    pub fn from_rows<R, Id: Into<i64>>(
         rows: Vec<R>,
         request: PageRequest,
-        id_of: impl Fn(&R) -> i64,
+        id_of: impl Fn(&R) -> Id,
         render: impl FnMut(R) -> T,
     ) -> Self {
-        Page::of(rows, request.limit, |row| encode_cursor(id_of(row)), render)
+        Page::of(
+            rows,
+            request.limit,
+            |row| encode_cursor(id_of(row).into()),
+            render,
+        )
     }
 
     /// Builds a page from up to `limit + 1` rows fetched newest first.

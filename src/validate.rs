@@ -133,11 +133,17 @@ impl Checker {
     /// Ids a body names that the organisation does not have: one message
     /// listing them all, e.g. "no such requests in this organisation: 4, 9".
     /// Returns whether every id was known.
-    pub fn known_ids(&mut self, field: &str, what: &str, wanted: &[i64], known: &[i64]) -> bool {
+    pub fn known_ids<Id: PartialEq + std::fmt::Display>(
+        &mut self,
+        field: &str,
+        what: &str,
+        wanted: &[Id],
+        known: &[Id],
+    ) -> bool {
         let unknown: Vec<String> = wanted
             .iter()
             .filter(|id| !known.contains(id))
-            .map(i64::to_string)
+            .map(Id::to_string)
             .collect();
         if !unknown.is_empty() {
             self.add(

@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-use super::ids::OrganisationId;
+use super::ids::{OrganisationId, UserId};
 use serde::{Deserialize, Serialize};
 
 /// A follow-up agreed at a review.
@@ -12,7 +12,7 @@ pub struct Model {
     pub organisation_id: OrganisationId,
     pub review_id: i64,
     pub title: String,
-    pub owner_user_id: i64,
+    pub owner_user_id: UserId,
     pub due_on: Date,
     pub status: ActionStatus,
     pub resolution_note: Option<String>,

@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-use super::ids::{DepartmentId, OrganisationId};
+use super::ids::{AgreementId, DepartmentId, OrganisationId};
 use serde::{Deserialize, Serialize};
 
 pub use super::unit::Unit;
@@ -9,7 +9,7 @@ pub use super::unit::Unit;
 #[sea_orm(table_name = "agreements")]
 pub struct Model {
     #[sea_orm(primary_key)]
-    pub id: i64,
+    pub id: AgreementId,
     pub organisation_id: OrganisationId,
     pub provider_department_id: DepartmentId,
     pub customer_department_id: DepartmentId,

@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-use super::ids::{DepartmentId, OrganisationId};
+use super::ids::{CommitmentId, DepartmentId, OrganisationId, UserId};
 use serde::{Deserialize, Serialize};
 
 pub use super::unit::Unit;
@@ -11,7 +11,7 @@ pub use crate::projection::Risk;
 #[sea_orm(table_name = "commitments")]
 pub struct Model {
     #[sea_orm(primary_key)]
-    pub id: i64,
+    pub id: CommitmentId,
     pub organisation_id: OrganisationId,
     pub customer_name: String,
     pub title: String,
@@ -31,7 +31,7 @@ pub struct Model {
     pub slack_minutes: Option<i64>,
     pub risk: Option<StoredRisk>,
     pub projected_as_of: Option<DateTimeUtc>,
-    pub created_by_user_id: i64,
+    pub created_by_user_id: UserId,
     pub version: i32,
     pub created_at: DateTimeUtc,
 }

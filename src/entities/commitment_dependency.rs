@@ -1,13 +1,13 @@
 use sea_orm::entity::prelude::*;
 
-use super::ids::OrganisationId;
+use super::ids::{CommitmentId, OrganisationId};
 
 /// Commitment `commitment_id` waits for request `request_id`.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "commitment_dependencies")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
-    pub commitment_id: i64,
+    pub commitment_id: CommitmentId,
     #[sea_orm(primary_key, auto_increment = false)]
     pub request_id: i64,
     pub organisation_id: OrganisationId,

@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-use super::ids::{DepartmentId, OrganisationId};
+use super::ids::{DepartmentId, OrganisationId, UserId};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "departments")]
@@ -11,7 +11,7 @@ pub struct Model {
     pub name: String,
     pub code: String,
     pub calendar_id: i64,
-    pub lead_user_id: Option<i64>,
+    pub lead_user_id: Option<UserId>,
     pub version: i32,
     pub created_at: DateTimeUtc,
 }

@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-use super::ids::OrganisationId;
+use super::ids::{OrganisationId, UserId};
 
 /// Append-only: the database refuses updates and deletes of this table.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -13,7 +13,7 @@ pub struct Model {
     pub subject_type: String,
     pub subject_id: i64,
     pub kind: String,
-    pub actor_user_id: Option<i64>,
+    pub actor_user_id: Option<UserId>,
     /// When it happened, as declared by the actor (defaults to `recorded_at`).
     pub at: DateTimeUtc,
     /// When the server stored it.

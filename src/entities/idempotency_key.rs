@@ -1,12 +1,14 @@
 use sea_orm::entity::prelude::*;
 
+use super::ids::UserId;
+
 /// A `POST /requests` made with an `Idempotency-Key`, and the request it created.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "idempotency_keys")]
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
-    pub user_id: i64,
+    pub user_id: UserId,
     pub key: String,
     /// Hash of the body, so that a key reused for different content is refused.
     pub body_hash: String,

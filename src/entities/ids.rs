@@ -42,4 +42,10 @@ ids!(
     OrganisationId,
     /// A department: a provider or a customer of handoffs.
     DepartmentId,
+    /// A person of an organisation.
+    UserId,
+    /// A handoff agreement between two departments.
+    AgreementId,
+    /// A promise to an outside customer.
+    CommitmentId,
 );

@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-use super::ids::{DepartmentId, OrganisationId};
+use super::ids::{AgreementId, DepartmentId, OrganisationId, UserId};
 use serde::{Deserialize, Serialize};
 
 pub use super::unit::Unit;
@@ -11,7 +11,7 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub organisation_id: OrganisationId,
-    pub agreement_id: i64,
+    pub agreement_id: AgreementId,
     /// The agreement's terms version this request was logged under.
     pub agreement_version: i32,
     pub provider_department_id: DepartmentId,
@@ -44,7 +44,7 @@ pub struct Model {
     /// The declared time of the latest transition; a new `at` may not precede it.
     pub last_event_at: DateTimeUtc,
     pub overdue_notified_at: Option<DateTimeUtc>,
-    pub created_by_user_id: i64,
+    pub created_by_user_id: UserId,
     pub version: i32,
 }
 

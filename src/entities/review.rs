@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-use super::ids::{DepartmentId, OrganisationId};
+use super::ids::{DepartmentId, OrganisationId, UserId};
 use serde::{Deserialize, Serialize};
 
 /// A review meeting between two departments.
@@ -24,7 +24,7 @@ pub struct Model {
     pub decisions: String,
     /// The review whose holding scheduled this one (unique).
     pub follows_review_id: Option<i64>,
-    pub created_by_user_id: i64,
+    pub created_by_user_id: UserId,
     pub version: i32,
     pub created_at: DateTimeUtc,
 }

@@ -229,7 +229,12 @@ macro_rules! id_params {
     )*};
 }
 
-id_params!(crate::entities::ids::DepartmentId);
+id_params!(
+    crate::entities::ids::DepartmentId,
+    crate::entities::ids::UserId,
+    crate::entities::ids::AgreementId,
+    crate::entities::ids::CommitmentId,
+);
 
 /// Rocket reads a query parameter given twice (`?limit=5&limit=x`) as if it
 /// were absent, so the request would silently get the default. The API

@@ -8,6 +8,7 @@ use sea_orm::{ConnectionTrait, EntityTrait};
 use serde::{Deserialize, Serialize};
 
 use super::{AuthUser, OrganisationId};
+use crate::entities::ids::UserId;
 use crate::entities::user;
 use crate::error::ApiError;
 
@@ -22,7 +23,7 @@ pub struct TokenKeys {
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Claims {
-    sub: i64,
+    sub: UserId,
     org: OrganisationId,
     iat: i64,
     exp: i64,

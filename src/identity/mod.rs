@@ -9,14 +9,14 @@ pub use credentials::{TokenKeys, actor_for_token, hash_password, verify_password
 
 use crate::error::ApiError;
 
-pub use crate::entities::ids::{DepartmentId, OrganisationId};
+pub use crate::entities::ids::{DepartmentId, OrganisationId, UserId};
 pub use crate::entities::user::Role;
 
 /// The authenticated caller: loaded fresh from the database on every request,
 /// so that deactivation and role changes take effect at once.
 #[derive(Debug, Clone)]
 pub struct AuthUser {
-    pub id: i64,
+    pub id: UserId,
     pub organisation_id: OrganisationId,
     pub role: Role,
     pub department_id: Option<DepartmentId>,

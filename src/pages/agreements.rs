@@ -20,7 +20,7 @@ use super::{
     parse_choice, parse_number, parse_turnaround_fields, typed_values, unit_choices,
 };
 use crate::entities::agreement::AgreementStatus;
-use crate::entities::ids::DepartmentId;
+use crate::entities::ids::{AgreementId, DepartmentId};
 use crate::error::ApiError;
 use crate::identity::Role;
 use crate::services::ExpectedVersion;
@@ -100,7 +100,7 @@ const CALIBRATE_FIELDS: [&str; 2] = ["amount", "unit"];
 async fn show(
     state: &State<AppState>,
     user: PageUser,
-    id: i64,
+    id: AgreementId,
     amount: Option<&str>,
     unit: Option<&str>,
     flash: Option<FlashMessage<'_>>,
@@ -119,7 +119,7 @@ async fn show(
 async fn agreement_page(
     state: &AppState,
     user: &PageUser,
-    id: i64,
+    id: AgreementId,
     flash: Option<FlashMessage<'_>>,
     asked: Option<HashMap<String, String>>,
     rejected: Option<&Rejected>,
@@ -229,7 +229,7 @@ async fn agreement_page(
 #[post("/agreements/<id>/lifecycle", data = "<posted>")]
 async fn lifecycle(
     state: &State<AppState>,
-    id: i64,
+    id: AgreementId,
     posted: Posted<LifecycleForm>,
 ) -> PageResult<FormReply> {
     let genuine = posted.genuine();
@@ -267,7 +267,11 @@ async fn lifecycle(
 /// current terms is sent, so rewording an active agreement does not ask
 /// the customer to accept its unchanged turnaround again.
 #[post("/agreements/<id>/edit", data = "<posted>")]
-async fn edit(state: &State<AppState>, id: i64, posted: Posted<EditForm>) -> PageResult<FormReply> {
+async fn edit(
+    state: &State<AppState>,
+    id: AgreementId,
+    posted: Posted<EditForm>,
+) -> PageResult<FormReply> {
     let genuine = posted.genuine();
     let Posted { user, form, .. } = posted;
     let outcome = match genuine {
@@ -288,7 +292,7 @@ async fn edit(state: &State<AppState>, id: i64, posted: Posted<EditForm>) -> Pag
 async fn save_edit(
     state: &AppState,
     user: &PageUser,
-    id: i64,
+    id: AgreementId,
     form: &EditForm,
 ) -> Result<&'static str, ApiError> {
     let me = &user.auth;

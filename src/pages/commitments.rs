@@ -21,7 +21,7 @@ use super::{
     typed_values, unit_choices,
 };
 use crate::entities::commitment::CommitmentStatus;
-use crate::entities::ids::DepartmentId;
+use crate::entities::ids::{CommitmentId, DepartmentId};
 use crate::error::ApiError;
 use crate::identity::Role;
 use crate::services::ExpectedVersion;
@@ -61,7 +61,7 @@ fn close_fields(name: &str) -> &'static [&'static str] {
 async fn show(
     state: &State<AppState>,
     user: PageUser,
-    id: i64,
+    id: CommitmentId,
     flash: Option<FlashMessage<'_>>,
 ) -> PageResult<(Status, RawHtml<String>)> {
     Ok(commitment_page(state, &user, id, flash, None).await?)
@@ -71,7 +71,7 @@ async fn show(
 async fn commitment_page(
     state: &AppState,
     user: &PageUser,
-    id: i64,
+    id: CommitmentId,
     flash: Option<FlashMessage<'_>>,
     rejected: Option<&Rejected>,
 ) -> Result<(Status, RawHtml<String>), ApiError> {
@@ -153,7 +153,7 @@ async fn commitment_page(
 #[post("/commitments/<id>/close", data = "<posted>")]
 async fn close(
     state: &State<AppState>,
-    id: i64,
+    id: CommitmentId,
     posted: Posted<CloseForm>,
 ) -> PageResult<FormReply> {
     let genuine = posted.genuine();

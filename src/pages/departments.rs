@@ -15,7 +15,7 @@ use serde_json::json;
 use super::{
     PageResult, PageUser, context, department_names, local, organisation_zone, request_lines,
 };
-use crate::entities::ids::DepartmentId;
+use crate::entities::ids::{DepartmentId, UserId};
 use crate::entities::{agreement, calendar, department};
 use crate::error::ApiError;
 use crate::pagination::PageRequest;
@@ -95,7 +95,7 @@ async fn list(
     let me = &user.auth;
     let mut rows: Vec<department::Model> = departments::list(&state.db, me, ALL).await?;
     rows.sort_by(|a, b| a.name.cmp(&b.name));
-    let people: HashMap<i64, String> = users::list(&state.db, me, ALL, None)
+    let people: HashMap<UserId, String> = users::list(&state.db, me, ALL, None)
         .await?
         .into_iter()
         .map(|row| (row.id, row.name))

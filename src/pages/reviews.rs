@@ -18,7 +18,7 @@ use super::{
     local, local_instant, organisation_zone, parse_choice, parse_number, typed_values,
 };
 use crate::entities::action_item::ActionStatus;
-use crate::entities::ids::DepartmentId;
+use crate::entities::ids::{DepartmentId, UserId};
 use crate::entities::review::ReviewStatus;
 use crate::error::{ApiError, FieldErrors};
 use crate::identity::Role;
@@ -118,7 +118,7 @@ async fn review_page(
     for department in [row.department_a_id, row.department_b_id] {
         people.extend(users::list(&state.db, me, ALL, Some(department)).await?);
     }
-    let people_names: HashMap<i64, String> = users::list(&state.db, me, ALL, None)
+    let people_names: HashMap<UserId, String> = users::list(&state.db, me, ALL, None)
         .await?
         .into_iter()
         .map(|p| (p.id, p.name))
@@ -523,7 +523,7 @@ async fn create(state: &State<AppState>, posted: Posted<NewReviewForm>) -> PageR
     let attendees = parsed.take(
         form.attendee_user_ids
             .iter()
-            .map(|id| id.parse::<i64>())
+            .map(|id| id.parse::<i64>().map(UserId))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|_| ApiError::field("attendee_user_ids", "choose people from the list")),
     );

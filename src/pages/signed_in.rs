@@ -11,7 +11,7 @@ use rocket::response::Redirect;
 use serde::Serialize;
 use tera::Context;
 
-use crate::entities::ids::DepartmentId;
+use crate::entities::ids::{DepartmentId, UserId};
 use crate::error::ApiError;
 use crate::http::{SESSION_COOKIE, take_stashed};
 use crate::identity::{AuthUser, actor_for_token};
@@ -177,7 +177,7 @@ pub fn context(user: &PageUser, title: &str, flash: Option<FlashMessage<'_>>) ->
 
 #[derive(Serialize)]
 struct Me {
-    id: i64,
+    id: UserId,
     name: String,
     role: &'static str,
     department_id: Option<DepartmentId>,

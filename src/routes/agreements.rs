@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use crate::entities::agreement;
 use crate::entities::agreement::AgreementStatus;
-use crate::entities::ids::DepartmentId;
+use crate::entities::ids::{AgreementId, DepartmentId};
 use crate::error::ApiResult;
 use crate::http::AgreementWriter;
 use crate::http::{Body, Reply, query_id};
@@ -97,7 +97,7 @@ pub struct PendingChange {
 
 #[derive(Serialize, ToSchema)]
 pub struct AgreementOut {
-    pub id: i64,
+    pub id: AgreementId,
     pub provider_department_id: DepartmentId,
     pub customer_department_id: DepartmentId,
     pub title: String,
@@ -259,7 +259,7 @@ async fn list(
         status: query_named("status", status)?,
     };
     let rows = agreements::list(&state.db, &actor, page, filter).await?;
-    let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
+    let ids: Vec<AgreementId> = rows.iter().map(|row| row.id).collect();
     let mut figures = agreements::on_time_figures(&state.db, actor.organisation_id, &ids).await?;
     let reviewed = reviews::last_held_by_pair(&state.db, actor.organisation_id).await?;
     let page = Page::from_rows(rows, page, |row| row.id, |row| row);
@@ -281,7 +281,11 @@ async fn list(
     params(("id" = i64, Path)),
     responses((status = 200, body = AgreementOut), (status = 404, body = crate::error::Problem)))]
 #[get("/agreements/<id>")]
-async fn show(state: &State<AppState>, actor: AuthUser, id: i64) -> ApiResult<Reply<AgreementOut>> {
+async fn show(
+    state: &State<AppState>,
+    actor: AuthUser,
+    id: AgreementId,
+) -> ApiResult<Reply<AgreementOut>> {
     let row = agreements::get(&state.db, &actor, id).await?;
     reply(state, row, false).await
 }
@@ -295,7 +299,7 @@ async fn show(state: &State<AppState>, actor: AuthUser, id: i64) -> ApiResult<Re
 async fn update(
     state: &State<AppState>,
     actor: AgreementWriter,
-    id: i64,
+    id: AgreementId,
     if_match: ExpectedVersion,
     body: Body<AgreementPatch>,
 ) -> ApiResult<Reply<AgreementOut>> {
@@ -327,7 +331,7 @@ async fn update(
 async fn propose(
     state: &State<AppState>,
     actor: AgreementWriter,
-    id: i64,
+    id: AgreementId,
     if_match: ExpectedVersion,
 ) -> ApiResult<Reply<AgreementOut>> {
     let row = agreements::propose(&state.db, &actor, id, if_match).await?;
@@ -343,7 +347,7 @@ async fn propose(
 async fn accept(
     state: &State<AppState>,
     actor: AgreementWriter,
-    id: i64,
+    id: AgreementId,
     if_match: ExpectedVersion,
 ) -> ApiResult<Reply<AgreementOut>> {
     let row = agreements::accept(&state.db, &actor, id, if_match).await?;
@@ -359,7 +363,7 @@ async fn accept(
 async fn decline(
     state: &State<AppState>,
     actor: AgreementWriter,
-    id: i64,
+    id: AgreementId,
     if_match: ExpectedVersion,
     body: Body<DeclineBody>,
 ) -> ApiResult<Reply<AgreementOut>> {
@@ -376,7 +380,7 @@ async fn decline(
 async fn retire(
     state: &State<AppState>,
     actor: AgreementWriter,
-    id: i64,
+    id: AgreementId,
     if_match: ExpectedVersion,
 ) -> ApiResult<Reply<AgreementOut>> {
     let row = agreements::retire(&state.db, &actor, id, if_match).await?;
@@ -391,7 +395,7 @@ async fn retire(
 async fn calibration(
     state: &State<AppState>,
     actor: AuthUser,
-    id: i64,
+    id: AgreementId,
     amount: Option<&str>,
     unit: Option<&str>,
 ) -> ApiResult<Reply<Calibration>> {
@@ -408,7 +412,7 @@ async fn calibration(
 async fn history(
     state: &State<AppState>,
     actor: AuthUser,
-    id: i64,
+    id: AgreementId,
 ) -> ApiResult<Reply<Vec<EventOut>>> {
     let row = agreements::get(&state.db, &actor, id).await?;
     let rows =

@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 
 use crate::entities::commitment;
 use crate::entities::commitment::{CommitmentStatus, StoredRisk};
-use crate::entities::ids::DepartmentId;
+use crate::entities::ids::{CommitmentId, DepartmentId};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{Body, OptionalBody, Reply, query_id};
 use crate::identity::AuthUser;
@@ -70,7 +70,7 @@ pub struct CancelBody {
 
 #[derive(Serialize, ToSchema)]
 pub struct CommitmentOut {
-    pub id: i64,
+    pub id: CommitmentId,
     pub customer_name: String,
     pub title: String,
     pub promised_at: DateTime<Utc>,
@@ -139,7 +139,7 @@ async fn reply(
 /// A projection as of a moment, with that moment.
 #[derive(Serialize, ToSchema)]
 pub struct ProjectionOut {
-    pub commitment_id: i64,
+    pub commitment_id: CommitmentId,
     pub as_of: DateTime<Utc>,
     pub projected_at: DateTime<Utc>,
     pub baseline_at: DateTime<Utc>,
@@ -236,7 +236,7 @@ async fn list(
 async fn show(
     state: &State<AppState>,
     actor: AuthUser,
-    id: i64,
+    id: CommitmentId,
 ) -> ApiResult<Reply<CommitmentOut>> {
     let row = commitments::get(&state.db, &actor, id).await?;
     reply(state, row, false).await
@@ -250,7 +250,7 @@ async fn show(
 async fn update(
     state: &State<AppState>,
     actor: AuthUser,
-    id: i64,
+    id: CommitmentId,
     if_match: ExpectedVersion,
     body: Body<CommitmentPatch>,
 ) -> ApiResult<Reply<CommitmentOut>> {
@@ -279,7 +279,7 @@ async fn update(
 async fn fulfil(
     state: &State<AppState>,
     actor: AuthUser,
-    id: i64,
+    id: CommitmentId,
     if_match: ExpectedVersion,
     body: OptionalBody<FulfilBody>,
 ) -> ApiResult<Reply<CommitmentOut>> {
@@ -302,7 +302,7 @@ async fn fulfil(
 async fn cancel(
     state: &State<AppState>,
     actor: AuthUser,
-    id: i64,
+    id: CommitmentId,
     if_match: ExpectedVersion,
     body: Body<CancelBody>,
 ) -> ApiResult<Reply<CommitmentOut>> {
@@ -325,7 +325,7 @@ async fn cancel(
 async fn project(
     state: &State<AppState>,
     actor: AuthUser,
-    id: i64,
+    id: CommitmentId,
     as_of: Option<&str>,
 ) -> ApiResult<Reply<ProjectionOut>> {
     let as_of = as_of_param(as_of)?;
@@ -357,7 +357,7 @@ async fn project(
 async fn forecast(
     state: &State<AppState>,
     actor: AuthUser,
-    id: i64,
+    id: CommitmentId,
     trials: Option<&str>,
     seed: Option<&str>,
     as_of: Option<&str>,
@@ -407,7 +407,7 @@ async fn forecast(
 async fn history(
     state: &State<AppState>,
     actor: AuthUser,
-    id: i64,
+    id: CommitmentId,
 ) -> ApiResult<Reply<Vec<EventOut>>> {
     let row = commitments::get(&state.db, &actor, id).await?;
     let rows = events::of_subject(

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::entities::department;
-use crate::entities::ids::DepartmentId;
+use crate::entities::ids::{DepartmentId, UserId};
 use crate::error::ApiResult;
 use crate::http::Admin;
 use crate::http::{Body, Reply};
@@ -33,7 +33,7 @@ pub struct NewDepartmentBody {
     pub calendar_id: Option<i64>,
     /// Must be null at creation: a new department has no leads yet.
     #[serde(default)]
-    pub lead_user_id: Option<i64>,
+    pub lead_user_id: Option<UserId>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -45,7 +45,7 @@ pub struct DepartmentPatch {
     /// A user with role `lead` in this department, or null.
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<i64>)]
-    pub lead_user_id: Option<Option<i64>>,
+    pub lead_user_id: Option<Option<UserId>>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -54,7 +54,7 @@ pub struct DepartmentOut {
     pub name: String,
     pub code: String,
     pub calendar_id: i64,
-    pub lead_user_id: Option<i64>,
+    pub lead_user_id: Option<UserId>,
     pub version: i32,
     pub created_at: DateTime<Utc>,
 }
@@ -124,7 +124,7 @@ async fn list(
     Ok(Reply::ok(Page::from_rows(
         rows,
         page,
-        |d| d.id.0,
+        |d| d.id,
         DepartmentOut::from,
     )))
 }

@@ -8,6 +8,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::entities::event;
+use crate::entities::ids::UserId;
 use crate::error::ApiResult;
 use crate::http::{Reply, query_id};
 use crate::identity::AuthUser;
@@ -29,7 +30,7 @@ pub struct EventOut {
     pub entity_id: i64,
     pub kind: String,
     /// `null` for changes Baton made itself (a due moved by an upstream delay).
-    pub actor_user_id: Option<i64>,
+    pub actor_user_id: Option<UserId>,
     /// When it happened, as declared.
     pub at: DateTime<Utc>,
     /// When the server recorded it.

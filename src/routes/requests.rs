@@ -8,7 +8,7 @@ use rocket::{Route, State, get, patch, post, routes};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::entities::ids::DepartmentId;
+use crate::entities::ids::{AgreementId, CommitmentId, DepartmentId};
 use crate::entities::request;
 use crate::error::{ApiError, ApiResult};
 use crate::http::RequestActor;
@@ -36,7 +36,7 @@ pub fn routes() -> Vec<Route> {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewRequestBody {
-    pub agreement_id: i64,
+    pub agreement_id: AgreementId,
     pub title: String,
     #[serde(default)]
     pub details: String,
@@ -97,7 +97,7 @@ pub struct RatingOut {
 #[derive(Serialize, ToSchema)]
 pub struct RequestOut {
     pub id: i64,
-    pub agreement_id: i64,
+    pub agreement_id: AgreementId,
     /// The agreement's terms version the request was logged under.
     pub agreement_version: i32,
     pub provider_department_id: DepartmentId,
@@ -124,7 +124,7 @@ pub struct RequestOut {
     /// forecast and now.
     pub projected_finish: Option<DateTime<Utc>>,
     /// Open commitments, late or at risk, whose critical path runs through it.
-    pub endangered_commitment_ids: Vec<i64>,
+    pub endangered_commitment_ids: Vec<CommitmentId>,
 }
 
 impl From<RequestView> for RequestOut {

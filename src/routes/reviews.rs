@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::entities::action_item::ActionStatus;
-use crate::entities::ids::DepartmentId;
+use crate::entities::ids::{DepartmentId, UserId};
 use crate::entities::review::ReviewStatus;
 use crate::entities::{action_item, review};
 use crate::error::{ApiError, ApiResult};
@@ -58,7 +58,7 @@ pub struct NewReviewBody {
     /// Weeks until the next review once this one is held; 0 for none.
     pub every_weeks: i64,
     #[serde(default)]
-    pub attendee_user_ids: Vec<i64>,
+    pub attendee_user_ids: Vec<UserId>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -67,7 +67,7 @@ pub struct ReviewPatch {
     pub scheduled_at: Option<DateTime<Utc>>,
     pub duration_minutes: Option<i64>,
     pub every_weeks: Option<i64>,
-    pub attendee_user_ids: Option<Vec<i64>>,
+    pub attendee_user_ids: Option<Vec<UserId>>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -84,7 +84,7 @@ pub struct HoldBody {
 #[serde(deny_unknown_fields)]
 pub struct NewActionBody {
     pub title: String,
-    pub owner_user_id: i64,
+    pub owner_user_id: UserId,
     pub due_on: NaiveDate,
 }
 
@@ -111,7 +111,7 @@ pub struct ReviewOut {
     pub held_at: Option<DateTime<Utc>>,
     pub minutes: Option<String>,
     pub decisions: Vec<String>,
-    pub attendee_user_ids: Vec<i64>,
+    pub attendee_user_ids: Vec<UserId>,
     /// The review this one follows in its series.
     pub follows_review_id: Option<i64>,
     /// Set in the answer to `hold` when a next review was scheduled.
@@ -121,7 +121,7 @@ pub struct ReviewOut {
 }
 
 impl ReviewOut {
-    fn build(row: review::Model, attendee_user_ids: Vec<i64>) -> Self {
+    fn build(row: review::Model, attendee_user_ids: Vec<UserId>) -> Self {
         ReviewOut {
             id: row.id,
             department_ids: [row.department_a_id, row.department_b_id],
@@ -145,7 +145,7 @@ pub struct ActionOut {
     pub id: i64,
     pub review_id: i64,
     pub title: String,
-    pub owner_user_id: i64,
+    pub owner_user_id: UserId,
     pub due_on: NaiveDate,
     /// `open | done | dropped`
     #[schema(value_type = String)]

@@ -5,7 +5,7 @@ use rocket::{Route, State, get, patch, post, routes};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::entities::ids::{DepartmentId, OrganisationId};
+use crate::entities::ids::{DepartmentId, OrganisationId, UserId};
 use crate::entities::user;
 use crate::error::ApiResult;
 use crate::http::Admin;
@@ -51,7 +51,7 @@ pub struct UserPatch {
 /// A user as the API shows it (never the password hash).
 #[derive(Serialize, ToSchema)]
 pub struct UserOut {
-    pub id: i64,
+    pub id: UserId,
     pub organisation_id: OrganisationId,
     pub email: String,
     pub name: String,
@@ -132,7 +132,7 @@ async fn list(
     params(("id" = i64, Path)),
     responses((status = 200, body = UserOut), (status = 404, body = crate::error::Problem)))]
 #[get("/users/<id>")]
-async fn show(state: &State<AppState>, actor: AuthUser, id: i64) -> ApiResult<Reply<UserOut>> {
+async fn show(state: &State<AppState>, actor: AuthUser, id: UserId) -> ApiResult<Reply<UserOut>> {
     let user = users::get(&state.db, &actor, id).await?;
     let version = user.version;
     Ok(Reply::ok(UserOut::from(user)).versioned(version))
@@ -150,7 +150,7 @@ async fn show(state: &State<AppState>, actor: AuthUser, id: i64) -> ApiResult<Re
 async fn update(
     state: &State<AppState>,
     actor: Admin,
-    id: i64,
+    id: UserId,
     if_match: ExpectedVersion,
     body: Body<UserPatch>,
 ) -> ApiResult<Reply<UserOut>> {
@@ -179,7 +179,11 @@ async fn update(
               (status = 404, body = crate::error::Problem),
               (status = 409, description = "your own account", body = crate::error::Problem)))]
 #[post("/users/<id>/deactivate")]
-async fn deactivate(state: &State<AppState>, actor: Admin, id: i64) -> ApiResult<Reply<UserOut>> {
+async fn deactivate(
+    state: &State<AppState>,
+    actor: Admin,
+    id: UserId,
+) -> ApiResult<Reply<UserOut>> {
     let user = users::deactivate(&state.db, &actor, id).await?;
     let version = user.version;
     Ok(Reply::ok(UserOut::from(user)).versioned(version))

@@ -194,7 +194,7 @@ pub async fn default_id(
         .and_then(|row| row.default_calendar_id))
 }
 
-#[tracing::instrument(skip_all, fields(actor = actor.id))]
+#[tracing::instrument(skip_all, fields(actor = %actor.id))]
 pub async fn create(
     db: &DatabaseConnection,
     actor: &AuthUser,
@@ -221,7 +221,7 @@ pub async fn create(
 
 /// Deletes a calendar nothing uses: 409 naming the departments still on it;
 /// the organisation's default calendar is never deleted.
-#[tracing::instrument(skip_all, fields(actor = actor.id, calendar = id))]
+#[tracing::instrument(skip_all, fields(actor = %actor.id, calendar = %id))]
 pub async fn delete(
     db: &DatabaseConnection,
     actor: &AuthUser,
@@ -313,7 +313,7 @@ pub async fn list(
         .await?)
 }
 
-#[tracing::instrument(skip_all, fields(actor = actor.id, calendar = id))]
+#[tracing::instrument(skip_all, fields(actor = %actor.id, calendar = %id))]
 pub async fn update(
     db: &DatabaseConnection,
     actor: &AuthUser,

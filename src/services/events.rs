@@ -11,17 +11,17 @@ use sea_orm::{
 use serde_json::Value;
 
 use crate::entities::event;
-use crate::entities::ids::{DepartmentId, OrganisationId};
+use crate::entities::ids::{AgreementId, CommitmentId, DepartmentId, OrganisationId, UserId};
 use crate::error::ApiError;
 
 /// What an event is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Subject {
     Request(i64),
-    Agreement(i64),
-    Commitment(i64),
+    Agreement(AgreementId),
+    Commitment(CommitmentId),
     Review(i64),
-    User(i64),
+    User(UserId),
     Department(DepartmentId),
     Calendar(i64),
     Organisation(OrganisationId),
@@ -43,10 +43,10 @@ impl Subject {
     fn parts(self) -> (&'static str, i64) {
         match self {
             Subject::Request(id) => ("request", id),
-            Subject::Agreement(id) => ("agreement", id),
-            Subject::Commitment(id) => ("commitment", id),
+            Subject::Agreement(id) => ("agreement", id.0),
+            Subject::Commitment(id) => ("commitment", id.0),
             Subject::Review(id) => ("review", id),
-            Subject::User(id) => ("user", id),
+            Subject::User(id) => ("user", id.0),
             Subject::Department(id) => ("department", id.0),
             Subject::Calendar(id) => ("calendar", id),
             Subject::Organisation(id) => ("organisation", id.0),
@@ -99,7 +99,7 @@ pub struct NewEvent<'a> {
     pub subject: Subject,
     pub kind: &'a str,
     /// `None` for changes the system makes itself (a due moved by upstream).
-    pub actor_user_id: Option<i64>,
+    pub actor_user_id: Option<UserId>,
     /// The declared time; the server time when the actor declared none.
     pub at: Option<DateTime<Utc>>,
     pub data: Value,
@@ -162,7 +162,7 @@ pub async fn of_subject(
 #[derive(Debug, Default, Clone)]
 pub struct AuditFilter {
     pub kind: Option<String>,
-    pub actor_user_id: Option<i64>,
+    pub actor_user_id: Option<UserId>,
     /// One of [`ENTITIES`].
     pub entity: Option<String>,
     pub entity_id: Option<i64>,

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
-use crate::entities::ids::OrganisationId;
+use crate::entities::ids::{AgreementId, CommitmentId, OrganisationId};
 use crate::entities::request;
 use crate::entities::request::RequestStatus;
 use crate::error::ApiError;
@@ -26,7 +26,7 @@ pub async fn forecast(
     db: &impl ConnectionTrait,
     cache: &CalendarCache,
     organisation_id: OrganisationId,
-    commitment_id: i64,
+    commitment_id: CommitmentId,
     trials: u32,
     seed: u64,
     as_of: DateTime<Utc>,
@@ -44,7 +44,7 @@ pub async fn forecast(
         request::Entity::find().filter(request::Column::OrganisationId.eq(organisation_id)),
     )
     .await?;
-    let mut by_agreement: HashMap<i64, Vec<f64>> = HashMap::new();
+    let mut by_agreement: HashMap<AgreementId, Vec<f64>> = HashMap::new();
     for &agreement in &projected.agreement_of {
         if by_agreement.contains_key(&agreement) {
             continue;

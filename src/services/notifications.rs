@@ -9,7 +9,7 @@ use sea_orm::{
     QueryOrder, QuerySelect, Set,
 };
 
-use crate::entities::ids::{DepartmentId, OrganisationId};
+use crate::entities::ids::{DepartmentId, OrganisationId, UserId};
 use crate::entities::{notification, user};
 use crate::error::ApiError;
 use crate::identity::AuthUser;
@@ -25,7 +25,7 @@ pub async fn notify_department(
     request_id: Option<i64>,
     message: &str,
 ) -> Result<(), ApiError> {
-    let recipients: Vec<i64> = user::Entity::find()
+    let recipients: Vec<UserId> = user::Entity::find()
         .select_only()
         .column(user::Column::Id)
         .filter(user::Column::OrganisationId.eq(organisation_id))

@@ -15,7 +15,8 @@ use sea_orm::{
     QuerySelect, Statement,
 };
 
-use crate::entities::ids::{DepartmentId, OrganisationId};
+use crate::entities::commitment::CommitmentStatus;
+use crate::entities::ids::{AgreementId, CommitmentId, DepartmentId, OrganisationId};
 use crate::entities::{commitment, commitment_dependency, organisation, request};
 use crate::error::ApiError;
 use crate::projection::{
@@ -31,9 +32,9 @@ use crate::time::CompiledCalendar;
 pub struct Projected {
     pub projection: Projection,
     /// The agreement of each request, by request index.
-    pub agreement_of: Vec<i64>,
+    pub agreement_of: Vec<AgreementId>,
     pub requests: HashMap<i64, RequestIdx>,
-    pub commitments: HashMap<i64, CommitmentIdx>,
+    pub commitments: HashMap<CommitmentId, CommitmentIdx>,
 }
 
 pub fn projection_error(error: ProjectionError) -> ApiError {
@@ -163,12 +164,12 @@ pub async fn commitments_downstream(
     db: &impl ConnectionTrait,
     organisation_id: OrganisationId,
     requests: &[i64],
-) -> Result<Vec<i64>, ApiError> {
+) -> Result<Vec<CommitmentId>, ApiError> {
     if requests.is_empty() {
         return Ok(Vec::new());
     }
     let cone: Vec<i64> = downstream_of(db, requests).await?.into_iter().collect();
-    let mut ids: Vec<i64> = commitment_dependency::Entity::find()
+    let mut ids: Vec<CommitmentId> = commitment_dependency::Entity::find()
         .select_only()
         .column(commitment_dependency::Column::CommitmentId)
         .filter(commitment_dependency::Column::OrganisationId.eq(organisation_id))
@@ -187,7 +188,7 @@ pub async fn project(
     db: &impl ConnectionTrait,
     cache: &CalendarCache,
     organisation_id: OrganisationId,
-    commitment_ids: &[i64],
+    commitment_ids: &[CommitmentId],
     request_ids: &[i64],
     as_of: DateTime<Utc>,
 ) -> Result<Projected, ApiError> {
@@ -200,7 +201,7 @@ pub async fn project(
             .all(db)
             .await?
     };
-    let commitment_edges: Vec<(i64, i64)> = if commitment_rows.is_empty() {
+    let commitment_edges: Vec<(CommitmentId, i64)> = if commitment_rows.is_empty() {
         Vec::new()
     } else {
         commitment_dependency::Entity::find()
@@ -290,7 +291,7 @@ pub async fn upstream_cone(
 pub fn project_loaded(
     cone: Cone,
     commitment_rows: &[commitment::Model],
-    commitment_edges: &[(i64, i64)],
+    commitment_edges: &[(CommitmentId, i64)],
     calendars: &HashMap<DepartmentId, Arc<CompiledCalendar>>,
     threshold: i64,
     as_of: DateTime<Utc>,
@@ -335,7 +336,7 @@ pub fn project_loaded(
     for row in commitment_rows {
         let (calendar_idx, _) = calendars.of(row.owner_department_id)?;
         commitments.push(CommitmentInput {
-            id: row.id,
+            id: row.id.0,
             owner_department_id: row.owner_department_id.0,
             calendar: calendar_idx,
             lead_time: turnaround_of(row.lead_time_unit, row.lead_time_quantity)?,
@@ -345,9 +346,9 @@ pub fn project_loaded(
                 .filter(|(commitment, _)| *commitment == row.id)
                 .filter_map(|(_, request)| index.get(request).copied())
                 .collect(),
-            state: match (row.status.as_str(), row.fulfilled_at) {
-                ("fulfilled", Some(at)) => CommitmentState::Fulfilled { at },
-                ("cancelled", _) => CommitmentState::Cancelled,
+            state: match (row.status, row.fulfilled_at) {
+                (CommitmentStatus::Fulfilled, Some(at)) => CommitmentState::Fulfilled { at },
+                (CommitmentStatus::Cancelled, _) => CommitmentState::Cancelled,
                 _ => CommitmentState::Open,
             },
         });
@@ -481,7 +482,7 @@ pub async fn store(
     db: &impl ConnectionTrait,
     cache: &CalendarCache,
     organisation_id: OrganisationId,
-    commitment_ids: &[i64],
+    commitment_ids: &[CommitmentId],
 ) -> Result<Option<Projected>, ApiError> {
     if commitment_ids.is_empty() {
         return Ok(None);
@@ -494,7 +495,7 @@ pub async fn store(
             .column(commitment::Column::Id)
             .filter(commitment::Column::Id.is_in(locked))
             .lock_exclusive()
-            .into_tuple::<i64>()
+            .into_tuple::<CommitmentId>()
             .all(db)
             .await?;
     }

@@ -13,7 +13,7 @@ use sea_orm::{
 };
 use serde_json::json;
 
-use crate::entities::ids::{DepartmentId, OrganisationId};
+use crate::entities::ids::{DepartmentId, OrganisationId, UserId};
 use crate::entities::{department, user};
 use crate::error::ApiError;
 use crate::identity::{AuthUser, Role};
@@ -42,7 +42,7 @@ pub struct NewUser {
     pub department_id: Option<DepartmentId>,
 }
 
-#[tracing::instrument(skip_all, fields(actor = actor.id))]
+#[tracing::instrument(skip_all, fields(actor = %actor.id))]
 pub async fn create(
     db: &DatabaseConnection,
     actor: &AuthUser,
@@ -106,11 +106,11 @@ pub async fn create(
 }
 
 /// Edits name, email, role or department under the rules of creation.
-#[tracing::instrument(skip_all, fields(actor = actor.id, user = id))]
+#[tracing::instrument(skip_all, fields(actor = %actor.id, user = %id))]
 pub async fn update(
     db: &DatabaseConnection,
     actor: &AuthUser,
-    id: i64,
+    id: UserId,
     if_match: ExpectedVersion,
     changes: UserChanges,
 ) -> Result<user::Model, ApiError> {
@@ -213,7 +213,7 @@ async fn refuse_taken_email(db: &impl ConnectionTrait, email: &str) -> Result<()
 async fn release_chair(
     db: &impl ConnectionTrait,
     actor: &AuthUser,
-    user_id: i64,
+    user_id: UserId,
     still_leads: Option<DepartmentId>,
 ) -> Result<(), ApiError> {
     let chaired = department::Entity::find()
@@ -250,7 +250,7 @@ async fn release_chair(
 pub async fn get(
     db: &impl ConnectionTrait,
     actor: &AuthUser,
-    id: i64,
+    id: UserId,
 ) -> Result<user::Model, ApiError> {
     user::Entity::find_by_id(id)
         .filter(user::Column::OrganisationId.eq(actor.organisation_id))
@@ -279,11 +279,11 @@ pub async fn list(
 }
 
 /// Deactivated users can no longer log in and their tokens stop working.
-#[tracing::instrument(skip_all, fields(actor = actor.id, user = id))]
+#[tracing::instrument(skip_all, fields(actor = %actor.id, user = %id))]
 pub async fn deactivate(
     db: &DatabaseConnection,
     actor: &AuthUser,
-    id: i64,
+    id: UserId,
 ) -> Result<user::Model, ApiError> {
     actor.require_admin()?;
     let txn = crate::db::begin_write(db).await?;
@@ -332,9 +332,9 @@ pub async fn find_department(
 pub async fn names(
     db: &impl ConnectionTrait,
     organisation_id: OrganisationId,
-    ids: impl Iterator<Item = i64>,
-) -> Result<std::collections::HashMap<i64, String>, ApiError> {
-    let ids: Vec<i64> = ids
+    ids: impl Iterator<Item = UserId>,
+) -> Result<std::collections::HashMap<UserId, String>, ApiError> {
+    let ids: Vec<UserId> = ids
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
         .collect();

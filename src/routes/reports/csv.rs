@@ -4,7 +4,7 @@
 //! spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`) is
 //! prefixed with `'`.
 
-use crate::entities::ids::DepartmentId;
+use crate::entities::ids::{CommitmentId, DepartmentId};
 use crate::services::reports::Figures;
 use crate::services::reports::GroupKey;
 use crate::services::reports::health::HealthReport;
@@ -110,11 +110,8 @@ fn instant(at: chrono::DateTime<chrono::Utc>) -> String {
     at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
 }
 
-fn ids(list: &[i64]) -> String {
-    list.iter()
-        .map(i64::to_string)
-        .collect::<Vec<_>>()
-        .join(" ")
+fn ids<Id: std::fmt::Display>(list: &[Id]) -> String {
+    list.iter().map(Id::to_string).collect::<Vec<_>>().join(" ")
 }
 
 pub fn health(report: &HealthReport) -> String {
@@ -188,7 +185,7 @@ pub fn impact_departments(report: &ImpactReport) -> String {
         "commitment_ids",
     ]);
     for department in &report.departments {
-        let commitment_ids: Vec<i64> = department
+        let commitment_ids: Vec<CommitmentId> = department
             .commitments
             .iter()
             .map(|c| c.commitment_id)

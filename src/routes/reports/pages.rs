@@ -7,7 +7,7 @@ use serde::Serialize;
 use tera::Context;
 
 use super::charts::{self, BarChart, BarInput, HeatInput, HeatMap, LineChart, LinePoint};
-use crate::entities::ids::DepartmentId;
+use crate::entities::ids::{CommitmentId, DepartmentId};
 use crate::services::reports::Figures;
 use crate::services::reports::Window;
 use crate::services::reports::health::HealthReport;
@@ -244,7 +244,7 @@ pub fn trend(report: &TrendReport) -> Context {
 
 #[derive(Serialize)]
 struct ContributionRow {
-    commitment_id: i64,
+    commitment_id: CommitmentId,
     what: String,
     risk: String,
     own_slip_minutes: i64,
@@ -264,7 +264,7 @@ struct DepartmentRow {
 
 #[derive(Serialize)]
 struct CommitmentRow {
-    commitment_id: i64,
+    commitment_id: CommitmentId,
     what: String,
     risk: String,
     promised_at: String,

@@ -5,7 +5,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use serde::Serialize;
 
 use super::get;
-use crate::entities::ids::{DepartmentId, OrganisationId};
+use crate::entities::ids::{AgreementId, DepartmentId, OrganisationId};
 use crate::entities::request;
 use crate::entities::request::RequestStatus;
 use crate::error::ApiError;
@@ -36,7 +36,7 @@ pub struct Calibration {
 
 pub async fn calibrate(
     cx: &Context<'_>,
-    agreement_id: i64,
+    agreement_id: AgreementId,
     turnaround: Turnaround,
 ) -> Result<Calibration, ApiError> {
     let (db, calendars, actor) = (cx.db, cx.calendars, &cx.actor);

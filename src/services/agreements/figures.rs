@@ -8,7 +8,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde::Serialize;
 
-use crate::entities::ids::OrganisationId;
+use crate::entities::ids::{AgreementId, OrganisationId};
 use crate::entities::request;
 use crate::entities::request::RequestStatus;
 use crate::error::ApiError;
@@ -36,12 +36,12 @@ impl OnTimeFigures {
 pub async fn on_time_figures(
     db: &impl ConnectionTrait,
     organisation_id: OrganisationId,
-    agreement_ids: &[i64],
-) -> Result<HashMap<i64, OnTimeFigures>, ApiError> {
+    agreement_ids: &[AgreementId],
+) -> Result<HashMap<AgreementId, OnTimeFigures>, ApiError> {
     if agreement_ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let rows: Vec<(i64, i64, Option<i64>)> = request::Entity::find()
+    let rows: Vec<(AgreementId, i64, Option<i64>)> = request::Entity::find()
         .select_only()
         .column(request::Column::AgreementId)
         .column_as(Expr::cust("COUNT(*)"), "delivered")

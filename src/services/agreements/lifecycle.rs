@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 
 use super::{AgreementStatus, get, leads};
 use crate::entities::agreement;
+use crate::entities::ids::AgreementId;
 use crate::error::ApiError;
 use crate::identity::AuthUser;
 use crate::services::ExpectedVersion;
@@ -21,7 +22,7 @@ use crate::validate::Checker;
 async fn transition(
     db: &impl ConnectionTrait,
     actor: &AuthUser,
-    id: i64,
+    id: AgreementId,
     if_match: ExpectedVersion,
     side: Side,
     change: impl FnOnce(
@@ -79,7 +80,7 @@ fn wrong_state(action: &str, status: AgreementStatus) -> ApiError {
 pub async fn propose(
     db: &impl ConnectionTrait,
     actor: &AuthUser,
-    id: i64,
+    id: AgreementId,
     if_match: ExpectedVersion,
 ) -> Result<agreement::Model, ApiError> {
     transition(db, actor, id, if_match, Side::Provider, |_, status, row| {
@@ -98,7 +99,7 @@ pub async fn propose(
 pub async fn accept(
     db: &impl ConnectionTrait,
     actor: &AuthUser,
-    id: i64,
+    id: AgreementId,
     if_match: ExpectedVersion,
 ) -> Result<agreement::Model, ApiError> {
     transition(
@@ -144,7 +145,7 @@ pub async fn accept(
 pub async fn decline(
     db: &impl ConnectionTrait,
     actor: &AuthUser,
-    id: i64,
+    id: AgreementId,
     if_match: ExpectedVersion,
     reason: &str,
 ) -> Result<agreement::Model, ApiError> {
@@ -180,7 +181,7 @@ pub async fn decline(
 pub async fn retire(
     db: &impl ConnectionTrait,
     actor: &AuthUser,
-    id: i64,
+    id: AgreementId,
     if_match: ExpectedVersion,
 ) -> Result<agreement::Model, ApiError> {
     transition(db, actor, id, if_match, Side::Provider, |_, status, row| {

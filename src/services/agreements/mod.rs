@@ -19,7 +19,7 @@ use sea_orm::{
 use serde_json::json;
 
 use crate::entities::agreement;
-use crate::entities::ids::DepartmentId;
+use crate::entities::ids::{AgreementId, DepartmentId};
 use crate::error::ApiError;
 use crate::identity::{AuthUser, Role};
 use crate::pagination::PageRequest;
@@ -117,7 +117,7 @@ fn check_cadence(check: &mut Checker, value: i64) -> i32 {
     value.clamp(1, 52) as i32
 }
 
-#[tracing::instrument(skip_all, fields(actor = actor.id))]
+#[tracing::instrument(skip_all, fields(actor = %actor.id))]
 pub async fn create(
     db: &impl ConnectionTrait,
     actor: &AuthUser,
@@ -206,7 +206,7 @@ pub async fn create(
 pub async fn get(
     db: &impl ConnectionTrait,
     actor: &AuthUser,
-    id: i64,
+    id: AgreementId,
 ) -> Result<agreement::Model, ApiError> {
     agreement::Entity::find_by_id(id)
         .filter(agreement::Column::OrganisationId.eq(actor.organisation_id))
@@ -243,11 +243,11 @@ pub async fn list(
 /// Edits an agreement. A draft changes freely; an active agreement changes
 /// its wording directly, but a new turnaround or target waits as a pending
 /// change until the customer accepts it (its requests keep their terms).
-#[tracing::instrument(skip_all, fields(actor = actor.id, agreement = id))]
+#[tracing::instrument(skip_all, fields(actor = %actor.id, agreement = %id))]
 pub async fn update(
     db: &impl ConnectionTrait,
     actor: &AuthUser,
-    id: i64,
+    id: AgreementId,
     if_match: ExpectedVersion,
     changes: AgreementChanges,
 ) -> Result<agreement::Model, ApiError> {

@@ -15,7 +15,7 @@ use sea_orm::{
 use serde_json::json;
 
 use crate::entities::commitment::{CommitmentStatus, StoredRisk};
-use crate::entities::ids::{DepartmentId, OrganisationId};
+use crate::entities::ids::{CommitmentId, DepartmentId, OrganisationId};
 use crate::entities::{commitment, commitment_dependency, request};
 use crate::error::ApiError;
 use crate::identity::{AuthUser, Role};
@@ -97,7 +97,7 @@ async fn check_requests(
 async fn replace_dependencies(
     db: &impl ConnectionTrait,
     organisation_id: OrganisationId,
-    commitment_id: i64,
+    commitment_id: CommitmentId,
     depends_on: &[i64],
 ) -> Result<(), ApiError> {
     commitment_dependency::Entity::delete_many()
@@ -118,7 +118,7 @@ async fn replace_dependencies(
     Ok(())
 }
 
-#[tracing::instrument(skip_all, fields(actor = cx.actor.id))]
+#[tracing::instrument(skip_all, fields(actor = %cx.actor.id))]
 pub async fn create(cx: &Context<'_>, input: NewCommitment) -> Result<commitment::Model, ApiError> {
     let (db, cache, actor) = (cx.db, cx.calendars, &cx.actor);
     if !may_write(actor, input.owner_department_id) {
@@ -193,7 +193,7 @@ pub async fn create(cx: &Context<'_>, input: NewCommitment) -> Result<commitment
 pub async fn get(
     db: &impl ConnectionTrait,
     actor: &AuthUser,
-    id: i64,
+    id: CommitmentId,
 ) -> Result<commitment::Model, ApiError> {
     commitment::Entity::find_by_id(id)
         .filter(commitment::Column::OrganisationId.eq(actor.organisation_id))
@@ -203,7 +203,10 @@ pub async fn get(
 }
 
 /// The request ids a commitment waits on.
-pub async fn dependencies(db: &impl ConnectionTrait, id: i64) -> Result<Vec<i64>, ApiError> {
+pub async fn dependencies(
+    db: &impl ConnectionTrait,
+    id: CommitmentId,
+) -> Result<Vec<i64>, ApiError> {
     Ok(commitment_dependency::Entity::find()
         .select_only()
         .column(commitment_dependency::Column::RequestId)
@@ -241,10 +244,10 @@ pub async fn list(
         .await?)
 }
 
-#[tracing::instrument(skip_all, fields(actor = cx.actor.id, commitment = id))]
+#[tracing::instrument(skip_all, fields(actor = %cx.actor.id, commitment = %id))]
 pub async fn update(
     cx: &Context<'_>,
-    id: i64,
+    id: CommitmentId,
     if_match: ExpectedVersion,
     changes: CommitmentChanges,
 ) -> Result<commitment::Model, ApiError> {
@@ -316,7 +319,7 @@ pub async fn update(
 /// `open → cancelled` with a reason.
 pub async fn close(
     cx: &Context<'_>,
-    id: i64,
+    id: CommitmentId,
     if_match: ExpectedVersion,
     outcome: Closing,
 ) -> Result<commitment::Model, ApiError> {

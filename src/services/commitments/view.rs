@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
+use crate::entities::ids::CommitmentId;
 use crate::entities::{commitment, request};
 use crate::error::ApiError;
 use crate::identity::AuthUser;
@@ -33,7 +34,7 @@ pub struct ChainLink {
 /// The commitment `id` of the actor's organisation, projected as of `as_of`.
 pub async fn projection_view(
     cx: &Context<'_>,
-    id: i64,
+    id: CommitmentId,
     as_of: DateTime<Utc>,
 ) -> Result<CommitmentView, ApiError> {
     let (db, calendars, actor) = (cx.db, cx.calendars, &cx.actor);

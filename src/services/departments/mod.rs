@@ -16,7 +16,7 @@ use sea_orm::{
 };
 use serde_json::json;
 
-use crate::entities::ids::{DepartmentId, OrganisationId};
+use crate::entities::ids::{DepartmentId, OrganisationId, UserId};
 use crate::entities::{agreement, calendar, commitment, department, review, user};
 use crate::error::ApiError;
 use crate::identity::{AuthUser, Role};
@@ -31,7 +31,7 @@ pub struct NewDepartment {
     pub code: String,
     /// `None`: the organisation's default calendar.
     pub calendar_id: Option<i64>,
-    pub lead_user_id: Option<i64>,
+    pub lead_user_id: Option<UserId>,
 }
 
 /// Fields a `PATCH` may change; `lead_user_id: Some(None)` clears the lead.
@@ -40,10 +40,10 @@ pub struct DepartmentChanges {
     pub name: Option<String>,
     pub code: Option<String>,
     pub calendar_id: Option<i64>,
-    pub lead_user_id: Option<Option<i64>>,
+    pub lead_user_id: Option<Option<UserId>>,
 }
 
-#[tracing::instrument(skip_all, fields(actor = actor.id))]
+#[tracing::instrument(skip_all, fields(actor = %actor.id))]
 pub async fn create(
     db: &DatabaseConnection,
     actor: &AuthUser,
@@ -102,7 +102,7 @@ pub async fn create(
 /// Deletes a department nothing refers to; otherwise 409 naming what does
 /// (its users, the agreements it is a party to, the commitments it owns, the
 /// reviews it takes part in). Its requests all stand under its agreements.
-#[tracing::instrument(skip_all, fields(actor = actor.id, department = %id))]
+#[tracing::instrument(skip_all, fields(actor = %actor.id, department = %id))]
 pub async fn delete(
     db: &DatabaseConnection,
     actor: &AuthUser,
@@ -196,7 +196,7 @@ pub async fn list(
         .await?)
 }
 
-#[tracing::instrument(skip_all, fields(actor = actor.id, department = %id))]
+#[tracing::instrument(skip_all, fields(actor = %actor.id, department = %id))]
 pub async fn update(
     db: &DatabaseConnection,
     actor: &AuthUser,
@@ -292,7 +292,7 @@ async fn check_lead(
     check: &mut Checker,
     organisation_id: OrganisationId,
     department_id: DepartmentId,
-    lead_id: i64,
+    lead_id: UserId,
 ) -> Result<(), ApiError> {
     let lead = user::Entity::find_by_id(lead_id)
         .filter(user::Column::OrganisationId.eq(organisation_id))

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use sea_orm::ConnectionTrait;
 
 use crate::entities::commitment::CommitmentStatus;
-use crate::entities::ids::DepartmentId;
+use crate::entities::ids::{AgreementId, DepartmentId};
 use crate::entities::review::ReviewStatus;
 use crate::entities::{agreement, calendar, commitment, department, request, review, user};
 use crate::error::ApiError;
@@ -39,7 +39,7 @@ pub struct DepartmentOverview {
     pub provided: Vec<agreement::Model>,
     pub received: Vec<agreement::Model>,
     /// On-time figures of the agreements both ways, by agreement id.
-    pub figures: HashMap<i64, OnTimeFigures>,
+    pub figures: HashMap<AgreementId, OnTimeFigures>,
     /// Open requests it provides that the reader may read, soonest due first.
     pub owes: Vec<request::Model>,
     /// Open requests it is the customer of that the reader may read.
@@ -86,7 +86,7 @@ pub async fn overview(
         },
     )
     .await?;
-    let ids: Vec<i64> = provided.iter().chain(&received).map(|a| a.id).collect();
+    let ids: Vec<AgreementId> = provided.iter().chain(&received).map(|a| a.id).collect();
     let figures = agreements::on_time_figures(db, actor.organisation_id, &ids).await?;
 
     let readable = |rows: Vec<request::Model>| -> Vec<request::Model> {

@@ -19,7 +19,7 @@ use utoipa::ToSchema;
 use super::{DepartmentRef, Viewer, departments};
 use crate::entities::commitment;
 use crate::entities::commitment::CommitmentStatus;
-use crate::entities::ids::DepartmentId;
+use crate::entities::ids::{CommitmentId, DepartmentId};
 use crate::error::ApiError;
 use crate::projection::{RootCause, RootCauseKind};
 use crate::services::calendars::CalendarCache;
@@ -28,7 +28,7 @@ use crate::services::projection::{self, projection_error, risk_name};
 /// An open commitment and its projection.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct ImpactCommitment {
-    pub commitment_id: i64,
+    pub commitment_id: CommitmentId,
     pub customer_name: String,
     pub title: String,
     pub owner_department_id: DepartmentId,
@@ -51,7 +51,7 @@ pub struct ImpactCommitment {
 /// What one department did to one endangered commitment.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct Contribution {
-    pub commitment_id: i64,
+    pub commitment_id: CommitmentId,
     pub customer_name: String,
     pub title: String,
     /// `late | at_risk`
@@ -121,7 +121,7 @@ pub async fn impact(
         .order_by_asc(commitment::Column::Id)
         .all(db)
         .await?;
-    let ids: Vec<i64> = open.iter().map(|row| row.id).collect();
+    let ids: Vec<CommitmentId> = open.iter().map(|row| row.id).collect();
     let projected =
         projection::project(db, cache, viewer.organisation_id, &ids, &[], as_of).await?;
 
@@ -191,7 +191,7 @@ fn rank(
     name_of: impl Fn(DepartmentId) -> DepartmentRef,
 ) -> Vec<DepartmentImpact> {
     // department → commitment id → contribution
-    let mut shares: BTreeMap<DepartmentId, BTreeMap<i64, Contribution>> = BTreeMap::new();
+    let mut shares: BTreeMap<DepartmentId, BTreeMap<CommitmentId, Contribution>> = BTreeMap::new();
     for commitment in commitments.iter().filter(|c| c.risk != "on_track") {
         for cause in &commitment.root_causes {
             let share = shares

@@ -39,7 +39,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelec
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::entities::ids::{DepartmentId, OrganisationId};
+use crate::entities::ids::{AgreementId, DepartmentId, OrganisationId};
 use crate::entities::{department, organisation};
 use crate::error::ApiError;
 use crate::identity::{AuthUser, Role};
@@ -138,7 +138,7 @@ impl GroupBy {
 )]
 pub struct GroupKey {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub agreement_id: Option<i64>,
+    pub agreement_id: Option<AgreementId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub provider_department_id: Option<DepartmentId>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -26,7 +26,7 @@ use sea_orm::{
     QuerySelect, QueryTrait,
 };
 
-use crate::entities::ids::{DepartmentId, OrganisationId};
+use crate::entities::ids::{AgreementId, DepartmentId, OrganisationId};
 use crate::entities::request;
 use crate::error::ApiError;
 use crate::services::requests::RequestStatus;
@@ -36,7 +36,7 @@ use super::tally::Tally;
 /// Which requests a report reads, beyond its organisation and window.
 #[derive(Debug, Clone, Copy, Default)]
 pub(super) struct RequestScope {
-    pub agreement_id: Option<i64>,
+    pub agreement_id: Option<AgreementId>,
     pub provider_department_id: Option<DepartmentId>,
     pub customer_department_id: Option<DepartmentId>,
     /// Only requests where this department is provider or customer.
@@ -69,7 +69,7 @@ impl RequestScope {
 /// An agreement and its two sides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(super) struct Parties {
-    pub agreement_id: i64,
+    pub agreement_id: AgreementId,
     pub provider_department_id: DepartmentId,
     pub customer_department_id: DepartmentId,
 }
@@ -86,8 +86,8 @@ pub(super) struct AgreementInfo {
 /// reports), with the agreements they name.
 #[derive(Debug, Default)]
 pub(super) struct Tallies {
-    pub by: BTreeMap<(i64, usize), Tally>,
-    pub agreements: HashMap<i64, AgreementInfo>,
+    pub by: BTreeMap<(AgreementId, usize), Tally>,
+    pub agreements: HashMap<AgreementId, AgreementInfo>,
 }
 
 impl Tallies {
@@ -242,7 +242,7 @@ async fn deliveries(
     let backend = db.get_database_backend();
     let rows = db.query_all_raw(backend.build(&query)).await?;
     for row in rows {
-        let agreement_id: i64 = row.try_get("", "agreement_id")?;
+        let agreement_id: AgreementId = row.try_get("", "agreement_id")?;
         let period = if inner_points.is_empty() {
             0
         } else {
@@ -343,7 +343,7 @@ async fn open(
         .query_all_raw(query.build(db.get_database_backend()))
         .await?;
     for row in rows {
-        let agreement_id: i64 = row.try_get("", "agreement_id")?;
+        let agreement_id: AgreementId = row.try_get("", "agreement_id")?;
         let count: i64 = row.try_get("", "requests")?;
         // Bucket b means b points lie at or before the value; the period
         // ending at point i (0-based) sees the request open when it was
@@ -373,26 +373,27 @@ async fn open(
 async fn agreements(
     db: &impl ConnectionTrait,
     organisation_id: OrganisationId,
-    agreement_ids: impl IntoIterator<Item = i64>,
-) -> Result<HashMap<i64, AgreementInfo>, ApiError> {
+    agreement_ids: impl IntoIterator<Item = AgreementId>,
+) -> Result<HashMap<AgreementId, AgreementInfo>, ApiError> {
     use crate::entities::agreement;
-    let mut ids: Vec<i64> = agreement_ids.into_iter().collect();
+    let mut ids: Vec<AgreementId> = agreement_ids.into_iter().collect();
     ids.sort_unstable();
     ids.dedup();
     let mut out = HashMap::with_capacity(ids.len());
     for chunk in ids.chunks(1_000) {
-        let rows: Vec<(i64, DepartmentId, DepartmentId, i32, String)> = agreement::Entity::find()
-            .select_only()
-            .column(agreement::Column::Id)
-            .column(agreement::Column::ProviderDepartmentId)
-            .column(agreement::Column::CustomerDepartmentId)
-            .column(agreement::Column::OnTimeTargetPct)
-            .column(agreement::Column::Title)
-            .filter(agreement::Column::OrganisationId.eq(organisation_id))
-            .filter(agreement::Column::Id.is_in(chunk.iter().copied()))
-            .into_tuple()
-            .all(db)
-            .await?;
+        let rows: Vec<(AgreementId, DepartmentId, DepartmentId, i32, String)> =
+            agreement::Entity::find()
+                .select_only()
+                .column(agreement::Column::Id)
+                .column(agreement::Column::ProviderDepartmentId)
+                .column(agreement::Column::CustomerDepartmentId)
+                .column(agreement::Column::OnTimeTargetPct)
+                .column(agreement::Column::Title)
+                .filter(agreement::Column::OrganisationId.eq(organisation_id))
+                .filter(agreement::Column::Id.is_in(chunk.iter().copied()))
+                .into_tuple()
+                .all(db)
+                .await?;
         out.extend(rows.into_iter().map(
             |(agreement_id, provider_department_id, customer_department_id, target, title)| {
                 let info = AgreementInfo {

@@ -18,7 +18,7 @@ use super::{
     Figures, GroupBy, GroupKey, Viewer, Window, code_of, departments, local_midnight, timezone_of,
 };
 use crate::entities::agreement;
-use crate::entities::ids::DepartmentId;
+use crate::entities::ids::{AgreementId, DepartmentId};
 use crate::error::ApiError;
 
 /// The most weeks one trend may span (three years).
@@ -152,21 +152,21 @@ async fn resolve(
             )
         }
         GroupBy::Provider => {
-            unused("agreement", key.agreement_id)?;
+            unused("agreement", key.agreement_id.map(i64::from))?;
             unused("customer", key.customer_department_id.map(i64::from))?;
             let id = department("provider", key.provider_department_id)?;
             scope.provider_department_id = Some(id);
             (code_of(&all, id), vec![id], None)
         }
         GroupBy::Customer => {
-            unused("agreement", key.agreement_id)?;
+            unused("agreement", key.agreement_id.map(i64::from))?;
             unused("provider", key.provider_department_id.map(i64::from))?;
             let id = department("customer", key.customer_department_id)?;
             scope.customer_department_id = Some(id);
             (code_of(&all, id), vec![id], None)
         }
         GroupBy::Pair => {
-            unused("agreement", key.agreement_id)?;
+            unused("agreement", key.agreement_id.map(i64::from))?;
             let provider = department("provider", key.provider_department_id)?;
             let customer = department("customer", key.customer_department_id)?;
             scope.provider_department_id = Some(provider);
@@ -204,7 +204,7 @@ pub async fn trend(
         ends: weeks.iter().map(|week| week.to).collect(),
     };
     let tallies = queries::tally(db, viewer.organisation_id, scope, &periods, now).await?;
-    let target_of = |agreement_id: i64| {
+    let target_of = |agreement_id: AgreementId| {
         tallies
             .agreements
             .get(&agreement_id)
@@ -214,7 +214,7 @@ pub async fn trend(
     let mut by_week: Vec<RollUp> = vec![RollUp::default(); weeks.len()];
     // Deliveries add up over weeks; open and overdue are states at the end
     // of the window, so the total takes them from the last week.
-    let mut by_agreement: BTreeMap<i64, Tally> = BTreeMap::new();
+    let mut by_agreement: BTreeMap<AgreementId, Tally> = BTreeMap::new();
     for (info, period, tally) in tallies.with_agreements() {
         let agreement_id = info.parties.agreement_id;
         if let Some(week) = by_week.get_mut(period) {

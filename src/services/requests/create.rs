@@ -16,7 +16,7 @@ use super::group::{Created, Grouped};
 use super::intake::{
     Inserted, NewRequest, check, check_agreement, dependencies, edges, logged_event, notify_overdue,
 };
-use crate::entities::ids::DepartmentId;
+use crate::entities::ids::{AgreementId, DepartmentId};
 use crate::entities::{agreement, idempotency_key, request, request_dependency};
 use crate::error::ApiError;
 use crate::identity::AuthUser;
@@ -38,7 +38,7 @@ pub struct Logged {
     pub projected_finish: Option<DateTime<Utc>>,
 }
 
-#[tracing::instrument(skip_all, fields(actor = cx.actor.id))]
+#[tracing::instrument(skip_all, fields(actor = %cx.actor.id))]
 pub async fn log(
     cx: &Context<'_>,
     input: NewRequest,
@@ -226,7 +226,7 @@ async fn write(
 async fn agreement_for(
     db: &impl ConnectionTrait,
     actor: &AuthUser,
-    agreement_id: i64,
+    agreement_id: AgreementId,
 ) -> Result<agreement::Model, ApiError> {
     let agreement = agreement::Entity::find_by_id(agreement_id)
         .filter(agreement::Column::OrganisationId.eq(actor.organisation_id))

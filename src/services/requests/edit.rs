@@ -27,7 +27,7 @@ pub struct RequestChanges {
     pub depends_on: Option<Vec<i64>>,
 }
 
-#[tracing::instrument(skip_all, fields(actor = cx.actor.id, request = id))]
+#[tracing::instrument(skip_all, fields(actor = %cx.actor.id, request = %id))]
 pub async fn edit(
     cx: &Context<'_>,
     id: i64,

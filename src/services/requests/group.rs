@@ -30,7 +30,7 @@ use super::intake::{
     Checked, Inserted, NewRequest, check, check_agreement, dependencies, edges, logged_event,
     notify_overdue,
 };
-use crate::entities::ids::{DepartmentId, OrganisationId};
+use crate::entities::ids::{AgreementId, DepartmentId, OrganisationId};
 use crate::entities::{agreement, idempotency_key, request, request_dependency};
 use crate::error::ApiError;
 use crate::identity::AuthUser;
@@ -259,8 +259,8 @@ async fn insert_group(
 
     // The agreements, read in the transaction (so never older than at the
     // moment each request is logged), then their providers' calendars.
-    let agreement_ids: HashSet<i64> = group.iter().map(|w| w.input.agreement_id).collect();
-    let mut agreements: HashMap<i64, agreement::Model> = agreement::Entity::find()
+    let agreement_ids: HashSet<AgreementId> = group.iter().map(|w| w.input.agreement_id).collect();
+    let mut agreements: HashMap<AgreementId, agreement::Model> = agreement::Entity::find()
         .filter(agreement::Column::Id.is_in(agreement_ids))
         .all(txn)
         .await?

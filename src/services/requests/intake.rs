@@ -9,6 +9,7 @@ use serde_json::json;
 
 use super::RequestStatus;
 use super::schedule::{Schedule, planned_finish, schedule};
+use crate::entities::ids::AgreementId;
 use crate::entities::{agreement, request, request_dependency};
 use crate::error::ApiError;
 use crate::identity::{AuthUser, Role};
@@ -26,7 +27,7 @@ const MAX_DEPENDENCIES: usize = 100;
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct NewRequest {
-    pub agreement_id: i64,
+    pub agreement_id: AgreementId,
     pub title: String,
     pub details: String,
     pub requested_at: Option<DateTime<Utc>>,

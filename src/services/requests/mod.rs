@@ -24,7 +24,7 @@ use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
-use crate::entities::ids::{DepartmentId, OrganisationId};
+use crate::entities::ids::{AgreementId, DepartmentId, OrganisationId};
 use crate::entities::{request, request_dependency};
 use crate::error::ApiError;
 use crate::identity::{AuthUser, Role};
@@ -82,7 +82,7 @@ pub struct RequestFilter {
     pub status: Option<RequestStatus>,
     pub provider_department_id: Option<DepartmentId>,
     pub customer_department_id: Option<DepartmentId>,
-    pub agreement_id: Option<i64>,
+    pub agreement_id: Option<AgreementId>,
     /// Undelivered with a due in the past.
     pub overdue: Option<bool>,
     pub due_before: Option<DateTime<Utc>>,

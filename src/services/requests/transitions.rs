@@ -148,7 +148,7 @@ pub fn offered_moves(
 }
 
 /// Applies `action` to request `id` at the declared time `at` (default now).
-#[tracing::instrument(skip_all, fields(actor = cx.actor.id, request = id, action = action.name()))]
+#[tracing::instrument(skip_all, fields(actor = %cx.actor.id, request = %id, action = action.name()))]
 pub async fn act(
     cx: &Context<'_>,
     id: i64,

@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 
 use super::dependencies_of;
+use crate::entities::ids::CommitmentId;
 use crate::entities::request;
 use crate::error::ApiError;
 use crate::projection::CommitmentIdx;
@@ -25,7 +26,7 @@ pub struct RequestView {
     /// projected finishes), its forecast and now.
     pub projected_finish: Option<DateTime<Utc>>,
     /// Open commitments, late or at risk, whose critical path runs through it.
-    pub endangered_commitment_ids: Vec<i64>,
+    pub endangered_commitment_ids: Vec<CommitmentId>,
 }
 
 impl RequestView {
@@ -94,16 +95,16 @@ pub async fn view(
 
 /// A request's projected finish and the open commitments it endangers
 /// (sorted), from a projection that holds it.
-fn figures(projected: &mut Projected, id: i64) -> (Option<DateTime<Utc>>, Vec<i64>) {
+fn figures(projected: &mut Projected, id: i64) -> (Option<DateTime<Utc>>, Vec<CommitmentId>) {
     let Some(&idx) = projected.requests.get(&id) else {
         return (None, Vec::new());
     };
-    let by_index: HashMap<CommitmentIdx, i64> = projected
+    let by_index: HashMap<CommitmentIdx, CommitmentId> = projected
         .commitments
         .iter()
         .map(|(&id, &idx)| (idx, id))
         .collect();
-    let mut endangered: Vec<i64> = projected
+    let mut endangered: Vec<CommitmentId> = projected
         .projection
         .endangered_commitments(idx)
         .into_iter()

@@ -11,7 +11,7 @@ use sea_orm::{
 use super::{forbidden, get, may_write, visible_department};
 use crate::entities::Named;
 use crate::entities::action_item::ActionStatus;
-use crate::entities::ids::{DepartmentId, OrganisationId};
+use crate::entities::ids::{DepartmentId, OrganisationId, UserId};
 use crate::entities::{action_item, review, user};
 use crate::error::ApiError;
 use crate::identity::AuthUser;
@@ -23,7 +23,7 @@ use crate::validate::Checker;
 
 pub struct NewAction {
     pub title: String,
-    pub owner_user_id: i64,
+    pub owner_user_id: UserId,
     pub due_on: NaiveDate,
 }
 
@@ -39,7 +39,7 @@ async fn check_owner(
     db: &impl ConnectionTrait,
     check: &mut Checker,
     organisation_id: OrganisationId,
-    owner: i64,
+    owner: UserId,
 ) -> Result<Option<user::Model>, ApiError> {
     let found = user::Entity::find_by_id(owner)
         .filter(user::Column::OrganisationId.eq(organisation_id))
@@ -102,7 +102,7 @@ pub async fn list_actions(
 #[derive(Debug, Default, Clone)]
 pub struct ActionFilter {
     pub review_id: Option<i64>,
-    pub owner_user_id: Option<i64>,
+    pub owner_user_id: Option<UserId>,
     pub status: Option<ActionStatus>,
 }
 
@@ -166,7 +166,7 @@ pub async fn get_action(
 
 /// Edits an action item; closing it (`done` or `dropped`) needs a
 /// resolution note and notifies the other department of the pair.
-#[tracing::instrument(skip_all, fields(actor = actor.id, action = id))]
+#[tracing::instrument(skip_all, fields(actor = %actor.id, action = %id))]
 pub async fn update_action(
     db: &DatabaseConnection,
     actor: &AuthUser,

@@ -4,7 +4,7 @@
 //! action items of earlier reviews, and the commitments whose critical path
 //! crosses the pair.
 
-use crate::entities::ids::{DepartmentId, OrganisationId};
+use crate::entities::ids::{AgreementId, CommitmentId, DepartmentId, OrganisationId, UserId};
 use crate::entities::{
     action_item::ActionStatus, agreement::AgreementStatus, commitment::CommitmentStatus,
     review::ReviewStatus,
@@ -47,7 +47,7 @@ pub struct Miss {
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AgendaAgreement {
-    pub agreement_id: i64,
+    pub agreement_id: AgreementId,
     pub title: String,
     pub provider_department_id: DepartmentId,
     pub customer_department_id: DepartmentId,
@@ -69,14 +69,14 @@ pub struct AgendaAction {
     pub id: i64,
     pub review_id: i64,
     pub title: String,
-    pub owner_user_id: i64,
+    pub owner_user_id: UserId,
     pub due_on: NaiveDate,
     pub overdue: bool,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AgendaCommitment {
-    pub commitment_id: i64,
+    pub commitment_id: CommitmentId,
     pub title: String,
     /// `on_track | at_risk | late`
     pub risk: String,
@@ -137,7 +137,7 @@ pub async fn agenda(cx: &Context<'_>, review_id: i64) -> Result<Agenda, ApiError
         .order_by_asc(agreement::Column::Id)
         .all(db)
         .await?;
-    let agreement_ids: Vec<i64> = agreements.iter().map(|row| row.id).collect();
+    let agreement_ids: Vec<AgreementId> = agreements.iter().map(|row| row.id).collect();
     let delivered = request::Entity::find()
         .filter(request::Column::AgreementId.is_in(agreement_ids.iter().copied()))
         .filter(request::Column::Status.is_in([RequestStatus::Delivered, RequestStatus::Accepted]))
@@ -287,7 +287,7 @@ async fn crossing_commitments(
     db: &impl ConnectionTrait,
     calendars: &CalendarCache,
     organisation_id: OrganisationId,
-    agreement_ids: &[i64],
+    agreement_ids: &[AgreementId],
     from: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<Vec<AgendaCommitment>, ApiError> {
@@ -319,7 +319,7 @@ async fn crossing_commitments(
     let projected =
         projection::project(db, calendars, organisation_id, &candidates, &[], now).await?;
     let between: HashSet<i64> = between.into_iter().collect();
-    let titles: HashMap<i64, String> = crate::entities::commitment::Entity::find()
+    let titles: HashMap<CommitmentId, String> = crate::entities::commitment::Entity::find()
         .filter(crate::entities::commitment::Column::Id.is_in(candidates.iter().copied()))
         .filter(crate::entities::commitment::Column::Status.eq(CommitmentStatus::Open))
         .all(db)

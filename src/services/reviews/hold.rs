@@ -25,7 +25,7 @@ pub struct Held {
     pub next: Option<review::Model>,
 }
 
-#[tracing::instrument(skip_all, fields(actor = actor.id, review = id))]
+#[tracing::instrument(skip_all, fields(actor = %actor.id, review = %id))]
 pub async fn hold(
     db: &DatabaseConnection,
     actor: &AuthUser,

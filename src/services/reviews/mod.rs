@@ -22,7 +22,7 @@ use sea_orm::{
 };
 use serde_json::json;
 
-use crate::entities::ids::{DepartmentId, OrganisationId};
+use crate::entities::ids::{DepartmentId, OrganisationId, UserId};
 use crate::entities::review::ReviewStatus;
 use crate::entities::{review, review_attendee, user};
 use crate::error::ApiError;
@@ -39,7 +39,7 @@ pub struct NewReview {
     pub scheduled_at: DateTime<Utc>,
     pub duration_minutes: i64,
     pub every_weeks: i64,
-    pub attendee_user_ids: Vec<i64>,
+    pub attendee_user_ids: Vec<UserId>,
 }
 
 #[derive(Default)]
@@ -47,7 +47,7 @@ pub struct ReviewChanges {
     pub scheduled_at: Option<DateTime<Utc>>,
     pub duration_minutes: Option<i64>,
     pub every_weeks: Option<i64>,
-    pub attendee_user_ids: Option<Vec<i64>>,
+    pub attendee_user_ids: Option<Vec<UserId>>,
 }
 
 #[derive(Default)]
@@ -105,7 +105,7 @@ pub async fn get(
         .ok_or_else(|| ApiError::not_found("review"))
 }
 
-pub async fn attendees(db: &impl ConnectionTrait, review_id: i64) -> Result<Vec<i64>, ApiError> {
+pub async fn attendees(db: &impl ConnectionTrait, review_id: i64) -> Result<Vec<UserId>, ApiError> {
     Ok(review_attendee::Entity::find()
         .select_only()
         .column(review_attendee::Column::UserId)
@@ -129,7 +129,7 @@ async fn check_attendees(
     db: &impl ConnectionTrait,
     check: &mut Checker,
     organisation_id: OrganisationId,
-    ids: &mut Vec<i64>,
+    ids: &mut Vec<UserId>,
 ) -> Result<(), ApiError> {
     ids.sort_unstable();
     ids.dedup();
@@ -137,7 +137,7 @@ async fn check_attendees(
         check.add("attendee_user_ids", "at most 100 attendees");
         return Ok(());
     }
-    let known: Vec<i64> = user::Entity::find()
+    let known: Vec<UserId> = user::Entity::find()
         .select_only()
         .column(user::Column::Id)
         .filter(user::Column::OrganisationId.eq(organisation_id))
@@ -152,7 +152,7 @@ async fn check_attendees(
 pub async fn set_attendees(
     db: &impl ConnectionTrait,
     review_id: i64,
-    user_ids: &[i64],
+    user_ids: &[UserId],
 ) -> Result<(), ApiError> {
     review_attendee::Entity::delete_many()
         .filter(review_attendee::Column::ReviewId.eq(review_id))
@@ -171,7 +171,7 @@ pub async fn set_attendees(
     Ok(())
 }
 
-#[tracing::instrument(skip_all, fields(actor = actor.id))]
+#[tracing::instrument(skip_all, fields(actor = %actor.id))]
 pub async fn create(
     db: &DatabaseConnection,
     actor: &AuthUser,

@@ -27,7 +27,7 @@ use sea_orm::{
 
 use baton::config::random_hex;
 use baton::entities::agreement::AgreementStatus;
-use baton::entities::ids::{DepartmentId, OrganisationId};
+use baton::entities::ids::{AgreementId, DepartmentId, OrganisationId, UserId};
 use baton::entities::request::RequestStatus;
 use baton::entities::unit::Unit;
 use baton::entities::{agreement, department, organisation, request, user};
@@ -352,11 +352,11 @@ async fn seed(db: &DatabaseConnection, delivered: usize) -> Result<World, String
 /// What every seeded request shares.
 struct Row {
     organisation_id: OrganisationId,
-    agreement_id: i64,
+    agreement_id: AgreementId,
     provider: DepartmentId,
     customer: DepartmentId,
     requested_at: DateTime<Utc>,
-    created_by: i64,
+    created_by: UserId,
 }
 
 impl Row {

@@ -20,6 +20,7 @@ use std::collections::HashMap;
 
 use sea_orm::ConnectionTrait;
 
+use baton::entities::ids::AgreementId;
 use baton::services::ExpectedVersion;
 use baton::services::agreements::{self, NewAgreement};
 use baton::time::{Turnaround, TurnaroundUnit};
@@ -52,7 +53,7 @@ pub(crate) enum Pact {
 
 /// An active agreement as created.
 pub(crate) struct Active {
-    pub id: i64,
+    pub id: AgreementId,
     pub spec: &'static PactSpec,
     pub turnaround: Turnaround,
 }
@@ -132,7 +133,7 @@ async fn draft(
     org: &Org,
     input: NewAgreement,
     provider: Dept,
-) -> Result<i64, DemoError> {
+) -> Result<AgreementId, DemoError> {
     let lead = &org.dept(provider)?.lead.auth;
     Ok(agreements::create(db, lead, input).await?.id)
 }

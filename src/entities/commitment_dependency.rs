@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-use super::ids::{CommitmentId, OrganisationId};
+use super::ids::{CommitmentId, OrganisationId, RequestId};
 
 /// Commitment `commitment_id` waits for request `request_id`.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -9,7 +9,7 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub commitment_id: CommitmentId,
     #[sea_orm(primary_key, auto_increment = false)]
-    pub request_id: i64,
+    pub request_id: RequestId,
     pub organisation_id: OrganisationId,
 }
 

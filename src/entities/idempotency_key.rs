@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-use super::ids::UserId;
+use super::ids::{RequestId, UserId};
 
 /// A `POST /requests` made with an `Idempotency-Key`, and the request it created.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -12,7 +12,7 @@ pub struct Model {
     pub key: String,
     /// Hash of the body, so that a key reused for different content is refused.
     pub body_hash: String,
-    pub request_id: i64,
+    pub request_id: RequestId,
     pub created_at: DateTimeUtc,
 }
 

@@ -48,4 +48,30 @@ ids!(
     AgreementId,
     /// A promise to an outside customer.
     CommitmentId,
+    /// An internal request logged under an agreement.
+    RequestId,
 );
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_id_is_a_plain_number_in_json_both_ways() {
+        assert_eq!(
+            serde_json::to_string(&RequestId(42)).ok().as_deref(),
+            Some("42")
+        );
+        let read: Option<DepartmentId> = serde_json::from_str("7").ok();
+        assert_eq!(read, Some(DepartmentId(7)));
+        assert!(serde_json::from_str::<UserId>("\"7\"").is_err());
+    }
+
+    #[test]
+    fn an_id_is_stored_as_the_number_it_is() {
+        assert_eq!(
+            sea_orm::Value::from(CommitmentId(9)),
+            sea_orm::Value::from(9_i64)
+        );
+    }
+}

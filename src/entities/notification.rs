@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-use super::ids::{OrganisationId, UserId};
+use super::ids::{OrganisationId, RequestId, UserId};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -11,7 +11,7 @@ pub struct Model {
     pub organisation_id: OrganisationId,
     pub user_id: UserId,
     pub kind: NotificationKind,
-    pub request_id: Option<i64>,
+    pub request_id: Option<RequestId>,
     pub message: String,
     pub created_at: DateTimeUtc,
     pub read_at: Option<DateTimeUtc>,

@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-use super::ids::{AgreementId, DepartmentId, OrganisationId, UserId};
+use super::ids::{AgreementId, DepartmentId, OrganisationId, RequestId, UserId};
 use serde::{Deserialize, Serialize};
 
 pub use super::unit::Unit;
@@ -9,7 +9,7 @@ pub use super::unit::Unit;
 #[sea_orm(table_name = "requests")]
 pub struct Model {
     #[sea_orm(primary_key)]
-    pub id: i64,
+    pub id: RequestId,
     pub organisation_id: OrganisationId,
     pub agreement_id: AgreementId,
     /// The agreement's terms version this request was logged under.

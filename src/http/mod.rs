@@ -234,6 +234,7 @@ id_params!(
     crate::entities::ids::UserId,
     crate::entities::ids::AgreementId,
     crate::entities::ids::CommitmentId,
+    crate::entities::ids::RequestId,
 );
 
 /// Rocket reads a query parameter given twice (`?limit=5&limit=x`) as if it

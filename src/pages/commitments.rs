@@ -84,7 +84,7 @@ async fn commitment_page(
         .await?
         .into_iter()
         .map(|link| Node {
-            id: link.request.id,
+            id: link.request.id.0,
             label: format!(
                 "{} → {}",
                 names
@@ -96,7 +96,7 @@ async fn commitment_page(
                     .cloned()
                     .unwrap_or_default()
             ),
-            inputs: link.inputs,
+            inputs: link.inputs.into_iter().map(i64::from).collect(),
         })
         .collect();
     let CommitmentView {
@@ -104,7 +104,11 @@ async fn commitment_page(
         projection: view,
         ..
     } = commitment;
-    let feeds = commitments::dependencies(&state.db, id).await?;
+    let feeds: Vec<i64> = commitments::dependencies(&state.db, id)
+        .await?
+        .into_iter()
+        .map(i64::from)
+        .collect();
     let causes: HashSet<i64> = view
         .root_causes
         .iter()

@@ -174,11 +174,11 @@ pub fn insert_forms(
 
 /// Request numbers typed as "12, #15 17" (empty is none); an unreadable
 /// list is a field error on `field`.
-pub fn parse_ids(text: &str, field: &str) -> Result<Vec<i64>, ApiError> {
+pub fn parse_ids<Id: From<i64>>(text: &str, field: &str) -> Result<Vec<Id>, ApiError> {
     text.split([',', ' '])
         .map(str::trim)
         .filter(|part| !part.is_empty())
-        .map(|part| part.trim_start_matches('#').parse::<i64>())
+        .map(|part| part.trim_start_matches('#').parse::<i64>().map(Id::from))
         .collect::<Result<_, _>>()
         .map_err(|_| {
             ApiError::field(

@@ -8,13 +8,13 @@ use chrono::{TimeDelta, Utc};
 use serde::Serialize;
 
 use super::local;
-use crate::entities::ids::DepartmentId;
+use crate::entities::ids::{DepartmentId, RequestId};
 use crate::entities::request::{self, RequestStatus};
 use crate::services::Side;
 
 #[derive(Serialize)]
 pub struct RequestLine {
-    id: i64,
+    id: RequestId,
     title: String,
     status: RequestStatus,
     due_at: String,

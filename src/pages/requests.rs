@@ -15,6 +15,7 @@ use super::{
     organisation_zone, parse_choice, parse_ids, typed_values,
 };
 use crate::entities::agreement::AgreementStatus;
+use crate::entities::ids::RequestId;
 use crate::error::ApiError;
 use crate::identity::Role;
 use crate::pagination::PageRequest;
@@ -86,7 +87,7 @@ carries_csrf!(NewRequestForm);
 async fn show(
     state: &State<AppState>,
     user: PageUser,
-    id: i64,
+    id: RequestId,
     flash: Option<FlashMessage<'_>>,
 ) -> PageResult<(Status, RawHtml<String>)> {
     Ok(request_page(state, &user, id, flash, None).await?)
@@ -96,7 +97,7 @@ async fn show(
 async fn request_page(
     state: &AppState,
     user: &PageUser,
-    id: i64,
+    id: RequestId,
     flash: Option<FlashMessage<'_>>,
     rejected: Option<&Rejected>,
 ) -> Result<(Status, RawHtml<String>), ApiError> {
@@ -161,7 +162,7 @@ async fn request_page(
 #[post("/requests/<id>/act", data = "<posted>")]
 async fn act(
     state: &State<AppState>,
-    id: i64,
+    id: RequestId,
     posted: Posted<ActionForm>,
 ) -> PageResult<FormReply> {
     let genuine = posted.genuine();
@@ -191,7 +192,7 @@ async fn act(
 async fn make_move(
     state: &AppState,
     user: &PageUser,
-    id: i64,
+    id: RequestId,
     form: &ActionForm,
 ) -> Result<(), ApiError> {
     let zone = organisation_zone(&state.db, user.auth.organisation_id).await?;

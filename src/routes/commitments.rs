@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 
 use crate::entities::commitment;
 use crate::entities::commitment::{CommitmentStatus, StoredRisk};
-use crate::entities::ids::{CommitmentId, DepartmentId};
+use crate::entities::ids::{CommitmentId, DepartmentId, RequestId};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{Body, OptionalBody, Reply, query_id};
 use crate::identity::AuthUser;
@@ -42,7 +42,7 @@ pub struct NewCommitmentBody {
     #[schema(value_type = Option<TurnaroundBody>)]
     pub lead_time: Option<Turnaround>,
     #[serde(default)]
-    pub depends_on: Vec<i64>,
+    pub depends_on: Vec<RequestId>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -53,7 +53,7 @@ pub struct CommitmentPatch {
     pub promised_at: Option<DateTime<Utc>>,
     #[schema(value_type = Option<TurnaroundBody>)]
     pub lead_time: Option<Turnaround>,
-    pub depends_on: Option<Vec<i64>>,
+    pub depends_on: Option<Vec<RequestId>>,
 }
 
 #[derive(Deserialize, ToSchema, Default)]
@@ -81,7 +81,7 @@ pub struct CommitmentOut {
     #[schema(value_type = String)]
     pub status: CommitmentStatus,
     pub fulfilled_at: Option<DateTime<Utc>>,
-    pub depends_on: Vec<i64>,
+    pub depends_on: Vec<RequestId>,
     /// The projection stored at the last change upstream, as of `projected_as_of`
     /// (`GET /commitments/{id}/projection` projects afresh).
     #[schema(value_type = Option<String>)]
@@ -95,7 +95,7 @@ pub struct CommitmentOut {
 }
 
 impl CommitmentOut {
-    fn build(row: commitment::Model, depends_on: Vec<i64>) -> ApiResult<Self> {
+    fn build(row: commitment::Model, depends_on: Vec<RequestId>) -> ApiResult<Self> {
         Ok(CommitmentOut {
             lead_time: crate::services::agreements::turnaround_of(
                 row.lead_time_unit,

@@ -5,6 +5,7 @@ use rocket::{Route, State, get, post, routes};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::entities::ids::RequestId;
 use crate::entities::notification;
 use crate::entities::notification::NotificationKind;
 use crate::error::{ApiError, ApiResult};
@@ -24,7 +25,7 @@ pub struct NotificationOut {
     /// `forecast_late | overdue | action_closed`
     #[schema(value_type = String)]
     pub kind: NotificationKind,
-    pub request_id: Option<i64>,
+    pub request_id: Option<RequestId>,
     pub message: String,
     pub created_at: DateTime<Utc>,
     pub read_at: Option<DateTime<Utc>>,

@@ -8,7 +8,7 @@ use rocket::{Route, State, get, patch, post, routes};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::entities::ids::{AgreementId, CommitmentId, DepartmentId};
+use crate::entities::ids::{AgreementId, CommitmentId, DepartmentId, RequestId};
 use crate::entities::request;
 use crate::error::{ApiError, ApiResult};
 use crate::http::RequestActor;
@@ -44,7 +44,7 @@ pub struct NewRequestBody {
     pub requested_at: Option<DateTime<Utc>>,
     /// Requests whose deliverables the provider needs first.
     #[serde(default)]
-    pub depends_on: Vec<i64>,
+    pub depends_on: Vec<RequestId>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -52,7 +52,7 @@ pub struct NewRequestBody {
 pub struct RequestPatch {
     pub title: Option<String>,
     pub details: Option<String>,
-    pub depends_on: Option<Vec<i64>>,
+    pub depends_on: Option<Vec<RequestId>>,
 }
 
 /// A transition with nothing to say but, optionally, when it happened.
@@ -96,7 +96,7 @@ pub struct RatingOut {
 
 #[derive(Serialize, ToSchema)]
 pub struct RequestOut {
-    pub id: i64,
+    pub id: RequestId,
     pub agreement_id: AgreementId,
     /// The agreement's terms version the request was logged under.
     pub agreement_version: i32,
@@ -118,7 +118,7 @@ pub struct RequestOut {
     pub on_time: Option<bool>,
     pub rating: Option<RatingOut>,
     pub version: i32,
-    pub depends_on: Vec<i64>,
+    pub depends_on: Vec<RequestId>,
     /// When it will really be done (SPEC §4): its delivery, or the latest
     /// of its due (counted from its inputs' projected finishes), its
     /// forecast and now.
@@ -308,7 +308,11 @@ async fn list(
     params(("id" = i64, Path)),
     responses((status = 200, body = RequestOut), (status = 404, body = crate::error::Problem)))]
 #[get("/requests/<id>")]
-async fn show(state: &State<AppState>, actor: AuthUser, id: i64) -> ApiResult<Reply<RequestOut>> {
+async fn show(
+    state: &State<AppState>,
+    actor: AuthUser,
+    id: RequestId,
+) -> ApiResult<Reply<RequestOut>> {
     let row = requests::get(&state.db, &actor, id).await?;
     reply(state, row, Status::Ok).await
 }
@@ -322,7 +326,7 @@ async fn show(state: &State<AppState>, actor: AuthUser, id: i64) -> ApiResult<Re
 async fn update(
     state: &State<AppState>,
     actor: AuthUser,
-    id: i64,
+    id: RequestId,
     if_match: ExpectedVersion,
     body: Body<RequestPatch>,
 ) -> ApiResult<Reply<RequestOut>> {
@@ -344,7 +348,7 @@ async fn update(
 async fn transition(
     state: &AppState,
     actor: AuthUser,
-    id: i64,
+    id: RequestId,
     if_match: ExpectedVersion,
     action: Action,
     at: Option<DateTime<Utc>>,
@@ -384,7 +388,7 @@ macro_rules! simple_transition {
         async fn $name(
             state: &State<AppState>,
             actor: RequestActor,
-            id: i64,
+            id: RequestId,
             if_match: ExpectedVersion,
             body: OptionalAt,
         ) -> ApiResult<Reply<RequestOut>> {
@@ -433,7 +437,7 @@ macro_rules! reason_transition {
         async fn $name(
             state: &State<AppState>,
             actor: RequestActor,
-            id: i64,
+            id: RequestId,
             if_match: ExpectedVersion,
             body: Body<ReasonBody>,
         ) -> ApiResult<Reply<RequestOut>> {
@@ -474,7 +478,7 @@ reason_transition!(
 async fn forecast(
     state: &State<AppState>,
     actor: RequestActor,
-    id: i64,
+    id: RequestId,
     if_match: ExpectedVersion,
     body: Body<ForecastBody>,
 ) -> ApiResult<Reply<RequestOut>> {
@@ -495,7 +499,7 @@ async fn forecast(
 async fn rate(
     state: &State<AppState>,
     actor: RequestActor,
-    id: i64,
+    id: RequestId,
     if_match: ExpectedVersion,
     body: Body<RatingBody>,
 ) -> ApiResult<Reply<RequestOut>> {
@@ -515,7 +519,7 @@ async fn rate(
 async fn history(
     state: &State<AppState>,
     actor: AuthUser,
-    id: i64,
+    id: RequestId,
 ) -> ApiResult<Reply<Vec<EventOut>>> {
     let row = requests::get(&state.db, &actor, id).await?;
     let rows =

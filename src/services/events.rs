@@ -11,13 +11,15 @@ use sea_orm::{
 use serde_json::Value;
 
 use crate::entities::event;
-use crate::entities::ids::{AgreementId, CommitmentId, DepartmentId, OrganisationId, UserId};
+use crate::entities::ids::{
+    AgreementId, CommitmentId, DepartmentId, OrganisationId, RequestId, UserId,
+};
 use crate::error::ApiError;
 
 /// What an event is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Subject {
-    Request(i64),
+    Request(RequestId),
     Agreement(AgreementId),
     Commitment(CommitmentId),
     Review(i64),
@@ -42,7 +44,7 @@ pub const ENTITIES: [&str; 8] = [
 impl Subject {
     fn parts(self) -> (&'static str, i64) {
         match self {
-            Subject::Request(id) => ("request", id),
+            Subject::Request(id) => ("request", id.0),
             Subject::Agreement(id) => ("agreement", id.0),
             Subject::Commitment(id) => ("commitment", id.0),
             Subject::Review(id) => ("review", id),

@@ -9,7 +9,7 @@ use sea_orm::{
     QueryOrder, QuerySelect, Set,
 };
 
-use crate::entities::ids::{DepartmentId, OrganisationId, UserId};
+use crate::entities::ids::{DepartmentId, OrganisationId, RequestId, UserId};
 use crate::entities::{notification, user};
 use crate::error::ApiError;
 use crate::identity::AuthUser;
@@ -22,7 +22,7 @@ pub async fn notify_department(
     organisation_id: OrganisationId,
     department_id: DepartmentId,
     kind: Kind,
-    request_id: Option<i64>,
+    request_id: Option<RequestId>,
     message: &str,
 ) -> Result<(), ApiError> {
     let recipients: Vec<UserId> = user::Entity::find()

@@ -16,7 +16,7 @@ use sea_orm::{
 };
 
 use crate::entities::commitment::CommitmentStatus;
-use crate::entities::ids::{AgreementId, CommitmentId, DepartmentId, OrganisationId};
+use crate::entities::ids::{AgreementId, CommitmentId, DepartmentId, OrganisationId, RequestId};
 use crate::entities::{commitment, commitment_dependency, organisation, request};
 use crate::error::ApiError;
 use crate::projection::{
@@ -33,7 +33,7 @@ pub struct Projected {
     pub projection: Projection,
     /// The agreement of each request, by request index.
     pub agreement_of: Vec<AgreementId>,
-    pub requests: HashMap<i64, RequestIdx>,
+    pub requests: HashMap<RequestId, RequestIdx>,
     pub commitments: HashMap<CommitmentId, CommitmentIdx>,
 }
 
@@ -75,12 +75,12 @@ fn out_of_range(error: &crate::time::TimeError) -> bool {
 /// whole cone inside the database, not one round trip per level.
 async fn upstream_edges(
     db: &impl ConnectionTrait,
-    seeds: &[i64],
-) -> Result<Vec<(i64, i64)>, ApiError> {
+    seeds: &[RequestId],
+) -> Result<Vec<(RequestId, RequestId)>, ApiError> {
     #[derive(sea_orm::FromQueryResult)]
     struct Edge {
-        request_id: i64,
-        depends_on_id: i64,
+        request_id: RequestId,
+        depends_on_id: RequestId,
     }
     let mut edges = HashSet::new();
     for chunk in seeds.chunks(5_000) {
@@ -119,13 +119,13 @@ async fn upstream_edges(
 /// the seeds included, in one recursive query per chunk of seeds.
 pub async fn downstream_of(
     db: &impl ConnectionTrait,
-    seeds: &[i64],
-) -> Result<HashSet<i64>, ApiError> {
+    seeds: &[RequestId],
+) -> Result<HashSet<RequestId>, ApiError> {
     #[derive(sea_orm::FromQueryResult)]
     struct Reached {
         id: i64,
     }
-    let mut seen: HashSet<i64> = seeds.iter().copied().collect();
+    let mut seen: HashSet<RequestId> = seeds.iter().copied().collect();
     for chunk in seeds.chunks(5_000) {
         let sql = format!(
             "WITH RECURSIVE cone(id) AS (\
@@ -145,7 +145,7 @@ pub async fn downstream_of(
         ))
         .all(db)
         .await?;
-        seen.extend(reached.into_iter().map(|row| row.id));
+        seen.extend(reached.into_iter().map(|row| RequestId(row.id)));
     }
     Ok(seen)
 }
@@ -163,12 +163,12 @@ fn marks(db: &impl ConnectionTrait, first: usize, count: usize) -> String {
 pub async fn commitments_downstream(
     db: &impl ConnectionTrait,
     organisation_id: OrganisationId,
-    requests: &[i64],
+    requests: &[RequestId],
 ) -> Result<Vec<CommitmentId>, ApiError> {
     if requests.is_empty() {
         return Ok(Vec::new());
     }
-    let cone: Vec<i64> = downstream_of(db, requests).await?.into_iter().collect();
+    let cone: Vec<RequestId> = downstream_of(db, requests).await?.into_iter().collect();
     let mut ids: Vec<CommitmentId> = commitment_dependency::Entity::find()
         .select_only()
         .column(commitment_dependency::Column::CommitmentId)
@@ -189,7 +189,7 @@ pub async fn project(
     cache: &CalendarCache,
     organisation_id: OrganisationId,
     commitment_ids: &[CommitmentId],
-    request_ids: &[i64],
+    request_ids: &[RequestId],
     as_of: DateTime<Utc>,
 ) -> Result<Projected, ApiError> {
     let commitment_rows = if commitment_ids.is_empty() {
@@ -201,7 +201,7 @@ pub async fn project(
             .all(db)
             .await?
     };
-    let commitment_edges: Vec<(CommitmentId, i64)> = if commitment_rows.is_empty() {
+    let commitment_edges: Vec<(CommitmentId, RequestId)> = if commitment_rows.is_empty() {
         Vec::new()
     } else {
         commitment_dependency::Entity::find()
@@ -216,7 +216,7 @@ pub async fn project(
             .all(db)
             .await?
     };
-    let mut seeds: Vec<i64> = request_ids.to_vec();
+    let mut seeds: Vec<RequestId> = request_ids.to_vec();
     seeds.extend(commitment_edges.iter().map(|&(_, request)| request));
     let cone = upstream_cone(db, organisation_id, &seeds).await?;
 
@@ -249,14 +249,14 @@ pub async fn project(
 /// Requests, and the edges among them, of a part of the graph.
 pub struct Cone {
     pub rows: Vec<request::Model>,
-    pub edges: Vec<(i64, i64)>,
+    pub edges: Vec<(RequestId, RequestId)>,
 }
 
 /// `seeds` and everything upstream of them, with the edges into each.
 pub async fn upstream_cone(
     db: &impl ConnectionTrait,
     organisation_id: OrganisationId,
-    seeds: &[i64],
+    seeds: &[RequestId],
 ) -> Result<Cone, ApiError> {
     if seeds.is_empty() {
         return Ok(Cone {
@@ -265,7 +265,7 @@ pub async fn upstream_cone(
         });
     }
     let edges = upstream_edges(db, seeds).await?;
-    let cone: Vec<i64> = seeds
+    let cone: Vec<RequestId> = seeds
         .iter()
         .copied()
         .chain(edges.iter().map(|&(_, input)| input))
@@ -291,19 +291,19 @@ pub async fn upstream_cone(
 pub fn project_loaded(
     cone: Cone,
     commitment_rows: &[commitment::Model],
-    commitment_edges: &[(CommitmentId, i64)],
+    commitment_edges: &[(CommitmentId, RequestId)],
     calendars: &HashMap<DepartmentId, Arc<CompiledCalendar>>,
     threshold: i64,
     as_of: DateTime<Utc>,
 ) -> Result<Projected, ApiError> {
     let Cone { rows, edges } = cone;
     let calendars = CalendarTable::new(calendars);
-    let index: HashMap<i64, RequestIdx> = rows
+    let index: HashMap<RequestId, RequestIdx> = rows
         .iter()
         .enumerate()
         .map(|(i, row)| (row.id, RequestIdx(i as u32)))
         .collect();
-    let mut inputs_of: HashMap<i64, Vec<RequestIdx>> = HashMap::new();
+    let mut inputs_of: HashMap<RequestId, Vec<RequestIdx>> = HashMap::new();
     for (id, input) in edges {
         if let Some(&idx) = index.get(&input) {
             inputs_of.entry(id).or_default().push(idx);
@@ -313,7 +313,7 @@ pub fn project_loaded(
     for row in &rows {
         let (calendar_idx, calendar) = calendars.of(row.provider_department_id)?;
         requests.push(RequestInput {
-            id: row.id,
+            id: row.id.0,
             provider_department_id: row.provider_department_id.0,
             customer_department_id: row.customer_department_id.0,
             calendar: calendar_idx,
@@ -471,7 +471,7 @@ pub async fn store_downstream(
     db: &impl ConnectionTrait,
     cache: &CalendarCache,
     organisation_id: OrganisationId,
-    changed: &[i64],
+    changed: &[RequestId],
 ) -> Result<Option<Projected>, ApiError> {
     let ids = commitments_downstream(db, organisation_id, changed).await?;
     store(db, cache, organisation_id, &ids).await

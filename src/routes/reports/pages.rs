@@ -273,7 +273,7 @@ struct CommitmentRow {
     slack_minutes: i64,
 }
 
-fn ids(list: &[i64]) -> String {
+fn ids<Id: std::fmt::Display>(list: &[Id]) -> String {
     list.iter()
         .map(|id| format!("#{id}"))
         .collect::<Vec<_>>()

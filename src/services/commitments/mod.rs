@@ -15,7 +15,7 @@ use sea_orm::{
 use serde_json::json;
 
 use crate::entities::commitment::{CommitmentStatus, StoredRisk};
-use crate::entities::ids::{CommitmentId, DepartmentId, OrganisationId};
+use crate::entities::ids::{CommitmentId, DepartmentId, OrganisationId, RequestId};
 use crate::entities::{commitment, commitment_dependency, request};
 use crate::error::ApiError;
 use crate::identity::{AuthUser, Role};
@@ -37,7 +37,7 @@ pub struct NewCommitment {
     pub promised_at: DateTime<Utc>,
     pub owner_department_id: DepartmentId,
     pub lead_time: Option<Turnaround>,
-    pub depends_on: Vec<i64>,
+    pub depends_on: Vec<RequestId>,
 }
 
 #[derive(Default)]
@@ -46,7 +46,7 @@ pub struct CommitmentChanges {
     pub title: Option<String>,
     pub promised_at: Option<DateTime<Utc>>,
     pub lead_time: Option<Turnaround>,
-    pub depends_on: Option<Vec<i64>>,
+    pub depends_on: Option<Vec<RequestId>>,
 }
 
 #[derive(Default)]
@@ -74,7 +74,7 @@ async fn check_requests(
     db: &impl ConnectionTrait,
     check: &mut Checker,
     organisation_id: OrganisationId,
-    depends_on: &mut Vec<i64>,
+    depends_on: &mut Vec<RequestId>,
 ) -> Result<(), ApiError> {
     depends_on.sort_unstable();
     depends_on.dedup();
@@ -82,7 +82,7 @@ async fn check_requests(
         check.add("depends_on", format!("at most {MAX_DEPENDENCIES} requests"));
         return Ok(());
     }
-    let known: Vec<i64> = request::Entity::find()
+    let known: Vec<RequestId> = request::Entity::find()
         .select_only()
         .column(request::Column::Id)
         .filter(request::Column::OrganisationId.eq(organisation_id))
@@ -98,7 +98,7 @@ async fn replace_dependencies(
     db: &impl ConnectionTrait,
     organisation_id: OrganisationId,
     commitment_id: CommitmentId,
-    depends_on: &[i64],
+    depends_on: &[RequestId],
 ) -> Result<(), ApiError> {
     commitment_dependency::Entity::delete_many()
         .filter(commitment_dependency::Column::CommitmentId.eq(commitment_id))
@@ -206,7 +206,7 @@ pub async fn get(
 pub async fn dependencies(
     db: &impl ConnectionTrait,
     id: CommitmentId,
-) -> Result<Vec<i64>, ApiError> {
+) -> Result<Vec<RequestId>, ApiError> {
     Ok(commitment_dependency::Entity::find()
         .select_only()
         .column(commitment_dependency::Column::RequestId)

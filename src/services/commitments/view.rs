@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
-use crate::entities::ids::CommitmentId;
+use crate::entities::ids::{CommitmentId, RequestId};
 use crate::entities::{commitment, request};
 use crate::error::ApiError;
 use crate::identity::AuthUser;
@@ -22,13 +22,13 @@ pub struct CommitmentView {
     pub as_of: DateTime<Utc>,
     pub projection: CommitmentProjection,
     /// Every request the commitment waits on, directly or through others.
-    pub cone: Vec<i64>,
+    pub cone: Vec<RequestId>,
 }
 
 /// A request on a commitment's chain, with the inputs it waits on.
 pub struct ChainLink {
     pub request: request::Model,
-    pub inputs: Vec<i64>,
+    pub inputs: Vec<RequestId>,
 }
 
 /// The commitment `id` of the actor's organisation, projected as of `as_of`.
@@ -51,7 +51,7 @@ pub async fn projection_view(
         .commitment_projection(index)
         .map_err(projection::projection_error)?
         .ok_or_else(|| ApiError::not_found("commitment"))?;
-    let mut cone: Vec<i64> = projected.requests.keys().copied().collect();
+    let mut cone: Vec<RequestId> = projected.requests.keys().copied().collect();
     cone.sort_unstable();
     Ok(CommitmentView {
         row,
@@ -67,7 +67,7 @@ pub async fn chain(
     actor: &AuthUser,
     view: &CommitmentView,
 ) -> Result<Vec<ChainLink>, ApiError> {
-    let mut inputs: HashMap<i64, Vec<i64>> = HashMap::new();
+    let mut inputs: HashMap<RequestId, Vec<RequestId>> = HashMap::new();
     for (of, input) in dependencies_of(db, &view.cone).await? {
         inputs.entry(of).or_default().push(input);
     }

@@ -19,7 +19,7 @@ use utoipa::ToSchema;
 use super::{DepartmentRef, Viewer, departments};
 use crate::entities::commitment;
 use crate::entities::commitment::CommitmentStatus;
-use crate::entities::ids::{CommitmentId, DepartmentId};
+use crate::entities::ids::{CommitmentId, DepartmentId, RequestId};
 use crate::error::ApiError;
 use crate::projection::{RootCause, RootCauseKind};
 use crate::services::calendars::CalendarCache;
@@ -59,7 +59,7 @@ pub struct Contribution {
     pub own_slip_minutes: i64,
     pub customer_wait_minutes: i64,
     /// The requests on the critical path whose delay it is, upstream first.
-    pub request_ids: Vec<i64>,
+    pub request_ids: Vec<RequestId>,
 }
 
 /// A department's weight on endangered commitments.
@@ -211,8 +211,9 @@ fn rank(
                 RootCauseKind::OwnSlip => share.own_slip_minutes += cause.minutes,
                 RootCauseKind::CustomerWait => share.customer_wait_minutes += cause.minutes,
             }
-            if !share.request_ids.contains(&cause.request_id) {
-                share.request_ids.push(cause.request_id);
+            let request = RequestId(cause.request_id);
+            if !share.request_ids.contains(&request) {
+                share.request_ids.push(request);
             }
         }
     }

@@ -16,7 +16,7 @@ use super::group::{Created, Grouped};
 use super::intake::{
     Inserted, NewRequest, check, check_agreement, dependencies, edges, logged_event, notify_overdue,
 };
-use crate::entities::ids::{AgreementId, DepartmentId};
+use crate::entities::ids::{AgreementId, DepartmentId, RequestId};
 use crate::entities::{agreement, idempotency_key, request, request_dependency};
 use crate::error::ApiError;
 use crate::identity::AuthUser;
@@ -152,7 +152,7 @@ async fn projected_finish(
     calendar: Arc<CompiledCalendar>,
     mut cone: Cone,
     created: &request::Model,
-    mut depends_on: Vec<i64>,
+    mut depends_on: Vec<RequestId>,
 ) -> Result<Option<DateTime<Utc>>, ApiError> {
     let mut calendars = HashMap::from([(agreement.provider_department_id, calendar)]);
     let others: Vec<DepartmentId> = cone

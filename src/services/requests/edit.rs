@@ -11,6 +11,7 @@ use super::schedule::{
     ProviderCalendars, planned_finish, reschedule_downstream, schedule, turnaround_of_request,
 };
 use super::{dependencies_of, get};
+use crate::entities::ids::RequestId;
 use crate::entities::{request, request_dependency};
 use crate::error::ApiError;
 use crate::identity::Role;
@@ -24,13 +25,13 @@ use crate::validate::Checker;
 pub struct RequestChanges {
     pub title: Option<String>,
     pub details: Option<String>,
-    pub depends_on: Option<Vec<i64>>,
+    pub depends_on: Option<Vec<RequestId>>,
 }
 
 #[tracing::instrument(skip_all, fields(actor = %cx.actor.id, request = %id))]
 pub async fn edit(
     cx: &Context<'_>,
-    id: i64,
+    id: RequestId,
     if_match: ExpectedVersion,
     changes: RequestChanges,
 ) -> Result<request::Model, ApiError> {
@@ -59,7 +60,7 @@ pub async fn edit(
         let mut depends_on = depends_on.clone();
         depends_on.sort_unstable();
         depends_on.dedup();
-        let known: Vec<i64> = request::Entity::find()
+        let known: Vec<RequestId> = request::Entity::find()
             .select_only()
             .column(request::Column::Id)
             .filter(request::Column::OrganisationId.eq(actor.organisation_id))
@@ -71,7 +72,7 @@ pub async fn edit(
         if check.known_ids("depends_on", "requests", &depends_on, &known)
             && let Some(cycle) = find_cycle(&txn, id, &depends_on).await?
         {
-            let path: Vec<String> = cycle.iter().map(i64::to_string).collect();
+            let path: Vec<String> = cycle.iter().map(RequestId::to_string).collect();
             check.add(
                 "depends_on",
                 format!(
@@ -158,16 +159,16 @@ pub async fn edit(
 /// would close, upstream walk by upstream walk; `None` when there is none.
 async fn find_cycle(
     db: &impl ConnectionTrait,
-    request_id: i64,
-    inputs: &[i64],
-) -> Result<Option<Vec<i64>>, ApiError> {
+    request_id: RequestId,
+    inputs: &[RequestId],
+) -> Result<Option<Vec<RequestId>>, ApiError> {
     if inputs.contains(&request_id) {
         return Ok(Some(vec![request_id, request_id]));
     }
     // Breadth-first over "depends on", remembering who led where.
-    let mut came_from: HashMap<i64, i64> = HashMap::new();
-    let mut seen: HashSet<i64> = inputs.iter().copied().collect();
-    let mut frontier: Vec<i64> = inputs.to_vec();
+    let mut came_from: HashMap<RequestId, RequestId> = HashMap::new();
+    let mut seen: HashSet<RequestId> = inputs.iter().copied().collect();
+    let mut frontier: Vec<RequestId> = inputs.to_vec();
     while !frontier.is_empty() {
         let edges = dependencies_of(db, &frontier).await?;
         frontier.clear();

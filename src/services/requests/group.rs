@@ -30,7 +30,7 @@ use super::intake::{
     Checked, Inserted, NewRequest, check, check_agreement, dependencies, edges, logged_event,
     notify_overdue,
 };
-use crate::entities::ids::{AgreementId, DepartmentId, OrganisationId};
+use crate::entities::ids::{AgreementId, DepartmentId, OrganisationId, RequestId};
 use crate::entities::{agreement, idempotency_key, request, request_dependency};
 use crate::error::ApiError;
 use crate::identity::AuthUser;
@@ -462,13 +462,13 @@ fn by_organisation<T: Eq + std::hash::Hash>(
 
 /// The part of a group's cone upstream of `seeds`: what reading the cone of
 /// `seeds` alone would have given.
-fn cone_of(group: &Cone, seeds: &[i64]) -> Cone {
-    let mut inputs_of: HashMap<i64, Vec<i64>> = HashMap::new();
+fn cone_of(group: &Cone, seeds: &[RequestId]) -> Cone {
+    let mut inputs_of: HashMap<RequestId, Vec<RequestId>> = HashMap::new();
     for &(id, input) in &group.edges {
         inputs_of.entry(id).or_default().push(input);
     }
-    let mut reached: HashSet<i64> = seeds.iter().copied().collect();
-    let mut frontier: Vec<i64> = seeds.to_vec();
+    let mut reached: HashSet<RequestId> = seeds.iter().copied().collect();
+    let mut frontier: Vec<RequestId> = seeds.to_vec();
     while let Some(id) = frontier.pop() {
         for &input in inputs_of.get(&id).into_iter().flatten() {
             if reached.insert(input) {

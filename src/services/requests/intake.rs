@@ -9,7 +9,7 @@ use serde_json::json;
 
 use super::RequestStatus;
 use super::schedule::{Schedule, planned_finish, schedule};
-use crate::entities::ids::AgreementId;
+use crate::entities::ids::{AgreementId, RequestId};
 use crate::entities::{agreement, request, request_dependency};
 use crate::error::ApiError;
 use crate::identity::{AuthUser, Role};
@@ -31,7 +31,7 @@ pub struct NewRequest {
     pub title: String,
     pub details: String,
     pub requested_at: Option<DateTime<Utc>>,
-    pub depends_on: Vec<i64>,
+    pub depends_on: Vec<RequestId>,
 }
 
 /// A new row, and the requests upstream of it (for its projection).
@@ -71,7 +71,7 @@ pub(super) fn check_agreement(
 }
 
 /// The inputs a request names, each once, in order.
-pub(super) fn dependencies(input: &NewRequest) -> Vec<i64> {
+pub(super) fn dependencies(input: &NewRequest) -> Vec<RequestId> {
     let mut depends_on = input.depends_on.clone();
     depends_on.sort_unstable();
     depends_on.dedup();
@@ -82,7 +82,7 @@ pub(super) fn dependencies(input: &NewRequest) -> Vec<i64> {
 pub(super) struct Checked {
     pub row: request::ActiveModel,
     /// Its inputs, each once, in order.
-    pub depends_on: Vec<i64>,
+    pub depends_on: Vec<RequestId>,
     pub requested_at: DateTime<Utc>,
     pub planned: Schedule,
     /// Already past its due when logged (a request logged late).
@@ -94,7 +94,7 @@ pub(super) struct Checked {
 pub(super) fn check(
     actor: &AuthUser,
     input: &NewRequest,
-    depends_on: Vec<i64>,
+    depends_on: Vec<RequestId>,
     agreement: &agreement::Model,
     calendar: &CompiledCalendar,
     upstream: &[request::Model],
@@ -123,7 +123,7 @@ pub(super) fn check(
             Some(&upstream[at])
         })
         .collect();
-    let known: Vec<i64> = inputs.iter().map(|row| row.id).collect();
+    let known: Vec<RequestId> = inputs.iter().map(|row| row.id).collect();
     check.known_ids("depends_on", "requests", &depends_on, &known);
     check.finish()?;
 
@@ -179,7 +179,7 @@ pub(super) fn check(
 /// The dependency rows of a new request.
 pub(super) fn edges(
     created: &request::Model,
-    depends_on: &[i64],
+    depends_on: &[RequestId],
 ) -> Vec<request_dependency::ActiveModel> {
     depends_on
         .iter()

@@ -24,7 +24,7 @@ use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
-use crate::entities::ids::{AgreementId, DepartmentId, OrganisationId};
+use crate::entities::ids::{AgreementId, DepartmentId, OrganisationId, RequestId};
 use crate::entities::{request, request_dependency};
 use crate::error::ApiError;
 use crate::identity::{AuthUser, Role};
@@ -48,7 +48,7 @@ pub fn can_read(actor: &AuthUser, row: &request::Model) -> bool {
 pub async fn get(
     db: &impl ConnectionTrait,
     actor: &AuthUser,
-    id: i64,
+    id: RequestId,
 ) -> Result<request::Model, ApiError> {
     request::Entity::find_by_id(id)
         .filter(request::Column::OrganisationId.eq(actor.organisation_id))
@@ -61,8 +61,8 @@ pub async fn get(
 /// Ids each request depends on, for a batch of requests.
 pub async fn dependencies_of(
     db: &impl ConnectionTrait,
-    request_ids: &[i64],
-) -> Result<Vec<(i64, i64)>, ApiError> {
+    request_ids: &[RequestId],
+) -> Result<Vec<(RequestId, RequestId)>, ApiError> {
     if request_ids.is_empty() {
         return Ok(Vec::new());
     }

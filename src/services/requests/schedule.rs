@@ -13,7 +13,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Statement}
 use serde_json::json;
 
 use super::{RequestStatus, dependencies_of};
-use crate::entities::ids::{DepartmentId, OrganisationId};
+use crate::entities::ids::{DepartmentId, OrganisationId, RequestId};
 use crate::entities::request;
 use crate::error::ApiError;
 use crate::services::agreements::turnaround_of;
@@ -133,10 +133,10 @@ pub async fn reschedule_downstream(
     db: &impl ConnectionTrait,
     cache: &CalendarCache,
     organisation_id: OrganisationId,
-    changed: &[i64],
+    changed: &[RequestId],
 ) -> Result<(), ApiError> {
     // 1. Everything reachable downstream, with the edges into it.
-    let reachable: Vec<i64> = downstream_of(db, changed)
+    let reachable: Vec<RequestId> = downstream_of(db, changed)
         .await?
         .into_iter()
         .filter(|id| !changed.contains(id))
@@ -151,14 +151,14 @@ pub async fn reschedule_downstream(
     }
 
     // 2. The cone: reached through undelivered requests only.
-    let mut dependents_of: HashMap<i64, Vec<i64>> = HashMap::new();
-    let mut inputs_of: HashMap<i64, Vec<i64>> = HashMap::new();
+    let mut dependents_of: HashMap<RequestId, Vec<RequestId>> = HashMap::new();
+    let mut inputs_of: HashMap<RequestId, Vec<RequestId>> = HashMap::new();
     for &(id, input) in &edges {
         dependents_of.entry(input).or_default().push(id);
         inputs_of.entry(id).or_default().push(input);
     }
-    let mut cone: HashSet<i64> = HashSet::new();
-    let mut frontier: Vec<i64> = changed.to_vec();
+    let mut cone: HashSet<RequestId> = HashSet::new();
+    let mut frontier: Vec<RequestId> = changed.to_vec();
     while let Some(id) = frontier.pop() {
         for &dependent in dependents_of.get(&id).into_iter().flatten() {
             let Some(row) = rows.get(&dependent) else {
@@ -177,7 +177,7 @@ pub async fn reschedule_downstream(
     }
 
     // 3. The planned finishes of the inputs outside the cone.
-    let outside: Vec<i64> = edges
+    let outside: Vec<RequestId> = edges
         .iter()
         .filter(|(id, _)| cone.contains(id))
         .map(|&(_, input)| input)
@@ -186,20 +186,20 @@ pub async fn reschedule_downstream(
         .into_iter()
         .collect();
     rows.extend(rows_by_id(db, organisation_id, &outside).await?);
-    let mut finishes: HashMap<i64, Option<DateTime<Utc>>> = rows
+    let mut finishes: HashMap<RequestId, Option<DateTime<Utc>>> = rows
         .iter()
         .filter(|(id, _)| !cone.contains(id))
         .map(|(&id, row)| (id, planned_finish(row)))
         .collect();
 
     // 4. Kahn's order inside the cone (it is acyclic: cycles are refused).
-    let mut waiting: HashMap<i64, usize> = cone.iter().map(|&id| (id, 0)).collect();
+    let mut waiting: HashMap<RequestId, usize> = cone.iter().map(|&id| (id, 0)).collect();
     for &(id, input) in &edges {
         if cone.contains(&id) && cone.contains(&input) {
             *waiting.entry(id).or_default() += 1;
         }
     }
-    let mut ready: VecDeque<i64> = waiting
+    let mut ready: VecDeque<RequestId> = waiting
         .iter()
         .filter(|(_, count)| **count == 0)
         .map(|(&id, _)| id)
@@ -260,8 +260,8 @@ pub async fn reschedule_downstream(
 async fn rows_by_id(
     db: &impl ConnectionTrait,
     organisation_id: OrganisationId,
-    ids: &[i64],
-) -> Result<HashMap<i64, request::Model>, ApiError> {
+    ids: &[RequestId],
+) -> Result<HashMap<RequestId, request::Model>, ApiError> {
     let mut rows = HashMap::with_capacity(ids.len());
     for chunk in ids.chunks(5_000) {
         for row in request::Entity::find()

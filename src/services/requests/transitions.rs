@@ -10,6 +10,7 @@ use super::schedule::{
     ProviderCalendars, reschedule_downstream, shift_due, time_error, turnaround_of_request,
 };
 use super::{RequestStatus, get};
+use crate::entities::ids::RequestId;
 use crate::entities::request;
 use crate::error::ApiError;
 use crate::identity::{AuthUser, Role};
@@ -151,7 +152,7 @@ pub fn offered_moves(
 #[tracing::instrument(skip_all, fields(actor = %cx.actor.id, request = %id, action = action.name()))]
 pub async fn act(
     cx: &Context<'_>,
-    id: i64,
+    id: RequestId,
     if_match: ExpectedVersion,
     action: Action,
     at: Option<DateTime<Utc>>,
@@ -165,7 +166,7 @@ pub async fn act(
 /// that the change stored, when there are any (it includes the request).
 pub async fn act_projected(
     cx: &Context<'_>,
-    id: i64,
+    id: RequestId,
     if_match: ExpectedVersion,
     action: Action,
     at: Option<DateTime<Utc>>,

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 
 use super::dependencies_of;
-use crate::entities::ids::CommitmentId;
+use crate::entities::ids::{CommitmentId, RequestId};
 use crate::entities::request;
 use crate::error::ApiError;
 use crate::projection::CommitmentIdx;
@@ -21,7 +21,7 @@ use crate::services::projection::{self, Projected};
 pub struct RequestView {
     pub row: request::Model,
     /// The requests it needs first.
-    pub depends_on: Vec<i64>,
+    pub depends_on: Vec<RequestId>,
     /// Its delivery, or the latest of its due (counted from its inputs'
     /// projected finishes), its forecast and now.
     pub projected_finish: Option<DateTime<Utc>>,
@@ -34,7 +34,7 @@ impl RequestView {
     /// stored), with its inputs.
     pub fn from_projection(
         row: request::Model,
-        depends_on: Vec<i64>,
+        depends_on: Vec<RequestId>,
         projected: &mut Projected,
     ) -> RequestView {
         let (projected_finish, endangered_commitment_ids) = figures(projected, row.id);
@@ -56,7 +56,7 @@ pub async fn views(
     let Some(organisation_id) = rows.first().map(|row| row.organisation_id) else {
         return Ok(Vec::new());
     };
-    let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
+    let ids: Vec<RequestId> = rows.iter().map(|row| row.id).collect();
     let edges = dependencies_of(db, &ids).await?;
     let downstream = projection::commitments_downstream(db, organisation_id, &ids).await?;
     let mut projected = projection::project(
@@ -95,7 +95,7 @@ pub async fn view(
 
 /// A request's projected finish and the open commitments it endangers
 /// (sorted), from a projection that holds it.
-fn figures(projected: &mut Projected, id: i64) -> (Option<DateTime<Utc>>, Vec<CommitmentId>) {
+fn figures(projected: &mut Projected, id: RequestId) -> (Option<DateTime<Utc>>, Vec<CommitmentId>) {
     let Some(&idx) = projected.requests.get(&id) else {
         return (None, Vec::new());
     };

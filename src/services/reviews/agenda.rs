@@ -4,7 +4,9 @@
 //! action items of earlier reviews, and the commitments whose critical path
 //! crosses the pair.
 
-use crate::entities::ids::{AgreementId, CommitmentId, DepartmentId, OrganisationId, UserId};
+use crate::entities::ids::{
+    AgreementId, CommitmentId, DepartmentId, OrganisationId, RequestId, UserId,
+};
 use crate::entities::{
     action_item::ActionStatus, agreement::AgreementStatus, commitment::CommitmentStatus,
     review::ReviewStatus,
@@ -38,7 +40,7 @@ pub struct Window {
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Miss {
-    pub request_id: i64,
+    pub request_id: RequestId,
     pub title: String,
     pub lateness_minutes: i64,
     /// Reasons given along the way: forecasts, pauses, reopenings.
@@ -203,7 +205,7 @@ pub async fn agenda(cx: &Context<'_>, review_id: i64) -> Result<Agenda, ApiError
 fn served(
     agreement: &agreement::Model,
     rows: &[&request::Model],
-    reasons: &HashMap<i64, Vec<String>>,
+    reasons: &HashMap<RequestId, Vec<String>>,
 ) -> AgendaAgreement {
     let delivered = rows.len();
     let on_time = rows.iter().filter(|row| row.on_time == Some(true)).count();
@@ -253,13 +255,13 @@ fn served(
 async fn reasons_of(
     db: &impl ConnectionTrait,
     rows: &[request::Model],
-) -> Result<HashMap<i64, Vec<String>>, ApiError> {
-    let late: Vec<i64> = rows
+) -> Result<HashMap<RequestId, Vec<String>>, ApiError> {
+    let late: Vec<RequestId> = rows
         .iter()
         .filter(|row| row.on_time == Some(false))
         .map(|row| row.id)
         .collect();
-    let mut out: HashMap<i64, Vec<String>> = HashMap::new();
+    let mut out: HashMap<RequestId, Vec<String>> = HashMap::new();
     if late.is_empty() {
         return Ok(out);
     }
@@ -273,7 +275,7 @@ async fn reasons_of(
     for event in events {
         let data: serde_json::Value = serde_json::from_str(&event.data).unwrap_or_default();
         if let Some(reason) = data.get("reason").and_then(|reason| reason.as_str()) {
-            out.entry(event.subject_id)
+            out.entry(RequestId(event.subject_id))
                 .or_default()
                 .push(format!("{}: {reason}", event.kind));
         }
@@ -300,7 +302,7 @@ async fn crossing_commitments(
         RequestStatus::WaitingOnCustomer,
         RequestStatus::Reopened,
     ];
-    let between: Vec<i64> = request::Entity::find()
+    let between: Vec<RequestId> = request::Entity::find()
         .select_only()
         .column(request::Column::Id)
         .filter(request::Column::AgreementId.is_in(agreement_ids.iter().copied()))
@@ -318,7 +320,7 @@ async fn crossing_commitments(
     }
     let projected =
         projection::project(db, calendars, organisation_id, &candidates, &[], now).await?;
-    let between: HashSet<i64> = between.into_iter().collect();
+    let between: HashSet<RequestId> = between.into_iter().collect();
     let titles: HashMap<CommitmentId, String> = crate::entities::commitment::Entity::find()
         .filter(crate::entities::commitment::Column::Id.is_in(candidates.iter().copied()))
         .filter(crate::entities::commitment::Column::Status.eq(CommitmentStatus::Open))
@@ -342,7 +344,7 @@ async fn crossing_commitments(
         if view
             .critical_path
             .iter()
-            .any(|request| between.contains(request))
+            .any(|&request| between.contains(&RequestId(request)))
         {
             out.push(AgendaCommitment {
                 commitment_id: id,

@@ -8,6 +8,7 @@ use std::collections::HashSet;
 
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
 
+use baton::entities::ids::RequestId;
 use baton::entities::request;
 use baton::services::notifications;
 use baton::services::requests::RequestStatus;
@@ -20,7 +21,7 @@ const INBOX_LIMIT: u64 = 100_000;
 
 /// Marks read every notification about a request that is finished now.
 pub(crate) async fn settle(db: &DatabaseConnection, org: &Org) -> Result<(), DemoError> {
-    let finished: HashSet<i64> = request::Entity::find()
+    let finished: HashSet<RequestId> = request::Entity::find()
         .select_only()
         .column(request::Column::Id)
         .filter(request::Column::OrganisationId.eq(org.admin.organisation_id))

@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use rand_chacha::ChaCha8Rng;
 use sea_orm::DatabaseConnection;
 
+use baton::entities::ids::RequestId;
 use baton::entities::request;
 use baton::services::Context;
 use baton::services::ExpectedVersion;
@@ -71,7 +72,7 @@ pub(crate) struct Plan<'a> {
     pub title: String,
     pub details: String,
     pub requested_at: DateTime<Utc>,
-    pub depends_on: Vec<i64>,
+    pub depends_on: Vec<RequestId>,
     pub fate: Fate,
 }
 

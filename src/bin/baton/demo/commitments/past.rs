@@ -6,6 +6,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
+use baton::entities::ids::RequestId;
 use baton::entities::request;
 use baton::services::Context;
 use baton::services::ExpectedVersion;
@@ -148,7 +149,7 @@ impl Deals<'_> {
         pact: Pact,
         title: String,
         requested_at: DateTime<Utc>,
-        depends_on: Vec<i64>,
+        depends_on: Vec<RequestId>,
     ) -> Result<request::Model, DemoError> {
         let active = self.pacts.get(pact)?;
         let plan = Plan {

@@ -6,6 +6,7 @@
 use chrono::{DateTime, TimeDelta, Utc};
 
 use baton::entities::commitment::{self, StoredRisk};
+use baton::entities::ids::RequestId;
 use baton::services::Context;
 use baton::services::commitments::{self, NewCommitment};
 use baton::services::projection;
@@ -40,7 +41,7 @@ pub(super) struct Promise<'a> {
     pub(super) title: String,
     pub(super) owner: Dept,
     pub(super) lead_time: Turnaround,
-    pub(super) depends_on: Vec<i64>,
+    pub(super) depends_on: Vec<RequestId>,
     pub(super) risk: Outlook,
 }
 

@@ -3,7 +3,8 @@
 //! token checked). Checked over every page route Rocket has, so that a page
 //! added without its guard fails here.
 
-use crate::common::{PASSWORD, TestApp, spawn_app};
+use crate::common::spawn_app;
+use crate::pages::sign_in;
 use rocket::http::{ContentType, Cookie, Method, Status};
 
 /// Pages anyone may open: signing in, the health and metrics probes, and
@@ -110,8 +111,8 @@ async fn a_form_posted_with_another_persons_token_is_refused_and_signs_no_one_ou
     let app = spawn_app().await;
     app.signup("Acme", "ada@acme.test").await;
     app.signup("Bolt", "bo@bolt.test").await;
-    let first = signed_in(&app, "ada@acme.test").await;
-    let second = signed_in(&app, "bo@bolt.test").await;
+    let first = sign_in(&app, "ada@acme.test").await;
+    let second = sign_in(&app, "bo@bolt.test").await;
     let home = app.client.get("/").cookie(second.clone()).dispatch().await;
     let html = home.into_string().await.unwrap_or_default();
     let start = html.find("name=\"_csrf\" value=\"").expect("a CSRF token") + 20;
@@ -140,25 +141,4 @@ async fn a_form_posted_with_another_persons_token_is_refused_and_signs_no_one_ou
         .await;
     assert_eq!(accepted.status(), Status::SeeOther);
     assert_eq!(accepted.headers().get_one("Location"), Some("/login"));
-}
-
-/// Signs in through the login form; the session cookie.
-async fn signed_in(app: &TestApp, email: &str) -> Cookie<'static> {
-    let answer = app
-        .client
-        .post("/login")
-        .header(ContentType::Form)
-        .body(format!(
-            "email={}&password={}",
-            email.replace('@', "%40"),
-            PASSWORD.replace(' ', "+")
-        ))
-        .dispatch()
-        .await;
-    answer
-        .cookies()
-        .get("baton_session")
-        .expect("a session cookie")
-        .clone()
-        .into_owned()
 }

@@ -6,7 +6,7 @@ use rocket::http::{ContentType, Cookie, Status};
 use serde_json::json;
 
 /// Signs in through the login form; returns the session cookie.
-async fn sign_in(app: &TestApp, email: &str) -> Cookie<'static> {
+pub(crate) async fn sign_in(app: &TestApp, email: &str) -> Cookie<'static> {
     let response = app
         .client
         .post("/login")

@@ -1,7 +1,6 @@
 use sea_orm::entity::prelude::*;
 
 use super::ids::{OrganisationId, UserId};
-use serde::{Deserialize, Serialize};
 
 /// A follow-up agreed at a review.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -26,29 +25,11 @@ pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
 
-/// `open → done | dropped`.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
-)]
-#[sea_orm(
-    rs_type = "String",
-    db_type = "String(StringLen::None)",
-    rename_all = "snake_case"
-)]
-#[serde(rename_all = "snake_case")]
-pub enum ActionStatus {
-    Open,
-    Done,
-    Dropped,
-}
-
-impl ActionStatus {
-    /// The name the API and the column use.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ActionStatus::Open => "open",
-            ActionStatus::Done => "done",
-            ActionStatus::Dropped => "dropped",
-        }
+closed_set! {
+    /// `open → done | dropped`.
+    pub enum ActionStatus {
+        Open = "open",
+        Done = "done",
+        Dropped = "dropped",
     }
 }

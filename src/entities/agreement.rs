@@ -1,7 +1,6 @@
 use sea_orm::entity::prelude::*;
 
 use super::ids::{AgreementId, DepartmentId, OrganisationId};
-use serde::{Deserialize, Serialize};
 
 pub use super::unit::Unit;
 
@@ -42,31 +41,12 @@ pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
 
-/// `draft → proposed → active → retired`; `proposed → draft` on decline.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
-)]
-#[sea_orm(
-    rs_type = "String",
-    db_type = "String(StringLen::None)",
-    rename_all = "snake_case"
-)]
-#[serde(rename_all = "snake_case")]
-pub enum AgreementStatus {
-    Draft,
-    Proposed,
-    Active,
-    Retired,
-}
-
-impl AgreementStatus {
-    /// The name the API and the column use.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AgreementStatus::Draft => "draft",
-            AgreementStatus::Proposed => "proposed",
-            AgreementStatus::Active => "active",
-            AgreementStatus::Retired => "retired",
-        }
+closed_set! {
+    /// `draft → proposed → active → retired`; `proposed → draft` on decline.
+    pub enum AgreementStatus {
+        Draft = "draft",
+        Proposed = "proposed",
+        Active = "active",
+        Retired = "retired",
     }
 }

@@ -1,7 +1,6 @@
 use sea_orm::entity::prelude::*;
 
 use super::ids::{CommitmentId, DepartmentId, OrganisationId, UserId};
-use serde::{Deserialize, Serialize};
 
 pub use super::unit::Unit;
 pub use crate::projection::Risk;
@@ -41,57 +40,21 @@ pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
 
-/// `open → fulfilled | cancelled`.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
-)]
-#[sea_orm(
-    rs_type = "String",
-    db_type = "String(StringLen::None)",
-    rename_all = "snake_case"
-)]
-#[serde(rename_all = "snake_case")]
-pub enum CommitmentStatus {
-    Open,
-    Fulfilled,
-    Cancelled,
-}
-
-impl CommitmentStatus {
-    /// The name the API and the column use.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CommitmentStatus::Open => "open",
-            CommitmentStatus::Fulfilled => "fulfilled",
-            CommitmentStatus::Cancelled => "cancelled",
-        }
+closed_set! {
+    /// `open → fulfilled | cancelled`.
+    pub enum CommitmentStatus {
+        Open = "open",
+        Fulfilled = "fulfilled",
+        Cancelled = "cancelled",
     }
 }
 
-/// The stored twin of the projection's [`Risk`].
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
-)]
-#[sea_orm(
-    rs_type = "String",
-    db_type = "String(StringLen::None)",
-    rename_all = "snake_case"
-)]
-#[serde(rename_all = "snake_case")]
-pub enum StoredRisk {
-    OnTrack,
-    AtRisk,
-    Late,
-}
-
-impl StoredRisk {
-    /// The name the API and the column use.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            StoredRisk::OnTrack => "on_track",
-            StoredRisk::AtRisk => "at_risk",
-            StoredRisk::Late => "late",
-        }
+closed_set! {
+    /// The stored twin of the projection's [`Risk`].
+    pub enum StoredRisk {
+        OnTrack = "on_track",
+        AtRisk = "at_risk",
+        Late = "late",
     }
 }
 

@@ -5,6 +5,55 @@
 //! once, where it is read, and a misspelt value cannot be written. Each enum
 //! lives with the table that owns it; the unit is shared (`unit.rs`).
 
+/// Declares a closed set stored as readable text: each member is named
+/// once, and that name is its column value (`DeriveActiveEnum`), its JSON
+/// (serde) and its [`Named::name`], so the three cannot drift apart.
+macro_rules! closed_set {
+    (
+        $(#[$meta:meta])*
+        pub enum $set:ident { $($member:ident = $name:tt),+ $(,)? }
+    ) => {
+        $(#[$meta])*
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum,
+            serde::Serialize, serde::Deserialize,
+        )]
+        #[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+        pub enum $set {
+            $(
+                #[sea_orm(string_value = $name)]
+                #[serde(rename = $name)]
+                $member,
+            )+
+        }
+
+        impl $set {
+            /// The name the API and the column use.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($set::$member => $name,)+
+                }
+            }
+        }
+
+        impl $crate::entities::Named for $set {
+            fn members() -> Vec<Self> {
+                vec![$($set::$member),+]
+            }
+
+            fn name(self) -> &'static str {
+                self.as_str()
+            }
+        }
+
+        impl std::fmt::Display for $set {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
 pub mod action_item;
 pub mod agreement;
 pub mod calendar;
@@ -38,39 +87,6 @@ pub trait Named: Copy + Sized + 'static {
             .find(|member| member.name() == text)
     }
 }
-
-/// [`Named`] and `Display` (the stored name) for the enums above.
-macro_rules! named {
-    ($($enum:ty),* $(,)?) => {$(
-        impl Named for $enum {
-            fn members() -> Vec<Self> {
-                <Self as sea_orm::Iterable>::iter().collect()
-            }
-
-            fn name(self) -> &'static str {
-                self.as_str()
-            }
-        }
-
-        impl std::fmt::Display for $enum {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    )*};
-}
-
-named!(
-    action_item::ActionStatus,
-    agreement::AgreementStatus,
-    commitment::CommitmentStatus,
-    commitment::StoredRisk,
-    notification::NotificationKind,
-    request::RequestStatus,
-    review::ReviewStatus,
-    unit::Unit,
-    user::Role,
-);
 
 #[cfg(test)]
 mod tests {

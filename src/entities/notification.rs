@@ -1,7 +1,6 @@
 use sea_orm::entity::prelude::*;
 
 use super::ids::{OrganisationId, RequestId, UserId};
-use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "notifications")]
@@ -22,29 +21,11 @@ pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
 
-/// What a notification is about.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
-)]
-#[sea_orm(
-    rs_type = "String",
-    db_type = "String(StringLen::None)",
-    rename_all = "snake_case"
-)]
-#[serde(rename_all = "snake_case")]
-pub enum NotificationKind {
-    ForecastLate,
-    Overdue,
-    ActionClosed,
-}
-
-impl NotificationKind {
-    /// The name the API and the column use.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            NotificationKind::ForecastLate => "forecast_late",
-            NotificationKind::Overdue => "overdue",
-            NotificationKind::ActionClosed => "action_closed",
-        }
+closed_set! {
+    /// What a notification is about.
+    pub enum NotificationKind {
+        ForecastLate = "forecast_late",
+        Overdue = "overdue",
+        ActionClosed = "action_closed",
     }
 }

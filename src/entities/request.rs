@@ -1,7 +1,6 @@
 use sea_orm::entity::prelude::*;
 
 use super::ids::{AgreementId, DepartmentId, OrganisationId, RequestId, UserId};
-use serde::{Deserialize, Serialize};
 
 pub use super::unit::Unit;
 
@@ -53,40 +52,20 @@ pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
 
-/// The states of SPEC §3.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
-)]
-#[sea_orm(
-    rs_type = "String",
-    db_type = "String(StringLen::None)",
-    rename_all = "snake_case"
-)]
-#[serde(rename_all = "snake_case")]
-pub enum RequestStatus {
-    Open,
-    InProgress,
-    WaitingOnCustomer,
-    Delivered,
-    Accepted,
-    Reopened,
-    Cancelled,
+closed_set! {
+    /// The states of SPEC §3.
+    pub enum RequestStatus {
+        Open = "open",
+        InProgress = "in_progress",
+        WaitingOnCustomer = "waiting_on_customer",
+        Delivered = "delivered",
+        Accepted = "accepted",
+        Reopened = "reopened",
+        Cancelled = "cancelled",
+    }
 }
 
 impl RequestStatus {
-    /// The name the API and the column use.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RequestStatus::Open => "open",
-            RequestStatus::InProgress => "in_progress",
-            RequestStatus::WaitingOnCustomer => "waiting_on_customer",
-            RequestStatus::Delivered => "delivered",
-            RequestStatus::Accepted => "accepted",
-            RequestStatus::Reopened => "reopened",
-            RequestStatus::Cancelled => "cancelled",
-        }
-    }
-
     /// Delivered and not reopened: its finish is its delivery.
     pub fn is_finished(self) -> bool {
         matches!(self, RequestStatus::Delivered | RequestStatus::Accepted)

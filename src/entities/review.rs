@@ -1,7 +1,6 @@
 use sea_orm::entity::prelude::*;
 
 use super::ids::{DepartmentId, OrganisationId, UserId};
-use serde::{Deserialize, Serialize};
 
 /// A review meeting between two departments.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -34,29 +33,11 @@ pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
 
-/// `scheduled → held`; `cancelled` is kept for reviews called off.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
-)]
-#[sea_orm(
-    rs_type = "String",
-    db_type = "String(StringLen::None)",
-    rename_all = "snake_case"
-)]
-#[serde(rename_all = "snake_case")]
-pub enum ReviewStatus {
-    Scheduled,
-    Held,
-    Cancelled,
-}
-
-impl ReviewStatus {
-    /// The name the API and the column use.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReviewStatus::Scheduled => "scheduled",
-            ReviewStatus::Held => "held",
-            ReviewStatus::Cancelled => "cancelled",
-        }
+closed_set! {
+    /// `scheduled → held`; `cancelled` is kept for reviews called off.
+    pub enum ReviewStatus {
+        Scheduled = "scheduled",
+        Held = "held",
+        Cancelled = "cancelled",
     }
 }

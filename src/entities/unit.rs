@@ -4,36 +4,16 @@
 //! the database; this is its stored twin, converted both ways without loss.
 
 use sea_orm::entity::prelude::*;
-use serde::{Deserialize, Serialize};
 
 use crate::time::TurnaroundUnit;
 
-/// `business_hours | business_days | calendar_hours | calendar_days`.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
-)]
-#[serde(rename_all = "snake_case")]
-#[sea_orm(
-    rs_type = "String",
-    db_type = "String(StringLen::None)",
-    rename_all = "snake_case"
-)]
-pub enum Unit {
-    BusinessHours,
-    BusinessDays,
-    CalendarHours,
-    CalendarDays,
-}
-
-impl Unit {
-    /// The name the API and the column use.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Unit::BusinessHours => "business_hours",
-            Unit::BusinessDays => "business_days",
-            Unit::CalendarHours => "calendar_hours",
-            Unit::CalendarDays => "calendar_days",
-        }
+closed_set! {
+    /// `business_hours | business_days | calendar_hours | calendar_days`.
+    pub enum Unit {
+        BusinessHours = "business_hours",
+        BusinessDays = "business_days",
+        CalendarHours = "calendar_hours",
+        CalendarDays = "calendar_days",
     }
 }
 

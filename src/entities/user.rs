@@ -1,7 +1,6 @@
 use sea_orm::entity::prelude::*;
 
 use super::ids::{DepartmentId, OrganisationId, UserId};
-use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "users")]
@@ -25,44 +24,18 @@ pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
 
-/// The four roles of SPEC §8.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    EnumIter,
-    DeriveActiveEnum,
-    Serialize,
-    Deserialize,
-    utoipa::ToSchema,
-)]
-#[sea_orm(
-    rs_type = "String",
-    db_type = "String(StringLen::None)",
-    rename_all = "snake_case"
-)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Admin,
-    Leader,
-    Lead,
-    Staff,
+closed_set! {
+    /// The four roles of SPEC §8.
+    #[derive(utoipa::ToSchema)]
+    pub enum Role {
+        Admin = "admin",
+        Leader = "leader",
+        Lead = "lead",
+        Staff = "staff",
+    }
 }
 
 impl Role {
-    /// The name the API and the column use.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Leader => "leader",
-            Role::Lead => "lead",
-            Role::Staff => "staff",
-        }
-    }
-
     /// Leads and staff belong to a department; admins and leaders may not.
     pub fn needs_department(self) -> bool {
         matches!(self, Role::Lead | Role::Staff)

@@ -3,7 +3,8 @@
 //! Closed sets (statuses, roles, units, notification kinds, stored risk) are
 //! enums over readable text columns (`DeriveActiveEnum`), so a row is parsed
 //! once, where it is read, and a misspelt value cannot be written. Each enum
-//! lives with the table that owns it; the unit is shared (`unit.rs`).
+//! lives with the table that owns it (declared with `closed_set!`); the unit
+//! is shared (`unit.rs`). Ids are types of their own (`ids.rs`).
 
 /// Declares a closed set stored as readable text: each member is named
 /// once, and that name is its column value (`DeriveActiveEnum`), its JSON

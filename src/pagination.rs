@@ -63,6 +63,34 @@ impl NewestFirst {
     }
 }
 
+/// A page of a list in an order that is not by id (search results, best
+/// first): the rows after the first `offset`. Its cursors are not
+/// interchangeable with [`PageRequest`]'s. A row that moves in the ranking
+/// between two pages may show twice or not at all; a search is read, not
+/// walked.
+#[derive(Debug, Clone, Copy)]
+pub struct Ranked {
+    pub offset: u64,
+    pub limit: u64,
+}
+
+impl Ranked {
+    pub fn parse(limit: Option<&str>, cursor: Option<&str>) -> Result<Self, ApiError> {
+        let limit = PageRequest::parse(limit, None)?.limit;
+        let offset = match cursor {
+            None | Some("") => 0,
+            Some(cursor) => decode(cursor, "rank:")
+                .and_then(|offset| u64::try_from(offset).ok())
+                .ok_or_else(|| ApiError::field("cursor", "is not a cursor this API gave out"))?,
+        };
+        Ok(Ranked { offset, limit })
+    }
+
+    pub fn fetch_limit(&self) -> u64 {
+        self.limit + 1
+    }
+}
+
 /// One page of a list.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Page<T> {
@@ -95,6 +123,13 @@ impl<T> Page<T> {
         render: impl FnMut(R) -> T,
     ) -> Self {
         let cursor_of = |row: &R| URL_SAFE_NO_PAD.encode(format!("before:{}", id_of(row)));
+        Page::of(rows, request.limit, cursor_of, render)
+    }
+
+    /// Builds a page from up to `limit + 1` rows fetched from `request.offset` on.
+    pub fn ranked<R>(rows: Vec<R>, request: Ranked, render: impl FnMut(R) -> T) -> Self {
+        let next = request.offset + request.limit;
+        let cursor_of = |_: &R| URL_SAFE_NO_PAD.encode(format!("rank:{next}"));
         Page::of(rows, request.limit, cursor_of, render)
     }
 

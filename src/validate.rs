@@ -247,3 +247,15 @@ pub fn one_of<E: Named>() -> String {
         None => String::new(),
     }
 }
+
+/// A numeric id from the query string: absent is `None`, anything but an
+/// integer is a 422 naming the parameter (Rocket would silently drop it).
+pub fn query_id<Id: From<i64>>(name: &str, value: Option<&str>) -> Result<Option<Id>, ApiError> {
+    value
+        .map(|text| {
+            text.parse::<i64>()
+                .map(Id::from)
+                .map_err(|_| ApiError::field(name, "must be an integer id"))
+        })
+        .transpose()
+}

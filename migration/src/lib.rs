@@ -9,6 +9,7 @@ mod m20261123_000003_commitments;
 mod m20261123_000004_report_indexes;
 mod m20261123_000005_reviews;
 mod m20261204_000001_audit_log;
+mod m20261205_000001_working_together;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_report_indexes::Migration),
             Box::new(m20261123_000005_reviews::Migration),
             Box::new(m20261204_000001_audit_log::Migration),
+            Box::new(m20261205_000001_working_together::Migration),
         ]
     }
 }

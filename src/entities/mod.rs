@@ -57,8 +57,10 @@ macro_rules! closed_set {
 
 pub mod action_item;
 pub mod agreement;
+pub mod attachment;
 pub mod calendar;
 pub mod calendar_feed_token;
+pub mod comment;
 pub mod commitment;
 pub mod commitment_dependency;
 pub mod department;
@@ -71,6 +73,7 @@ pub mod request;
 pub mod request_dependency;
 pub mod review;
 pub mod review_attendee;
+pub mod saved_view;
 pub mod unit;
 pub mod user;
 

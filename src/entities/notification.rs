@@ -27,5 +27,7 @@ closed_set! {
         ForecastLate = "forecast_late",
         Overdue = "overdue",
         ActionClosed = "action_closed",
+        Assigned = "assigned",
+        Mentioned = "mentioned",
     }
 }

@@ -44,6 +44,8 @@ pub struct Model {
     pub last_event_at: DateTimeUtc,
     pub overdue_notified_at: Option<DateTimeUtc>,
     pub created_by_user_id: UserId,
+    /// The provider's person who has it.
+    pub assignee_user_id: Option<UserId>,
     pub version: i32,
 }
 

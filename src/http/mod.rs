@@ -13,7 +13,9 @@ use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
 use crate::services::ExpectedVersion;
+pub use crate::validate::query_id;
 
+pub mod csv;
 pub mod guards;
 pub mod problem;
 pub mod telemetry;
@@ -197,18 +199,6 @@ impl<'r, T: Serialize> Responder<'r, 'static> for Reply<T> {
     }
 }
 
-/// A numeric id from the query string: absent is `None`, anything but an
-/// integer is a 422 naming the parameter (Rocket would silently drop it).
-pub fn query_id<Id: From<i64>>(name: &str, value: Option<&str>) -> Result<Option<Id>, ApiError> {
-    value
-        .map(|text| {
-            text.parse::<i64>()
-                .map(Id::from)
-                .map_err(|_| ApiError::field(name, "must be an integer id"))
-        })
-        .transpose()
-}
-
 /// A typed id as a path segment (`/departments/<id>`) or a query value
 /// (`?provider=3`): the number it is.
 macro_rules! id_params {
@@ -274,5 +264,42 @@ impl Fairing for RepeatedQueryParameters {
             // Nothing is mounted there.
             request.set_uri(rocket::uri!("/api/v1/.repeated-query-parameter"));
         }
+    }
+}
+
+/// The query string's parameters, decoded, in order; for a list whose
+/// filters are read by a service (`services::requests::query`).
+pub struct QueryPairs(Vec<(String, String)>);
+
+impl QueryPairs {
+    /// The first value of `key`.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(name, _)| name == key)
+            .map(|(_, value)| value.as_str())
+    }
+
+    pub fn pairs(&self) -> &[(String, String)] {
+        &self.0
+    }
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for QueryPairs {
+    type Error = ();
+
+    async fn from_request(request: &'r Request<'_>) -> request::Outcome<Self, ()> {
+        let pairs = request
+            .uri()
+            .query()
+            .map(|query| {
+                query
+                    .segments()
+                    .map(|(key, value)| (key.to_owned(), value.to_owned()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        request::Outcome::Success(QueryPairs(pairs))
     }
 }

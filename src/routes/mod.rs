@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod agreements;
 pub mod calendars;
+pub mod comments;
 pub mod commitments;
 pub mod departments;
 pub mod docs;
@@ -15,6 +16,7 @@ pub mod requests;
 pub mod reviews;
 pub mod system;
 pub mod users;
+pub mod views;
 
 use rocket::Route;
 use serde::{Deserialize, Deserializer};
@@ -29,6 +31,8 @@ pub fn api_routes() -> Vec<Route> {
         organisation::routes(),
         agreements::routes(),
         requests::routes(),
+        comments::routes(),
+        views::routes(),
         commitments::routes(),
         reports::routes(),
         reviews::routes(),

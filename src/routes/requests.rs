@@ -8,23 +8,22 @@ use rocket::{Route, State, get, patch, post, routes};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::entities::ids::{AgreementId, CommitmentId, DepartmentId, RequestId};
+use crate::entities::ids::{AgreementId, CommitmentId, DepartmentId, RequestId, UserId};
 use crate::entities::request;
 use crate::error::{ApiError, ApiResult};
 use crate::http::RequestActor;
-use crate::http::{Body, OptionalBody, Reply, query_id};
+use crate::http::csv::RequestsCsv;
+use crate::http::{Body, OptionalBody, QueryPairs, Reply};
 use crate::identity::AuthUser;
-use crate::pagination::{Page, PageRequest};
+use crate::pagination::{Page, PageRequest, Ranked};
 use crate::routes::events::EventOut;
+use crate::routes::reports::Format;
 use crate::services::ExpectedVersion;
 use crate::services::events::{self, Subject};
 use crate::services::requests::{
-    self, Action, NewRequest, RequestChanges, RequestFilter, RequestStatus, RequestView,
-    dependencies_of,
+    self, Action, NewRequest, RequestChanges, RequestStatus, RequestView, dependencies_of,
 };
 use crate::state::AppState;
-use crate::validate::optional_query_instant;
-use crate::validate::query_named;
 
 pub fn routes() -> Vec<Route> {
     routes![
@@ -53,6 +52,20 @@ pub struct RequestPatch {
     pub title: Option<String>,
     pub details: Option<String>,
     pub depends_on: Option<Vec<RequestId>>,
+    /// Who of the provider department has it; `null` takes it off them
+    /// (provider side).
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>)]
+    pub assignee_user_id: Option<Option<UserId>>,
+}
+
+/// A field that may be `null`: absent is `None`, `null` is `Some(None)`.
+fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 /// A transition with nothing to say but, optionally, when it happened.
@@ -118,6 +131,8 @@ pub struct RequestOut {
     pub on_time: Option<bool>,
     pub rating: Option<RatingOut>,
     pub version: i32,
+    /// Who of the provider department has it.
+    pub assignee_user_id: Option<UserId>,
     pub depends_on: Vec<RequestId>,
     /// When it will really be done (SPEC §4): its delivery, or the latest
     /// of its due (counted from its inputs' projected finishes), its
@@ -158,6 +173,7 @@ impl From<RequestView> for RequestOut {
                 comment: row.rating_comment.unwrap_or_default(),
             }),
             version: row.version,
+            assignee_user_id: row.assignee_user_id,
             depends_on,
             projected_finish,
             endangered_commitment_ids,
@@ -255,53 +271,71 @@ async fn create(
     Ok(Reply::created(out).versioned(version))
 }
 
-/// Requests the caller may see (staff and leads: those touching their department).
+/// The list as JSON pages, or the whole filtered set as CSV.
+pub enum ListReply {
+    Json(Reply<Page<RequestOut>>),
+    Csv(Box<RequestsCsv>),
+}
+
+impl<'r> rocket::response::Responder<'r, 'r> for ListReply {
+    fn respond_to(self, request: &'r Request<'_>) -> rocket::response::Result<'r> {
+        match self {
+            ListReply::Json(reply) => reply.respond_to(request),
+            ListReply::Csv(csv) => csv.respond_to(request),
+        }
+    }
+}
+
+/// Requests the caller may see (staff and leads: those touching their
+/// department), by ascending id; with `q`, those whose title, details or
+/// conversation hold every word, best match first. `Accept: text/csv` gives
+/// the whole filtered set as CSV.
 #[utoipa::path(get, path = "/requests", tag = "requests", security(("bearer" = [])),
     params(("limit" = Option<u64>, Query), ("cursor" = Option<String>, Query),
            ("status" = Option<String>, Query), ("provider" = Option<i64>, Query),
            ("customer" = Option<i64>, Query), ("agreement" = Option<i64>, Query),
            ("overdue" = Option<bool>, Query), ("due_before" = Option<String>, Query),
-           ("due_after" = Option<String>, Query)),
-    responses((status = 200, description = "one page, by ascending id", body = Page<RequestOut>)))]
-#[allow(clippy::too_many_arguments)]
-#[get(
-    "/requests?<limit>&<cursor>&<status>&<provider>&<customer>&<agreement>&<overdue>&<due_before>&<due_after>"
-)]
+           ("due_after" = Option<String>, Query),
+           ("assignee" = Option<String>, Query, description = "`me` or `none`"),
+           ("assignee_user_id" = Option<i64>, Query),
+           ("q" = Option<String>, Query, description = "words to find, at most 200 characters")),
+    responses((status = 200, description = "one page (by ascending id, or best match first with `q`), or CSV",
+               content((Page<RequestOut> = "application/json"), (String = "text/csv")))))]
+#[get("/requests")]
 async fn list(
     state: &State<AppState>,
     actor: AuthUser,
-    limit: Option<&str>,
-    cursor: Option<&str>,
-    status: Option<&str>,
-    provider: Option<&str>,
-    customer: Option<&str>,
-    agreement: Option<&str>,
-    overdue: Option<&str>,
-    due_before: Option<&str>,
-    due_after: Option<&str>,
-) -> ApiResult<Reply<Page<RequestOut>>> {
-    let page = PageRequest::parse(limit, cursor)?;
-    let filter = RequestFilter {
-        status: query_named("status", status)?,
-        provider_department_id: query_id("provider", provider)?,
-        customer_department_id: query_id("customer", customer)?,
-        agreement_id: query_id("agreement", agreement)?,
-        overdue: match overdue {
-            None => None,
-            Some("true") => Some(true),
-            Some("false") => Some(false),
-            Some(_) => return Err(ApiError::field("overdue", "must be true or false")),
-        },
-        due_before: optional_query_instant("due_before", due_before)?,
-        due_after: optional_query_instant("due_after", due_after)?,
+    format: Format,
+    query: QueryPairs,
+) -> ApiResult<ListReply> {
+    let filter = requests::query::filter_of(&actor, |key| query.get(key))?;
+    let (limit, cursor) = (query.get("limit"), query.get("cursor"));
+    if format == Format::Csv {
+        // Paging parameters are still checked: a bad one is a mistake worth saying.
+        PageRequest::parse(limit, None)?;
+        return Ok(ListReply::Csv(Box::new(RequestsCsv::new(
+            state.db.clone(),
+            actor,
+            filter,
+        ))));
+    }
+    let page = match &filter.search {
+        Some(search) => {
+            let ranked = Ranked::parse(limit, cursor)?;
+            let rows = requests::search(&state.db, &actor, ranked, search, &filter).await?;
+            Page::ranked(rows, ranked, |row| row)
+        }
+        None => {
+            let page = PageRequest::parse(limit, cursor)?;
+            let rows = requests::list(&state.db, &actor, page, &filter).await?;
+            Page::from_rows(rows, page, |row| row.id, |row| row)
+        }
     };
-    let rows = requests::list(&state.db, &actor, page, filter).await?;
-    let page = Page::from_rows(rows, page, |row| row.id, |row| row);
     let items = render(state, page.items).await?;
-    Ok(Reply::ok(Page {
+    Ok(ListReply::Json(Reply::ok(Page {
         items,
         next_cursor: page.next_cursor,
-    }))
+    })))
 }
 
 #[utoipa::path(get, path = "/requests/{id}", tag = "requests", security(("bearer" = [])),
@@ -317,7 +351,8 @@ async fn show(
     reply(state, row, Status::Ok).await
 }
 
-/// Edits title, details or dependencies (customer side; a cycle is 422).
+/// Edits title, details or dependencies (customer side; a cycle is 422),
+/// or who has it (provider side: an active person of the provider department).
 #[utoipa::path(patch, path = "/requests/{id}", tag = "requests", request_body = RequestPatch,
     security(("bearer" = [])), params(("id" = i64, Path), ("If-Match" = Option<String>, Header)),
     responses((status = 200, body = RequestOut), (status = 412, body = crate::error::Problem),
@@ -339,6 +374,7 @@ async fn update(
             title: body.title,
             details: body.details,
             depends_on: body.depends_on,
+            assignee: body.assignee_user_id,
         },
     )
     .await?;

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod agreements;
 pub mod calendars;
+pub mod comments;
 pub mod commitments;
 mod context;
 pub mod departments;
@@ -18,6 +19,7 @@ pub mod requests;
 pub mod reviews;
 pub mod stats;
 pub mod users;
+pub mod views;
 
 pub use context::Context;
 

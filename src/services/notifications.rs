@@ -34,22 +34,32 @@ pub async fn notify_department(
         .into_tuple()
         .all(db)
         .await?;
+    notify_users(db, organisation_id, &recipients, kind, request_id, message).await
+}
+
+/// Notifies each of the given people once.
+pub async fn notify_users(
+    db: &impl ConnectionTrait,
+    organisation_id: OrganisationId,
+    recipients: &[UserId],
+    kind: Kind,
+    request_id: Option<RequestId>,
+    message: &str,
+) -> Result<(), ApiError> {
     if recipients.is_empty() {
         return Ok(());
     }
     let now = Utc::now();
-    let rows = recipients
-        .into_iter()
-        .map(|user_id| notification::ActiveModel {
-            organisation_id: Set(organisation_id),
-            user_id: Set(user_id),
-            kind: Set(kind),
-            request_id: Set(request_id),
-            message: Set(message.to_owned()),
-            created_at: Set(now),
-            read_at: Set(None),
-            ..Default::default()
-        });
+    let rows = recipients.iter().map(|&user_id| notification::ActiveModel {
+        organisation_id: Set(organisation_id),
+        user_id: Set(user_id),
+        kind: Set(kind),
+        request_id: Set(request_id),
+        message: Set(message.to_owned()),
+        created_at: Set(now),
+        read_at: Set(None),
+        ..Default::default()
+    });
     notification::Entity::insert_many(rows).exec(db).await?;
     Ok(())
 }

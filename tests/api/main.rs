@@ -32,3 +32,4 @@ mod time_reference;
 mod time_spec;
 mod time_validation;
 mod time_vectors;
+mod together;

@@ -1,5 +1,7 @@
-//! Editing a request's title, details and dependencies (customer side),
-//! refusing a dependency that would close a cycle (422 naming the cycle).
+//! Editing a request: its title, details and dependencies (customer side),
+//! refusing a dependency that would close a cycle (422 naming the cycle),
+//! and who has it (provider side: an active person of the provider
+//! department, told so by a notification).
 
 use std::collections::{HashMap, HashSet};
 
@@ -11,13 +13,14 @@ use super::schedule::{
     ProviderCalendars, planned_finish, reschedule_downstream, schedule, turnaround_of_request,
 };
 use super::{dependencies_of, get};
-use crate::entities::ids::RequestId;
-use crate::entities::{request, request_dependency};
+use crate::entities::ids::{RequestId, UserId};
+use crate::entities::{request, request_dependency, user};
 use crate::error::ApiError;
 use crate::identity::Role;
 use crate::services::Context;
 use crate::services::ExpectedVersion;
 use crate::services::events::{self, NewEvent, Subject};
+use crate::services::notifications;
 use crate::services::projection;
 use crate::validate::Checker;
 
@@ -26,6 +29,15 @@ pub struct RequestChanges {
     pub title: Option<String>,
     pub details: Option<String>,
     pub depends_on: Option<Vec<RequestId>>,
+    /// `Some(None)` takes the request off whoever has it.
+    pub assignee: Option<Option<UserId>>,
+}
+
+impl RequestChanges {
+    /// Whether anything the customer side owns is changed.
+    fn touches_customer_side(&self) -> bool {
+        self.title.is_some() || self.details.is_some() || self.depends_on.is_some()
+    }
 }
 
 #[tracing::instrument(skip_all, fields(actor = %cx.actor.id, request = %id))]
@@ -38,12 +50,22 @@ pub async fn edit(
     let (db, calendars, actor) = (cx.db, cx.calendars, &cx.actor);
     let txn = crate::db::begin_write(db).await?;
     let row = get(&txn, actor, id).await?;
-    let customer_side = actor.role == Role::Admin
-        || (matches!(actor.role, Role::Lead | Role::Staff)
-            && actor.department_id == Some(row.customer_department_id));
-    if !customer_side {
+    let member_of = |department| {
+        actor.role == Role::Admin
+            || (matches!(actor.role, Role::Lead | Role::Staff)
+                && actor.department_id == Some(department))
+    };
+    // An empty change is the customer's, as it always was.
+    if (changes.touches_customer_side() || changes.assignee.is_none())
+        && !member_of(row.customer_department_id)
+    {
         return Err(ApiError::Forbidden(
             "only the customer department edits a request it logged".into(),
+        ));
+    }
+    if changes.assignee.is_some() && !member_of(row.provider_department_id) {
+        return Err(ApiError::Forbidden(
+            "only the provider department assigns a request it owes".into(),
         ));
     }
     if_match.check(row.version)?;
@@ -54,6 +76,21 @@ pub async fn edit(
     }
     if let Some(details) = &changes.details {
         next.details = Set(check.text("details", details, 10_000));
+    }
+    let mut assigned = None;
+    if let Some(assignee) = changes.assignee {
+        if let Some(person) = assignee
+            && !is_active_member(&txn, &row, person).await?
+        {
+            check.add(
+                "assignee_user_id",
+                "must be an active person of the provider department",
+            );
+        }
+        if assignee != row.assignee_user_id {
+            next.assignee_user_id = Set(assignee);
+            assigned = Some(assignee);
+        }
     }
     let mut new_inputs = None;
     if let Some(depends_on) = &changes.depends_on {
@@ -134,18 +171,47 @@ pub async fn edit(
     if result.rows_affected == 0 {
         return Err(ApiError::Stale);
     }
-    events::append(
-        &txn,
-        NewEvent {
-            organisation_id: row.organisation_id,
-            subject: Subject::Request(id),
-            kind: "edited",
-            actor_user_id: Some(actor.id),
-            at: None,
-            data: json!({"title": changes.title, "details": changes.details, "depends_on": new_inputs}),
-        },
-    )
-    .await?;
+    if changes.touches_customer_side() || changes.assignee.is_none() {
+        events::append(
+            &txn,
+            NewEvent {
+                organisation_id: row.organisation_id,
+                subject: Subject::Request(id),
+                kind: "edited",
+                actor_user_id: Some(actor.id),
+                at: None,
+                data: json!({"title": changes.title, "details": changes.details, "depends_on": new_inputs}),
+            },
+        )
+        .await?;
+    }
+    if let Some(assignee) = assigned {
+        events::append(
+            &txn,
+            NewEvent {
+                organisation_id: row.organisation_id,
+                subject: Subject::Request(id),
+                kind: "assigned",
+                actor_user_id: Some(actor.id),
+                at: None,
+                data: json!({"assignee_user_id": assignee, "previous": row.assignee_user_id}),
+            },
+        )
+        .await?;
+        // Nobody needs telling what they just did themselves.
+        if let Some(person) = assignee.filter(|&person| person != actor.id) {
+            let title = changes.title.as_deref().unwrap_or(&row.title);
+            notifications::notify_users(
+                &txn,
+                row.organisation_id,
+                &[person],
+                notifications::Kind::Assigned,
+                Some(id),
+                &format!("Request #{id} \"{title}\" is now yours"),
+            )
+            .await?;
+        }
+    }
     if new_inputs.is_some() {
         reschedule_downstream(&txn, calendars, row.organisation_id, &[id]).await?;
         projection::store_downstream(&txn, calendars, row.organisation_id, &[id]).await?;
@@ -153,6 +219,21 @@ pub async fn edit(
     let updated = get(&txn, actor, id).await?;
     txn.commit().await?;
     Ok(updated)
+}
+
+/// Whether `person` is an active user of the request's provider department.
+async fn is_active_member(
+    db: &impl ConnectionTrait,
+    row: &request::Model,
+    person: UserId,
+) -> Result<bool, ApiError> {
+    Ok(user::Entity::find_by_id(person)
+        .filter(user::Column::OrganisationId.eq(row.organisation_id))
+        .filter(user::Column::DepartmentId.eq(row.provider_department_id))
+        .filter(user::Column::Active.eq(true))
+        .one(db)
+        .await?
+        .is_some())
 }
 
 /// The cycle `request → input → … → request` that depending on `inputs`

@@ -164,6 +164,7 @@ pub(super) fn check(
         last_event_at: Set(requested_at),
         overdue_notified_at: Set(overdue_now.then_some(now)),
         created_by_user_id: Set(actor.id),
+        assignee_user_id: Set(None),
         version: Set(1),
         ..Default::default()
     };

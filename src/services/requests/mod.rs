@@ -3,10 +3,13 @@
 
 mod create;
 mod edit;
+pub mod export;
 mod group;
 mod intake;
 mod overdue;
+pub mod query;
 pub mod schedule;
+pub mod search;
 mod transitions;
 mod view;
 
@@ -16,19 +19,21 @@ pub use group::LogGroup;
 pub use intake::NewRequest;
 pub use overdue::sweep_overdue;
 pub use schedule::shift_due;
+pub use search::Search;
 pub use transitions::{Action, act, act_projected, offered_moves};
 pub use view::{RequestView, view, views};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    Select,
 };
 
-use crate::entities::ids::{AgreementId, DepartmentId, OrganisationId, RequestId};
+use crate::entities::ids::{AgreementId, DepartmentId, OrganisationId, RequestId, UserId};
 use crate::entities::{request, request_dependency};
 use crate::error::ApiError;
 use crate::identity::{AuthUser, Role};
-use crate::pagination::PageRequest;
+use crate::pagination::{PageRequest, Ranked};
 use crate::services::Side;
 
 pub use crate::entities::request::RequestStatus;
@@ -87,17 +92,54 @@ pub struct RequestFilter {
     pub overdue: Option<bool>,
     pub due_before: Option<DateTime<Utc>>,
     pub due_after: Option<DateTime<Utc>>,
+    /// `Some(None)`: nobody has it.
+    pub assignee_user_id: Option<Option<UserId>>,
+    /// Words of the title, the details or the conversation.
+    pub search: Option<Search>,
 }
 
+/// One page of the requests the caller may read that pass the filter, by
+/// ascending id (a search narrows the set; see [`search`] for best first).
 pub async fn list(
     db: &impl ConnectionTrait,
     actor: &AuthUser,
     page: PageRequest,
-    filter: RequestFilter,
+    filter: &RequestFilter,
 ) -> Result<Vec<request::Model>, ApiError> {
-    let mut query = request::Entity::find()
-        .filter(request::Column::OrganisationId.eq(actor.organisation_id))
-        .filter(request::Column::Id.gt(page.after_id));
+    let mut query = filtered(actor, filter).filter(request::Column::Id.gt(page.after_id));
+    if let Some(search) = &filter.search {
+        query = search.apply(db.get_database_backend(), query, false);
+    }
+    Ok(query
+        .order_by_asc(request::Column::Id)
+        .limit(page.fetch_limit())
+        .all(db)
+        .await?)
+}
+
+/// One page of the requests the caller may read that match `search` and
+/// pass the filter, best match first.
+pub async fn search(
+    db: &impl ConnectionTrait,
+    actor: &AuthUser,
+    page: Ranked,
+    search: &Search,
+    filter: &RequestFilter,
+) -> Result<Vec<request::Model>, ApiError> {
+    let query = search.apply(db.get_database_backend(), filtered(actor, filter), true);
+    Ok(query
+        .order_by_asc(request::Column::Id)
+        .offset(page.offset)
+        .limit(page.fetch_limit())
+        .all(db)
+        .await?)
+}
+
+/// The requests of the caller's organisation they may read, narrowed by
+/// every filter but the search.
+fn filtered(actor: &AuthUser, filter: &RequestFilter) -> Select<request::Entity> {
+    let mut query =
+        request::Entity::find().filter(request::Column::OrganisationId.eq(actor.organisation_id));
     if matches!(actor.role, Role::Lead | Role::Staff) {
         let department = actor.department_id.unwrap_or(DepartmentId(-1));
         query = query.filter(
@@ -117,6 +159,11 @@ pub async fn list(
     }
     if let Some(agreement) = filter.agreement_id {
         query = query.filter(request::Column::AgreementId.eq(agreement));
+    }
+    match filter.assignee_user_id {
+        Some(Some(person)) => query = query.filter(request::Column::AssigneeUserId.eq(person)),
+        Some(None) => query = query.filter(request::Column::AssigneeUserId.is_null()),
+        None => {}
     }
     let undelivered = [
         RequestStatus::Open,
@@ -145,11 +192,7 @@ pub async fn list(
     if let Some(after) = filter.due_after {
         query = query.filter(request::Column::DueAt.gte(after));
     }
-    Ok(query
-        .order_by_asc(request::Column::Id)
-        .limit(page.fetch_limit())
-        .all(db)
-        .await?)
+    query
 }
 
 /// Undelivered requests a department owes (provider) or waits for

@@ -392,6 +392,7 @@ impl Row {
             last_event_at: Set(self.requested_at),
             overdue_notified_at: Set(None),
             created_by_user_id: Set(self.created_by),
+            assignee_user_id: Set(None),
             version: Set(1),
             ..Default::default()
         }

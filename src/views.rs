@@ -11,7 +11,7 @@ use tera::{Context, Tera};
 use crate::error::ApiError;
 
 /// Every template, by name.
-const TEMPLATES: [(&str, &str); 21] = [
+const TEMPLATES: [(&str, &str); 22] = [
     ("base.html", include_str!("../templates/base.html.tera")),
     (
         "reports/charts.html",
@@ -52,6 +52,10 @@ const TEMPLATES: [(&str, &str); 21] = [
     (
         "pages/request_new.html",
         include_str!("../templates/pages/request_new.html.tera"),
+    ),
+    (
+        "pages/requests.html",
+        include_str!("../templates/pages/requests.html.tera"),
     ),
     (
         "pages/commitment.html",

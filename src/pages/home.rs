@@ -44,6 +44,10 @@ async fn home(
             .collect();
         page.insert("unread", &unread);
     }
+    page.insert(
+        "assigned",
+        &request_lines(home.assigned, &names, Side::Provider, zone),
+    );
     if let Some(work) = home.department {
         page.insert("my_department", &names.get(&work.department_id));
         page.insert("my_department_id", &work.department_id);

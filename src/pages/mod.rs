@@ -20,9 +20,11 @@ mod departments;
 mod graph;
 mod home;
 mod notifications;
+mod request_list;
 mod requests;
 mod reviews;
 mod session;
+mod together;
 
 mod forms;
 mod lines;
@@ -53,6 +55,8 @@ pub fn routes() -> Vec<Route> {
         home::routes(),
         notifications::routes(),
         requests::routes(),
+        together::routes(),
+        request_list::routes(),
         agreements::routes(),
         commitments::routes(),
         reviews::routes(),

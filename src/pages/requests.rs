@@ -9,6 +9,7 @@ use rocket::{Route, State, get, post, routes};
 use serde::Serialize;
 use serde_json::json;
 
+use super::together;
 use super::{
     Choice, FormReply, PageForm, PageResult, PageUser, Parsed, Posted, Refusal, Rejected,
     carries_csrf, context, department_names, html, insert_form, insert_forms, local, local_instant,
@@ -93,8 +94,9 @@ async fn show(
     Ok(request_page(state, &user, id, flash, None).await?)
 }
 
-/// The request page, with `rejected` (a refused move) shown in its form.
-async fn request_page(
+/// The request page, with `rejected` (a refused move or comment) shown in
+/// its form.
+pub(super) async fn request_page(
     state: &AppState,
     user: &PageUser,
     id: RequestId,
@@ -126,12 +128,15 @@ async fn request_page(
             "data": serde_json::from_str::<serde_json::Value>(&event.data).unwrap_or_default(),
         }))
         .collect();
+    let together = together::of(state, me, &row, zone).await?;
     let view = requests::view(&state.db, &state.calendars, row).await?;
     let row = &view.row;
     let forms: Vec<PageForm> = moves
         .iter()
         .map(|name| PageForm::new(*name, move_fields(name), rejected))
         .collect();
+    let comment_form = [PageForm::new("comment", &["body"], rejected)];
+    let assign_form = [PageForm::new("assign", &["assignee_user_id"], rejected)];
     let mut page = context(user, &format!("Request #{id}"), flash);
     page.insert("request", &json!({
         "id": row.id, "title": row.title, "details": row.details, "status": row.status,
@@ -148,7 +153,16 @@ async fn request_page(
         "projected_late": view.projected_finish.is_some_and(|at| at > row.due_at),
         "endangers": view.endangered_commitment_ids,
     }));
-    insert_forms(&mut page, &[("moves", &forms)], rejected);
+    insert_forms(
+        &mut page,
+        &[
+            ("moves", &forms),
+            ("comment_form", &comment_form),
+            ("assign_form", &assign_form),
+        ],
+        rejected,
+    );
+    together.insert_into(&mut page);
     page.insert("timeline", &timeline);
     Ok(html(
         Rejected::status(rejected),

@@ -15,7 +15,7 @@ use crate::entities::ids::{DepartmentId, UserId};
 use crate::error::ApiError;
 use crate::http::{SESSION_COOKIE, take_stashed};
 use crate::identity::{AuthUser, actor_for_token};
-use crate::services::{notifications, users};
+use crate::services::{notifications, users, views};
 use crate::state::AppState;
 
 /// A signed-in person, with what the pages need to show and to post forms.
@@ -30,6 +30,16 @@ pub struct PageUser {
     pub csrf: String,
     /// Unread notifications, counted beside the link to them on every page.
     pub unread: u64,
+    /// Their saved views of the request list, in the navigation.
+    pub views: Vec<SavedView>,
+}
+
+/// A saved view as the navigation links it.
+#[derive(Clone, Serialize)]
+pub struct SavedView {
+    pub id: i64,
+    pub name: String,
+    pub query: String,
 }
 
 /// Marks a request refused by the page guard, so that its 401 becomes a
@@ -66,11 +76,22 @@ async fn signed_in(request: &Request<'_>) -> Option<PageUser> {
     let unread = notifications::unread_count(&state.db, &auth)
         .await
         .unwrap_or_default();
+    let views = views::list(&state.db, &auth)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|view| SavedView {
+            id: view.id,
+            name: view.name,
+            query: view.query,
+        })
+        .collect();
     Some(PageUser {
         csrf: state.keys.csrf_token(&token),
         auth,
         name,
         unread,
+        views,
     })
 }
 
@@ -182,6 +203,7 @@ struct Me {
     role: &'static str,
     department_id: Option<DepartmentId>,
     unread: u64,
+    views: Vec<SavedView>,
 }
 
 impl From<&PageUser> for Me {
@@ -192,6 +214,7 @@ impl From<&PageUser> for Me {
             role: user.auth.role.as_str(),
             department_id: user.auth.department_id,
             unread: user.unread,
+            views: user.views.clone(),
         }
     }
 }

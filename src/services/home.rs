@@ -40,6 +40,8 @@ const ALL: PageRequest = PageRequest {
 pub struct Home {
     /// Empty when there is nothing unread.
     pub unread: Vec<notification::Model>,
+    /// Undelivered requests the reader has been assigned, soonest due first.
+    pub assigned: Vec<request::Model>,
     /// For a member of a department.
     pub department: Option<DepartmentWork>,
     /// For leads and admins.
@@ -103,6 +105,7 @@ pub async fn home(cx: &Context<'_>, unread: u64, now: DateTime<Utc>) -> Result<H
     };
     let mut home = Home {
         unread,
+        assigned: requests::assigned_to(db, actor, OPEN_SHOWN).await?,
         department,
         agreements: Vec::new(),
         reviews: Vec::new(),

@@ -33,3 +33,4 @@ mod time_spec;
 mod time_validation;
 mod time_vectors;
 mod together;
+mod together_pages;

@@ -31,7 +31,7 @@ pub(crate) async fn sign_in(app: &TestApp, email: &str) -> Cookie<'static> {
     cookie
 }
 
-async fn page(app: &TestApp, cookie: &Cookie<'static>, path: &str) -> (Status, String) {
+pub(crate) async fn page(app: &TestApp, cookie: &Cookie<'static>, path: &str) -> (Status, String) {
     let response = app
         .client
         .get(path.to_owned())
@@ -44,7 +44,7 @@ async fn page(app: &TestApp, cookie: &Cookie<'static>, path: &str) -> (Status, S
     )
 }
 
-fn csrf_of(html: &str) -> String {
+pub(crate) fn csrf_of(html: &str) -> String {
     let start = html
         .find("name=\"_csrf\" value=\"")
         .expect("a form with a CSRF token")
@@ -267,7 +267,7 @@ fn encode(text: &str) -> String {
 }
 
 /// Posts a form with the session cookie; returns status, `Location` and body.
-async fn post_form(
+pub(crate) async fn post_form(
     app: &TestApp,
     cookie: &Cookie<'static>,
     path: &str,
@@ -292,7 +292,7 @@ async fn post_form(
 
 /// The markup of one form field: from the `<div class="field` that holds
 /// the input `id="{name}"` to that div's end.
-fn field_block<'h>(html: &'h str, name: &str) -> &'h str {
+pub(crate) fn field_block<'h>(html: &'h str, name: &str) -> &'h str {
     let input = html
         .find(&format!("id=\"{name}\""))
         .unwrap_or_else(|| panic!("no input {name} in {html}"));
@@ -305,7 +305,7 @@ fn field_block<'h>(html: &'h str, name: &str) -> &'h str {
 
 /// Asserts the field shows `message` next to its input, and the input
 /// points at the message.
-fn assert_field_error(html: &str, name: &str, message: &str) {
+pub(crate) fn assert_field_error(html: &str, name: &str, message: &str) {
     let block = field_block(html, name);
     assert!(
         block.contains(&format!("<p class=\"field-error\" id=\"{name}-error\">"))

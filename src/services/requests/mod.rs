@@ -222,3 +222,24 @@ pub async fn open_for_department(
         .all(db)
         .await?)
 }
+
+/// Undelivered requests the caller has been assigned, soonest due first.
+pub async fn assigned_to(
+    db: &impl ConnectionTrait,
+    actor: &AuthUser,
+    limit: u64,
+) -> Result<Vec<request::Model>, ApiError> {
+    Ok(request::Entity::find()
+        .filter(request::Column::OrganisationId.eq(actor.organisation_id))
+        .filter(request::Column::AssigneeUserId.eq(actor.id))
+        .filter(request::Column::Status.is_in([
+            RequestStatus::Open,
+            RequestStatus::InProgress,
+            RequestStatus::WaitingOnCustomer,
+            RequestStatus::Reopened,
+        ]))
+        .order_by_asc(request::Column::DueAt)
+        .limit(limit)
+        .all(db)
+        .await?)
+}

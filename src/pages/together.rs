@@ -1,0 +1,214 @@
+//! Working a request together on its page: the conversation (newest at the
+//! bottom, a form to add to it) and who of the provider has it (a select of
+//! the provider department's people, for the provider side).
+
+use rocket::form::FromForm;
+use rocket::{Route, State, post, routes};
+use serde::Serialize;
+use serde_json::json;
+use tera::Context;
+
+use super::requests::request_page;
+use super::{FormReply, PageResult, Posted, Rejected, carries_csrf, local, typed_values};
+use crate::entities::ids::{RequestId, UserId};
+use crate::entities::request;
+use crate::error::ApiError;
+use crate::identity::{AuthUser, Role};
+use crate::pagination::PageRequest;
+use crate::services::ExpectedVersion;
+use crate::services::requests::{self, RequestChanges};
+use crate::services::{comments, users};
+use crate::state::AppState;
+
+pub fn routes() -> Vec<Route> {
+    routes![comment, assign]
+}
+
+/// The most comments a page shows (a conversation longer than this is
+/// read through the API, a page at a time).
+const SHOWN: u64 = 1_000;
+
+/// What the request page shows of the work together.
+pub struct Together {
+    conversation: Vec<serde_json::Value>,
+    assignee: Option<String>,
+    /// The provider's people, when the reader may assign.
+    choices: Option<Vec<serde_json::Value>>,
+    assignee_id: Option<UserId>,
+}
+
+/// Whether `actor` is on the provider side of `row` (or an admin).
+fn provider_side(actor: &AuthUser, row: &request::Model) -> bool {
+    actor.role == Role::Admin
+        || (matches!(actor.role, Role::Lead | Role::Staff)
+            && actor.department_id == Some(row.provider_department_id))
+}
+
+/// The conversation and the assignee of a request `actor` may read.
+pub async fn of(
+    state: &AppState,
+    actor: &AuthUser,
+    row: &request::Model,
+    zone: chrono_tz::Tz,
+) -> Result<Together, ApiError> {
+    let all = PageRequest {
+        after_id: 0,
+        limit: SHOWN,
+    };
+    let said = comments::list(&state.db, actor, row.id, all).await?;
+    let people = users::names(
+        &state.db,
+        actor.organisation_id,
+        said.iter()
+            .map(|c| c.author_user_id)
+            .chain(row.assignee_user_id),
+    )
+    .await?;
+    let name = |id: UserId| {
+        people
+            .get(&id)
+            .cloned()
+            .unwrap_or_else(|| format!("user #{id}"))
+    };
+    let conversation = said
+        .iter()
+        .take(SHOWN as usize)
+        .map(|c| {
+            json!({
+                "id": c.id, "author": name(c.author_user_id), "body": c.body,
+                "at": local(c.created_at, zone), "edited": c.edited_at.is_some(),
+            })
+        })
+        .collect();
+    let choices = if provider_side(actor, row) {
+        let everyone = PageRequest {
+            after_id: 0,
+            limit: 500,
+        };
+        let members =
+            users::list(&state.db, actor, everyone, Some(row.provider_department_id)).await?;
+        Some(
+            members
+                .into_iter()
+                .filter(|person| person.active)
+                .map(|person| json!({"value": person.id.to_string(), "label": person.name}))
+                .collect(),
+        )
+    } else {
+        None
+    };
+    Ok(Together {
+        conversation,
+        assignee: row.assignee_user_id.map(name),
+        choices,
+        assignee_id: row.assignee_user_id,
+    })
+}
+
+impl Together {
+    pub fn insert_into(self, page: &mut Context) {
+        page.insert("conversation", &self.conversation);
+        page.insert("assignee", &self.assignee);
+        page.insert(
+            "assignee_id",
+            &self
+                .assignee_id
+                .map(|id| id.to_string())
+                .unwrap_or_default(),
+        );
+        if let Some(choices) = &self.choices {
+            page.insert("assignee_choices", choices);
+        }
+    }
+}
+
+#[derive(FromForm, Serialize)]
+struct CommentForm {
+    #[serde(skip)]
+    #[field(default = "")]
+    _csrf: String,
+    #[field(default = "")]
+    body: String,
+}
+
+#[derive(FromForm, Serialize)]
+struct AssignForm {
+    #[serde(skip)]
+    #[field(default = "")]
+    _csrf: String,
+    #[field(default = "")]
+    assignee_user_id: String,
+}
+
+carries_csrf!(CommentForm, AssignForm);
+
+/// Adds to the conversation; refused, the page again with what was typed.
+#[post("/requests/<id>/comments", data = "<posted>")]
+async fn comment(
+    state: &State<AppState>,
+    id: RequestId,
+    posted: Posted<CommentForm>,
+) -> PageResult<FormReply> {
+    let genuine = posted.genuine();
+    let Posted { user, form, .. } = posted;
+    let outcome = match genuine {
+        Ok(()) => comments::add(&state.db, &user.auth, id, &form.body)
+            .await
+            .map(|_| ()),
+        Err(error) => Err(error),
+    };
+    match outcome {
+        Ok(()) => Ok(FormReply::done(
+            format!("/requests/{id}#conversation"),
+            "Comment added.",
+        )),
+        Err(error) => {
+            let rejected = Rejected::new("comment", typed_values(&form), error, &["body"])?;
+            Ok(FormReply::Again(
+                request_page(state, &user, id, None, Some(&rejected)).await?,
+            ))
+        }
+    }
+}
+
+/// Gives the request to one of the provider's people, or to nobody.
+#[post("/requests/<id>/assign", data = "<posted>")]
+async fn assign(
+    state: &State<AppState>,
+    id: RequestId,
+    posted: Posted<AssignForm>,
+) -> PageResult<FormReply> {
+    let genuine = posted.genuine();
+    let Posted { user, form, .. } = posted;
+    let assignee = match form.assignee_user_id.trim() {
+        "" => Ok(None),
+        text => text
+            .parse::<i64>()
+            .map(|id| Some(UserId(id)))
+            .map_err(|_| ApiError::field("assignee_user_id", "choose one of the people listed")),
+    };
+    let outcome = match (genuine, assignee) {
+        (Ok(()), Ok(assignee)) => requests::edit(
+            &state.context(user.auth.clone()),
+            id,
+            ExpectedVersion(None),
+            RequestChanges {
+                assignee: Some(assignee),
+                ..Default::default()
+            },
+        )
+        .await
+        .map(|_| ()),
+        (Err(error), _) | (_, Err(error)) => Err(error),
+    };
+    match outcome {
+        Ok(()) => Ok(FormReply::done(format!("/requests/{id}"), "Saved.")),
+        Err(error) => {
+            let rejected =
+                Rejected::new("assign", typed_values(&form), error, &["assignee_user_id"])?;
+            Ok(FormReply::Again(
+                request_page(state, &user, id, None, Some(&rejected)).await?,
+            ))
+        }
+    }
+}

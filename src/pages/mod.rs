@@ -17,6 +17,7 @@
 mod agreements;
 mod commitments;
 mod departments;
+mod files;
 mod graph;
 mod home;
 mod notifications;
@@ -53,6 +54,7 @@ pub fn routes() -> Vec<Route> {
         home::routes(),
         notifications::routes(),
         requests::routes(),
+        files::routes(),
         agreements::routes(),
         commitments::routes(),
         reviews::routes(),

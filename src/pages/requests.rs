@@ -150,6 +150,14 @@ async fn request_page(
     }));
     insert_forms(&mut page, &[("moves", &forms)], rejected);
     page.insert("timeline", &timeline);
+    page.insert(
+        "files",
+        &super::files::file_list(state, user, id, zone).await?,
+    );
+    page.insert(
+        "file_max",
+        &crate::error::byte_size(state.config.attachment_max_bytes),
+    );
     Ok(html(
         Rejected::status(rejected),
         state.views.render("pages/request.html", &page)?,

@@ -68,6 +68,13 @@ pub struct Config {
     /// line and headers) before it is closed; 0 leaves it to a reverse
     /// proxy (see `front.rs`).
     pub request_header_timeout_seconds: u64,
+    /// Where attachments are kept: `s3://bucket/prefix` (configured further
+    /// by the `AWS_*` variables, e.g. `AWS_ENDPOINT` for MinIO) or
+    /// `file:///absolute/path`. `None`: a folder `attachments` beside the
+    /// SQLite database, or `./attachments` on PostgreSQL.
+    pub attachments_url: Option<String>,
+    /// The largest attachment accepted, in bytes.
+    pub attachment_max_bytes: u64,
 }
 
 impl Default for Config {
@@ -92,6 +99,8 @@ impl Default for Config {
             overdue_sweep_seconds: 15,
             public_url: None,
             request_header_timeout_seconds: 10,
+            attachments_url: None,
+            attachment_max_bytes: 25 * 1024 * 1024,
         }
     }
 }
@@ -142,6 +151,18 @@ impl Config {
         {
             return Err(ConfigError::Invalid(
                 "BATON_PUBLIC_URL must start with https:// or http://".into(),
+            ));
+        }
+        if let Some(url) = &self.attachments_url
+            && !(url.starts_with("s3://") || url.starts_with("file:///"))
+        {
+            return Err(ConfigError::Invalid(
+                "BATON_ATTACHMENTS_URL must be s3://bucket/prefix or file:///absolute/path".into(),
+            ));
+        }
+        if self.attachment_max_bytes == 0 {
+            return Err(ConfigError::Invalid(
+                "BATON_ATTACHMENT_MAX_BYTES must be at least 1".into(),
             ));
         }
         if let Some(secret) = &self.secret

@@ -29,8 +29,12 @@ pub enum ApiError {
     Conflict(String),
     #[error("the resource has changed since you read it; fetch it again")]
     Stale,
-    #[error("the request body is larger than 1 MiB")]
-    PayloadTooLarge,
+    /// `what` (the request body, a file) is larger than `limit_bytes`.
+    #[error("{what} is larger than {}", byte_size(*limit_bytes))]
+    PayloadTooLarge {
+        what: &'static str,
+        limit_bytes: u64,
+    },
     #[error("{0}")]
     UnsupportedMediaType(String),
     #[error("{detail}")]
@@ -76,7 +80,7 @@ impl ApiError {
             ApiError::MethodNotAllowed { .. } => 405,
             ApiError::Conflict(_) => 409,
             ApiError::Stale => 412,
-            ApiError::PayloadTooLarge => 413,
+            ApiError::PayloadTooLarge { .. } => 413,
             ApiError::UnsupportedMediaType(_) => 415,
             ApiError::Validation { .. } => 422,
             ApiError::TooManyRequests { .. } => 429,
@@ -93,7 +97,7 @@ impl ApiError {
             ApiError::MethodNotAllowed { .. } => "Method Not Allowed",
             ApiError::Conflict(_) => "Conflict",
             ApiError::Stale => "Precondition Failed",
-            ApiError::PayloadTooLarge => "Payload Too Large",
+            ApiError::PayloadTooLarge { .. } => "Payload Too Large",
             ApiError::UnsupportedMediaType(_) => "Unsupported Media Type",
             ApiError::Validation { .. } => "Unprocessable Entity",
             ApiError::TooManyRequests { .. } => "Too Many Requests",
@@ -110,7 +114,7 @@ impl ApiError {
             ApiError::MethodNotAllowed { .. } => "method-not-allowed",
             ApiError::Conflict(_) => "conflict",
             ApiError::Stale => "stale-version",
-            ApiError::PayloadTooLarge => "payload-too-large",
+            ApiError::PayloadTooLarge { .. } => "payload-too-large",
             ApiError::UnsupportedMediaType(_) => "unsupported-media-type",
             ApiError::Validation { .. } => "validation",
             ApiError::TooManyRequests { .. } => "too-many-requests",
@@ -142,7 +146,11 @@ impl ApiError {
             404 => ApiError::NotFound("no such resource".into()),
             409 => ApiError::Conflict("the request conflicts with the current state".into()),
             412 => ApiError::Stale,
-            413 => ApiError::PayloadTooLarge,
+            // Rocket's own limits on forms (`lib.rs`) are 1 MiB.
+            413 => ApiError::PayloadTooLarge {
+                what: "the request body",
+                limit_bytes: 1024 * 1024,
+            },
             415 => ApiError::UnsupportedMediaType("the body must be application/json".into()),
             422 => ApiError::invalid(FieldErrors::new()),
             429 => ApiError::TooManyRequests {
@@ -179,3 +187,36 @@ impl From<DbErr> for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// A size as people read it: whole MiB or KiB when it is one, else bytes.
+pub fn byte_size(bytes: u64) -> String {
+    const KIB: u64 = 1024;
+    const MIB: u64 = 1024 * 1024;
+    match bytes {
+        0 => "0 bytes".to_owned(),
+        b if b % MIB == 0 => format!("{} MiB", b / MIB),
+        b if b % KIB == 0 => format!("{} KiB", b / KIB),
+        1 => "1 byte".to_owned(),
+        b => format!("{b} bytes"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_limit_is_said_in_the_largest_whole_unit() {
+        let too_large = |limit_bytes| ApiError::PayloadTooLarge {
+            what: "the request body",
+            limit_bytes,
+        };
+        assert_eq!(
+            too_large(1024 * 1024).to_string(),
+            "the request body is larger than 1 MiB"
+        );
+        assert_eq!(byte_size(26_214_400), "25 MiB");
+        assert_eq!(byte_size(2048), "2 KiB");
+        assert_eq!(byte_size(1000), "1000 bytes");
+    }
+}

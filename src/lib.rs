@@ -12,6 +12,7 @@ pub mod config;
 pub mod db;
 pub mod entities;
 pub mod error;
+pub mod file_store;
 pub mod front;
 pub mod http;
 pub mod identity;
@@ -69,6 +70,13 @@ pub fn rocket(config: Config, db: DatabaseConnection, signing_key: &[u8]) -> Roc
     let calendars = std::sync::Arc::new(CalendarCache::default());
     let writer = writer::Writer::for_backend(db.get_database_backend());
     let logging = LogGroup::new(&db, calendars.clone(), &writer);
+    // Like the templates: a store that cannot be opened stops the start.
+    let files = file_store::open(&config).unwrap_or_else(|error| panic!("{error}"));
+    tracing::info!(
+        max_bytes = config.attachment_max_bytes,
+        "attachments are kept in {}",
+        files.description
+    );
     let state = AppState {
         keys: TokenKeys::new(signing_key, config.token_hours),
         login_limiter: LoginLimiter::new(
@@ -89,6 +97,7 @@ pub fn rocket(config: Config, db: DatabaseConnection, signing_key: &[u8]) -> Roc
         logging,
         // Templates are compiled in: a broken one stops the start, loudly.
         views: views::Views::new().unwrap_or_else(|error| panic!("templates: {error:?}")),
+        files: files.store,
         db,
         config,
     };

@@ -1,5 +1,6 @@
 //! What every handler shares: the pool, the configuration read at start, the
-//! token keys, the login limiter, the metrics registry and compiled calendars.
+//! token keys, the login limiter, the metrics registry, compiled calendars
+//! and the attachments' store.
 
 use sea_orm::DatabaseConnection;
 
@@ -27,6 +28,8 @@ pub struct AppState {
     pub logging: crate::services::requests::LogGroup,
     /// The compiled HTML templates.
     pub views: crate::views::Views,
+    /// Where attachments' bytes are kept (`file_store.rs`).
+    pub files: std::sync::Arc<dyn object_store::ObjectStore>,
 }
 
 impl AppState {

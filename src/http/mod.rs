@@ -16,6 +16,7 @@ use crate::services::ExpectedVersion;
 pub use crate::validate::query_id;
 
 pub mod csv;
+pub mod files;
 pub mod guards;
 pub mod problem;
 pub mod telemetry;
@@ -61,7 +62,10 @@ async fn read_json<T: DeserializeOwned>(
         .await
         .map_err(|_| ApiError::BadRequest("the body could not be read".into()))?;
     if !bytes.is_complete() {
-        return Err(ApiError::PayloadTooLarge);
+        return Err(ApiError::PayloadTooLarge {
+            what: "the request body",
+            limit_bytes: BODY_LIMIT_BYTES,
+        });
     }
     parse_json(&bytes)
 }

@@ -17,6 +17,7 @@
 mod agreements;
 mod commitments;
 mod departments;
+mod files;
 mod graph;
 mod home;
 mod notifications;
@@ -57,6 +58,7 @@ pub fn routes() -> Vec<Route> {
         requests::routes(),
         together::routes(),
         request_list::routes(),
+        files::routes(),
         agreements::routes(),
         commitments::routes(),
         reviews::routes(),

@@ -164,6 +164,14 @@ pub(super) async fn request_page(
     );
     together.insert_into(&mut page);
     page.insert("timeline", &timeline);
+    page.insert(
+        "files",
+        &super::files::file_list(state, user, id, zone).await?,
+    );
+    page.insert(
+        "file_max",
+        &crate::error::byte_size(state.config.attachment_max_bytes),
+    );
     Ok(html(
         Rejected::status(rejected),
         state.views.render("pages/request.html", &page)?,

@@ -175,7 +175,7 @@ impl<'r, T: FromForm<'r> + CarriesCsrf + Send> FromData<'r> for Posted<T> {
 
 /// Compares tokens without stopping at the first difference, so that the
 /// time taken tells nothing about how much of a guess was right.
-fn constant_time_eq(a: &str, b: &str) -> bool {
+pub(super) fn constant_time_eq(a: &str, b: &str) -> bool {
     a.len() == b.len()
         && a.bytes()
             .zip(b.bytes())

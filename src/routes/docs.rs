@@ -14,8 +14,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::routes::{
-    accounts, agreements, calendars, comments, commitments, departments, events, notifications,
-    organisation, reports, requests, reviews, users, views,
+    accounts, agreements, attachments, calendars, comments, commitments, departments, events,
+    notifications, organisation, reports, requests, reviews, users, views,
 };
 
 pub fn api_routes() -> Vec<Route> {
@@ -47,6 +47,7 @@ pub fn page_routes() -> Vec<Route> {
         requests::deliver, requests::accept, requests::reopen, requests::cancel,
         requests::rate, requests::history,
         comments::add, comments::list, comments::edit,
+        attachments::upload, attachments::list, attachments::download,
         views::save, views::list, views::remove,
         notifications::list, notifications::mark_read, notifications::mark_all_read,
         commitments::create, commitments::list, commitments::show, commitments::update,

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod agreements;
+pub mod attachments;
 pub mod calendars;
 pub mod comments;
 pub mod commitments;
@@ -32,6 +33,7 @@ pub fn api_routes() -> Vec<Route> {
         agreements::routes(),
         requests::routes(),
         comments::routes(),
+        attachments::routes(),
         views::routes(),
         commitments::routes(),
         reports::routes(),

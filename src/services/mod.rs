@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod agreements;
+pub mod attachments;
 pub mod calendars;
 pub mod comments;
 pub mod commitments;

@@ -10,6 +10,7 @@ mod time_common;
 mod accounts;
 mod administration;
 mod agreements;
+mod attachments;
 mod browser;
 mod calendars;
 mod commitments;

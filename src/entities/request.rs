@@ -68,6 +68,14 @@ closed_set! {
 }
 
 impl RequestStatus {
+    /// Still owed by the provider: the members [`is_undelivered`](Self::is_undelivered) accepts.
+    pub const UNDELIVERED: [RequestStatus; 4] = [
+        RequestStatus::Open,
+        RequestStatus::InProgress,
+        RequestStatus::WaitingOnCustomer,
+        RequestStatus::Reopened,
+    ];
+
     /// Delivered and not reopened: its finish is its delivery.
     pub fn is_finished(self) -> bool {
         matches!(self, RequestStatus::Delivered | RequestStatus::Accepted)

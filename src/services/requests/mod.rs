@@ -211,12 +211,7 @@ pub async fn open_for_department(
     Ok(request::Entity::find()
         .filter(request::Column::OrganisationId.eq(organisation_id))
         .filter(column.eq(department_id))
-        .filter(request::Column::Status.is_in([
-            RequestStatus::Open,
-            RequestStatus::InProgress,
-            RequestStatus::WaitingOnCustomer,
-            RequestStatus::Reopened,
-        ]))
+        .filter(request::Column::Status.is_in(RequestStatus::UNDELIVERED))
         .order_by_asc(request::Column::DueAt)
         .limit(limit)
         .all(db)
@@ -232,12 +227,7 @@ pub async fn assigned_to(
     Ok(request::Entity::find()
         .filter(request::Column::OrganisationId.eq(actor.organisation_id))
         .filter(request::Column::AssigneeUserId.eq(actor.id))
-        .filter(request::Column::Status.is_in([
-            RequestStatus::Open,
-            RequestStatus::InProgress,
-            RequestStatus::WaitingOnCustomer,
-            RequestStatus::Reopened,
-        ]))
+        .filter(request::Column::Status.is_in(RequestStatus::UNDELIVERED))
         .order_by_asc(request::Column::DueAt)
         .limit(limit)
         .all(db)

@@ -165,12 +165,7 @@ fn filtered(actor: &AuthUser, filter: &RequestFilter) -> Select<request::Entity>
         Some(None) => query = query.filter(request::Column::AssigneeUserId.is_null()),
         None => {}
     }
-    let undelivered = [
-        RequestStatus::Open,
-        RequestStatus::InProgress,
-        RequestStatus::WaitingOnCustomer,
-        RequestStatus::Reopened,
-    ];
+    let undelivered = RequestStatus::UNDELIVERED;
     match filter.overdue {
         Some(true) => {
             query = query

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use rocket::{Route, State, get, post, routes};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::entities::attachment;
@@ -19,8 +19,10 @@ pub fn routes() -> Vec<Route> {
     routes![upload, list, download]
 }
 
-/// The upload form: one part, `file`.
-#[derive(ToSchema)]
+/// The upload form: one part, `file`, and no other (a body with other parts
+/// is refused with 422, so the schema says so: `additionalProperties: false`).
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct UploadForm {
     /// The file, sent with its name (the last path component is kept) and,

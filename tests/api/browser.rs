@@ -15,7 +15,7 @@ use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use crate::common::{PASSWORD, id_of, instant, spawn_app};
+use crate::common::{PASSWORD, id_of, instant, int, spawn_app};
 use chrono::{TimeDelta, Utc};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
@@ -110,26 +110,18 @@ async fn sign_out(client: &Client) {
         .expect("the login page");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_late_handoff_is_seen_by_the_customer_and_by_leadership_in_the_browser() {
-    if std::env::var("BATON_BROWSER_TESTS").as_deref() != Ok("1") {
-        eprintln!(
-            "browser test not run: set BATON_BROWSER_TESTS=1 with chromium and chromium-driver installed"
-        );
-        return;
-    }
-    // One instance seeds through the API; the real server shares its database.
-    let seed = spawn_app().await;
-    let pair = seed.pair().await;
-    let agreement = seed.active_agreement(&pair, 0.0, "calendar_hours").await;
+/// The real server on `database_url` (attachments kept in `files`, when
+/// given), listening on a free port: its base URL.
+async fn serve(database_url: String, files: Option<&std::path::Path>) -> String {
     let port = free_port();
-    let database_url = seed.database_url.clone();
+    let attachments_url = files.map(|dir| format!("file://{}", dir.display()));
     tokio::spawn(async move {
         let config = baton::Config {
             port,
             database_url: database_url.clone(),
             secret: Some("test-secret-that-is-long-enough-for-hs256-0123456789".into()),
             log: "off".into(),
+            attachments_url,
             ..baton::Config::default()
         };
         let pool = baton::db::connect(&database_url, 4).await.expect("pool");
@@ -137,10 +129,13 @@ async fn a_late_handoff_is_seen_by_the_customer_and_by_leadership_in_the_browser
         let _ = baton::rocket(config, pool, &key).launch().await;
     });
     wait_for_port(port).await;
-    let base = format!("http://127.0.0.1:{port}");
+    format!("http://127.0.0.1:{port}")
+}
 
+/// chromedriver and a headless Chromium session driven by it.
+async fn open_browser() -> (Driver, Client) {
     let driver_port = free_port();
-    let _driver = Driver(
+    let driver = Driver(
         Command::new("chromedriver")
             .arg(format!("--port={driver_port}"))
             .stdout(Stdio::null())
@@ -149,7 +144,30 @@ async fn a_late_handoff_is_seen_by_the_customer_and_by_leadership_in_the_browser
             .expect("chromedriver starts"),
     );
     wait_for_port(driver_port).await;
-    let client = browser(driver_port).await;
+    (driver, browser(driver_port).await)
+}
+
+fn browser_tests_wanted() -> bool {
+    let wanted = std::env::var("BATON_BROWSER_TESTS").as_deref() == Ok("1");
+    if !wanted {
+        eprintln!(
+            "browser test not run: set BATON_BROWSER_TESTS=1 with chromium and chromium-driver installed"
+        );
+    }
+    wanted
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_late_handoff_is_seen_by_the_customer_and_by_leadership_in_the_browser() {
+    if !browser_tests_wanted() {
+        return;
+    }
+    // One instance seeds through the API; the real server shares its database.
+    let seed = spawn_app().await;
+    let pair = seed.pair().await;
+    let agreement = seed.active_agreement(&pair, 0.0, "calendar_hours").await;
+    let base = serve(seed.database_url.clone(), None).await;
+    let (_driver, client) = open_browser().await;
 
     // Sales staff log a request.
     sign_in(&client, &base, "sam@acme.test").await;
@@ -445,4 +463,168 @@ async fn a_late_handoff_is_seen_by_the_customer_and_by_leadership_in_the_browser
     );
     screenshot(&client, "agreement-draft").await;
     client.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_departments_work_a_request_together_and_find_it_again_by_a_word_said_about_it() {
+    if !browser_tests_wanted() {
+        return;
+    }
+    let seed = spawn_app().await;
+    let pair = seed.pair().await;
+    let agreement = seed.active_agreement(&pair, 8.0, "calendar_hours").await;
+    let now = Utc::now().to_rfc3339();
+    let request_id = int(&seed
+        .log_request(&pair.sales_staff, agreement, &now, &[])
+        .await["id"]);
+    // Another request, which the search below must leave out.
+    seed.log_request(&pair.sales_staff, agreement, &now, &[])
+        .await;
+    let files = std::env::temp_dir()
+        .join("baton-browser-files")
+        .join(baton::config::random_hex(8));
+    let base = serve(seed.database_url.clone(), Some(&files)).await;
+    let (_driver, client) = open_browser().await;
+
+    // Legal's staff member takes the request: the select of Legal's people.
+    sign_in(&client, &base, "lars@acme.test").await;
+    client
+        .goto(&format!("{base}/requests/{request_id}"))
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("#assign-assignee_user_id"))
+        .await
+        .expect("the assignee select")
+        .select_by_value(&pair.legal_staff.user_id.to_string())
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css(
+            "form[aria-label='Assign'] button[type='submit']",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::XPath(
+            "//dt[.='Assigned to']/following-sibling::dd[1][.='lars@acme.test']",
+        ))
+        .await
+        .expect("the request assigned to Lars");
+
+    // A question in the conversation, at its bottom.
+    let form = client
+        .form(Locator::Css("form[aria-label='Add a comment']"))
+        .await
+        .unwrap();
+    form.set_by_name(
+        "body",
+        "Is the indemnity clause capped for @sara@acme.test?",
+    )
+    .await
+    .unwrap();
+    form.submit_with(Locator::Css("button[type='submit']"))
+        .await
+        .unwrap();
+    let said = client
+        .wait()
+        .for_element(Locator::Css("ol.conversation li:last-child .comment-body"))
+        .await
+        .expect("the comment on the page");
+    assert_eq!(
+        said.text().await.unwrap(),
+        "Is the indemnity clause capped for @sara@acme.test?"
+    );
+
+    // The draft contract, uploaded through the form and downloaded again.
+    let contract = files.with_extension("draft-contract.txt");
+    std::fs::create_dir_all(&files).unwrap();
+    std::fs::write(&contract, "Clause 7: indemnity, capped at EUR 1m.\n").unwrap();
+    client
+        .find(Locator::Css("#attach-file"))
+        .await
+        .unwrap()
+        .send_keys(&contract.display().to_string())
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css(
+            "form[aria-label='attach'] button[type='submit']",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let link = client
+        .wait()
+        .for_element(Locator::Css("table.files a"))
+        .await
+        .expect("the file listed on the request");
+    let name = contract.file_name().unwrap().to_string_lossy().into_owned();
+    assert_eq!(link.text().await.unwrap(), name);
+    let href = link.attr("href").await.unwrap().expect("a download link");
+    let fetched = client
+        .execute(
+            "return fetch(arguments[0]).then(r => r.text().then(body => \
+                 [r.status, r.headers.get('content-disposition'), body]));",
+            vec![json!(href)],
+        )
+        .await
+        .expect("the file fetched in the page");
+    assert_eq!(fetched[0], 200, "{fetched}");
+    assert!(
+        fetched[1]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("attachment;")
+            && fetched[1].as_str().unwrap_or_default().contains(&name),
+        "{fetched}"
+    );
+    assert_eq!(fetched[2], "Clause 7: indemnity, capped at EUR 1m.\n");
+    screenshot(&client, "request-together").await;
+
+    // Lars's home page lists it as his.
+    client.goto(&format!("{base}/")).await.unwrap();
+    let home = client.source().await.unwrap();
+    let mine = home.split("Assigned to me").nth(1).unwrap_or_default();
+    assert!(mine.contains(&format!("/requests/{request_id}")), "{home}");
+    sign_out(&client).await;
+
+    // On the customer side, Sales's lead finds it again by a word of the comment.
+    sign_in(&client, &base, "sara@acme.test").await;
+    client
+        .find(Locator::LinkText("Requests"))
+        .await
+        .expect("the request list in the navigation")
+        .click()
+        .await
+        .unwrap();
+    let form = client
+        .form(Locator::Css("form[aria-label='Find requests']"))
+        .await
+        .expect("the search form");
+    form.set_by_name("q", "indemnity").await.unwrap();
+    form.submit().await.unwrap();
+    client
+        .wait()
+        .for_element(Locator::XPath("//caption[.='Best matches first']"))
+        .await
+        .expect("the search results");
+    let rows = client.find_all(Locator::Css("tbody tr")).await.unwrap();
+    assert_eq!(rows.len(), 1, "{}", client.source().await.unwrap());
+    let found = rows[0].text().await.unwrap();
+    assert!(found.starts_with(&format!("#{request_id} ")), "{found}");
+    assert!(
+        found.contains("lars@acme.test"),
+        "the assignee is shown: {found}"
+    );
+    screenshot(&client, "requests-search").await;
+    client.close().await.unwrap();
+    let _ = std::fs::remove_dir_all(&files);
+    let _ = std::fs::remove_file(&contract);
 }

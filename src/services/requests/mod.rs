@@ -108,7 +108,7 @@ pub async fn list(
 ) -> Result<Vec<request::Model>, ApiError> {
     let mut query = filtered(actor, filter).filter(request::Column::Id.gt(page.after_id));
     if let Some(search) = &filter.search {
-        query = search.apply(db.get_database_backend(), query, false);
+        query = search.apply(db.get_database_backend(), query);
     }
     Ok(query
         .order_by_asc(request::Column::Id)
@@ -118,7 +118,8 @@ pub async fn list(
 }
 
 /// One page of the requests the caller may read that match `search` and
-/// pass the filter, best match first.
+/// pass the filter, best match first (among the newest
+/// [`search::RANKED_WINDOW`] of them).
 pub async fn search(
     db: &impl ConnectionTrait,
     actor: &AuthUser,
@@ -126,9 +127,8 @@ pub async fn search(
     search: &Search,
     filter: &RequestFilter,
 ) -> Result<Vec<request::Model>, ApiError> {
-    let query = search.apply(db.get_database_backend(), filtered(actor, filter), true);
+    let query = search.ranked(db.get_database_backend(), filtered(actor, filter));
     Ok(query
-        .order_by_asc(request::Column::Id)
         .offset(page.offset)
         .limit(page.fetch_limit())
         .all(db)

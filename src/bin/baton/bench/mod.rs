@@ -10,7 +10,9 @@
 //! - [`log_requests`]: requests logged over HTTP at 32 connections
 //!   (`log-requests`);
 //! - [`report`]: the health report over a million requests (`report`);
-//! - [`server`], [`seed`], [`http_client`]: what the HTTP benchmarks share —
+//! - [`search`]: full-text search over a million requests (`search`);
+//! - [`server`], [`seed`], [`http_client`], [`reads`]: what the HTTP
+//!   benchmarks share (reads: 32 clients reading a list of paths) —
 //!   the application started in-process, the organisation built through
 //!   the API, a small HTTP/1.1 client.
 
@@ -18,7 +20,9 @@ mod http_client;
 mod http_forecast;
 mod log_requests;
 mod projection;
+mod reads;
 mod report;
+mod search;
 mod seed;
 mod server;
 mod time;
@@ -38,6 +42,8 @@ pub enum Scenario {
     LogRequests,
     /// Health report over 1M delivered requests, and the server's memory.
     Report,
+    /// Full-text search over 1M requests and 100k comments at 32 connections.
+    Search,
 }
 
 #[derive(Serialize)]
@@ -74,6 +80,9 @@ pub fn run(scenario: Scenario, quick: bool) -> Result<(), String> {
         })?,
         Scenario::Report => report::run(quick, |figure, value, unit| {
             print_figure("report", figure, value, unit)
+        })?,
+        Scenario::Search => search::run(quick, |figure, value, unit| {
+            print_figure("search", figure, value, unit)
         })?,
         Scenario::Propagate => {
             let whole = projection::whole_org(quick)?;

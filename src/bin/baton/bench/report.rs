@@ -154,7 +154,10 @@ async fn measure(database_url: &str, delivered: usize) -> Result<Measured, Strin
         .await
         .map_err(|error| format!("migration failed: {error}"))?;
     let began = Instant::now();
-    let world = seed(&db, delivered).await?;
+    let world = seed(&db, delivered, &mut |_| {
+        ("Seeded request".into(), String::new())
+    })
+    .await?;
     if db.get_database_backend() == sea_orm::DbBackend::Postgres {
         // What autovacuum does soon after a bulk load: statistics for the
         // planner and a visibility map for index-only scans.
@@ -209,12 +212,21 @@ fn median(values: &mut [f64]) -> f64 {
 }
 
 /// The seeded organisation.
-struct World {
-    organisation_id: OrganisationId,
-    admin: user::Model,
+pub(super) struct World {
+    pub(super) organisation_id: OrganisationId,
+    pub(super) admin: user::Model,
 }
 
-async fn seed(db: &DatabaseConnection, delivered: usize) -> Result<World, String> {
+/// A request's title and details, drawn from the seeding's random source.
+pub(super) type Texts<'a> = dyn FnMut(&mut ChaCha8Rng) -> (String, String) + 'a;
+
+/// Writes the organisation: `delivered` requests over [`year`] and one open
+/// request for every hundred, with titles and details from `texts`.
+pub(super) async fn seed(
+    db: &DatabaseConnection,
+    delivered: usize,
+    texts: &mut Texts<'_>,
+) -> Result<World, String> {
     let fail = |what: &str| {
         let what = what.to_owned();
         move |error: sea_orm::DbErr| format!("seeding {what}: {error}")
@@ -320,7 +332,10 @@ async fn seed(db: &DatabaseConnection, delivered: usize) -> Result<World, String
                         agreements[rng.random_range(0..AGREEMENTS)];
                     let requested_at =
                         from + chrono::Duration::seconds(rng.random_range(0..span - 7 * 86_400));
+                    let (title, details) = texts(&mut rng);
                     let row = Row {
+                        title,
+                        details,
                         organisation_id: organisation.id,
                         agreement_id,
                         provider,
@@ -351,6 +366,8 @@ async fn seed(db: &DatabaseConnection, delivered: usize) -> Result<World, String
 
 /// What every seeded request shares.
 struct Row {
+    title: String,
+    details: String,
     organisation_id: OrganisationId,
     agreement_id: AgreementId,
     provider: DepartmentId,
@@ -360,7 +377,7 @@ struct Row {
 }
 
 impl Row {
-    fn base(&self) -> request::ActiveModel {
+    fn base(self) -> request::ActiveModel {
         // Two working days later, give or take: the exact due does not
         // matter to the report, only the stored figures do.
         let due_at = self.requested_at + chrono::Duration::hours(48);
@@ -370,8 +387,8 @@ impl Row {
             agreement_version: Set(1),
             provider_department_id: Set(self.provider),
             customer_department_id: Set(self.customer),
-            title: Set("Seeded request".into()),
-            details: Set(String::new()),
+            title: Set(self.title),
+            details: Set(self.details),
             turnaround_unit: Set(Unit::BusinessHours),
             turnaround_quantity: Set(16 * 60),
             status: Set(RequestStatus::Open),
@@ -398,19 +415,20 @@ impl Row {
         }
     }
 
-    fn open(&self) -> request::ActiveModel {
+    fn open(self) -> request::ActiveModel {
         self.base()
     }
 
     /// Delivered around its due: most a little early or on time, a tail late.
-    fn delivered(&self, rng: &mut ChaCha8Rng) -> request::ActiveModel {
+    fn delivered(self, rng: &mut ChaCha8Rng) -> request::ActiveModel {
+        let requested_at = self.requested_at;
         let mut row = self.base();
         let lateness: i64 = if rng.random_bool(0.8) {
             rng.random_range(-960..=0)
         } else {
             rng.random_range(1..=2_400)
         };
-        let due_at = self.requested_at + chrono::Duration::hours(48);
+        let due_at = requested_at + chrono::Duration::hours(48);
         let delivered_at = due_at + chrono::Duration::minutes(lateness);
         row.status = Set(if rng.random_bool(0.5) {
             RequestStatus::Accepted

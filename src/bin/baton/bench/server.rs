@@ -9,6 +9,7 @@ use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 use std::time::{Duration, Instant};
 
 use baton::config::{Config, random_hex};
+use sea_orm::ConnectionTrait;
 
 use super::http_client::HttpClient;
 
@@ -84,6 +85,46 @@ pub(super) async fn with_server<T>(
     };
     let done = result?;
     stopped?;
+    Ok(done)
+}
+
+/// A bearer token of the benchmarked server for `user` (seeded straight
+/// into the database, so without a password to log in with).
+pub(super) fn token_for(user: &baton::entities::user::Model) -> Result<String, String> {
+    let config = Config {
+        secret: Some(SECRET.into()),
+        ..Config::default()
+    };
+    let key = config.signing_key().map_err(|error| error.to_string())?;
+    baton::identity::TokenKeys::new(&key, config.token_hours)
+        .issue(user)
+        .map(|(token, _)| token)
+        .map_err(|error| error.to_string())
+}
+
+/// Runs `work` on the URL of a fresh schema of the PostgreSQL database at
+/// `base`, dropped afterwards.
+pub(super) async fn in_fresh_schema<T>(
+    base: &str,
+    work: impl AsyncFnOnce(&str) -> Result<T, String>,
+) -> Result<T, String> {
+    let schema = format!("bench_{}", random_hex(8));
+    let admin = baton::db::connect(base, 1)
+        .await
+        .map_err(|error| format!("cannot reach PostgreSQL at BATON_BENCH_POSTGRES_URL: {error}"))?;
+    admin
+        .execute_unprepared(&format!("CREATE SCHEMA {schema}"))
+        .await
+        .map_err(|error| format!("cannot create schema {schema}: {error}"))?;
+    let separator = if base.contains('?') { '&' } else { '?' };
+    let url = format!("{base}{separator}options=-c%20search_path%3D{schema}");
+    let done = work(&url).await;
+    let dropped = admin
+        .execute_unprepared(&format!("DROP SCHEMA {schema} CASCADE"))
+        .await;
+    admin.close().await.ok();
+    let done = done?;
+    dropped.map_err(|error| format!("cannot drop schema {schema}: {error}"))?;
     Ok(done)
 }
 

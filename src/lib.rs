@@ -127,7 +127,8 @@ pub fn rocket(config: Config, db: DatabaseConnection, signing_key: &[u8]) -> Roc
         .register("/", catchers![problem_catcher, pages::sign_in_first])
 }
 
-/// Notifies customers of requests that pass their due, every `period`.
+/// Notifies customers of requests that pass their due, then re-projects the
+/// commitments whose stored risk time may have moved, every `period`.
 async fn sweep_overdue_forever(
     db: DatabaseConnection,
     calendars: std::sync::Arc<services::calendars::CalendarCache>,
@@ -140,6 +141,11 @@ async fn sweep_overdue_forever(
             Ok(0) => {}
             Ok(notified) => tracing::info!(notified, "overdue requests notified"),
             Err(error) => tracing::warn!(%error, "overdue sweep failed"),
+        }
+        match services::risk::refresh_due(&db, &calendars).await {
+            Ok(0) => {}
+            Ok(refreshed) => tracing::debug!(refreshed, "stored risk refreshed"),
+            Err(error) => tracing::warn!(%error, "risk refresh failed"),
         }
     }
 }

@@ -10,6 +10,7 @@ mod m20261123_000004_report_indexes;
 mod m20261123_000005_reviews;
 mod m20261204_000001_audit_log;
 mod m20261205_000001_working_together;
+mod m20261206_000001_endangerments;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000005_reviews::Migration),
             Box::new(m20261204_000001_audit_log::Migration),
             Box::new(m20261205_000001_working_together::Migration),
+            Box::new(m20261206_000001_endangerments::Migration),
         ]
     }
 }

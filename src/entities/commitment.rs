@@ -30,6 +30,9 @@ pub struct Model {
     pub slack_minutes: Option<i64>,
     pub risk: Option<StoredRisk>,
     pub projected_as_of: Option<DateTimeUtc>,
+    /// When the stored projection may next change with time alone; the
+    /// risk refresh re-projects it then (none yet: at the next refresh).
+    pub refresh_at: Option<DateTimeUtc>,
     pub created_by_user_id: UserId,
     pub version: i32,
     pub created_at: DateTimeUtc,

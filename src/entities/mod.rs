@@ -64,6 +64,7 @@ pub mod comment;
 pub mod commitment;
 pub mod commitment_dependency;
 pub mod department;
+pub mod endangerment;
 pub mod event;
 pub mod idempotency_key;
 pub mod ids;

@@ -330,6 +330,11 @@ impl Graph {
         self.req.id.get(r.0 as usize).copied()
     }
 
+    /// Whether commitment `c` is open (neither fulfilled nor cancelled).
+    pub fn is_open_commitment(&self, c: CommitmentIdx) -> bool {
+        self.com.fulfilled.get(c.0 as usize) == Some(&Some(NONE))
+    }
+
     /// External id of a commitment.
     pub fn commitment_id(&self, c: CommitmentIdx) -> Option<i64> {
         self.com.id.get(c.0 as usize).copied()

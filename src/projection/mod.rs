@@ -15,6 +15,7 @@
 //!   rule; [`commitment`]: lead time, slack, risk, slip.
 //! - [`state`]: [`Projection`], the projected organisation kept in memory.
 //! - [`attribution`]: critical path, root causes, endangered commitments.
+//! - [`holds`]: how long a stored projection holds with time alone.
 //! - [`incremental`]: changes and downstream-cone re-projection.
 //! - [`monte_carlo`]: the seeded probabilistic forecast.
 //!
@@ -85,6 +86,7 @@
 pub mod attribution;
 pub mod commitment;
 pub mod graph;
+pub mod holds;
 pub mod incremental;
 pub mod monte_carlo;
 pub mod state;

@@ -18,6 +18,7 @@ pub mod projection;
 pub mod reports;
 pub mod requests;
 pub mod reviews;
+pub mod risk;
 pub mod stats;
 pub mod users;
 pub mod views;

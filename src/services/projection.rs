@@ -12,12 +12,12 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter,
-    QuerySelect, Statement,
+    QuerySelect, Set, Statement,
 };
 
 use crate::entities::commitment::CommitmentStatus;
 use crate::entities::ids::{AgreementId, CommitmentId, DepartmentId, OrganisationId, RequestId};
-use crate::entities::{commitment, commitment_dependency, organisation, request};
+use crate::entities::{commitment, commitment_dependency, endangerment, organisation, request};
 use crate::error::ApiError;
 use crate::projection::{
     CalendarIdx, CommitmentIdx, CommitmentInput, CommitmentState, DueHint, Projection,
@@ -35,6 +35,8 @@ pub struct Projected {
     pub agreement_of: Vec<AgreementId>,
     pub requests: HashMap<RequestId, RequestIdx>,
     pub commitments: HashMap<CommitmentId, CommitmentIdx>,
+    /// Whether each request (by index) is paused: its due runs with the clock.
+    pub paused: Vec<bool>,
 }
 
 pub fn projection_error(error: ProjectionError) -> ApiError {
@@ -158,25 +160,43 @@ fn marks(db: &impl ConnectionTrait, first: usize, count: usize) -> String {
         .join(", ")
 }
 
-/// Open commitments waiting (directly or through dependencies) on any of
-/// the given requests.
+/// Commitments waiting (directly or through dependencies) on any of the
+/// given requests: one recursive query per chunk of seeds, joined to the
+/// commitments' dependencies inside the database, so that no statement
+/// grows with what lies downstream (a request thousands wait on included).
 pub async fn commitments_downstream(
     db: &impl ConnectionTrait,
     organisation_id: OrganisationId,
     requests: &[RequestId],
 ) -> Result<Vec<CommitmentId>, ApiError> {
-    if requests.is_empty() {
-        return Ok(Vec::new());
+    #[derive(sea_orm::FromQueryResult)]
+    struct Waiting {
+        commitment_id: CommitmentId,
     }
-    let cone: Vec<RequestId> = downstream_of(db, requests).await?.into_iter().collect();
-    let mut ids: Vec<CommitmentId> = commitment_dependency::Entity::find()
-        .select_only()
-        .column(commitment_dependency::Column::CommitmentId)
-        .filter(commitment_dependency::Column::OrganisationId.eq(organisation_id))
-        .filter(commitment_dependency::Column::RequestId.is_in(cone))
-        .into_tuple()
+    let mut ids = Vec::new();
+    for chunk in requests.chunks(5_000) {
+        let sql = format!(
+            "WITH RECURSIVE cone(id) AS (\
+               SELECT id FROM requests WHERE id IN ({}) \
+               UNION \
+               SELECT d.request_id FROM request_dependencies d JOIN cone ON d.depends_on_id = cone.id\
+             ) \
+             SELECT DISTINCT c.commitment_id FROM commitment_dependencies c \
+             JOIN cone ON c.request_id = cone.id WHERE c.organisation_id = {}",
+            marks(db, 1, chunk.len()),
+            placeholder(db, chunk.len() + 1),
+        );
+        let mut values: Vec<sea_orm::Value> = chunk.iter().map(|&id| id.into()).collect();
+        values.push(organisation_id.into());
+        let found = Waiting::find_by_statement(Statement::from_sql_and_values(
+            db.get_database_backend(),
+            sql,
+            values,
+        ))
         .all(db)
         .await?;
+        ids.extend(found.into_iter().map(|row| row.commitment_id));
+    }
     ids.sort_unstable();
     ids.dedup();
     Ok(ids)
@@ -370,6 +390,7 @@ pub fn project_loaded(
     .map_err(projection_error)?;
     Ok(Projected {
         projection,
+        paused: rows.iter().map(|row| row.paused_at.is_some()).collect(),
         agreement_of: rows.iter().map(|row| row.agreement_id).collect(),
         requests: index,
         commitments: commitment_index,
@@ -527,11 +548,108 @@ pub async fn store(
                 Expr::value(risk_name(figures.risk)),
             )
             .col_expr(commitment::Column::ProjectedAsOf, Expr::value(now))
+            .col_expr(
+                commitment::Column::RefreshAt,
+                Expr::value(refresh_at(&projected, idx)),
+            )
             .filter(commitment::Column::Id.eq(id))
             .exec(db)
             .await?;
     }
+    store_endangerments(db, organisation_id, &projected).await?;
     Ok(Some(projected))
+}
+
+/// When the risk refresh must look at commitment `idx` again. While an
+/// input moves with the clock (overdue, paused) a commitment not yet late
+/// may turn at risk or late at any moment: at once (the next refresh).
+/// Otherwise when the next undelivered input falls due (then it starts
+/// moving, and the critical path may change); the end of the supported
+/// range when none will (every input delivered, or late already with only
+/// moving inputs: it can only grow later).
+fn refresh_at(projected: &Projected, idx: CommitmentIdx) -> DateTime<Utc> {
+    let holds = projected.projection.holds(idx, |r| {
+        projected.paused.get(r.0 as usize).copied().unwrap_or(false)
+    });
+    let late = projected
+        .projection
+        .commitment(idx)
+        .is_some_and(|figures| figures.risk == crate::projection::Risk::Late);
+    if holds.moving && !late {
+        projected.projection.as_of()
+    } else {
+        holds.next.unwrap_or(crate::time::END_INSTANT)
+    }
+}
+
+/// Rewrites the endangerments of the projected commitments: for each one
+/// open and at risk or late, the requests on its critical path.
+async fn store_endangerments(
+    db: &impl ConnectionTrait,
+    organisation_id: OrganisationId,
+    projected: &Projected,
+) -> Result<(), ApiError> {
+    let ids: Vec<CommitmentId> = projected.commitments.keys().copied().collect();
+    for chunk in ids.chunks(5_000) {
+        endangerment::Entity::delete_many()
+            .filter(endangerment::Column::CommitmentId.is_in(chunk.iter().copied()))
+            .exec(db)
+            .await?;
+    }
+    let graph = projected.projection.graph();
+    let mut rows = Vec::new();
+    for (&id, &idx) in &projected.commitments {
+        let open = graph.is_open_commitment(idx);
+        let risky = projected
+            .projection
+            .commitment(idx)
+            .is_some_and(|figures| figures.risk != crate::projection::Risk::OnTrack);
+        if !(open && risky) {
+            continue;
+        }
+        for r in projected.projection.critical_path(idx) {
+            if let Some(request) = graph.request_id(r) {
+                rows.push(endangerment::ActiveModel {
+                    request_id: Set(RequestId(request)),
+                    commitment_id: Set(id),
+                    organisation_id: Set(organisation_id),
+                });
+            }
+        }
+    }
+    // Three columns a row: well under either database's bound parameters.
+    while !rows.is_empty() {
+        let batch: Vec<_> = rows.drain(..rows.len().min(5_000)).collect();
+        endangerment::Entity::insert_many(batch).exec(db).await?;
+    }
+    Ok(())
+}
+
+/// The open commitments (by id) among `requests`' endangerments, per request.
+pub async fn endangered_by(
+    db: &impl ConnectionTrait,
+    organisation_id: OrganisationId,
+    requests: &[RequestId],
+) -> Result<HashMap<RequestId, Vec<CommitmentId>>, ApiError> {
+    let mut by_request: HashMap<RequestId, Vec<CommitmentId>> = HashMap::new();
+    for chunk in requests.chunks(5_000) {
+        let found: Vec<(RequestId, CommitmentId)> = endangerment::Entity::find()
+            .select_only()
+            .column(endangerment::Column::RequestId)
+            .column(endangerment::Column::CommitmentId)
+            .filter(endangerment::Column::OrganisationId.eq(organisation_id))
+            .filter(endangerment::Column::RequestId.is_in(chunk.iter().copied()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        for (request, commitment) in found {
+            by_request.entry(request).or_default().push(commitment);
+        }
+    }
+    for ids in by_request.values_mut() {
+        ids.sort_unstable();
+    }
+    Ok(by_request)
 }
 
 pub fn risk_name(risk: crate::projection::Risk) -> &'static str {

@@ -24,6 +24,7 @@ mod pages;
 mod permissions;
 mod projection_psplib;
 mod projection_reference;
+mod reads;
 mod reports;
 mod requests;
 mod reviews;

@@ -163,6 +163,7 @@ pub async fn create(cx: &Context<'_>, input: NewCommitment) -> Result<commitment
         slack_minutes: Set(None),
         risk: Set(None),
         projected_as_of: Set(None),
+        refresh_at: Set(None),
         created_by_user_id: Set(actor.id),
         version: Set(1),
         created_at: Set(Utc::now()),

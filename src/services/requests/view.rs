@@ -47,7 +47,11 @@ impl RequestView {
     }
 }
 
-/// The views of `rows` (of one organisation), projected together now.
+/// The views of `rows` (of one organisation): their finishes projected
+/// together now from what lies upstream of them, and the commitments they
+/// endanger as stored with those commitments' projections (see
+/// [`projection::endangered_by`]). Nothing downstream is walked, so a
+/// request thousands of others wait on costs what any other costs.
 pub async fn views(
     db: &DatabaseConnection,
     calendars: &CalendarCache,
@@ -58,25 +62,27 @@ pub async fn views(
     };
     let ids: Vec<RequestId> = rows.iter().map(|row| row.id).collect();
     let edges = dependencies_of(db, &ids).await?;
-    let downstream = projection::commitments_downstream(db, organisation_id, &ids).await?;
-    let mut projected = projection::project(
-        db,
-        calendars,
-        organisation_id,
-        &downstream,
-        &ids,
-        Utc::now(),
-    )
-    .await?;
+    let mut endangered = projection::endangered_by(db, organisation_id, &ids).await?;
+    let projected =
+        projection::project(db, calendars, organisation_id, &[], &ids, Utc::now()).await?;
     Ok(rows
         .into_iter()
         .map(|row| {
-            let inputs = edges
+            let depends_on = edges
                 .iter()
                 .filter(|(id, _)| *id == row.id)
                 .map(|&(_, input)| input)
                 .collect();
-            RequestView::from_projection(row, inputs, &mut projected)
+            let projected_finish = projected
+                .requests
+                .get(&row.id)
+                .and_then(|&idx| projected.projection.finish(idx));
+            RequestView {
+                endangered_commitment_ids: endangered.remove(&row.id).unwrap_or_default(),
+                row,
+                depends_on,
+                projected_finish,
+            }
         })
         .collect())
 }

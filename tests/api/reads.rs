@@ -1,0 +1,405 @@
+//! Reads that cost what the page shows: a request thousands of others wait
+//! on opens like any other, the stored endangerments agree with a full walk
+//! of the graph after any sequence of changes, and the risk refresh keeps
+//! stored risk true as time passes, once across instances.
+
+use chrono::{TimeDelta, Utc};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rocket::http::Status;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, Iterable, QueryFilter, Set,
+};
+use serde_json::{Value, json};
+
+use baton::entities::ids::{CommitmentId, OrganisationId, RequestId};
+use baton::entities::{commitment, request};
+use baton::services::calendars::CalendarCache;
+use baton::services::projection;
+
+use crate::common::{Pair, TestApp, id_of, int, spawn_app};
+
+/// The ids of a JSON array of numbers.
+fn ids(value: &Value) -> Vec<i64> {
+    value
+        .as_array()
+        .unwrap_or_else(|| panic!("not an array: {value}"))
+        .iter()
+        .map(int)
+        .collect()
+}
+
+/// Copies request `template` `count` times straight into the database, each
+/// copy waiting on it: a hub with `count` requests downstream.
+async fn hub(app: &TestApp, template: i64, count: usize) {
+    let db = baton::db::connect(&app.database_url, 1).await.unwrap();
+    let columns: Vec<String> = request::Column::iter()
+        .filter(|column| !matches!(column, request::Column::Id))
+        .map(|column| sea_orm::IdenStatic::as_str(&column).to_owned())
+        .collect();
+    let columns = columns.join(", ");
+    db.execute_unprepared(&format!(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {count}) \
+         INSERT INTO requests ({columns}) SELECT {columns} FROM requests, n WHERE id = {template}"
+    ))
+    .await
+    .unwrap();
+    db.execute_unprepared(&format!(
+        "INSERT INTO request_dependencies (request_id, depends_on_id, organisation_id) \
+         SELECT id, {template}, organisation_id FROM requests WHERE id > {template}"
+    ))
+    .await
+    .unwrap();
+    db.close().await.ok();
+}
+
+#[rocket::async_test]
+async fn a_request_forty_thousand_others_wait_on_opens_lists_and_moves_like_any_other() {
+    let app = spawn_app().await;
+    let pair = app.pair().await;
+    let agreement = app.active_agreement(&pair, 8.0, "business_hours").await;
+    let now = Utc::now();
+    let first = int(&app
+        .log_request(&pair.sales_staff, agreement, &now.to_rfc3339(), &[])
+        .await["id"]);
+    // More requests downstream than SQLite binds in one statement (32,766).
+    hub(&app, first, 40_000).await;
+    let last = first + 40_000;
+    // A promise due before the last of them can land: late, through both.
+    let promise = app
+        .post(
+            "/api/v1/commitments",
+            Some(&pair.sales_lead.token),
+            json!({"customer_name": "Globex", "title": "Go-live",
+                   "promised_at": (now + TimeDelta::minutes(5)).to_rfc3339(),
+                   "owner_department_id": pair.sales, "depends_on": [last]}),
+        )
+        .await;
+    assert_eq!(promise.status, Status::Created, "{}", promise.body);
+    let promise = id_of(&promise);
+
+    let token = Some(pair.legal_lead.token.as_str());
+    let hub = app.get(&format!("/api/v1/requests/{first}"), token).await;
+    assert_eq!(hub.status, Status::Ok, "{}", hub.body);
+    assert_eq!(ids(&hub.body["endangered_commitment_ids"]), [promise]);
+    let leaf = app.get(&format!("/api/v1/requests/{last}"), token).await;
+    assert_eq!(ids(&leaf.body["endangered_commitment_ids"]), [promise]);
+    let other = app
+        .get(&format!("/api/v1/requests/{}", first + 1), token)
+        .await;
+    assert_eq!(
+        ids(&other.body["endangered_commitment_ids"]),
+        Vec::<i64>::new()
+    );
+    for query in ["limit=200", "status=open", "limit=50&overdue=false"] {
+        let page = app.get(&format!("/api/v1/requests?{query}"), token).await;
+        assert_eq!(page.status, Status::Ok, "{query}: {}", page.body);
+    }
+    // A change at the hub re-projects the promise behind forty thousand requests.
+    let moved = app
+        .act(
+            &pair.legal_staff,
+            first,
+            "forecast",
+            json!({"expected_at": (now + TimeDelta::days(3)).to_rfc3339(), "reason": "month-end close"}),
+        )
+        .await;
+    assert_eq!(moved.status, Status::Ok, "{}", moved.body);
+    assert_eq!(ids(&moved.body["endangered_commitment_ids"]), [promise]);
+}
+
+/// What the full walk says request `id` endangers: every commitment and
+/// request of the organisation projected together now.
+async fn walked(
+    app: &TestApp,
+    organisation: i64,
+    requests: &[i64],
+    commitments: &[i64],
+) -> Vec<Vec<i64>> {
+    let db = baton::db::connect(&app.database_url, 1).await.unwrap();
+    let cache = CalendarCache::default();
+    let request_ids: Vec<RequestId> = requests.iter().map(|&id| RequestId(id)).collect();
+    let commitment_ids: Vec<CommitmentId> =
+        commitments.iter().map(|&id| CommitmentId(id)).collect();
+    let mut projected = projection::project(
+        &db,
+        &cache,
+        OrganisationId(organisation),
+        &commitment_ids,
+        &request_ids,
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    db.close().await.ok();
+    let by_index: std::collections::HashMap<_, _> = projected
+        .commitments
+        .iter()
+        .map(|(&id, &idx)| (idx, id.0))
+        .collect();
+    requests
+        .iter()
+        .map(|id| {
+            let idx = projected.requests[&RequestId(*id)];
+            let mut found: Vec<i64> = projected
+                .projection
+                .endangered_commitments(idx)
+                .into_iter()
+                .map(|c| by_index[&c])
+                .collect();
+            found.sort_unstable();
+            found
+        })
+        .collect()
+}
+
+/// One random change through the API; refusals (a cycle, a move the state
+/// does not allow) are part of the sequence too.
+async fn change(
+    app: &TestApp,
+    pair: &Pair,
+    rng: &mut ChaCha8Rng,
+    requests: &[i64],
+    commitments: &[i64],
+) {
+    let now = Utc::now();
+    let r = requests[rng.random_range(0..requests.len())];
+    let hours = rng.random_range(1..120);
+    match rng.random_range(0..6) {
+        0 => {
+            app.act(&pair.legal_staff, r, "forecast", json!({"expected_at": (now + TimeDelta::hours(hours)).to_rfc3339(), "reason": "swamped"}))
+                .await;
+        }
+        1 => {
+            app.act(&pair.legal_staff, r, "start", json!({})).await;
+            app.act(&pair.legal_staff, r, "deliver", json!({})).await;
+        }
+        2 => {
+            app.act(
+                &pair.sales_staff,
+                r,
+                "cancel",
+                json!({"reason": "not needed"}),
+            )
+            .await;
+        }
+        3 => {
+            let earlier: Vec<i64> = requests
+                .iter()
+                .copied()
+                .filter(|&other| other < r)
+                .collect();
+            if let Some(&input) = earlier.get(rng.random_range(0..earlier.len().max(1))) {
+                let current = app
+                    .get(
+                        &format!("/api/v1/requests/{r}"),
+                        Some(&pair.sales_staff.token),
+                    )
+                    .await;
+                let mut inputs = ids(&current.body["depends_on"]);
+                inputs.push(input);
+                inputs.sort_unstable();
+                inputs.dedup();
+                app.patch(
+                    &format!("/api/v1/requests/{r}"),
+                    Some(&pair.sales_staff.token),
+                    current.etag.as_deref(),
+                    json!({"depends_on": inputs}),
+                )
+                .await;
+            }
+        }
+        4 => {
+            let c = commitments[rng.random_range(0..commitments.len())];
+            let current = app
+                .get(
+                    &format!("/api/v1/commitments/{c}"),
+                    Some(&pair.sales_lead.token),
+                )
+                .await;
+            app.patch(
+                &format!("/api/v1/commitments/{c}"),
+                Some(&pair.sales_lead.token),
+                current.etag.as_deref(),
+                json!({"promised_at": (now + TimeDelta::hours(hours)).to_rfc3339()}),
+            )
+            .await;
+        }
+        _ => {
+            app.act(&pair.legal_staff, r, "start", json!({})).await;
+        }
+    }
+}
+
+#[rocket::async_test]
+async fn stored_endangerments_agree_with_a_full_walk_after_random_sequences_of_changes() {
+    // Readings where the walk found something endangered: the comparison
+    // must not pass on empty lists alone.
+    let mut endangering = 0;
+    for seed in 0..3 {
+        let app = spawn_app().await;
+        let pair = app.pair().await;
+        let agreement = app.active_agreement(&pair, 8.0, "business_hours").await;
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let now = Utc::now();
+        let mut requests = Vec::new();
+        for _ in 0..10 {
+            let inputs: Vec<i64> = requests
+                .iter()
+                .copied()
+                .filter(|_| rng.random_bool(0.3))
+                .collect();
+            let logged = app
+                .log_request(&pair.sales_staff, agreement, &now.to_rfc3339(), &inputs)
+                .await;
+            requests.push(int(&logged["id"]));
+        }
+        let mut commitments = Vec::new();
+        for n in 0..4 {
+            let one = requests[rng.random_range(0..requests.len())];
+            let on: Vec<i64> = requests
+                .iter()
+                .copied()
+                .filter(|_| rng.random_bool(0.25))
+                .chain([one])
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            let created = app
+                .post(
+                    "/api/v1/commitments",
+                    Some(&pair.sales_lead.token),
+                    json!({"customer_name": format!("Customer {n}"), "title": "Delivery",
+                           "promised_at": (now + TimeDelta::hours(rng.random_range(1..96))).to_rfc3339(),
+                           "owner_department_id": pair.sales, "depends_on": on}),
+                )
+                .await;
+            assert_eq!(created.status, Status::Created, "{}", created.body);
+            commitments.push(id_of(&created));
+        }
+        for step in 0..12 {
+            change(&app, &pair, &mut rng, &requests, &commitments).await;
+            let expected = walked(&app, pair.admin.organisation_id, &requests, &commitments).await;
+            for (request, expected) in requests.iter().zip(expected) {
+                endangering += usize::from(!expected.is_empty());
+                let read = app
+                    .get(
+                        &format!("/api/v1/requests/{request}"),
+                        Some(&pair.admin.token),
+                    )
+                    .await;
+                assert_eq!(
+                    ids(&read.body["endangered_commitment_ids"]),
+                    expected,
+                    "seed {seed}, step {step}, request {request}"
+                );
+            }
+        }
+    }
+    assert!(
+        endangering > 20,
+        "only {endangering} readings endangered anything"
+    );
+}
+
+#[rocket::async_test]
+async fn time_passing_turns_a_promise_late_through_the_refresh_once_across_two_instances() {
+    let app = spawn_app().await;
+    let pair = app.pair().await;
+    let agreement = app.active_agreement(&pair, 8.0, "business_hours").await;
+    let now = Utc::now();
+    let r = int(&app
+        .log_request(&pair.sales_staff, agreement, &now.to_rfc3339(), &[])
+        .await["id"]);
+    let promise = app
+        .post(
+            "/api/v1/commitments",
+            Some(&pair.sales_lead.token),
+            json!({"customer_name": "Globex", "title": "Go-live",
+                   "promised_at": (now + TimeDelta::days(20)).to_rfc3339(),
+                   "owner_department_id": pair.sales, "depends_on": [r]}),
+        )
+        .await;
+    let promise_id = id_of(&promise);
+    assert_eq!(promise.body["risk"], "on_track");
+
+    // Thirty days pass with nothing changed: the request was logged and the
+    // promise made a month ago, so the request is long overdue and the
+    // promise ten days past, and the promise's moment to look again has come.
+    let db = baton::db::connect(&app.database_url, 1).await.unwrap();
+    let month = TimeDelta::days(30);
+    let row = request::Entity::find_by_id(RequestId(r))
+        .one(&db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut earlier: request::ActiveModel = row.clone().into();
+    earlier.requested_at = Set(row.requested_at - month);
+    earlier.logged_at = Set(row.logged_at - month);
+    earlier.ready_at = Set(row.ready_at - month);
+    earlier.clock_start = Set(row.clock_start - month);
+    earlier.due_at = Set(row.due_at - month);
+    earlier.update(&db).await.unwrap();
+    let stored = commitment::Entity::find_by_id(CommitmentId(promise_id))
+        .one(&db)
+        .await
+        .unwrap()
+        .unwrap();
+    commitment::Entity::update_many()
+        .col_expr(
+            commitment::Column::PromisedAt,
+            sea_orm::sea_query::Expr::value(stored.promised_at - month),
+        )
+        .col_expr(
+            commitment::Column::RefreshAt,
+            sea_orm::sea_query::Expr::value(Utc::now() - TimeDelta::minutes(1)),
+        )
+        .filter(commitment::Column::Id.eq(CommitmentId(promise_id)))
+        .exec(&db)
+        .await
+        .unwrap();
+    let late = || async {
+        let answer = app
+            .get("/api/v1/commitments?risk=late", Some(&pair.leader.token))
+            .await;
+        answer.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| int(&c["id"]))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        late().await,
+        Vec::<i64>::new(),
+        "stored risk before the refresh"
+    );
+
+    // Two instances refresh at the same moment: one of them re-projects it.
+    let cache = CalendarCache::default();
+    let (one, two) = (
+        baton::db::connect(&app.database_url, 2).await.unwrap(),
+        baton::db::connect(&app.database_url, 2).await.unwrap(),
+    );
+    let (a, b) = tokio::join!(
+        baton::services::risk::refresh_due(&one, &cache),
+        baton::services::risk::refresh_due(&two, &cache)
+    );
+    assert_eq!(
+        a.unwrap() + b.unwrap(),
+        1,
+        "exactly one instance re-projects it"
+    );
+    assert_eq!(late().await, [promise_id]);
+    let read = app
+        .get(&format!("/api/v1/requests/{r}"), Some(&pair.leader.token))
+        .await;
+    assert_eq!(ids(&read.body["endangered_commitment_ids"]), [promise_id]);
+    // Late it stays until something changes: nothing more to refresh.
+    let (a, b) = tokio::join!(
+        baton::services::risk::refresh_due(&one, &cache),
+        baton::services::risk::refresh_due(&two, &cache)
+    );
+    assert_eq!(a.unwrap() + b.unwrap(), 0);
+    db.close().await.ok();
+}

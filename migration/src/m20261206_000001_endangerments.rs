@@ -12,6 +12,13 @@
 //!   pause runs); the risk refresh re-projects the commitments whose moment
 //!   has come (`idx_commitments_refresh`). Existing commitments start with
 //!   none, which counts as due: the first refresh fills their endangerments.
+//! - Request lists by id, filtered, without sorting what the filter keeps:
+//!   `idx_requests_org_status_id` (`?status=`, and the open-work queries)
+//!   and `idx_requests_agreement_id` (`?agreement=`); provider, customer
+//!   and assignee already have theirs.
+//! - A department's page: its open requests both ways, soonest due first
+//!   (`idx_requests_provider_open`, `idx_requests_customer_open`), and the
+//!   open commitments it owns (`idx_commitments_owner_status`).
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -32,12 +39,19 @@ enum Commitments {
     Id,
     Status,
     RefreshAt,
+    OwnerDepartmentId,
 }
 
 #[derive(DeriveIden)]
 enum Requests {
     Table,
     Id,
+    OrganisationId,
+    Status,
+    AgreementId,
+    ProviderDepartmentId,
+    CustomerDepartmentId,
+    DueAt,
 }
 
 #[async_trait::async_trait]
@@ -96,10 +110,76 @@ impl MigrationTrait for Migration {
                     .col(Commitments::RefreshAt)
                     .to_owned(),
             )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_requests_org_status_id")
+                    .table(Requests::Table)
+                    .col(Requests::OrganisationId)
+                    .col(Requests::Status)
+                    .col(Requests::Id)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_requests_agreement_id")
+                    .table(Requests::Table)
+                    .col(Requests::AgreementId)
+                    .col(Requests::Id)
+                    .to_owned(),
+            )
+            .await?;
+        for (name, side) in [
+            ("idx_requests_provider_open", Requests::ProviderDepartmentId),
+            ("idx_requests_customer_open", Requests::CustomerDepartmentId),
+        ] {
+            manager
+                .create_index(
+                    Index::create()
+                        .name(name)
+                        .table(Requests::Table)
+                        .col(side)
+                        .col(Requests::Status)
+                        .col(Requests::DueAt)
+                        .to_owned(),
+                )
+                .await?;
+        }
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_commitments_owner_status")
+                    .table(Commitments::Table)
+                    .col(Commitments::OwnerDepartmentId)
+                    .col(Commitments::Status)
+                    .col(Commitments::Id)
+                    .to_owned(),
+            )
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_index(
+                Index::drop()
+                    .name("idx_commitments_owner_status")
+                    .table(Commitments::Table)
+                    .to_owned(),
+            )
+            .await?;
+        for name in [
+            "idx_requests_agreement_id",
+            "idx_requests_org_status_id",
+            "idx_requests_provider_open",
+            "idx_requests_customer_open",
+        ] {
+            manager
+                .drop_index(Index::drop().name(name).table(Requests::Table).to_owned())
+                .await?;
+        }
         manager
             .drop_index(
                 Index::drop()

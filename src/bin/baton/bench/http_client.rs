@@ -103,8 +103,16 @@ impl HttpClient {
             "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: keep-alive\r\nAccept: application/json\r\n",
             self.host
         );
-        if let Some(token) = token {
-            let _ = write!(head, "Authorization: Bearer {token}\r\n");
+        // The API takes the token as a bearer; the pages, as a browser
+        // sends it, in the session cookie.
+        match token {
+            Some(token) if path.starts_with("/api/") => {
+                let _ = write!(head, "Authorization: Bearer {token}\r\n");
+            }
+            Some(token) => {
+                let _ = write!(head, "Cookie: baton_session={token}\r\n");
+            }
+            None => {}
         }
         if let Some(body) = body {
             let _ = write!(

@@ -11,6 +11,8 @@
 //!   (`log-requests`);
 //! - [`report`]: the health report over a million requests (`report`);
 //! - [`search`]: full-text search over a million requests (`search`);
+//! - [`read_paths`]: the reads of a million-request organisation whose
+//!   requests hang together (`read-paths`);
 //! - [`server`], [`seed`], [`http_client`], [`reads`]: what the HTTP
 //!   benchmarks share (reads: 32 clients reading a list of paths) —
 //!   the application started in-process, the organisation built through
@@ -20,6 +22,7 @@ mod http_client;
 mod http_forecast;
 mod log_requests;
 mod projection;
+mod read_paths;
 mod reads;
 mod report;
 mod search;
@@ -44,6 +47,8 @@ pub enum Scenario {
     Report,
     /// Full-text search over 1M requests and 100k comments at 32 connections.
     Search,
+    /// The reads of a 1M-request organisation with hub requests, at 32 connections.
+    ReadPaths,
 }
 
 #[derive(Serialize)]
@@ -83,6 +88,9 @@ pub fn run(scenario: Scenario, quick: bool) -> Result<(), String> {
         })?,
         Scenario::Search => search::run(quick, |figure, value, unit| {
             print_figure("search", figure, value, unit)
+        })?,
+        Scenario::ReadPaths => read_paths::run(quick, |figure, value, unit| {
+            print_figure("read-paths", figure, value, unit)
         })?,
         Scenario::Propagate => {
             let whole = projection::whole_org(quick)?;

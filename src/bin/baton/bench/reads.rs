@@ -1,6 +1,7 @@
-//! Reads under load: 32 clients, each on its own keep-alive connection,
-//! sending `GET`s back to back from a shared list of paths for a warm-up and
-//! then a measured window. What the read benchmarks share.
+//! Reads under load: clients (32 for the appendix B load, 1 for the latency
+//! one person sees), each on its own keep-alive connection, sending `GET`s
+//! back to back from a shared list of paths for a warm-up and then a
+//! measured window. What the read benchmarks share.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -26,12 +27,14 @@ pub(super) struct Load {
     pub(super) p99_ms: f64,
 }
 
-/// Sends the `paths` (in turn, each client starting at its own place) as
-/// `token`'s bearer; any answer but 200 fails the run.
+/// Sends the `paths` from `clients` clients at once (in turn, each client
+/// starting at its own place) as `token`'s bearer; any answer but 200
+/// fails the run.
 pub(super) async fn hammer(
     addr: SocketAddr,
     token: &str,
     paths: Vec<String>,
+    clients: usize,
     window: Window,
 ) -> Result<Load, String> {
     if paths.is_empty() {
@@ -41,14 +44,14 @@ pub(super) async fn hammer(
     let token: Arc<str> = Arc::from(token);
     let measured_from = Instant::now() + window.warmup;
     let stop_at = measured_from + window.measure;
-    let clients: Vec<_> = (0..CLIENTS)
+    let clients: Vec<_> = (0..clients)
         .map(|index| {
             let paths = Arc::clone(&paths);
             let token = Arc::clone(&token);
             tokio::spawn(async move {
                 let mut http = HttpClient::new(addr);
                 let mut latencies_us = Vec::new();
-                let mut turn = index * paths.len() / CLIENTS;
+                let mut turn = index * paths.len() / clients;
                 loop {
                     let started = Instant::now();
                     if started >= stop_at {

@@ -38,8 +38,12 @@ mod serve;
 
 /// The JWT key of the server the benchmark starts.
 const SECRET: &str = "report-benchmark-secret-0123456789abcdef0123";
-const DEPARTMENTS: usize = 20;
-const AGREEMENTS: usize = 100;
+/// The report's organisation: 20 departments, 100 agreements, a year.
+const SHAPE: Shape = Shape {
+    departments: 20,
+    agreements: 100,
+    years: 1,
+};
 /// Rows per `INSERT`: ~30 columns a row stays under SQLite's 32,766 bound
 /// parameters (and PostgreSQL's 65,535).
 const BATCH: usize = 1_000;
@@ -133,16 +137,30 @@ async fn postgres_run(base: &str, delivered: usize) -> Result<Measured, String> 
     Ok(measured)
 }
 
-/// The year of history the organisation has.
+/// The size of a seeded organisation: departments, agreements between
+/// them, and the years of history up to 2026-03-01.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Shape {
+    pub(super) departments: usize,
+    pub(super) agreements: usize,
+    pub(super) years: i32,
+}
+
+impl Shape {
+    /// The span of the organisation's history.
+    pub(super) fn history(&self) -> (DateTime<Utc>, DateTime<Utc>) {
+        let at = |year| {
+            Utc.with_ymd_and_hms(year, 3, 1, 0, 0, 0)
+                .single()
+                .unwrap_or_default()
+        };
+        (at(2026 - self.years), at(2026))
+    }
+}
+
+/// The year of history the report's organisation has.
 fn year() -> (DateTime<Utc>, DateTime<Utc>) {
-    (
-        Utc.with_ymd_and_hms(2025, 3, 1, 0, 0, 0)
-            .single()
-            .unwrap_or_default(),
-        Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0)
-            .single()
-            .unwrap_or_default(),
-    )
+    SHAPE.history()
 }
 
 /// Seeds, measures the service call, then serves the report over HTTP.
@@ -154,7 +172,7 @@ async fn measure(database_url: &str, delivered: usize) -> Result<Measured, Strin
         .await
         .map_err(|error| format!("migration failed: {error}"))?;
     let began = Instant::now();
-    let world = seed(&db, delivered, &mut |_| {
+    let world = seed(&db, SHAPE, delivered, &mut |_| {
         ("Seeded request".into(), String::new())
     })
     .await?;
@@ -215,6 +233,8 @@ fn median(values: &mut [f64]) -> f64 {
 pub(super) struct World {
     pub(super) organisation_id: OrganisationId,
     pub(super) admin: user::Model,
+    pub(super) departments: Vec<DepartmentId>,
+    pub(super) agreements: Vec<AgreementId>,
 }
 
 /// A request's title and details, drawn from the seeding's random source.
@@ -224,6 +244,7 @@ pub(super) type Texts<'a> = dyn FnMut(&mut ChaCha8Rng) -> (String, String) + 'a;
 /// request for every hundred, with titles and details from `texts`.
 pub(super) async fn seed(
     db: &DatabaseConnection,
+    shape: Shape,
     delivered: usize,
     texts: &mut Texts<'_>,
 ) -> Result<World, String> {
@@ -263,8 +284,8 @@ pub(super) async fn seed(
     .await
     .map_err(fail("the admin"))?;
 
-    let mut departments = Vec::with_capacity(DEPARTMENTS);
-    for n in 0..DEPARTMENTS {
+    let mut departments = Vec::with_capacity(shape.departments);
+    for n in 0..shape.departments {
         let row = department::ActiveModel {
             organisation_id: Set(organisation.id),
             name: Set(format!("Department {n}")),
@@ -282,10 +303,11 @@ pub(super) async fn seed(
     }
 
     let mut rng = ChaCha8Rng::seed_from_u64(7);
-    let mut agreements = Vec::with_capacity(AGREEMENTS);
-    for n in 0..AGREEMENTS {
-        let provider = departments[n % DEPARTMENTS];
-        let customer = departments[(n / DEPARTMENTS + 1 + n % DEPARTMENTS) % DEPARTMENTS];
+    let count = shape.departments;
+    let mut agreements = Vec::with_capacity(shape.agreements);
+    for n in 0..shape.agreements {
+        let provider = departments[n % count];
+        let customer = departments[(n / count + 1 + n % count) % count];
         let row = agreement::ActiveModel {
             organisation_id: Set(organisation.id),
             provider_department_id: Set(provider),
@@ -316,7 +338,7 @@ pub(super) async fn seed(
 
     // One open request for every hundred delivered.
     let open = delivered / 100;
-    let (from, to) = year();
+    let (from, to) = shape.history();
     let span = (to - from).num_seconds();
     let mut made = 0;
     while made < delivered + open {
@@ -329,7 +351,7 @@ pub(super) async fn seed(
             let rows: Vec<request::ActiveModel> = (made..made + count)
                 .map(|index| {
                     let (agreement_id, provider, customer) =
-                        agreements[rng.random_range(0..AGREEMENTS)];
+                        agreements[rng.random_range(0..agreements.len())];
                     let requested_at =
                         from + chrono::Duration::seconds(rng.random_range(0..span - 7 * 86_400));
                     let (title, details) = texts(&mut rng);
@@ -361,6 +383,8 @@ pub(super) async fn seed(
     Ok(World {
         organisation_id: organisation.id,
         admin,
+        departments,
+        agreements: agreements.iter().map(|&(id, _, _)| id).collect(),
     })
 }
 

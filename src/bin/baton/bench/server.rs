@@ -119,6 +119,12 @@ pub(super) async fn in_fresh_schema<T>(
     let separator = if base.contains('?') { '&' } else { '?' };
     let url = format!("{base}{separator}options=-c%20search_path%3D{schema}");
     let done = work(&url).await;
+    // `BATON_BENCH_KEEP=1` keeps the schema, to look at the plans.
+    if std::env::var("BATON_BENCH_KEEP").as_deref() == Ok("1") {
+        eprintln!("the schema {schema} is kept");
+        admin.close().await.ok();
+        return done;
+    }
     let dropped = admin
         .execute_unprepared(&format!("DROP SCHEMA {schema} CASCADE"))
         .await;

@@ -168,4 +168,21 @@ mod tests {
         let projection = chain([done, RequestState::Delivered { at: t(3, 9) }], t(4, 9));
         assert_eq!(projection.holds(CommitmentIdx(0), |_| false), still(None));
     }
+
+    #[test]
+    fn a_settled_finish_is_the_one_the_projection_gives() {
+        let delivered = RequestState::Delivered {
+            at: t(2, 12) + chrono::TimeDelta::milliseconds(300),
+        };
+        let projection = chain([delivered, RequestState::Cancelled], t(3, 9));
+        assert_eq!(
+            Projection::settled_finish(delivered),
+            Some(projection.finish(RequestIdx(0)))
+        );
+        assert_eq!(
+            Projection::settled_finish(RequestState::Cancelled),
+            Some(projection.finish(RequestIdx(1)))
+        );
+        assert_eq!(Projection::settled_finish(OPEN), None);
+    }
 }

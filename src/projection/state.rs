@@ -9,7 +9,7 @@ use super::ProjectionError;
 use super::commitment::{ComFig, ComMemo, Risk, evaluate_commitment};
 use super::due_memo::{Memo, PROJECTED};
 use super::graph::{
-    CommitmentIdx, DueHint, Graph, NONE, ProjectionInput, RequestIdx, instant, secs,
+    CommitmentIdx, DueHint, Graph, NONE, ProjectionInput, RequestIdx, RequestState, instant, secs,
 };
 use super::pass::full_pass;
 
@@ -155,6 +155,18 @@ impl Projection {
     /// The validated graph.
     pub fn graph(&self) -> &Graph {
         &self.graph
+    }
+
+    /// The projected finish of a request in `state` when nothing upstream
+    /// can move it: a delivery's instant (in whole seconds, as the pass
+    /// counts it), none for a cancelled request. `None` for an undelivered
+    /// request: its finish takes a projection.
+    pub fn settled_finish(state: RequestState) -> Option<Option<DateTime<Utc>>> {
+        match state {
+            RequestState::Delivered { at } => Some(instant(secs(at)).ok()),
+            RequestState::Cancelled => Some(None),
+            RequestState::Undelivered { .. } => None,
+        }
     }
 
     /// Projected finish of a request (`None` when cancelled or unknown).

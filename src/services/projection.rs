@@ -397,6 +397,12 @@ pub fn project_loaded(
     })
 }
 
+/// A request's projected finish when nothing upstream can move it
+/// (delivered, cancelled), without projecting; `None` when it takes one.
+pub fn settled_finish(row: &request::Model) -> Result<Option<Option<DateTime<Utc>>>, ApiError> {
+    Ok(Projection::settled_finish(state_of(row)?))
+}
+
 fn state_of(row: &request::Model) -> Result<RequestState, ApiError> {
     Ok(match row.status {
         RequestStatus::Cancelled => RequestState::Cancelled,

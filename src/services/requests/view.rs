@@ -63,8 +63,23 @@ pub async fn views(
     let ids: Vec<RequestId> = rows.iter().map(|row| row.id).collect();
     let edges = dependencies_of(db, &ids).await?;
     let mut endangered = projection::endangered_by(db, organisation_id, &ids).await?;
-    let projected =
-        projection::project(db, calendars, organisation_id, &[], &ids, Utc::now()).await?;
+    // Delivered and cancelled requests (most of a list) need no projection.
+    let mut settled = HashMap::with_capacity(rows.len());
+    for row in &rows {
+        if let Some(finish) = projection::settled_finish(row)? {
+            settled.insert(row.id, finish);
+        }
+    }
+    let pending: Vec<RequestId> = ids
+        .iter()
+        .copied()
+        .filter(|id| !settled.contains_key(id))
+        .collect();
+    let projected = if pending.is_empty() {
+        None
+    } else {
+        Some(projection::project(db, calendars, organisation_id, &[], &pending, Utc::now()).await?)
+    };
     Ok(rows
         .into_iter()
         .map(|row| {
@@ -73,10 +88,13 @@ pub async fn views(
                 .filter(|(id, _)| *id == row.id)
                 .map(|&(_, input)| input)
                 .collect();
-            let projected_finish = projected
-                .requests
-                .get(&row.id)
-                .and_then(|&idx| projected.projection.finish(idx));
+            let projected_finish = match settled.get(&row.id) {
+                Some(&finish) => finish,
+                None => projected.as_ref().and_then(|projected| {
+                    let idx = *projected.requests.get(&row.id)?;
+                    projected.projection.finish(idx)
+                }),
+            };
             RequestView {
                 endangered_commitment_ids: endangered.remove(&row.id).unwrap_or_default(),
                 row,

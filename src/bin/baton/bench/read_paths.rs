@@ -72,11 +72,18 @@ pub fn run(quick: bool, mut report: impl FnMut(&str, f64, &str)) -> Result<(), S
     let path = std::env::temp_dir().join(format!("baton-bench-reads-{}.db", random_hex(8)));
     let url = format!("sqlite://{}?mode=rwc", path.display());
     let sqlite = runtime.block_on(measure(&url, requests, SQLITE_POOL, window));
+    // `BATON_BENCH_KEEP=1` keeps the database, to look at the plans.
+    let keep = std::env::var("BATON_BENCH_KEEP").as_deref() == Ok("1");
+    if keep {
+        eprintln!("read-paths: the database is kept at {}", path.display());
+    }
     for suffix in ["", "-wal", "-shm"] {
         let mut file = path.clone().into_os_string();
         file.push(suffix);
-        // Best effort: a leftover file in the temporary directory is harmless.
-        let _ = std::fs::remove_file(file);
+        if !keep {
+            // Best effort: a leftover file in the temporary directory is harmless.
+            let _ = std::fs::remove_file(file);
+        }
     }
     emit(&mut report, "sqlite", &sqlite?);
     if let Some(base) = std::env::var("BATON_BENCH_POSTGRES_URL")

@@ -403,3 +403,41 @@ async fn time_passing_turns_a_promise_late_through_the_refresh_once_across_two_i
     assert_eq!(a.unwrap() + b.unwrap(), 0);
     db.close().await.ok();
 }
+
+#[rocket::async_test]
+async fn a_search_matching_more_than_the_window_ranks_the_newest_two_thousand_and_lists_them_all() {
+    let app = spawn_app().await;
+    let pair = app.pair().await;
+    let agreement = app.active_agreement(&pair, 8.0, "business_hours").await;
+    let first = int(&app
+        .log_request(&pair.sales_staff, agreement, &Utc::now().to_rfc3339(), &[])
+        .await["id"]);
+    // 2,100 more with the same words: every score ties, so the ranked order
+    // is by id, and the first ranked is the oldest of the newest 2,000.
+    hub(&app, first, 2_100).await;
+    let last = first + 2_100;
+    let token = Some(pair.sales_lead.token.as_str());
+    let ranked = app.get("/api/v1/requests?q=globex&limit=3", token).await;
+    assert_eq!(ranked.status, Status::Ok, "{}", ranked.body);
+    let shown: Vec<i64> = ranked.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| int(&r["id"]))
+        .collect();
+    assert_eq!(shown, [last - 1_999, last - 1_998, last - 1_997]);
+    // The CSV of the list (by id) still holds every match.
+    let csv = app
+        .client
+        .get("/api/v1/requests?q=globex")
+        .header(rocket::http::Accept::CSV)
+        .header(rocket::http::Header::new(
+            "Authorization",
+            format!("Bearer {}", pair.sales_lead.token),
+        ))
+        .dispatch()
+        .await;
+    assert_eq!(csv.status(), Status::Ok);
+    let text = csv.into_string().await.unwrap_or_default();
+    assert_eq!(text.lines().count(), 1 + 2_101, "a header and every match");
+}

@@ -16,7 +16,8 @@
 //! there are fewer (nearly every search people make), the recent ones for a
 //! word that a tenth of an organisation's history holds (where scoring all
 //! of them took 0.3 s at 50,000 requests and grows with the history). The
-//! unranked list (`list` with a search, by id) still reaches every match.
+//! list by id (`list` with a search: the CSV, the list page's export)
+//! still reaches every match.
 
 use sea_orm::sea_query::{Alias, Expr, JoinType, Order};
 use sea_orm::{DatabaseBackend, EntityTrait, QueryTrait, Select};
@@ -27,7 +28,7 @@ use crate::error::ApiError;
 /// The most characters a query may have.
 pub const MAX_QUERY_CHARS: usize = 200;
 /// The newest matches that are ranked; older ones are found by narrowing
-/// the search or through the list by id.
+/// the search, or in the CSV of the list.
 pub const RANKED_WINDOW: u64 = 2_000;
 /// Words beyond this many are ignored.
 const MAX_WORDS: usize = 12;

@@ -11,6 +11,7 @@ mod m20261123_000005_reviews;
 mod m20261204_000001_audit_log;
 mod m20261205_000001_working_together;
 mod m20261206_000001_endangerments;
+mod m20261206_000002_agreement_figures;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000001_audit_log::Migration),
             Box::new(m20261205_000001_working_together::Migration),
             Box::new(m20261206_000001_endangerments::Migration),
+            Box::new(m20261206_000002_agreement_figures::Migration),
         ]
     }
 }

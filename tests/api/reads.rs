@@ -441,3 +441,58 @@ async fn a_search_matching_more_than_the_window_ranks_the_newest_two_thousand_an
     let text = csv.into_string().await.unwrap_or_default();
     assert_eq!(text.lines().count(), 1 + 2_101, "a header and every match");
 }
+
+#[rocket::async_test]
+async fn an_agreements_figures_follow_deliveries_reopenings_and_deliveries_anew() {
+    let app = spawn_app().await;
+    let pair = app.pair().await;
+    let agreement = app.active_agreement(&pair, 8.0, "business_hours").await;
+    let r = int(&app
+        .log_request(&pair.sales_staff, agreement, &Utc::now().to_rfc3339(), &[])
+        .await["id"]);
+    let figures = || async {
+        app.get(
+            &format!("/api/v1/agreements/{agreement}"),
+            Some(&pair.sales_staff.token),
+        )
+        .await
+        .body["figures"]
+            .clone()
+    };
+    assert_eq!(
+        figures().await,
+        json!({"delivered": 0, "on_time": 0, "on_time_pct": null})
+    );
+    for (who, action, body) in [
+        (&pair.legal_staff, "start", json!({})),
+        (&pair.legal_staff, "deliver", json!({})),
+    ] {
+        let answer = app.act(who, r, action, body).await;
+        assert_eq!(answer.status, Status::Ok, "{action}: {}", answer.body);
+    }
+    assert_eq!(
+        figures().await,
+        json!({"delivered": 1, "on_time": 1, "on_time_pct": 100.0})
+    );
+    let reopened = app
+        .act(
+            &pair.sales_staff,
+            r,
+            "reopen",
+            json!({"reason": "clause 7 missing"}),
+        )
+        .await;
+    assert_eq!(reopened.status, Status::Ok, "{}", reopened.body);
+    assert_eq!(
+        figures().await,
+        json!({"delivered": 0, "on_time": 0, "on_time_pct": null})
+    );
+    for action in ["start", "deliver"] {
+        let answer = app.act(&pair.legal_staff, r, action, json!({})).await;
+        assert_eq!(answer.status, Status::Ok, "{action}: {}", answer.body);
+    }
+    assert_eq!(
+        figures().await,
+        json!({"delivered": 1, "on_time": 1, "on_time_pct": 100.0})
+    );
+}

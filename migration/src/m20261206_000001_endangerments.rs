@@ -18,9 +18,7 @@
 //!   and assignee already have theirs.
 //! - A department's page: its open requests both ways, soonest due first
 //!   (`idx_requests_provider_open`, `idx_requests_customer_open`), and the
-//!   open commitments it owns (`idx_commitments_owner_status`); the
-//!   on-time figures of its agreements, read from the index alone
-//!   (`idx_requests_agreement_figures`).
+//!   open commitments it owns (`idx_commitments_owner_status`).
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -54,7 +52,6 @@ enum Requests {
     ProviderDepartmentId,
     CustomerDepartmentId,
     DueAt,
-    OnTime,
 }
 
 #[async_trait::async_trait]
@@ -158,18 +155,6 @@ impl MigrationTrait for Migration {
         manager
             .create_index(
                 Index::create()
-                    .name("idx_requests_agreement_figures")
-                    .table(Requests::Table)
-                    .col(Requests::AgreementId)
-                    .col(Requests::Status)
-                    .col(Requests::OnTime)
-                    .col(Requests::OrganisationId)
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
                     .name("idx_commitments_owner_status")
                     .table(Commitments::Table)
                     .col(Commitments::OwnerDepartmentId)
@@ -194,7 +179,6 @@ impl MigrationTrait for Migration {
             "idx_requests_org_status_id",
             "idx_requests_provider_open",
             "idx_requests_customer_open",
-            "idx_requests_agreement_figures",
         ] {
             manager
                 .drop_index(Index::drop().name(name).table(Requests::Table).to_owned())

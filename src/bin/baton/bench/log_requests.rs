@@ -28,13 +28,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use sea_orm::ConnectionTrait;
-
-use baton::config::random_hex;
-
 use super::http_client::HttpClient;
+use super::reads::percentile;
 use super::seed::{World, seed};
-use super::server::{on_sqlite, with_server};
+use super::server::{in_fresh_schema, on_sqlite, with_server};
 
 /// Concurrent client connections (SPEC appendix B).
 pub const CLIENTS: usize = 32;
@@ -147,29 +144,15 @@ async fn sqlite_run(plan: Plan) -> Result<Measured, String> {
 
 /// A fresh schema in the PostgreSQL database at `base`, dropped afterwards.
 async fn postgres_run(base: &str, plan: Plan) -> Result<Measured, String> {
-    let schema = format!("bench_{}", random_hex(8));
-    let admin = baton::db::connect(base, 1)
+    in_fresh_schema(base, async |url| {
+        with_server(
+            url,
+            pool_size("BATON_BENCH_POSTGRES_POOL", POSTGRES_POOL),
+            async |addr| measure(addr, plan).await,
+        )
         .await
-        .map_err(|error| format!("cannot reach PostgreSQL at BATON_BENCH_POSTGRES_URL: {error}"))?;
-    admin
-        .execute_unprepared(&format!("CREATE SCHEMA {schema}"))
-        .await
-        .map_err(|error| format!("cannot create schema {schema}: {error}"))?;
-    let separator = if base.contains('?') { '&' } else { '?' };
-    let url = format!("{base}{separator}options=-c%20search_path%3D{schema}");
-    let measured = with_server(
-        &url,
-        pool_size("BATON_BENCH_POSTGRES_POOL", POSTGRES_POOL),
-        async |addr| measure(addr, plan).await,
-    )
-    .await;
-    let dropped = admin
-        .execute_unprepared(&format!("DROP SCHEMA {schema} CASCADE"))
-        .await;
-    admin.close().await.ok();
-    let measured = measured?;
-    dropped.map_err(|error| format!("cannot drop schema {schema}: {error}"))?;
-    Ok(measured)
+    })
+    .await
 }
 
 /// Seeds the organisation, then measures the clients.
@@ -269,15 +252,6 @@ fn process_cpu_seconds() -> Option<f64> {
     Some((user + system) / 100.0)
 }
 
-/// The nearest-rank percentile of sorted, non-empty samples.
-fn percentile(sorted: &[u64], fraction: f64) -> u64 {
-    let rank = (fraction * sorted.len() as f64).ceil() as usize;
-    sorted
-        .get(rank.saturating_sub(1).min(sorted.len().saturating_sub(1)))
-        .copied()
-        .unwrap_or_default()
-}
-
 /// One client: logs requests back to back on one keep-alive connection.
 async fn client_loop(
     addr: SocketAddr,
@@ -346,15 +320,6 @@ impl XorShift {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn nearest_rank_percentiles() {
-        let samples: Vec<u64> = (1..=100).collect();
-        assert_eq!(percentile(&samples, 0.50), 50);
-        assert_eq!(percentile(&samples, 0.99), 99);
-        assert_eq!(percentile(&[7], 0.99), 7);
-        assert_eq!(percentile(&[], 0.99), 0);
-    }
 
     #[test]
     fn picks_stay_in_range() {

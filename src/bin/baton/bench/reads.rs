@@ -94,7 +94,7 @@ pub(super) async fn hammer(
 }
 
 /// The nearest-rank percentile of sorted samples (0 for none).
-fn percentile(sorted: &[u64], fraction: f64) -> u64 {
+pub(super) fn percentile(sorted: &[u64], fraction: f64) -> u64 {
     let rank = (fraction * sorted.len() as f64).ceil() as usize;
     sorted
         .get(rank.saturating_sub(1).min(sorted.len().saturating_sub(1)))

@@ -34,13 +34,11 @@ use sea_orm::{
     TransactionTrait,
 };
 
-use baton::config::random_hex;
-use baton::entities::{comment, department, request};
+use baton::entities::{comment, request};
 
-use super::log_requests::{POSTGRES_POOL, SQLITE_POOL};
 use super::reads::{CLIENTS, Load, Window, hammer, round2};
 use super::report::{Shape, World, seed};
-use super::server::{in_fresh_schema, token_for, with_server};
+use super::server::{on_each_backend, token_for, with_server};
 
 /// The report's organisation, with words.
 const SEARCH_SHAPE: Shape = Shape {
@@ -68,41 +66,11 @@ pub fn run(quick: bool, mut report: impl FnMut(&str, f64, &str)) -> Result<(), S
         warmup: Duration::from_secs(if quick { 2 } else { 5 }),
         measure: Duration::from_secs(if quick { 5 } else { 20 }),
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|error| format!("cannot start the async runtime: {error}"))?;
-
-    let path = std::env::temp_dir().join(format!("baton-bench-search-{}.db", random_hex(8)));
-    let url = format!("sqlite://{}?mode=rwc", path.display());
-    let sqlite = runtime.block_on(measure(&url, requests, SQLITE_POOL, window));
-    // `BATON_BENCH_KEEP=1` keeps the database, to look at the plans.
-    let keep = std::env::var("BATON_BENCH_KEEP").as_deref() == Ok("1");
-    if keep {
-        eprintln!("search: the database is kept at {}", path.display());
-    }
-    for suffix in ["", "-wal", "-shm"] {
-        let mut file = path.clone().into_os_string();
-        file.push(suffix);
-        if !keep {
-            // Best effort: a leftover file in the temporary directory is harmless.
-            let _ = std::fs::remove_file(file);
-        }
-    }
-    emit(&mut report, "sqlite", &sqlite?);
-
-    if let Some(base) = std::env::var("BATON_BENCH_POSTGRES_URL")
-        .ok()
-        .filter(|url| !url.is_empty())
-    {
-        let postgres = runtime.block_on(in_fresh_schema(&base, async |url| {
-            measure(url, requests, POSTGRES_POOL, window).await
-        }))?;
-        emit(&mut report, "postgres", &postgres);
-    }
-    runtime.shutdown_timeout(Duration::from_secs(1));
-    Ok(())
+    on_each_backend(
+        "search",
+        async |url, pool| measure(url, requests, pool, window).await,
+        |backend, measured| emit(&mut report, backend, measured),
+    )
 }
 
 fn emit(report: &mut impl FnMut(&str, f64, &str), backend: &str, measured: &Measured) {
@@ -161,14 +129,7 @@ async fn measure(
         "search: seeded {requests} requests and {comments} comments in {:.1} s",
         began.elapsed().as_secs_f64()
     );
-    let providers: Vec<i64> = department::Entity::find()
-        .select_only()
-        .column(department::Column::Id)
-        .filter(department::Column::OrganisationId.eq(world.organisation_id))
-        .into_tuple()
-        .all(&db)
-        .await
-        .map_err(|error| format!("reading the departments: {error}"))?;
+    let providers: Vec<i64> = world.departments.iter().map(|d| d.0).collect();
     db.close().await.ok();
 
     let mut rng = ChaCha8Rng::seed_from_u64(11);

@@ -12,6 +12,7 @@ use baton::config::{Config, random_hex};
 use sea_orm::ConnectionTrait;
 
 use super::http_client::HttpClient;
+use super::log_requests::{POSTGRES_POOL, SQLITE_POOL};
 
 /// The benchmarked server's signing key: tokens are only minted by its
 /// own login, so any long enough constant does.
@@ -132,6 +133,49 @@ pub(super) async fn in_fresh_schema<T>(
     let done = done?;
     dropped.map_err(|error| format!("cannot drop schema {schema}: {error}"))?;
     Ok(done)
+}
+
+/// Runs `measure(database_url, pool)` on a fresh SQLite file under the
+/// temporary directory and, when `BATON_BENCH_POSTGRES_URL` is set, on a
+/// fresh PostgreSQL schema, handing each result to `emit` with its backend
+/// (`sqlite`, `postgres`). `BATON_BENCH_KEEP=1` keeps both databases, to
+/// look at the plans afterwards.
+pub(super) fn on_each_backend<T>(
+    bench: &str,
+    measure: impl AsyncFn(&str, u32) -> Result<T, String>,
+    mut emit: impl FnMut(&str, &T),
+) -> Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|error| format!("cannot start the async runtime: {error}"))?;
+    let path = std::env::temp_dir().join(format!("baton-bench-{bench}-{}.db", random_hex(8)));
+    let url = format!("sqlite://{}?mode=rwc", path.display());
+    let sqlite = runtime.block_on(measure(&url, SQLITE_POOL));
+    let keep = std::env::var("BATON_BENCH_KEEP").as_deref() == Ok("1");
+    if keep {
+        eprintln!("{bench}: the database is kept at {}", path.display());
+    } else {
+        for suffix in ["", "-wal", "-shm"] {
+            let mut file = path.clone().into_os_string();
+            file.push(suffix);
+            // Best effort: a leftover file in the temporary directory is harmless.
+            let _ = std::fs::remove_file(file);
+        }
+    }
+    emit("sqlite", &sqlite?);
+    if let Some(base) = std::env::var("BATON_BENCH_POSTGRES_URL")
+        .ok()
+        .filter(|url| !url.is_empty())
+    {
+        let postgres = runtime.block_on(in_fresh_schema(&base, async |url| {
+            measure(url, POSTGRES_POOL).await
+        }))?;
+        emit("postgres", &postgres);
+    }
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    Ok(())
 }
 
 /// A port on 127.0.0.1 that was free a moment ago.

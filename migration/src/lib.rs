@@ -12,6 +12,7 @@ mod m20261204_000001_audit_log;
 mod m20261205_000001_working_together;
 mod m20261206_000001_endangerments;
 mod m20261206_000002_agreement_figures;
+mod m20261206_000003_open_work_indexes;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000001_working_together::Migration),
             Box::new(m20261206_000001_endangerments::Migration),
             Box::new(m20261206_000002_agreement_figures::Migration),
+            Box::new(m20261206_000003_open_work_indexes::Migration),
         ]
     }
 }

@@ -173,8 +173,8 @@ async fn show(
     };
     let provided = agreement_lines(&overview.provided, true);
     let received = agreement_lines(&overview.received, false);
-    let owes = request_lines(overview.owes.clone(), &names, Side::Provider, zone);
-    let waits = request_lines(overview.waits.clone(), &names, Side::Customer, zone);
+    let owes = request_lines(overview.owes.lines.clone(), &names, Side::Provider, zone);
+    let waits = request_lines(overview.waits.lines.clone(), &names, Side::Customer, zone);
 
     let upcoming: Vec<_> = overview
         .reviews
@@ -212,10 +212,13 @@ async fn show(
     page.insert("provided", &provided);
     page.insert("received", &received);
     page.insert("owes", &owes);
+    page.insert("owes_total", &overview.owes.total);
     page.insert("waits", &waits);
+    page.insert("waits_total", &overview.waits.total);
     page.insert("partial", &overview.partial);
     page.insert("reviews", &upcoming);
     page.insert("commitments", &owned);
+    page.insert("commitments_total", &overview.commitments_total);
     page.insert("may_draft", &overview.may_draft);
     page.insert("may_review", &overview.may_review);
     page.insert("may_commit", &overview.may_commit);

@@ -46,18 +46,20 @@ async fn home(
     }
     page.insert(
         "assigned",
-        &request_lines(home.assigned, &names, Side::Provider, zone),
+        &request_lines(home.assigned.lines, &names, Side::Provider, zone),
     );
     if let Some(work) = home.department {
         page.insert("my_department", &names.get(&work.department_id));
         page.insert("my_department_id", &work.department_id);
+        page.insert("owed_total", &work.owed.total);
         page.insert(
             "owed",
-            &request_lines(work.owed, &names, Side::Provider, zone),
+            &request_lines(work.owed.lines, &names, Side::Provider, zone),
         );
+        page.insert("waiting_total", &work.waiting.total);
         page.insert(
             "waiting",
-            &request_lines(work.waiting, &names, Side::Customer, zone),
+            &request_lines(work.waiting.lines, &names, Side::Customer, zone),
         );
     }
     if matches!(me.role, Role::Lead | Role::Admin) {

@@ -9,8 +9,9 @@ use serde::Serialize;
 
 use super::local;
 use crate::entities::ids::{DepartmentId, RequestId};
-use crate::entities::request::{self, RequestStatus};
+use crate::entities::request::RequestStatus;
 use crate::services::Side;
+use crate::services::requests::OpenLine;
 
 #[derive(Serialize)]
 pub struct RequestLine {
@@ -28,7 +29,7 @@ pub struct RequestLine {
 /// Lines for `rows`, seen from `side`: the other department is the
 /// customer of what a department owes, the provider of what it waits for.
 pub fn request_lines(
-    rows: Vec<request::Model>,
+    rows: Vec<OpenLine>,
     names: &HashMap<DepartmentId, String>,
     side: Side,
     zone: chrono_tz::Tz,

@@ -13,7 +13,7 @@ use crate::entities::agreement::AgreementStatus;
 use crate::entities::commitment::StoredRisk;
 use crate::entities::ids::DepartmentId;
 use crate::entities::review::ReviewStatus;
-use crate::entities::{agreement, commitment, notification, request, review};
+use crate::entities::{agreement, commitment, notification, review};
 use crate::error::ApiError;
 use crate::identity::{AuthUser, Role};
 use crate::pagination::PageRequest;
@@ -23,13 +23,14 @@ use crate::services::agreements::{self, AgreementFilter};
 use crate::services::commitments::{self, CommitmentFilter};
 use crate::services::reports::Viewer;
 use crate::services::reports::impact::{self, DepartmentImpact};
+use crate::services::requests::OpenWork;
 use crate::services::reviews::{self, ReviewFilter};
 use crate::services::{notifications, requests};
 
 /// Unread notices shown at the top, newest first.
 const UNREAD_SHOWN: u64 = 5;
-/// Open requests shown per side.
-const OPEN_SHOWN: u64 = 50;
+/// Open requests shown per list; the list page has the rest.
+const OPEN_SHOWN: u64 = 20;
 /// Departments named as the sources of delay.
 const DELAY_SOURCES: usize = 5;
 const ALL: PageRequest = PageRequest {
@@ -41,7 +42,7 @@ pub struct Home {
     /// Empty when there is nothing unread.
     pub unread: Vec<notification::Model>,
     /// Undelivered requests the reader has been assigned, soonest due first.
-    pub assigned: Vec<request::Model>,
+    pub assigned: OpenWork,
     /// For a member of a department.
     pub department: Option<DepartmentWork>,
     /// For leads and admins.
@@ -61,9 +62,9 @@ pub struct Home {
 pub struct DepartmentWork {
     pub department_id: DepartmentId,
     /// Requests it provides.
-    pub owed: Vec<request::Model>,
+    pub owed: OpenWork,
     /// Requests it is the customer of.
-    pub waiting: Vec<request::Model>,
+    pub waiting: OpenWork,
 }
 
 pub struct AgreementLine {
@@ -86,7 +87,7 @@ pub async fn home(cx: &Context<'_>, unread: u64, now: DateTime<Utc>) -> Result<H
             department_id,
             owed: requests::open_for_department(
                 db,
-                actor.organisation_id,
+                actor,
                 department_id,
                 Side::Provider,
                 OPEN_SHOWN,
@@ -94,7 +95,7 @@ pub async fn home(cx: &Context<'_>, unread: u64, now: DateTime<Utc>) -> Result<H
             .await?,
             waiting: requests::open_for_department(
                 db,
-                actor.organisation_id,
+                actor,
                 department_id,
                 Side::Customer,
                 OPEN_SHOWN,

@@ -450,6 +450,54 @@ async fn a_department_page_shows_its_agreements_requests_reviews_and_commitments
 }
 
 #[rocket::async_test]
+async fn the_home_and_department_pages_show_the_open_work_due_soonest_and_say_how_much_there_is() {
+    let app = spawn_app().await;
+    let pair = app.pair().await;
+    let agreement = app.active_agreement(&pair, 16.0, "business_hours").await;
+    // 27 requests, each logged a day after the one before: due in that order.
+    let start = chrono::DateTime::parse_from_rfc3339("2026-03-02T09:00:00+01:00").unwrap();
+    let mut ids = Vec::new();
+    for day in 0..27 {
+        let at = (start + chrono::TimeDelta::days(day)).to_rfc3339();
+        ids.push(id_of_body(
+            &app.log_request(&pair.sales_staff, agreement, &at, &[])
+                .await,
+        ));
+    }
+    let rows = |html: &str| html.matches("<a href=\"/requests/").count();
+
+    let legal_lead = sign_in(&app, "lena@acme.test").await;
+    let (status, legal) = page(&app, &legal_lead, &format!("/departments/{}", pair.legal)).await;
+    assert_eq!(status, Status::Ok);
+    let owes = section(&legal, "Requests it owes", "Requests it waits for");
+    assert_eq!(rows(owes), 25, "{owes}");
+    assert!(owes.contains("The 25 due soonest of 27 open."), "{owes}");
+    assert!(owes.contains(&format!("href=\"/requests?provider={}\"", pair.legal)));
+    assert!(owes.contains(&format!("href=\"/requests/{}\"", ids[24])));
+    assert!(
+        !owes.contains(&format!("href=\"/requests/{}\"", ids[25])),
+        "due last: {owes}"
+    );
+
+    let (_, home) = page(&app, &legal_lead, "/").await;
+    let owed = section(&home, "What we owe", "What we wait for");
+    assert_eq!(rows(owed), 20, "{owed}");
+    assert!(owed.contains("The 20 due soonest of 27 open."), "{owed}");
+
+    // Sales's view: what it waits for; no "of N" line when all are shown.
+    let sales_lead = sign_in(&app, "sara@acme.test").await;
+    let (_, sales) = page(&app, &sales_lead, &format!("/departments/{}", pair.sales)).await;
+    let waits = section(&sales, "Requests it waits for", "Agreements it provides");
+    assert!(waits.contains("The 25 due soonest of 27 open."), "{waits}");
+    let owes = section(&sales, "Requests it owes", "Requests it waits for");
+    assert!(!owes.contains("due soonest of"), "{owes}");
+}
+
+fn id_of_body(body: &serde_json::Value) -> i64 {
+    crate::common::int(&body["id"])
+}
+
+#[rocket::async_test]
 async fn a_lead_drafts_an_agreement_through_the_form_after_checking_its_turnaround() {
     let app = spawn_app().await;
     let pair = app.pair().await;

@@ -9,8 +9,8 @@ pub use view::{ChainLink, CommitmentView, chain, projection_view};
 
 use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 use serde_json::json;
 
@@ -243,6 +243,33 @@ pub async fn list(
         .limit(page.fetch_limit())
         .all(db)
         .await?)
+}
+
+/// The open commitments department `owner` owns: the first `shown` by
+/// promised date (the soonest promise first) and how many in all.
+pub async fn open_owned_by(
+    db: &impl ConnectionTrait,
+    actor: &AuthUser,
+    owner: DepartmentId,
+    shown: u64,
+) -> Result<(Vec<commitment::Model>, u64), ApiError> {
+    let query = commitment::Entity::find()
+        .filter(commitment::Column::OrganisationId.eq(actor.organisation_id))
+        .filter(commitment::Column::OwnerDepartmentId.eq(owner))
+        .filter(commitment::Column::Status.eq(CommitmentStatus::Open));
+    let first = query
+        .clone()
+        .order_by_asc(commitment::Column::PromisedAt)
+        .order_by_asc(commitment::Column::Id)
+        .limit(shown)
+        .all(db)
+        .await?;
+    let total = if (first.len() as u64) < shown {
+        first.len() as u64
+    } else {
+        query.count(db).await?
+    };
+    Ok((first, total))
 }
 
 #[tracing::instrument(skip_all, fields(actor = %cx.actor.id, commitment = %id))]

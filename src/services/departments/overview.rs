@@ -10,16 +10,16 @@ use std::collections::HashMap;
 
 use sea_orm::ConnectionTrait;
 
-use crate::entities::commitment::CommitmentStatus;
 use crate::entities::ids::{AgreementId, DepartmentId};
 use crate::entities::review::ReviewStatus;
-use crate::entities::{agreement, calendar, commitment, department, request, review, user};
+use crate::entities::{agreement, calendar, commitment, department, review, user};
 use crate::error::ApiError;
 use crate::identity::{AuthUser, Role};
 use crate::pagination::PageRequest;
 use crate::services::Side;
 use crate::services::agreements::{self, AgreementFilter, OnTimeFigures};
-use crate::services::commitments::{self, CommitmentFilter};
+use crate::services::commitments;
+use crate::services::requests::OpenWork;
 use crate::services::reviews::{self, ReviewFilter};
 use crate::services::{calendars, requests, users};
 
@@ -28,8 +28,8 @@ const ALL: PageRequest = PageRequest {
     limit: 200,
 };
 
-/// Open requests read per side before the reader's rules filter them.
-const OPEN_REQUESTS: u64 = 200;
+/// Open requests and commitments shown per list; the list pages have the rest.
+const OPEN_SHOWN: u64 = 25;
 
 pub struct DepartmentOverview {
     pub row: department::Model,
@@ -41,15 +41,17 @@ pub struct DepartmentOverview {
     /// On-time figures of the agreements both ways, by agreement id.
     pub figures: HashMap<AgreementId, OnTimeFigures>,
     /// Open requests it provides that the reader may read, soonest due first.
-    pub owes: Vec<request::Model>,
+    pub owes: OpenWork,
     /// Open requests it is the customer of that the reader may read.
-    pub waits: Vec<request::Model>,
+    pub waits: OpenWork,
     /// The reader sees only what touches their own department.
     pub partial: bool,
     /// Scheduled reviews with this department, soonest first.
     pub reviews: Vec<review::Model>,
-    /// Open commitments it owns.
+    /// Open commitments it owns, the soonest promise first.
     pub commitments: Vec<commitment::Model>,
+    /// How many open commitments it owns in all.
+    pub commitments_total: u64,
     pub may_draft: bool,
     pub may_review: bool,
     pub may_commit: bool,
@@ -89,19 +91,8 @@ pub async fn overview(
     let ids: Vec<AgreementId> = provided.iter().chain(&received).map(|a| a.id).collect();
     let figures = agreements::on_time_figures(db, actor.organisation_id, &ids).await?;
 
-    let readable = |rows: Vec<request::Model>| -> Vec<request::Model> {
-        rows.into_iter()
-            .filter(|row| requests::can_read(actor, row))
-            .collect()
-    };
-    let owes = readable(
-        requests::open_for_department(db, actor.organisation_id, id, Side::Provider, OPEN_REQUESTS)
-            .await?,
-    );
-    let waits = readable(
-        requests::open_for_department(db, actor.organisation_id, id, Side::Customer, OPEN_REQUESTS)
-            .await?,
-    );
+    let owes = requests::open_for_department(db, actor, id, Side::Provider, OPEN_SHOWN).await?;
+    let waits = requests::open_for_department(db, actor, id, Side::Customer, OPEN_SHOWN).await?;
 
     let mut scheduled = reviews::list(
         db,
@@ -118,17 +109,7 @@ pub async fn overview(
     scheduled.retain(|review| review.department_a_id == id || review.department_b_id == id);
     scheduled.sort_by_key(|review| review.scheduled_at);
 
-    let owned = commitments::list(
-        db,
-        actor,
-        ALL,
-        CommitmentFilter {
-            owner_department_id: Some(id),
-            status: Some(CommitmentStatus::Open),
-            ..Default::default()
-        },
-    )
-    .await?;
+    let (owned, owned_total) = commitments::open_owned_by(db, actor, id, OPEN_SHOWN).await?;
 
     Ok(DepartmentOverview {
         partial: !matches!(actor.role, Role::Admin | Role::Leader)
@@ -146,5 +127,6 @@ pub async fn overview(
         waits,
         reviews: scheduled,
         commitments: owned,
+        commitments_total: owned_total,
     })
 }

@@ -6,6 +6,7 @@ mod edit;
 pub mod export;
 mod group;
 mod intake;
+mod open_work;
 mod overdue;
 pub mod query;
 pub mod schedule;
@@ -17,6 +18,7 @@ pub use create::log;
 pub use edit::{RequestChanges, edit};
 pub use group::LogGroup;
 pub use intake::NewRequest;
+pub use open_work::{OpenLine, OpenWork, assigned_to, open_for_department};
 pub use overdue::sweep_overdue;
 pub use schedule::shift_due;
 pub use search::Search;
@@ -29,12 +31,11 @@ use sea_orm::{
     Select,
 };
 
-use crate::entities::ids::{AgreementId, DepartmentId, OrganisationId, RequestId, UserId};
+use crate::entities::ids::{AgreementId, DepartmentId, RequestId, UserId};
 use crate::entities::{request, request_dependency};
 use crate::error::ApiError;
 use crate::identity::{AuthUser, Role};
 use crate::pagination::{PageRequest, Ranked};
-use crate::services::Side;
 
 pub use crate::entities::request::RequestStatus;
 
@@ -188,43 +189,4 @@ fn filtered(actor: &AuthUser, filter: &RequestFilter) -> Select<request::Entity>
         query = query.filter(request::Column::DueAt.gte(after));
     }
     query
-}
-
-/// Undelivered requests a department owes (provider) or waits for
-/// (customer), soonest due first.
-pub async fn open_for_department(
-    db: &impl ConnectionTrait,
-    organisation_id: OrganisationId,
-    department_id: DepartmentId,
-    side: Side,
-    limit: u64,
-) -> Result<Vec<request::Model>, ApiError> {
-    let column = match side {
-        Side::Provider => request::Column::ProviderDepartmentId,
-        Side::Customer => request::Column::CustomerDepartmentId,
-    };
-    Ok(request::Entity::find()
-        .filter(request::Column::OrganisationId.eq(organisation_id))
-        .filter(column.eq(department_id))
-        .filter(request::Column::Status.is_in(RequestStatus::UNDELIVERED))
-        .order_by_asc(request::Column::DueAt)
-        .limit(limit)
-        .all(db)
-        .await?)
-}
-
-/// Undelivered requests the caller has been assigned, soonest due first.
-pub async fn assigned_to(
-    db: &impl ConnectionTrait,
-    actor: &AuthUser,
-    limit: u64,
-) -> Result<Vec<request::Model>, ApiError> {
-    Ok(request::Entity::find()
-        .filter(request::Column::OrganisationId.eq(actor.organisation_id))
-        .filter(request::Column::AssigneeUserId.eq(actor.id))
-        .filter(request::Column::Status.is_in(RequestStatus::UNDELIVERED))
-        .order_by_asc(request::Column::DueAt)
-        .limit(limit)
-        .all(db)
-        .await?)
 }

@@ -439,8 +439,16 @@ impl Row {
         }
     }
 
+    /// Open; one already past its due was seen passing it by the overdue
+    /// sweep of its day, as in an organisation that has run for years.
     fn open(self) -> request::ActiveModel {
-        self.base()
+        let mut row = self.base();
+        if let Set(due_at) = &row.due_at
+            && *due_at < Utc::now()
+        {
+            row.overdue_notified_at = Set(Some(*due_at));
+        }
+        row
     }
 
     /// Delivered around its due: most a little early or on time, a tail late.

@@ -1,0 +1,116 @@
+//! Open work as the home and department pages show it: the first few
+//! undelivered requests a department owes or waits for (or a person has been
+//! assigned), soonest due first, and how many there are in all.
+//!
+//! A page costs what it shows: only the columns of a line are read (not a
+//! request's details, which can be long), only as many lines as the page
+//! lays out, and the count comes from the same index range. What a reader
+//! may not read is left out in the query, not after it, so that a lead
+//! looking at another department sees the first of the requests shared
+//! with theirs however many others come before them.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DerivePartialModel, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Select,
+};
+
+use super::RequestStatus;
+use crate::entities::ids::{DepartmentId, RequestId};
+use crate::entities::request;
+use crate::error::ApiError;
+use crate::identity::{AuthUser, Role};
+use crate::services::Side;
+
+/// An undelivered request as one line of a list.
+#[derive(Debug, Clone, DerivePartialModel)]
+#[sea_orm(entity = "request::Entity")]
+pub struct OpenLine {
+    pub id: RequestId,
+    pub title: String,
+    pub status: RequestStatus,
+    pub due_at: DateTime<Utc>,
+    pub expected_at: Option<DateTime<Utc>>,
+    pub provider_department_id: DepartmentId,
+    pub customer_department_id: DepartmentId,
+}
+
+/// The first lines of a set of open work and the size of the whole set.
+#[derive(Debug, Clone, Default)]
+pub struct OpenWork {
+    pub lines: Vec<OpenLine>,
+    pub total: u64,
+}
+
+/// Undelivered requests department `department_id` owes (provider) or
+/// waits for (customer) that `actor` may read: the first `shown`, soonest
+/// due first, and how many in all.
+pub async fn open_for_department(
+    db: &impl ConnectionTrait,
+    actor: &AuthUser,
+    department_id: DepartmentId,
+    side: Side,
+    shown: u64,
+) -> Result<OpenWork, ApiError> {
+    let (this_side, other_side) = match side {
+        Side::Provider => (
+            request::Column::ProviderDepartmentId,
+            request::Column::CustomerDepartmentId,
+        ),
+        Side::Customer => (
+            request::Column::CustomerDepartmentId,
+            request::Column::ProviderDepartmentId,
+        ),
+    };
+    let mut query = undelivered(actor).filter(this_side.eq(department_id));
+    let everything = matches!(actor.role, Role::Admin | Role::Leader)
+        || actor.department_id == Some(department_id);
+    if !everything {
+        // A lead or staff member of another department reads only the
+        // requests between the two (SPEC §8).
+        match actor.department_id {
+            Some(own) => query = query.filter(other_side.eq(own)),
+            None => return Ok(OpenWork::default()),
+        }
+    }
+    first_and_count(db, query, shown).await
+}
+
+/// Undelivered requests `actor` has been assigned: the first `shown`,
+/// soonest due first, and how many in all.
+pub async fn assigned_to(
+    db: &impl ConnectionTrait,
+    actor: &AuthUser,
+    shown: u64,
+) -> Result<OpenWork, ApiError> {
+    let query = undelivered(actor).filter(request::Column::AssigneeUserId.eq(actor.id));
+    first_and_count(db, query, shown).await
+}
+
+fn undelivered(actor: &AuthUser) -> Select<request::Entity> {
+    request::Entity::find()
+        .filter(request::Column::OrganisationId.eq(actor.organisation_id))
+        .filter(request::Column::Status.is_in(RequestStatus::UNDELIVERED))
+}
+
+async fn first_and_count(
+    db: &impl ConnectionTrait,
+    query: Select<request::Entity>,
+    shown: u64,
+) -> Result<OpenWork, ApiError> {
+    let lines: Vec<OpenLine> = query
+        .clone()
+        .order_by_asc(request::Column::DueAt)
+        .order_by_asc(request::Column::Id)
+        .limit(shown)
+        .into_partial_model()
+        .all(db)
+        .await?;
+    // A short first page is the whole set: no second statement.
+    let total = if (lines.len() as u64) < shown {
+        lines.len() as u64
+    } else {
+        query.count(db).await?
+    };
+    Ok(OpenWork { lines, total })
+}

@@ -75,6 +75,15 @@ pub struct Config {
     pub attachments_url: Option<String>,
     /// The largest attachment accepted, in bytes.
     pub attachment_max_bytes: u64,
+    /// The SMTP server mail goes through: `smtp://user:pass@host:587`
+    /// (STARTTLS when the server offers it), `smtps://user:pass@host:465`
+    /// (TLS from the start) or `smtp://host:25` (a local relay). `None`: no
+    /// mail. Never logged or shown (see `mailer.rs`).
+    pub smtp_url: Option<String>,
+    /// The sender of every mail, e.g. `Baton <baton@example.org>`.
+    pub mail_from: String,
+    /// How often the mail dispatcher looks for notices to send.
+    pub mail_poll_seconds: u64,
 }
 
 impl Default for Config {
@@ -101,6 +110,9 @@ impl Default for Config {
             request_header_timeout_seconds: 10,
             attachments_url: None,
             attachment_max_bytes: 25 * 1024 * 1024,
+            smtp_url: None,
+            mail_from: "Baton <baton@localhost>".into(),
+            mail_poll_seconds: 2,
         }
     }
 }

@@ -17,6 +17,7 @@ pub mod front;
 pub mod http;
 pub mod identity;
 pub mod login_limit;
+pub mod mailer;
 pub mod metrics;
 pub mod pages;
 pub mod pagination;
@@ -101,6 +102,26 @@ pub fn rocket(config: Config, db: DatabaseConnection, signing_key: &[u8]) -> Roc
         db,
         config,
     };
+    // Like the store: a mail configuration that cannot be used stops the start.
+    let mailer =
+        mailer::Mailer::from_config(&state.config).unwrap_or_else(|error| panic!("{error}"));
+    let mail = match mailer {
+        Some(mailer) => {
+            tracing::info!("mail goes through {}", mailer.description);
+            let base = state.config.public_url.clone().unwrap_or_else(|| {
+                format!("http://{}:{}", state.config.address, state.config.port)
+            });
+            Some((
+                std::sync::Arc::new(mailer),
+                services::mail::Links::new(&base),
+                Duration::from_secs(state.config.mail_poll_seconds.max(1)),
+            ))
+        }
+        None => {
+            tracing::info!("mail is off: BATON_SMTP_URL is not set");
+            None
+        }
+    };
     let sweep_every = state.config.overdue_sweep_seconds;
     let browser_headers =
         browser_headers::BrowserHeaders::for_public_url(state.config.public_url.as_deref());
@@ -116,6 +137,21 @@ pub fn rocket(config: Config, db: DatabaseConnection, signing_key: &[u8]) -> Roc
                         state.db.clone(),
                         state.calendars.clone(),
                         Duration::from_secs(sweep_every),
+                    ));
+                }
+            })
+        }))
+        .attach(AdHoc::on_liftoff("mail dispatcher", move |rocket| {
+            Box::pin(async move {
+                if let (Some(state), Some((mailer, links, period))) =
+                    (rocket.state::<AppState>(), mail)
+                {
+                    tokio::spawn(dispatch_mail_forever(
+                        state.db.clone(),
+                        state.calendars.clone(),
+                        mailer,
+                        links,
+                        period,
                     ));
                 }
             })
@@ -146,6 +182,34 @@ async fn sweep_overdue_forever(
             Ok(0) => {}
             Ok(refreshed) => tracing::debug!(refreshed, "stored risk refreshed"),
             Err(error) => tracing::warn!(%error, "risk refresh failed"),
+        }
+    }
+}
+
+/// Hands pending notices to the SMTP server every `period`
+/// (`services::mail`), on every instance: each mail is claimed by one.
+async fn dispatch_mail_forever(
+    db: DatabaseConnection,
+    calendars: std::sync::Arc<services::calendars::CalendarCache>,
+    mailer: std::sync::Arc<mailer::Mailer>,
+    links: services::mail::Links,
+    period: Duration,
+) {
+    let mut ticks = tokio::time::interval(period);
+    loop {
+        ticks.tick().await;
+        match services::mail::dispatch_due(&db, &calendars, &mailer, &links, chrono::Utc::now())
+            .await
+        {
+            Ok(done) if done == services::mail::Dispatched::default() => {}
+            Ok(done) => tracing::info!(
+                sent = done.sent,
+                failed = done.failed,
+                postponed = done.postponed,
+                expired = done.expired,
+                "mail dispatched"
+            ),
+            Err(error) => tracing::warn!(%error, "mail dispatch failed"),
         }
     }
 }

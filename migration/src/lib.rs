@@ -13,6 +13,7 @@ mod m20261205_000001_working_together;
 mod m20261206_000001_endangerments;
 mod m20261206_000002_agreement_figures;
 mod m20261206_000003_open_work_indexes;
+mod m20261206_000004_mail;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000001_endangerments::Migration),
             Box::new(m20261206_000002_agreement_figures::Migration),
             Box::new(m20261206_000003_open_work_indexes::Migration),
+            Box::new(m20261206_000004_mail::Migration),
         ]
     }
 }

@@ -14,6 +14,12 @@ pub struct Model {
     pub message: String,
     pub created_at: DateTimeUtc,
     pub read_at: Option<DateTimeUtc>,
+    /// Where the mail of this notice stands (see the mail migration).
+    pub mail_state: MailState,
+    pub mail_attempts: i32,
+    pub mail_next_at: Option<DateTimeUtc>,
+    pub mail_error: Option<String>,
+    pub mailed_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -29,5 +35,16 @@ closed_set! {
         ActionClosed = "action_closed",
         Assigned = "assigned",
         Mentioned = "mentioned",
+    }
+}
+
+closed_set! {
+    /// Where a notice's mail stands.
+    pub enum MailState {
+        Pending = "pending",
+        Sent = "sent",
+        Failed = "failed",
+        Expired = "expired",
+        Skipped = "skipped",
     }
 }

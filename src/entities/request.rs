@@ -68,6 +68,19 @@ closed_set! {
 }
 
 impl RequestStatus {
+    /// The status as people say it, on pages and in mail.
+    pub fn words(self) -> &'static str {
+        match self {
+            RequestStatus::Open => "Open",
+            RequestStatus::InProgress => "In progress",
+            RequestStatus::WaitingOnCustomer => "Waiting on the customer",
+            RequestStatus::Delivered => "Delivered",
+            RequestStatus::Accepted => "Accepted",
+            RequestStatus::Reopened => "Reopened",
+            RequestStatus::Cancelled => "Cancelled",
+        }
+    }
+
     /// Still owed by the provider: the members [`is_undelivered`](Self::is_undelivered) accepts.
     pub const UNDELIVERED: [RequestStatus; 4] = [
         RequestStatus::Open,

@@ -33,19 +33,6 @@ pub fn routes() -> Vec<Route> {
 /// Rows per page.
 const PAGE_ROWS: &str = "50";
 
-/// A status as people say it.
-pub fn status_words(status: RequestStatus) -> &'static str {
-    match status {
-        RequestStatus::Open => "Open",
-        RequestStatus::InProgress => "In progress",
-        RequestStatus::WaitingOnCustomer => "Waiting on the customer",
-        RequestStatus::Delivered => "Delivered",
-        RequestStatus::Accepted => "Accepted",
-        RequestStatus::Reopened => "Reopened",
-        RequestStatus::Cancelled => "Cancelled",
-    }
-}
-
 /// The filter parameters of the query, without paging, as a query string.
 fn filter_query(query: &QueryPairs) -> String {
     let pairs: Vec<(String, String)> = query
@@ -79,7 +66,7 @@ async fn list(
     );
     let statuses: Vec<_> = RequestStatus::members()
         .into_iter()
-        .map(|status| json!({"value": status.as_str(), "label": status_words(status)}))
+        .map(|status| json!({"value": status.as_str(), "label": status.words()}))
         .collect();
     page.insert("statuses", &statuses);
     page.insert("departments", &department_choices(&names, None));
@@ -107,7 +94,7 @@ async fn list(
                 .iter()
                 .map(|row| {
                     json!({
-                        "id": row.id, "title": row.title, "status": status_words(row.status),
+                        "id": row.id, "title": row.title, "status": row.status.words(),
                         "provider": names.get(&row.provider_department_id),
                         "provider_id": row.provider_department_id,
                         "customer": names.get(&row.customer_department_id),

@@ -14,7 +14,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::routes::{
-    accounts, agreements, attachments, calendars, comments, commitments, departments, events,
+    accounts, agreements, attachments, calendars, comments, commitments, departments, events, mail,
     notifications, organisation, reports, requests, reviews, users, views,
 };
 
@@ -60,6 +60,7 @@ pub fn page_routes() -> Vec<Route> {
         reviews::update_action, reviews::issue_feed_token, reviews::revoke_feed_token,
         reviews::calendar_feed,
         events::audit_log,
+        mail::list, mail::resend,
     ),
     components(schemas(crate::error::Problem))
 )]

@@ -10,6 +10,7 @@ pub mod commitments;
 pub mod departments;
 pub mod docs;
 pub mod events;
+pub mod mail;
 pub mod notifications;
 pub mod organisation;
 pub mod reports;
@@ -41,6 +42,7 @@ pub fn api_routes() -> Vec<Route> {
         reviews::feed_routes(),
         notifications::routes(),
         events::routes(),
+        mail::routes(),
         docs::api_routes(),
     ]
     .concat()

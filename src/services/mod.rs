@@ -12,6 +12,7 @@ pub mod departments;
 pub mod events;
 pub mod forecasting;
 pub mod home;
+pub mod mail;
 pub mod notifications;
 pub mod organisations;
 pub mod projection;

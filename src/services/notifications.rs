@@ -58,6 +58,11 @@ pub async fn notify_users(
         message: Set(message.to_owned()),
         created_at: Set(now),
         read_at: Set(None),
+        mail_state: Set(notification::MailState::Pending),
+        mail_attempts: Set(0),
+        mail_next_at: Set(None),
+        mail_error: Set(None),
+        mailed_at: Set(None),
         ..Default::default()
     });
     notification::Entity::insert_many(rows).exec(db).await?;

@@ -19,6 +19,7 @@ mod durability;
 mod errors;
 mod instances;
 mod isolation;
+mod mail;
 mod page_guards;
 mod pages;
 mod permissions;

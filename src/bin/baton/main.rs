@@ -79,6 +79,8 @@ fn run_async(future: impl Future<Output = Result<(), String>> + Send) -> Result<
 
 fn load_config() -> Result<Config, String> {
     let config = Config::from_figment(&Config::figment()).map_err(|error| error.to_string())?;
+    // Checked here, said plainly; the server opens the transport itself.
+    baton::mailer::Mailer::from_config(&config).map_err(|error| error.to_string())?;
     telemetry::init(&config);
     for notice in baton::config::env_notices() {
         tracing::warn!("{notice}");

@@ -225,10 +225,8 @@ pub async fn notify_overdue(
         Kind::Overdue,
         Some(row.id),
         &format!(
-            "Request #{} \"{}\" passed its due ({}) undelivered",
-            row.id,
-            row.title,
-            row.due_at.to_rfc3339()
+            "Request #{} \"{}\" passed its due undelivered",
+            row.id, row.title
         ),
     )
     .await?;

@@ -11,7 +11,7 @@ use super::schedule::{
 };
 use super::{RequestStatus, get};
 use crate::entities::ids::RequestId;
-use crate::entities::request;
+use crate::entities::{department, request};
 use crate::error::ApiError;
 use crate::identity::{AuthUser, Role};
 use crate::services::Context;
@@ -340,13 +340,8 @@ pub async fn act_projected(
         },
     )
     .await?;
-    if late_forecast
-        && let Action::Forecast {
-            expected_at,
-            reason,
-        } = &action
-    {
-        notify_late_forecast(&txn, &row, *expected_at, reason).await?;
+    if late_forecast && let Action::Forecast { reason, .. } = &action {
+        notify_late_forecast(&txn, &row, reason).await?;
     }
     if moves_downstream {
         reschedule_downstream(&txn, calendars, row.organisation_id, &[row.id]).await?;
@@ -366,22 +361,23 @@ pub async fn act_projected(
 async fn notify_late_forecast(
     db: &impl ConnectionTrait,
     row: &request::Model,
-    expected_at: DateTime<Utc>,
     reason: &str,
 ) -> Result<(), ApiError> {
+    let provider = department::Entity::find_by_id(row.provider_department_id)
+        .one(db)
+        .await?
+        .map_or_else(|| "The provider".to_owned(), |department| department.name);
     notifications::notify_department(
         db,
         row.organisation_id,
         row.customer_department_id,
         Kind::ForecastLate,
         Some(row.id),
+        // The times are the request's facts, shown beside the notice in
+        // each reader's zone (the page, the mail): the text says what changed.
         &format!(
-            "Request #{} \"{}\" is now expected {} — after its due {}: {}",
-            row.id,
-            row.title,
-            expected_at.to_rfc3339(),
-            row.due_at.to_rfc3339(),
-            reason
+            "Request #{} \"{}\" will be late: {} now expects it after its due. Reason: {}",
+            row.id, row.title, provider, reason
         ),
     )
     .await

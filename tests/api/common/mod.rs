@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod server;
+pub mod smtp;
 
 use baton::Config;
 use rocket::http::{ContentType, Header, Status};

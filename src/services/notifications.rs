@@ -1,5 +1,7 @@
-//! In-app notifications per user: the customer department hears at once when
-//! a provider forecasts late or a request passes its due ("no surprises").
+//! In-app notifications per user: the customer department's lead and whoever
+//! logged a request hear at once when its provider forecasts late; when it
+//! passes its due, the provider's lead too ("no surprises"). Each notice is
+//! also a mail (`services::mail`).
 
 use chrono::Utc;
 use sea_orm::ExprTrait;
@@ -10,9 +12,9 @@ use sea_orm::{
 };
 
 use crate::entities::ids::{DepartmentId, OrganisationId, RequestId, UserId};
-use crate::entities::{notification, user};
+use crate::entities::{department, notification, request, user};
 use crate::error::ApiError;
-use crate::identity::AuthUser;
+use crate::identity::{AuthUser, Role};
 
 pub use crate::entities::notification::NotificationKind as Kind;
 
@@ -35,6 +37,63 @@ pub async fn notify_department(
         .all(db)
         .await?;
     notify_users(db, organisation_id, &recipients, kind, request_id, message).await
+}
+
+/// The lead a department answers through: the one it names
+/// (`departments.lead_user_id`), or, while it names none, every active
+/// member with the lead role.
+pub async fn leads_of(
+    db: &impl ConnectionTrait,
+    organisation_id: OrganisationId,
+    department_id: DepartmentId,
+) -> Result<Vec<UserId>, ApiError> {
+    let named = department::Entity::find_by_id(department_id)
+        .filter(department::Column::OrganisationId.eq(organisation_id))
+        .one(db)
+        .await?
+        .and_then(|row| row.lead_user_id);
+    let mut query = user::Entity::find()
+        .select_only()
+        .column(user::Column::Id)
+        .filter(user::Column::OrganisationId.eq(organisation_id))
+        .filter(user::Column::DepartmentId.eq(department_id))
+        .filter(user::Column::Active.eq(true));
+    query = match named {
+        Some(lead) => query.filter(user::Column::Id.eq(lead)),
+        None => query.filter(user::Column::Role.eq(Role::Lead)),
+    };
+    Ok(query.into_tuple().all(db).await?)
+}
+
+/// Who hears about a request going wrong (issue: "no surprises"): the
+/// customer department's lead and whoever logged it; with `provider_lead`,
+/// the provider department's lead too. Each once, active people only.
+pub async fn notify_request_people(
+    db: &impl ConnectionTrait,
+    row: &request::Model,
+    provider_lead: bool,
+    kind: Kind,
+    message: &str,
+) -> Result<(), ApiError> {
+    let organisation_id = row.organisation_id;
+    let mut people = leads_of(db, organisation_id, row.customer_department_id).await?;
+    people.push(row.created_by_user_id);
+    if provider_lead {
+        people.extend(leads_of(db, organisation_id, row.provider_department_id).await?);
+    }
+    people.sort();
+    people.dedup();
+    let active: Vec<UserId> = user::Entity::find()
+        .select_only()
+        .column(user::Column::Id)
+        .filter(user::Column::Id.is_in(people))
+        .filter(user::Column::OrganisationId.eq(organisation_id))
+        .filter(user::Column::Active.eq(true))
+        .order_by_asc(user::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await?;
+    notify_users(db, organisation_id, &active, kind, Some(row.id), message).await
 }
 
 /// Notifies each of the given people once.

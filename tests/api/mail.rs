@@ -342,3 +342,85 @@ async fn notices_made_while_mail_was_off_for_more_than_a_day_expire_instead_of_a
         .await;
     assert_eq!(bad_state.status, Status::UnprocessableEntity);
 }
+
+#[rocket::async_test]
+async fn a_request_past_its_due_is_mailed_to_the_customers_lead_its_logger_and_the_providers_lead()
+{
+    let mailing = Mailing::always_open().await;
+    let id = int(&mailing
+        .app
+        .log_request(
+            &mailing.pair.sales_staff,
+            mailing.agreement,
+            "2026-03-02T09:00:00+01:00",
+            &[],
+        )
+        .await["id"]);
+    assert_eq!(mailing.dispatch(Utc::now()).await.sent, 3);
+    let mails = mailing.sink.received();
+    assert_eq!(
+        recipients(&mails),
+        BTreeSet::from([
+            "lena@acme.test".to_owned(),
+            "sam@acme.test".to_owned(),
+            "sara@acme.test".to_owned()
+        ]),
+        "Sales's lead, who logged it, Legal's lead; not Legal's staff"
+    );
+    for mail in &mails {
+        assert_eq!(
+            mail.header("Subject").as_deref(),
+            Some(format!("#{id} NDA for Globex: passed its due").as_str())
+        );
+    }
+}
+
+#[rocket::async_test]
+async fn a_late_forecast_names_the_promise_to_an_outside_customer_it_endangers() {
+    let mailing = Mailing::always_open().await;
+    let now = Utc::now();
+    let id = int(&mailing
+        .app
+        .log_request(
+            &mailing.pair.sales_staff,
+            mailing.agreement,
+            &now.to_rfc3339(),
+            &[],
+        )
+        .await["id"]);
+    let promised = now + TimeDelta::days(5);
+    let commitment = mailing
+        .app
+        .post(
+            "/api/v1/commitments",
+            Some(&mailing.pair.sales_lead.token),
+            json!({"customer_name": "Globex", "title": "Go-live", "promised_at": promised.to_rfc3339(),
+                   "owner_department_id": mailing.pair.sales, "depends_on": [id]}),
+        )
+        .await;
+    assert_eq!(commitment.status, Status::Created, "{}", commitment.body);
+    let far = (now + TimeDelta::days(30)).to_rfc3339();
+    let forecast = mailing
+        .app
+        .act(
+            &mailing.pair.legal_staff,
+            id,
+            "forecast",
+            json!({"expected_at": far, "reason": "a judge's ruling"}),
+        )
+        .await;
+    assert_eq!(forecast.status, Status::Ok, "{}", forecast.body);
+
+    assert_eq!(mailing.dispatch(Utc::now()).await.sent, 2);
+    let promised_in_berlin = mail::compose::local(promised, chrono_tz::Europe::Berlin);
+    for mail in mailing.sink.received() {
+        let text = mail.decoded();
+        assert!(
+            text.contains(&format!(
+                "Endangers: Globex — Go-live, promised {promised_in_berlin}"
+            )),
+            "{text}"
+        );
+        assert!(text.contains("Reason: a judge's ruling"), "{text}");
+    }
+}

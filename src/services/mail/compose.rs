@@ -3,7 +3,8 @@
 //!
 //! The subject names the request ("#42 Contract review: expected late");
 //! the body repeats the notice, the request's facts with every time in the
-//! reader's zone (their calendar's), and a direct link to the request
+//! reader's zone (their calendar's) and the promises to outside customers
+//! it endangers, and a direct link to the request
 //! (`BATON_PUBLIC_URL/requests/{id}`). Every mail has a plain-text part and
 //! an HTML part saying the same, and a `List-Unsubscribe` link to the page
 //! where people see their notices.
@@ -16,14 +17,16 @@ use lettre::message::{Mailbox, MultiPart, SinglePart};
 
 use super::Links;
 use crate::entities::notification::{self, NotificationKind};
-use crate::entities::request;
 use crate::entities::user;
+use crate::entities::{commitment, request};
 
 /// Everything one mail is made of.
 pub struct Letter<'a> {
     pub notice: &'a notification::Model,
     pub person: &'a user::Model,
     pub request: Option<&'a request::Model>,
+    /// The promises to outside customers the request endangers.
+    pub endangers: &'a [commitment::Model],
     pub organisation: &'a str,
     pub zone: Tz,
     pub links: &'a Links,
@@ -78,6 +81,17 @@ fn facts(letter: &Letter<'_>) -> Vec<(&'static str, String)> {
     ];
     if let Some(expected) = request.expected_at {
         lines.push(("Expected", local(expected, letter.zone)));
+    }
+    for promise in letter.endangers {
+        lines.push((
+            "Endangers",
+            format!(
+                "{} — {}, promised {}",
+                one_line(&promise.customer_name),
+                one_line(&promise.title),
+                local(promise.promised_at, letter.zone)
+            ),
+        ));
     }
     lines
 }

@@ -40,9 +40,9 @@ use sea_orm::{
     QuerySelect,
 };
 
-use crate::entities::ids::{DepartmentId, OrganisationId, RequestId, UserId};
+use crate::entities::ids::{CommitmentId, DepartmentId, OrganisationId, RequestId, UserId};
 use crate::entities::notification::{self, MailState};
-use crate::entities::{calendar, organisation, request, user};
+use crate::entities::{calendar, commitment, endangerment, organisation, request, user};
 use crate::error::ApiError;
 use crate::mailer::Mailer;
 use crate::services::calendars::{self, CalendarCache};
@@ -107,6 +107,7 @@ pub async fn dispatch_due(
     }
     let people = people_of(db, &claimed).await?;
     let requests = requests_of(db, &claimed).await?;
+    let endangered = endangered_by(db, &requests).await?;
     let organisations = organisations_of(db, &claimed).await?;
     let mut opening = Openings::default();
     for notice in claimed {
@@ -137,6 +138,10 @@ pub async fn dispatch_due(
             notice: &notice,
             person,
             request: notice.request_id.and_then(|id| requests.get(&id)),
+            endangers: notice
+                .request_id
+                .and_then(|id| endangered.get(&id))
+                .map_or(&[], Vec::as_slice),
             organisation: organisations
                 .get(&notice.organisation_id)
                 .map_or("", String::as_str),
@@ -352,6 +357,47 @@ async fn requests_of(
         .into_iter()
         .map(|row| (row.id, row))
         .collect())
+}
+
+/// The promises to outside customers each request endangers now (its
+/// stored projection's critical paths), soonest promise first.
+async fn endangered_by(
+    db: &DatabaseConnection,
+    requests: &HashMap<RequestId, request::Model>,
+) -> Result<HashMap<RequestId, Vec<commitment::Model>>, ApiError> {
+    let ids: Vec<RequestId> = requests.keys().copied().collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let links: Vec<(RequestId, CommitmentId)> = endangerment::Entity::find()
+        .select_only()
+        .column(endangerment::Column::RequestId)
+        .column(endangerment::Column::CommitmentId)
+        .filter(endangerment::Column::RequestId.is_in(ids))
+        .into_tuple()
+        .all(db)
+        .await?;
+    if links.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let commitments: HashMap<CommitmentId, commitment::Model> = commitment::Entity::find()
+        .filter(commitment::Column::Id.is_in(links.iter().map(|(_, id)| *id)))
+        .order_by_asc(commitment::Column::PromisedAt)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|row| (row.id, row))
+        .collect();
+    let mut by_request: HashMap<RequestId, Vec<commitment::Model>> = HashMap::new();
+    for (request, commitment) in links {
+        if let Some(row) = commitments.get(&commitment) {
+            by_request.entry(request).or_default().push(row.clone());
+        }
+    }
+    for promises in by_request.values_mut() {
+        promises.sort_by_key(|row| (row.promised_at, row.id));
+    }
+    Ok(by_request)
 }
 
 async fn organisations_of(

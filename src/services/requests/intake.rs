@@ -213,17 +213,17 @@ pub(super) fn logged_event(
     }
 }
 
-/// Tells the customer department that a request has passed its due.
+/// Tells the customer's lead, whoever logged the request and the
+/// provider's lead that a request has passed its due.
 pub async fn notify_overdue(
     db: &impl ConnectionTrait,
     row: &request::Model,
 ) -> Result<(), ApiError> {
-    notifications::notify_department(
+    notifications::notify_request_people(
         db,
-        row.organisation_id,
-        row.customer_department_id,
+        row,
+        true,
         Kind::Overdue,
-        Some(row.id),
         &format!(
             "Request #{} \"{}\" passed its due undelivered",
             row.id, row.title

@@ -357,7 +357,8 @@ pub async fn act_projected(
     Ok((updated, projected))
 }
 
-/// "No surprises": the customer hears at once when delivery will be late.
+/// "No surprises": the customer's lead and whoever logged the request hear
+/// at once when delivery will be late.
 async fn notify_late_forecast(
     db: &impl ConnectionTrait,
     row: &request::Model,
@@ -367,14 +368,13 @@ async fn notify_late_forecast(
         .one(db)
         .await?
         .map_or_else(|| "The provider".to_owned(), |department| department.name);
-    notifications::notify_department(
+    // The times are the request's facts, shown beside the notice in each
+    // reader's zone (the page, the mail): the text says what changed.
+    notifications::notify_request_people(
         db,
-        row.organisation_id,
-        row.customer_department_id,
+        row,
+        false,
         Kind::ForecastLate,
-        Some(row.id),
-        // The times are the request's facts, shown beside the notice in
-        // each reader's zone (the page, the mail): the text says what changed.
         &format!(
             "Request #{} \"{}\" will be late: {} now expects it after its due. Reason: {}",
             row.id, row.title, provider, reason

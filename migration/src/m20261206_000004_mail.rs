@@ -14,6 +14,9 @@
 //!   calendar closed, or a dispatcher's claim); none: at once;
 //! - `mailed_at`: when the SMTP server took it.
 //!
+//! A notice may also be about a promise to an outside customer
+//! (`commitment_id`), as when one turns at risk or late.
+//!
 //! `idx_notifications_mail` serves the dispatcher's question: pending
 //! notices due now, in order.
 
@@ -30,6 +33,7 @@ enum Notifications {
     MailNextAt,
     MailError,
     MailedAt,
+    CommitmentId,
 }
 
 #[async_trait::async_trait]
@@ -44,6 +48,7 @@ impl MigrationTrait for Migration {
             timestamp_with_time_zone_null(Notifications::MailNextAt),
             text_null(Notifications::MailError),
             timestamp_with_time_zone_null(Notifications::MailedAt),
+            big_integer_null(Notifications::CommitmentId),
         ];
         for mut column in columns {
             manager
@@ -77,6 +82,7 @@ impl MigrationTrait for Migration {
             )
             .await?;
         for column in [
+            Notifications::CommitmentId,
             Notifications::MailedAt,
             Notifications::MailError,
             Notifications::MailNextAt,

@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-use super::ids::{OrganisationId, RequestId, UserId};
+use super::ids::{CommitmentId, OrganisationId, RequestId, UserId};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "notifications")]
@@ -11,6 +11,8 @@ pub struct Model {
     pub user_id: UserId,
     pub kind: NotificationKind,
     pub request_id: Option<RequestId>,
+    /// For a notice about a promise to an outside customer.
+    pub commitment_id: Option<CommitmentId>,
     pub message: String,
     pub created_at: DateTimeUtc,
     pub read_at: Option<DateTimeUtc>,
@@ -35,6 +37,7 @@ closed_set! {
         ActionClosed = "action_closed",
         Assigned = "assigned",
         Mentioned = "mentioned",
+        CommitmentEndangered = "commitment_endangered",
     }
 }
 

@@ -40,7 +40,7 @@ async fn home(
         let unread: Vec<_> = home
             .unread
             .iter()
-            .map(|row| json!({"message": row.message, "request_id": row.request_id, "created_at": local(row.created_at, zone)}))
+            .map(|row| json!({"message": row.message, "request_id": row.request_id, "commitment_id": row.commitment_id, "created_at": local(row.created_at, zone)}))
             .collect();
         page.insert("unread", &unread);
     }

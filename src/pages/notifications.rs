@@ -56,7 +56,7 @@ async fn notifications_page(
         .map(|row| {
             json!({
                 "id": row.id, "kind": row.kind.as_str().replace('_', " "), "message": row.message,
-                "request_id": row.request_id, "created_at": local(row.created_at, zone),
+                "request_id": row.request_id, "commitment_id": row.commitment_id, "created_at": local(row.created_at, zone),
                 "unread": row.read_at.is_none(),
             })
         })

@@ -5,7 +5,7 @@ use rocket::{Route, State, get, post, routes};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::entities::ids::RequestId;
+use crate::entities::ids::{CommitmentId, RequestId};
 use crate::entities::notification;
 use crate::entities::notification::NotificationKind;
 use crate::error::{ApiError, ApiResult};
@@ -22,10 +22,13 @@ pub fn routes() -> Vec<Route> {
 #[derive(Serialize, ToSchema)]
 pub struct NotificationOut {
     pub id: i64,
-    /// `forecast_late | overdue | action_closed`
+    /// `forecast_late | overdue | action_closed | assigned | mentioned |
+    /// commitment_endangered`
     #[schema(value_type = String)]
     pub kind: NotificationKind,
     pub request_id: Option<RequestId>,
+    /// For a notice about a promise to an outside customer.
+    pub commitment_id: Option<CommitmentId>,
     pub message: String,
     pub created_at: DateTime<Utc>,
     pub read_at: Option<DateTime<Utc>>,
@@ -37,6 +40,7 @@ impl From<notification::Model> for NotificationOut {
             id: row.id,
             kind: row.kind,
             request_id: row.request_id,
+            commitment_id: row.commitment_id,
             message: row.message,
             created_at: row.created_at,
             read_at: row.read_at,

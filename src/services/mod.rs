@@ -9,6 +9,7 @@ pub mod comments;
 pub mod commitments;
 mod context;
 pub mod departments;
+pub mod endangered;
 pub mod events;
 pub mod forecasting;
 pub mod home;

@@ -11,8 +11,8 @@ use sea_orm::{
     QueryOrder, QuerySelect, Set,
 };
 
-use crate::entities::ids::{DepartmentId, OrganisationId, RequestId, UserId};
-use crate::entities::{department, notification, request, user};
+use crate::entities::ids::{CommitmentId, DepartmentId, OrganisationId, RequestId, UserId};
+use crate::entities::{commitment, department, notification, request, user};
 use crate::error::ApiError;
 use crate::identity::{AuthUser, Role};
 
@@ -105,6 +105,60 @@ pub async fn notify_users(
     request_id: Option<RequestId>,
     message: &str,
 ) -> Result<(), ApiError> {
+    insert(
+        db,
+        organisation_id,
+        recipients,
+        kind,
+        request_id,
+        None,
+        message,
+    )
+    .await
+}
+
+/// Tells the owner department's lead and the organisation's leaders that a
+/// promise to an outside customer has turned at risk or late.
+pub async fn notify_commitment_endangered(
+    db: &impl ConnectionTrait,
+    row: &commitment::Model,
+    message: &str,
+) -> Result<(), ApiError> {
+    let mut people = leads_of(db, row.organisation_id, row.owner_department_id).await?;
+    people.extend(
+        user::Entity::find()
+            .select_only()
+            .column(user::Column::Id)
+            .filter(user::Column::OrganisationId.eq(row.organisation_id))
+            .filter(user::Column::Role.eq(Role::Leader))
+            .filter(user::Column::Active.eq(true))
+            .into_tuple::<UserId>()
+            .all(db)
+            .await?,
+    );
+    people.sort();
+    people.dedup();
+    insert(
+        db,
+        row.organisation_id,
+        &people,
+        Kind::CommitmentEndangered,
+        None,
+        Some(row.id),
+        message,
+    )
+    .await
+}
+
+async fn insert(
+    db: &impl ConnectionTrait,
+    organisation_id: OrganisationId,
+    recipients: &[UserId],
+    kind: Kind,
+    request_id: Option<RequestId>,
+    commitment_id: Option<CommitmentId>,
+    message: &str,
+) -> Result<(), ApiError> {
     if recipients.is_empty() {
         return Ok(());
     }
@@ -114,6 +168,7 @@ pub async fn notify_users(
         user_id: Set(user_id),
         kind: Set(kind),
         request_id: Set(request_id),
+        commitment_id: Set(commitment_id),
         message: Set(message.to_owned()),
         created_at: Set(now),
         read_at: Set(None),

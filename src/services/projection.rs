@@ -526,12 +526,28 @@ pub async fn store(
             .all(db)
             .await?;
     }
+    // As stored before: a turn for the worse is told once (`endangered`).
+    // In chunks, so that no statement grows with the cone.
+    let mut before: HashMap<CommitmentId, commitment::Model> = HashMap::new();
+    for chunk in commitment_ids.chunks(500) {
+        before.extend(
+            commitment::Entity::find()
+                .filter(commitment::Column::Id.is_in(chunk.iter().copied()))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|row| (row.id, row)),
+        );
+    }
     let now = Utc::now();
     let projected = project(db, cache, organisation_id, commitment_ids, &[], now).await?;
     for (&id, &idx) in &projected.commitments {
         let Some(figures) = projected.projection.commitment(idx) else {
             continue;
         };
+        if let Some(row) = before.get(&id) {
+            crate::services::endangered::announce(db, row, figures.risk.into()).await?;
+        }
         commitment::Entity::update_many()
             .col_expr(
                 commitment::Column::ProjectedAt,

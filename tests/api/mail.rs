@@ -376,7 +376,8 @@ async fn a_request_past_its_due_is_mailed_to_the_customers_lead_its_logger_and_t
 }
 
 #[rocket::async_test]
-async fn a_late_forecast_names_the_promise_to_an_outside_customer_it_endangers() {
+async fn a_late_forecast_names_the_promise_it_endangers_and_the_promise_turning_late_is_told_once()
+{
     let mailing = Mailing::always_open().await;
     let now = Utc::now();
     let id = int(&mailing
@@ -411,9 +412,16 @@ async fn a_late_forecast_names_the_promise_to_an_outside_customer_it_endangers()
         .await;
     assert_eq!(forecast.status, Status::Ok, "{}", forecast.body);
 
-    assert_eq!(mailing.dispatch(Utc::now()).await.sent, 2);
+    // Two mails about the request (Sales's lead, who logged it) and two
+    // about the promise it breaks (its owner's lead, the leader).
+    assert_eq!(mailing.dispatch(Utc::now()).await.sent, 4);
     let promised_in_berlin = mail::compose::local(promised, chrono_tz::Europe::Berlin);
-    for mail in mailing.sink.received() {
+    let mails = mailing.sink.received();
+    let (about_request, about_promise): (Vec<Received>, Vec<Received>) = mails
+        .into_iter()
+        .partition(|mail| mail.header("Subject").is_some_and(|s| s.starts_with('#')));
+    assert_eq!(about_request.len(), 2);
+    for mail in &about_request {
         let text = mail.decoded();
         assert!(
             text.contains(&format!(
@@ -423,4 +431,61 @@ async fn a_late_forecast_names_the_promise_to_an_outside_customer_it_endangers()
         );
         assert!(text.contains("Reason: a judge's ruling"), "{text}");
     }
+    let commitment = int(&commitment.body["id"]);
+    assert_eq!(
+        recipients(&about_promise),
+        BTreeSet::from(["leo@acme.test".to_owned(), "sara@acme.test".to_owned()])
+    );
+    for mail in &about_promise {
+        assert_eq!(
+            mail.header("Subject").as_deref(),
+            Some("Promise to Globex: Go-live now late")
+        );
+        let text = mail.decoded();
+        assert!(
+            text.contains(&format!(
+                "https://baton.example.org/commitments/{commitment}"
+            )),
+            "{text}"
+        );
+        assert!(
+            text.contains("The promise \"Go-live\" to Globex is now late"),
+            "{text}"
+        );
+    }
+
+    let inbox = mailing
+        .app
+        .get("/api/v1/notifications", Some(&mailing.pair.leader.token))
+        .await;
+    assert_eq!(
+        inbox.body["items"][0]["kind"], "commitment_endangered",
+        "{}",
+        inbox.body
+    );
+    assert_eq!(inbox.body["items"][0]["commitment_id"], commitment);
+
+    // A later forecast still late tells nothing new about the promise.
+    let later = (now + TimeDelta::days(40)).to_rfc3339();
+    let again = mailing
+        .app
+        .act(
+            &mailing.pair.legal_staff,
+            id,
+            "forecast",
+            json!({"expected_at": later, "reason": "an appeal"}),
+        )
+        .await;
+    assert_eq!(again.status, Status::Ok, "{}", again.body);
+    mailing.dispatch(Utc::now()).await;
+    let promise_mails = mailing
+        .sink
+        .received()
+        .iter()
+        .filter(|mail| {
+            mail.header("Subject")
+                .is_some_and(|s| s.starts_with("Promise"))
+        })
+        .count();
+    assert_eq!(promise_mails, 2, "the turn to late is told once");
 }

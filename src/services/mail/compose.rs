@@ -16,6 +16,7 @@ use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 
 use super::Links;
+use crate::entities::commitment::StoredRisk;
 use crate::entities::notification::{self, NotificationKind};
 use crate::entities::user;
 use crate::entities::{commitment, request};
@@ -27,6 +28,8 @@ pub struct Letter<'a> {
     pub request: Option<&'a request::Model>,
     /// The promises to outside customers the request endangers.
     pub endangers: &'a [commitment::Model],
+    /// The promise a notice is about, as stored now.
+    pub commitment: Option<&'a commitment::Model>,
     pub organisation: &'a str,
     pub zone: Tz,
     pub links: &'a Links,
@@ -40,6 +43,7 @@ fn headline(kind: NotificationKind) -> &'static str {
         NotificationKind::ActionClosed => "action item closed",
         NotificationKind::Assigned => "now yours",
         NotificationKind::Mentioned => "you were mentioned",
+        NotificationKind::CommitmentEndangered => "in danger",
     }
 }
 
@@ -52,22 +56,51 @@ pub fn local(at: DateTime<Utc>, zone: Tz) -> String {
 
 pub fn subject(letter: &Letter<'_>) -> String {
     let what = headline(letter.notice.kind);
-    match letter.request {
-        Some(request) => format!("#{} {}: {what}", request.id, one_line(&request.title)),
-        None => format!("Baton: {what}"),
+    match (letter.request, letter.commitment) {
+        (Some(request), _) => format!("#{} {}: {what}", request.id, one_line(&request.title)),
+        (None, Some(promise)) => {
+            let standing = match promise.risk {
+                Some(StoredRisk::Late) => "now late",
+                _ => "now at risk",
+            };
+            format!(
+                "Promise to {}: {} {standing}",
+                one_line(&promise.customer_name),
+                one_line(&promise.title)
+            )
+        }
+        (None, None) => format!("Baton: {what}"),
     }
 }
 
 /// Where the mail sends its reader.
 pub fn link(letter: &Letter<'_>) -> String {
-    match letter.notice.request_id {
-        Some(id) => format!("{}/requests/{id}", letter.links.base),
-        None => format!("{}/notifications", letter.links.base),
+    match (letter.notice.request_id, letter.notice.commitment_id) {
+        (Some(id), _) => format!("{}/requests/{id}", letter.links.base),
+        (None, Some(id)) => format!("{}/commitments/{id}", letter.links.base),
+        (None, None) => format!("{}/notifications", letter.links.base),
     }
 }
 
 /// The request's facts as (label, value) lines.
 fn facts(letter: &Letter<'_>) -> Vec<(&'static str, String)> {
+    if let Some(promise) = letter.commitment {
+        let mut lines = vec![
+            (
+                "Promise",
+                format!(
+                    "{} to {}",
+                    one_line(&promise.title),
+                    one_line(&promise.customer_name)
+                ),
+            ),
+            ("Promised", local(promise.promised_at, letter.zone)),
+        ];
+        if let Some(projected) = promise.projected_at {
+            lines.push(("Projected", local(projected, letter.zone)));
+        }
+        return lines;
+    }
     let Some(request) = letter.request else {
         return Vec::new();
     };

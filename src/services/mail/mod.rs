@@ -108,6 +108,7 @@ pub async fn dispatch_due(
     let people = people_of(db, &claimed).await?;
     let requests = requests_of(db, &claimed).await?;
     let endangered = endangered_by(db, &requests).await?;
+    let promises = commitments_of(db, &claimed).await?;
     let organisations = organisations_of(db, &claimed).await?;
     let mut opening = Openings::default();
     for notice in claimed {
@@ -142,6 +143,7 @@ pub async fn dispatch_due(
                 .request_id
                 .and_then(|id| endangered.get(&id))
                 .map_or(&[], Vec::as_slice),
+            commitment: notice.commitment_id.and_then(|id| promises.get(&id)),
             organisation: organisations
                 .get(&notice.organisation_id)
                 .map_or("", String::as_str),
@@ -352,6 +354,26 @@ async fn requests_of(
     }
     Ok(request::Entity::find()
         .filter(request::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|row| (row.id, row))
+        .collect())
+}
+
+async fn commitments_of(
+    db: &DatabaseConnection,
+    notices: &[notification::Model],
+) -> Result<HashMap<CommitmentId, commitment::Model>, ApiError> {
+    let ids: Vec<CommitmentId> = notices
+        .iter()
+        .filter_map(|notice| notice.commitment_id)
+        .collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(commitment::Entity::find()
+        .filter(commitment::Column::Id.is_in(ids))
         .all(db)
         .await?
         .into_iter()

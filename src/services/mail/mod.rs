@@ -42,10 +42,11 @@ use sea_orm::{
 
 use crate::entities::ids::{CommitmentId, DepartmentId, OrganisationId, RequestId, UserId};
 use crate::entities::notification::{self, MailState};
-use crate::entities::{calendar, commitment, endangerment, organisation, request, user};
+use crate::entities::{calendar, commitment, organisation, request, user};
 use crate::error::ApiError;
 use crate::mailer::Mailer;
 use crate::services::calendars::{self, CalendarCache};
+use crate::services::projection;
 use crate::time::CompiledCalendar;
 
 /// Notices handled per dispatch; the next dispatch takes the rest.
@@ -387,39 +388,39 @@ async fn endangered_by(
     db: &DatabaseConnection,
     requests: &HashMap<RequestId, request::Model>,
 ) -> Result<HashMap<RequestId, Vec<commitment::Model>>, ApiError> {
-    let ids: Vec<RequestId> = requests.keys().copied().collect();
-    if ids.is_empty() {
-        return Ok(HashMap::new());
+    let mut by_organisation: HashMap<OrganisationId, Vec<RequestId>> = HashMap::new();
+    for row in requests.values() {
+        by_organisation
+            .entry(row.organisation_id)
+            .or_default()
+            .push(row.id);
     }
-    let links: Vec<(RequestId, CommitmentId)> = endangerment::Entity::find()
-        .select_only()
-        .column(endangerment::Column::RequestId)
-        .column(endangerment::Column::CommitmentId)
-        .filter(endangerment::Column::RequestId.is_in(ids))
-        .into_tuple()
-        .all(db)
-        .await?;
-    if links.is_empty() {
+    let mut links: HashMap<RequestId, Vec<CommitmentId>> = HashMap::new();
+    for (organisation, ids) in by_organisation {
+        links.extend(projection::endangered_by(db, organisation, &ids).await?);
+    }
+    let wanted: Vec<CommitmentId> = links.values().flatten().copied().collect();
+    if wanted.is_empty() {
         return Ok(HashMap::new());
     }
     let commitments: HashMap<CommitmentId, commitment::Model> = commitment::Entity::find()
-        .filter(commitment::Column::Id.is_in(links.iter().map(|(_, id)| *id)))
-        .order_by_asc(commitment::Column::PromisedAt)
+        .filter(commitment::Column::Id.is_in(wanted))
         .all(db)
         .await?
         .into_iter()
         .map(|row| (row.id, row))
         .collect();
-    let mut by_request: HashMap<RequestId, Vec<commitment::Model>> = HashMap::new();
-    for (request, commitment) in links {
-        if let Some(row) = commitments.get(&commitment) {
-            by_request.entry(request).or_default().push(row.clone());
-        }
-    }
-    for promises in by_request.values_mut() {
-        promises.sort_by_key(|row| (row.promised_at, row.id));
-    }
-    Ok(by_request)
+    Ok(links
+        .into_iter()
+        .map(|(request, ids)| {
+            let mut promises: Vec<commitment::Model> = ids
+                .iter()
+                .filter_map(|id| commitments.get(id).cloned())
+                .collect();
+            promises.sort_by_key(|row| (row.promised_at, row.id));
+            (request, promises)
+        })
+        .collect())
 }
 
 async fn organisations_of(

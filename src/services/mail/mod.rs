@@ -37,7 +37,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, EntityTrait, ExprTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    QuerySelect, UpdateMany,
 };
 
 use crate::entities::ids::{CommitmentId, DepartmentId, OrganisationId, RequestId, UserId};
@@ -194,17 +194,32 @@ fn due_at(now: DateTime<Utc>) -> Condition {
 }
 
 async fn expire_old(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<u64, ApiError> {
+    let stale = || {
+        pending()
+            // Never tried nor scheduled: made while mail was off. (One waiting
+            // for its reader's calendar, or sent again by an admin, has a time.)
+            .add(notification::Column::MailNextAt.is_null())
+            .add(notification::Column::CreatedAt.lt(now - MAX_AGE))
+    };
+    // Asked first, so that an idle poll does not take the writer's turn.
+    let any = notification::Entity::find()
+        .select_only()
+        .column(notification::Column::Id)
+        .filter(stale())
+        .limit(1)
+        .into_tuple::<i64>()
+        .one(db)
+        .await?;
+    if any.is_none() {
+        return Ok(0);
+    }
     let txn = crate::db::begin_write(db).await?;
     let expired = notification::Entity::update_many()
         .col_expr(
             notification::Column::MailState,
             Expr::value(MailState::Expired.as_str()),
         )
-        .filter(pending())
-        // Never tried nor scheduled: made while mail was off. (One waiting
-        // for its reader's calendar, or sent again by an admin, has a time.)
-        .filter(notification::Column::MailNextAt.is_null())
-        .filter(notification::Column::CreatedAt.lt(now - MAX_AGE))
+        .filter(stale())
         .exec(&txn)
         .await?
         .rows_affected;
@@ -270,7 +285,6 @@ async fn settle(
     reason: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
-    let txn = crate::db::begin_write(db).await?;
     let mut update = notification::Entity::update_many()
         .col_expr(notification::Column::MailState, Expr::value(state.as_str()))
         .col_expr(
@@ -284,12 +298,7 @@ async fn settle(
     if state == MailState::Sent {
         update = update.col_expr(notification::Column::MailedAt, Expr::value(now));
     }
-    update
-        .filter(notification::Column::Id.eq(id))
-        .exec(&txn)
-        .await?;
-    txn.commit().await?;
-    Ok(())
+    write_one(db, id, update).await
 }
 
 async fn retry_later(
@@ -298,29 +307,34 @@ async fn retry_later(
     reason: &str,
     at: DateTime<Utc>,
 ) -> Result<(), ApiError> {
-    let txn = crate::db::begin_write(db).await?;
-    notification::Entity::update_many()
+    let update = notification::Entity::update_many()
         .col_expr(notification::Column::MailNextAt, Expr::value(at))
         .col_expr(
             notification::Column::MailError,
             Expr::value(reason.to_owned()),
-        )
-        .filter(notification::Column::Id.eq(id))
-        .exec(&txn)
-        .await?;
-    txn.commit().await?;
-    Ok(())
+        );
+    write_one(db, id, update).await
 }
 
 /// Waits for the calendar to open; waiting is not a try.
 async fn postpone(db: &DatabaseConnection, id: i64, at: DateTime<Utc>) -> Result<(), ApiError> {
-    let txn = crate::db::begin_write(db).await?;
-    notification::Entity::update_many()
+    let update = notification::Entity::update_many()
         .col_expr(notification::Column::MailNextAt, Expr::value(at))
         .col_expr(
             notification::Column::MailAttempts,
             Expr::col(notification::Column::MailAttempts).sub(1),
-        )
+        );
+    write_one(db, id, update).await
+}
+
+/// Applies `update` to notice `id` in a write transaction of its own.
+async fn write_one(
+    db: &DatabaseConnection,
+    id: i64,
+    update: UpdateMany<notification::Entity>,
+) -> Result<(), ApiError> {
+    let txn = crate::db::begin_write(db).await?;
+    update
         .filter(notification::Column::Id.eq(id))
         .exec(&txn)
         .await?;

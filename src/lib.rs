@@ -115,12 +115,19 @@ pub fn rocket(config: Config, db: DatabaseConnection, signing_key: &[u8]) -> Roc
         config,
     };
     let mail = match mailer {
+        Some(mailer) if state.config.mail_poll_seconds == 0 => {
+            tracing::info!(
+                "mail goes through {}, sent by other instances (BATON_MAIL_POLL_SECONDS=0)",
+                mailer.description
+            );
+            None
+        }
         Some(mailer) => {
             tracing::info!("mail goes through {}", mailer.description);
             Some((
                 mailer,
                 links,
-                Duration::from_secs(state.config.mail_poll_seconds.max(1)),
+                Duration::from_secs(state.config.mail_poll_seconds),
             ))
         }
         None => {

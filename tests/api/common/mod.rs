@@ -53,6 +53,11 @@ pub async fn spawn_app_on(database_url: String, adjust: impl FnOnce(Config) -> C
         secret: Some(TEST_SECRET.into()),
         log: std::env::var("TEST_LOG").unwrap_or_else(|_| "off".into()),
         db_max_connections: 4,
+        // The background rounds would race a test's own: tests run the
+        // sweep and the dispatcher themselves, at the moments they choose
+        // (the few that test the background rounds turn them on).
+        overdue_sweep_seconds: 0,
+        mail_poll_seconds: 0,
         ..Config::default()
     });
     baton::telemetry::init(&config);

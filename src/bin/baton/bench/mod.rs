@@ -13,6 +13,7 @@
 //! - [`search`]: full-text search over a million requests (`search`);
 //! - [`read_paths`]: the reads of a million-request organisation whose
 //!   requests hang together (`read-paths`);
+//! - [`notify`]: mails handed to an SMTP server per second (`notify`);
 //! - [`server`], [`seed`], [`http_client`], [`reads`]: what the HTTP
 //!   benchmarks share (reads: 32 clients reading a list of paths) —
 //!   the application started in-process, the organisation built through
@@ -21,6 +22,7 @@
 mod http_client;
 mod http_forecast;
 mod log_requests;
+mod notify;
 mod projection;
 mod read_paths;
 mod reads;
@@ -49,6 +51,8 @@ pub enum Scenario {
     Search,
     /// The reads of a 1M-request organisation with hub requests, at 32 connections.
     ReadPaths,
+    /// Pending notices handed to a local SMTP server per second.
+    Notify,
 }
 
 #[derive(Serialize)]
@@ -91,6 +95,9 @@ pub fn run(scenario: Scenario, quick: bool) -> Result<(), String> {
         })?,
         Scenario::ReadPaths => read_paths::run(quick, |figure, value, unit| {
             print_figure("read-paths", figure, value, unit)
+        })?,
+        Scenario::Notify => notify::run(quick, |figure, value, unit| {
+            print_figure("notify", figure, value, unit)
         })?,
         Scenario::Propagate => {
             let whole = projection::whole_org(quick)?;

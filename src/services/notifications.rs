@@ -180,7 +180,19 @@ async fn insert(
         ..Default::default()
     });
     notification::Entity::insert_many(rows).exec(db).await?;
-    Ok(())
+    // Once per event, not per recipient, in the notice's transaction.
+    crate::services::webhooks::enqueue(
+        db,
+        crate::services::webhooks::Notice {
+            organisation_id,
+            kind,
+            request_id,
+            commitment_id,
+            message,
+            at: now,
+        },
+    )
+    .await
 }
 
 /// The caller's notifications: unread first, newest first within each group.

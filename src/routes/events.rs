@@ -25,7 +25,8 @@ pub fn routes() -> Vec<Route> {
 pub struct EventOut {
     pub id: i64,
     /// What the event is about: `request`, `agreement`, `commitment`,
-    /// `review`, `user`, `department`, `calendar` or `organisation`.
+    /// `review`, `user`, `department`, `calendar`, `organisation` or
+    /// `webhook`.
     pub entity: String,
     pub entity_id: i64,
     pub kind: String,

@@ -78,7 +78,19 @@ pub fn rocket(config: Config, db: DatabaseConnection, signing_key: &[u8]) -> Roc
         "attachments are kept in {}",
         files.description
     );
+    // Like the store: a mail configuration that cannot be used stops the start.
+    let mailer = mailer::Mailer::from_config(&config)
+        .unwrap_or_else(|error| panic!("{error}"))
+        .map(std::sync::Arc::new);
+    let links = services::mail::Links::new(
+        &config
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}:{}", config.address, config.port)),
+    );
     let state = AppState {
+        mailer: mailer.clone(),
+        links: links.clone(),
         keys: TokenKeys::new(signing_key, config.token_hours),
         login_limiter: LoginLimiter::new(
             config.login_max_failures,
@@ -102,18 +114,12 @@ pub fn rocket(config: Config, db: DatabaseConnection, signing_key: &[u8]) -> Roc
         db,
         config,
     };
-    // Like the store: a mail configuration that cannot be used stops the start.
-    let mailer =
-        mailer::Mailer::from_config(&state.config).unwrap_or_else(|error| panic!("{error}"));
     let mail = match mailer {
         Some(mailer) => {
             tracing::info!("mail goes through {}", mailer.description);
-            let base = state.config.public_url.clone().unwrap_or_else(|| {
-                format!("http://{}:{}", state.config.address, state.config.port)
-            });
             Some((
-                std::sync::Arc::new(mailer),
-                services::mail::Links::new(&base),
+                mailer,
+                links,
                 Duration::from_secs(state.config.mail_poll_seconds.max(1)),
             ))
         }
@@ -177,8 +183,9 @@ pub fn rocket(config: Config, db: DatabaseConnection, signing_key: &[u8]) -> Roc
         .register("/", catchers![problem_catcher, pages::sign_in_first])
 }
 
-/// Notifies customers of requests that pass their due, then re-projects the
-/// commitments whose stored risk time may have moved, every `period`.
+/// Notifies customers of requests that pass their due, warns of requests due
+/// soon and escalates lasting breaches, then re-projects the commitments
+/// whose stored risk time may have moved, every `period`.
 async fn sweep_overdue_forever(
     db: DatabaseConnection,
     calendars: std::sync::Arc<services::calendars::CalendarCache>,
@@ -191,6 +198,16 @@ async fn sweep_overdue_forever(
             Ok(0) => {}
             Ok(notified) => tracing::info!(notified, "overdue requests notified"),
             Err(error) => tracing::warn!(%error, "overdue sweep failed"),
+        }
+        match services::requests::sweep_alerts(&db, &calendars, chrono::Utc::now()).await {
+            Ok(done) if done == services::requests::Alerted::default() => {}
+            Ok(done) => tracing::info!(
+                planned = done.planned,
+                due_soon = done.due_soon,
+                escalated = done.escalated,
+                "request alerts"
+            ),
+            Err(error) => tracing::warn!(%error, "alert sweep failed"),
         }
         match services::risk::refresh_due(&db, &calendars).await {
             Ok(0) => {}

@@ -30,6 +30,10 @@ pub struct AppState {
     pub views: crate::views::Views,
     /// Where attachments' bytes are kept (`file_store.rs`).
     pub files: std::sync::Arc<dyn object_store::ObjectStore>,
+    /// The SMTP server mail goes through; none while mail is off.
+    pub mailer: Option<std::sync::Arc<crate::mailer::Mailer>>,
+    /// Where links in mail point (`BATON_PUBLIC_URL`).
+    pub links: crate::services::mail::Links,
 }
 
 impl AppState {

@@ -11,7 +11,7 @@ use tera::{Context, Tera};
 use crate::error::ApiError;
 
 /// Every template, by name.
-const TEMPLATES: [(&str, &str); 22] = [
+const TEMPLATES: [(&str, &str); 25] = [
     ("base.html", include_str!("../templates/base.html.tera")),
     (
         "reports/charts.html",
@@ -96,6 +96,18 @@ const TEMPLATES: [(&str, &str); 22] = [
     (
         "pages/notifications.html",
         include_str!("../templates/pages/notifications.html.tera"),
+    ),
+    (
+        "pages/preferences.html",
+        include_str!("../templates/pages/preferences.html.tera"),
+    ),
+    (
+        "pages/password_forgot.html",
+        include_str!("../templates/pages/password_forgot.html.tera"),
+    ),
+    (
+        "pages/password_reset.html",
+        include_str!("../templates/pages/password_reset.html.tera"),
     ),
 ];
 

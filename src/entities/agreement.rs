@@ -20,6 +20,9 @@ pub struct Model {
     pub turnaround_unit: Unit,
     pub turnaround_quantity: i64,
     pub on_time_target_pct: i32,
+    /// The share of a request's working time after which whoever works it
+    /// hears it is due soon.
+    pub due_soon_percent: i32,
     pub review_every_weeks: i32,
     pub status: AgreementStatus,
     /// Bumped each time the customer accepts new terms; requests keep the

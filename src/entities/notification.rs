@@ -13,6 +13,8 @@ pub struct Model {
     pub request_id: Option<RequestId>,
     /// For a notice about a promise to an outside customer.
     pub commitment_id: Option<CommitmentId>,
+    /// For a notice about a review; its mail carries the invitation.
+    pub review_id: Option<i64>,
     pub message: String,
     pub created_at: DateTimeUtc,
     pub read_at: Option<DateTimeUtc>,
@@ -38,16 +40,22 @@ closed_set! {
         Assigned = "assigned",
         Mentioned = "mentioned",
         CommitmentEndangered = "commitment_endangered",
+        DueSoon = "due_soon",
+        Escalated = "escalated",
+        ReviewScheduled = "review_scheduled",
+        ReviewMoved = "review_moved",
     }
 }
 
 closed_set! {
-    /// Where a notice's mail stands.
+    /// Where a notice's mail stands (`digest`: waiting for the person's
+    /// next daily digest).
     pub enum MailState {
         Pending = "pending",
         Sent = "sent",
         Failed = "failed",
         Expired = "expired",
         Skipped = "skipped",
+        Digest = "digest",
     }
 }

@@ -10,6 +10,9 @@ pub struct Model {
     pub name: String,
     pub timezone: String,
     pub at_risk_threshold_minutes: i32,
+    /// Working minutes a breach lasts before it reaches the leaders; none:
+    /// never.
+    pub escalation_minutes: Option<i32>,
     /// The calendar of departments created without one; it cannot be deleted.
     pub default_calendar_id: Option<i64>,
     pub version: i32,

@@ -43,6 +43,13 @@ pub struct Model {
     /// The declared time of the latest transition; a new `at` may not precede it.
     pub last_event_at: DateTimeUtc,
     pub overdue_notified_at: Option<DateTimeUtc>,
+    /// When it has used its agreement's share of its working time (see the
+    /// alerts migration); none until the sweep computes it.
+    pub due_soon_at: Option<DateTimeUtc>,
+    pub due_soon_notified_at: Option<DateTimeUtc>,
+    /// When a lasting breach reaches the organisation's leaders.
+    pub escalate_at: Option<DateTimeUtc>,
+    pub escalated_at: Option<DateTimeUtc>,
     pub created_by_user_id: UserId,
     /// The provider's person who has it.
     pub assignee_user_id: Option<UserId>,

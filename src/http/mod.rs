@@ -184,6 +184,15 @@ impl<T: Serialize> Reply<T> {
         }
     }
 
+    /// 202: taken, with the outcome to follow elsewhere (a mail, say).
+    pub fn accepted(body: T) -> Self {
+        Reply {
+            status: Status::Accepted,
+            body,
+            version: None,
+        }
+    }
+
     /// Adds `ETag: "<version>"`.
     pub fn versioned(mut self, version: i32) -> Self {
         self.version = Some(version);

@@ -80,11 +80,13 @@ struct EditForm {
     on_time_target_pct: String,
     #[field(default = "")]
     review_every_weeks: String,
+    #[field(default = "")]
+    due_soon_percent: String,
 }
 
 carries_csrf!(EditForm);
 
-const EDIT_FIELDS: [&str; 7] = [
+const EDIT_FIELDS: [&str; 8] = [
     "title",
     "deliverable",
     "definition_of_done",
@@ -92,6 +94,7 @@ const EDIT_FIELDS: [&str; 7] = [
     "unit",
     "on_time_target_pct",
     "review_every_weeks",
+    "due_soon_percent",
 ];
 
 const CALIBRATE_FIELDS: [&str; 2] = ["amount", "unit"];
@@ -191,6 +194,7 @@ async fn agreement_page(
             ("definition_of_done", row.definition_of_done.clone()),
             ("on_time_target_pct", row.on_time_target_pct.to_string()),
             ("review_every_weeks", row.review_every_weeks.to_string()),
+            ("due_soon_percent", row.due_soon_percent.to_string()),
         ];
         edit.push(
             PageForm::new("edit", &EDIT_FIELDS, rejected).filled(
@@ -213,6 +217,7 @@ async fn agreement_page(
         "provider_id": row.provider_department_id, "customer_id": row.customer_department_id,
         "turnaround": agreements::describe(turnaround), "target": row.on_time_target_pct, "status": row.status,
         "terms_version": row.terms_version, "review_every_weeks": row.review_every_weeks, "version": row.version,
+        "due_soon_percent": row.due_soon_percent,
         "decline_reason": row.decline_reason, "pending": pending, "pending_target": row.pending_on_time_target_pct,
     }));
     page.insert("figures", &figures);
@@ -308,6 +313,7 @@ async fn save_edit(
     ));
     let target = parsed.take(parse_number(&form.on_time_target_pct, "on_time_target_pct"));
     let cadence = parsed.take(parse_number(&form.review_every_weeks, "review_every_weeks"));
+    let due_soon = parsed.take(parse_number(&form.due_soon_percent, "due_soon_percent"));
     let version = form.version.trim().parse::<i32>().ok();
     parsed.finish()?;
     let changed = |new: &str, old: &str| (new != old).then(|| new.to_owned());
@@ -322,6 +328,9 @@ async fn save_edit(
         review_every_weeks: cadence
             .flatten()
             .filter(|weeks| *weeks != i64::from(current.review_every_weeks)),
+        due_soon_percent: due_soon
+            .flatten()
+            .filter(|percent| *percent != i64::from(current.due_soon_percent)),
     };
     let terms_change = changes.turnaround.is_some() || changes.on_time_target_pct.is_some();
     let saved = agreements::update(&state.db, me, id, ExpectedVersion(version), changes).await?;
@@ -537,6 +546,7 @@ async fn create(
         turnaround,
         on_time_target_pct: target,
         review_every_weeks: cadence,
+        due_soon_percent: None,
     };
     match agreements::create(&state.db, &user.auth, input).await {
         Ok(row) => {

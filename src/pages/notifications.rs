@@ -13,16 +13,35 @@ use super::{
     FormReply, PageResult, PageUser, Posted, Refusal, carries_csrf, context, html, local,
     organisation_zone,
 };
+use crate::entities::Named;
+use crate::entities::notification::NotificationKind;
 use crate::error::ApiError;
+use crate::services::mail::preferences;
 use crate::services::notifications;
 use crate::state::AppState;
 
 pub fn routes() -> Vec<Route> {
-    routes![show, mark_read, mark_all_read]
+    routes![
+        show,
+        mark_read,
+        mark_all_read,
+        preferences_page,
+        set_preferences
+    ]
 }
 
 /// How many notifications the page lists, newest unread first.
 const SHOWN: u64 = 200;
+
+#[derive(FromForm)]
+struct PreferencesForm {
+    #[field(default = "")]
+    _csrf: String,
+    /// `mode[kind]`: now, digest or off.
+    mode: std::collections::BTreeMap<String, String>,
+}
+
+carries_csrf!(PreferencesForm);
 
 #[derive(FromForm)]
 struct MarkForm {
@@ -56,7 +75,7 @@ async fn notifications_page(
         .map(|row| {
             json!({
                 "id": row.id, "kind": row.kind.as_str().replace('_', " "), "message": row.message,
-                "request_id": row.request_id, "commitment_id": row.commitment_id, "created_at": local(row.created_at, zone),
+                "request_id": row.request_id, "commitment_id": row.commitment_id, "review_id": row.review_id, "created_at": local(row.created_at, zone),
                 "unread": row.read_at.is_none(),
             })
         })
@@ -120,4 +139,71 @@ async fn mark_all_read(state: &State<AppState>, posted: Posted<MarkForm>) -> Pag
         Err(error) => Err(error),
     };
     answer(state, user, outcome).await
+}
+
+/// Which notices come by mail, and how (the `List-Unsubscribe` of every mail).
+#[get("/preferences")]
+async fn preferences_page(
+    state: &State<AppState>,
+    user: PageUser,
+    flash: Option<FlashMessage<'_>>,
+) -> PageResult<(Status, RawHtml<String>)> {
+    Ok(render_preferences(state, &user, flash, None).await?)
+}
+
+async fn render_preferences(
+    state: &AppState,
+    user: &PageUser,
+    flash: Option<FlashMessage<'_>>,
+    problem: Option<(Status, String)>,
+) -> Result<(Status, RawHtml<String>), ApiError> {
+    let chosen = preferences::of_user(&state.db, user.auth.id).await?;
+    let kinds: Vec<_> = NotificationKind::members()
+        .into_iter()
+        .map(|kind| {
+            json!({
+                "kind": kind.as_str(),
+                "label": preferences::describe(kind),
+                "mode": chosen.get(kind.as_str()).map_or("now", |mode| mode.as_str()),
+            })
+        })
+        .collect();
+    let mut page = context(user, "Mail preferences", flash);
+    page.insert("kinds", &kinds);
+    page.insert("mail_on", &state.mailer.is_some());
+    let status = match problem {
+        Some((status, message)) => {
+            page.insert("problem", &message);
+            status
+        }
+        None => Status::Ok,
+    };
+    Ok(html(
+        status,
+        state.views.render("pages/preferences.html", &page)?,
+    ))
+}
+
+#[post("/preferences", data = "<posted>")]
+async fn set_preferences(
+    state: &State<AppState>,
+    posted: Posted<PreferencesForm>,
+) -> PageResult<FormReply> {
+    let user = &posted.user;
+    let outcome = match posted.genuine() {
+        Ok(()) => preferences::set(&state.db, &user.auth, &posted.form.mode)
+            .await
+            .map(|_| "Saved: your mail follows these choices from now on."),
+        Err(error) => Err(error),
+    };
+    match outcome {
+        Ok(message) => Ok(FormReply::done("/preferences".into(), message)),
+        Err(error) => {
+            let refusal = Refusal::of(error, &[])?;
+            let problem = Some((refusal.status, refusal.summary));
+            Ok(FormReply::Again(
+                render_preferences(state, user, None, problem).await?,
+            ))
+        }
+    }
 }

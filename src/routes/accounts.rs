@@ -1,4 +1,5 @@
-//! `POST /auth/signup` and `POST /auth/login`.
+//! `POST /auth/signup`, `POST /auth/login` and setting a forgotten password
+//! (`POST /auth/password-reset`, then `…/confirm` with the mailed token).
 
 use chrono::{DateTime, Utc};
 use rocket::{Route, State, post, routes};
@@ -12,10 +13,11 @@ use crate::http::{Body, Reply};
 use crate::routes::organisation::OrganisationOut;
 use crate::routes::users::UserOut;
 use crate::services::accounts::{self, SignupInput};
+use crate::services::password_reset;
 use crate::state::AppState;
 
 pub fn routes() -> Vec<Route> {
-    routes![signup, login]
+    routes![signup, login, ask_reset, confirm_reset]
 }
 
 /// A new organisation and its first admin.
@@ -123,5 +125,62 @@ async fn login(
         token: session.token,
         expires_at: session.expires_at,
         user: UserOut::from(session.user),
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResetAsk {
+    pub email: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResetConfirm {
+    /// The token of the mailed link (`/password/reset?token=…`).
+    pub token: String,
+    /// At least 12 characters.
+    pub password: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Said {
+    pub message: String,
+}
+
+/// The one answer to asking for a reset, whether the address has an account or not.
+pub const RESET_ASKED: &str = "If an account has this address, a link to set a new password is on its way; it works once, within the hour.";
+
+/// Mails a single-use link to set a new password, valid for an hour. The
+/// answer is the same whether the address has an account or not.
+#[utoipa::path(post, path = "/auth/password-reset", tag = "auth", request_body = ResetAsk,
+    responses((status = 202, body = Said), (status = 422, body = crate::error::Problem)))]
+#[post("/auth/password-reset", data = "<body>")]
+async fn ask_reset(state: &State<AppState>, body: Body<ResetAsk>) -> ApiResult<Reply<Said>> {
+    password_reset::ask(
+        &state.db,
+        state.mailer.clone(),
+        &state.links,
+        &body.0.email,
+        Utc::now(),
+    )
+    .await?;
+    Ok(Reply::accepted(Said {
+        message: RESET_ASKED.into(),
+    }))
+}
+
+/// Sets a new password with the mailed link's token; the link is used up.
+#[utoipa::path(post, path = "/auth/password-reset/confirm", tag = "auth", request_body = ResetConfirm,
+    responses((status = 200, body = Said), (status = 422, description = "a short password, or a link unknown, expired or used", body = crate::error::Problem)))]
+#[post("/auth/password-reset/confirm", data = "<body>")]
+async fn confirm_reset(
+    state: &State<AppState>,
+    body: Body<ResetConfirm>,
+) -> ApiResult<Reply<Said>> {
+    let body = body.0;
+    password_reset::confirm(&state.db, &body.token, &body.password, Utc::now()).await?;
+    Ok(Reply::ok(Said {
+        message: "Your password is set: sign in with it.".into(),
     }))
 }

@@ -58,6 +58,9 @@ pub struct NewAgreementBody {
     pub on_time_target_pct: Option<i64>,
     /// Default 4.
     pub review_every_weeks: Option<i64>,
+    /// The share of a request's working time after which whoever works it
+    /// hears it is due soon; default 80.
+    pub due_soon_percent: Option<i64>,
 }
 
 /// A turnaround: hours with minute precision, or whole days.
@@ -79,6 +82,8 @@ pub struct AgreementPatch {
     pub turnaround: Option<Turnaround>,
     pub on_time_target_pct: Option<i64>,
     pub review_every_weeks: Option<i64>,
+    /// Applies to requests logged, or whose due moves, from now on.
+    pub due_soon_percent: Option<i64>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -107,6 +112,9 @@ pub struct AgreementOut {
     pub turnaround: Turnaround,
     pub on_time_target_pct: i32,
     pub review_every_weeks: i32,
+    /// The share of a request's working time after which whoever works it
+    /// hears it is due soon.
+    pub due_soon_percent: i32,
     /// `draft | proposed | active | retired`
     #[schema(value_type = String)]
     pub status: AgreementStatus,
@@ -169,6 +177,7 @@ impl AgreementOut {
             turnaround,
             on_time_target_pct: row.on_time_target_pct,
             review_every_weeks: row.review_every_weeks,
+            due_soon_percent: row.due_soon_percent,
             status: row.status,
             terms_version: row.terms_version,
             pending_change,
@@ -229,6 +238,7 @@ async fn create(
             turnaround: body.turnaround,
             on_time_target_pct: body.on_time_target_pct,
             review_every_weeks: body.review_every_weeks,
+            due_soon_percent: body.due_soon_percent,
         },
     )
     .await?;
@@ -316,6 +326,7 @@ async fn update(
             turnaround: body.turnaround,
             on_time_target_pct: body.on_time_target_pct,
             review_every_weeks: body.review_every_weeks,
+            due_soon_percent: body.due_soon_percent,
         },
     )
     .await?;

@@ -32,7 +32,7 @@ pub fn page_routes() -> Vec<Route> {
     info(title = "Baton API", description = "Service agreements between departments and the delays that reach external customers."),
     modifiers(&BearerAuth, &ApiPrefix, &ParameterBounds, &ProblemResponses),
     paths(
-        accounts::signup, accounts::login,
+        accounts::signup, accounts::login, accounts::ask_reset, accounts::confirm_reset,
         users::create, users::list, users::show, users::update, users::deactivate,
         departments::create, departments::list, departments::show, departments::update,
         departments::remove,
@@ -60,7 +60,7 @@ pub fn page_routes() -> Vec<Route> {
         reviews::update_action, reviews::issue_feed_token, reviews::revoke_feed_token,
         reviews::calendar_feed,
         events::audit_log,
-        mail::list, mail::resend,
+        mail::list, mail::resend, mail::show_preferences, mail::set_preferences,
         webhooks::create, webhooks::list, webhooks::show, webhooks::update, webhooks::remove,
         webhooks::delivery_log, webhooks::redeliver, webhooks::ping,
     ),

@@ -1,22 +1,28 @@
 //! `/mail/deliveries`: the mail delivery log of the organisation (admins),
-//! and sending a notice's mail again.
+//! and sending a notice's mail again; `/mail/preferences`: how the caller
+//! takes the mail of each kind of notice.
+
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use rocket::{Route, State, get, post, routes};
+use rocket::{Route, State, get, patch, post, routes};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::entities::ids::{RequestId, UserId};
+use crate::entities::mail_preference::MailMode;
 use crate::entities::notification::{MailState, NotificationKind};
 use crate::error::ApiResult;
-use crate::http::{Admin, Reply};
+use crate::http::{Admin, Body, Reply};
+use crate::identity::AuthUser;
 use crate::pagination::{NewestFirst, Page};
 use crate::services::mail::deliveries::{self, Delivery};
+use crate::services::mail::preferences;
 use crate::state::AppState;
 use crate::validate::query_named;
 
 pub fn routes() -> Vec<Route> {
-    routes![list, resend]
+    routes![list, resend, show_preferences, set_preferences]
 }
 
 #[derive(Serialize, ToSchema)]
@@ -31,7 +37,8 @@ pub struct DeliveryOut {
     pub request_id: Option<RequestId>,
     pub message: String,
     pub created_at: DateTime<Utc>,
-    /// `pending | sent | failed | expired | skipped`
+    /// `pending | sent | failed | expired | skipped | digest` (waiting for
+    /// the person's daily digest)
     #[schema(value_type = String)]
     pub state: MailState,
     pub attempts: i32,
@@ -111,5 +118,45 @@ async fn resend(app: &State<AppState>, actor: Admin, id: i64) -> ApiResult<Reply
     Ok(Reply::ok(Resent {
         id,
         state: MailState::Pending.as_str().into(),
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MailPreferences {
+    /// For every kind of notice: `now` (a mail at once), `digest` (in the
+    /// daily digest at the start of the working day) or `off` (no mail; the
+    /// notice still shows in Baton).
+    #[schema(value_type = BTreeMap<String, String>)]
+    pub preferences: BTreeMap<&'static str, MailMode>,
+}
+
+/// How the caller takes the mail of each kind of notice.
+#[utoipa::path(get, path = "/mail/preferences", tag = "mail", security(("bearer" = [])),
+    responses((status = 200, body = MailPreferences), (status = 401, body = crate::error::Problem)))]
+#[get("/mail/preferences")]
+async fn show_preferences(
+    app: &State<AppState>,
+    actor: AuthUser,
+) -> ApiResult<Reply<MailPreferences>> {
+    Ok(Reply::ok(MailPreferences {
+        preferences: preferences::of_user(&app.db, actor.id).await?,
+    }))
+}
+
+/// Changes the caller's choice for the kinds named, e.g.
+/// `{"overdue": "now", "mentioned": "digest", "assigned": "off"}`; the
+/// others stay as they are.
+#[utoipa::path(patch, path = "/mail/preferences", tag = "mail", security(("bearer" = [])),
+    request_body(content = BTreeMap<String, String>),
+    responses((status = 200, body = MailPreferences), (status = 401, body = crate::error::Problem),
+              (status = 422, body = crate::error::Problem)))]
+#[patch("/mail/preferences", data = "<body>")]
+async fn set_preferences(
+    app: &State<AppState>,
+    actor: AuthUser,
+    body: Body<BTreeMap<String, String>>,
+) -> ApiResult<Reply<MailPreferences>> {
+    Ok(Reply::ok(MailPreferences {
+        preferences: preferences::set(&app.db, &actor, &body.0).await?,
     }))
 }

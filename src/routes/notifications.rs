@@ -23,12 +23,15 @@ pub fn routes() -> Vec<Route> {
 pub struct NotificationOut {
     pub id: i64,
     /// `forecast_late | overdue | action_closed | assigned | mentioned |
-    /// commitment_endangered`
+    /// commitment_endangered | due_soon | escalated | review_scheduled |
+    /// review_moved`
     #[schema(value_type = String)]
     pub kind: NotificationKind,
     pub request_id: Option<RequestId>,
     /// For a notice about a promise to an outside customer.
     pub commitment_id: Option<CommitmentId>,
+    /// For a notice about a review.
+    pub review_id: Option<i64>,
     pub message: String,
     pub created_at: DateTime<Utc>,
     pub read_at: Option<DateTime<Utc>>,
@@ -41,6 +44,7 @@ impl From<notification::Model> for NotificationOut {
             kind: row.kind,
             request_id: row.request_id,
             commitment_id: row.commitment_id,
+            review_id: row.review_id,
             message: row.message,
             created_at: row.created_at,
             read_at: row.read_at,

@@ -11,6 +11,7 @@ use crate::error::ApiResult;
 use crate::http::Admin;
 use crate::http::{Body, Reply};
 use crate::identity::AuthUser;
+use crate::routes::nullable;
 use crate::services::ExpectedVersion;
 use crate::services::organisations::{self, OrganisationChanges};
 use crate::state::AppState;
@@ -26,6 +27,9 @@ pub struct OrganisationOut {
     pub timezone: String,
     /// Slack below this many working minutes makes a commitment `at_risk`.
     pub at_risk_threshold_minutes: i32,
+    /// Working minutes (of the provider's calendar) a breach lasts before it
+    /// is escalated to the organisation's leaders; null: never.
+    pub escalation_minutes: Option<i32>,
     /// The calendar of departments created without one; never deleted.
     pub default_calendar_id: Option<i64>,
     pub version: i32,
@@ -39,6 +43,7 @@ impl From<organisation::Model> for OrganisationOut {
             name: row.name,
             timezone: row.timezone,
             at_risk_threshold_minutes: row.at_risk_threshold_minutes,
+            escalation_minutes: row.escalation_minutes,
             default_calendar_id: row.default_calendar_id,
             version: row.version,
             created_at: row.created_at,
@@ -52,6 +57,10 @@ pub struct OrganisationPatch {
     pub name: Option<String>,
     pub timezone: Option<String>,
     pub at_risk_threshold_minutes: Option<i64>,
+    /// Null turns the escalation off.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<i64>)]
+    pub escalation_minutes: Option<Option<i64>>,
     /// One of the organisation's calendars.
     pub default_calendar_id: Option<i64>,
 }
@@ -85,6 +94,7 @@ async fn update(
             name: body.name,
             timezone: body.timezone,
             at_risk_threshold_minutes: body.at_risk_threshold_minutes,
+            escalation_minutes: body.escalation_minutes,
             default_calendar_id: body.default_calendar_id,
         },
     )

@@ -39,9 +39,10 @@ pub fn routes() -> Vec<Route> {
 pub struct NewWebhookBody {
     /// Where calls go: an `http://` or `https://` URL.
     pub url: String,
-    /// The notice kinds to be told of (`forecast_late`, `overdue`,
-    /// `action_closed`, `assigned`, `mentioned`, `commitment_endangered`,
-    /// …), or `["*"]` for every kind, those added later included.
+    /// The notice kinds to be told of (`forecast_late`, `due_soon`,
+    /// `overdue`, `escalated`, `commitment_endangered`, `review_scheduled`,
+    /// `review_moved`, `action_closed`, `assigned`, `mentioned`), or
+    /// `["*"]` for every kind, those added later included.
     /// Default: `["*"]`.
     #[serde(default)]
     pub events: Option<Vec<String>>,

@@ -16,6 +16,7 @@ pub mod home;
 pub mod mail;
 pub mod notifications;
 pub mod organisations;
+pub mod password_reset;
 pub mod projection;
 pub mod reports;
 pub mod requests;

@@ -18,6 +18,15 @@ use crate::identity::{AuthUser, Role};
 
 pub use crate::entities::notification::NotificationKind as Kind;
 
+/// What a notice is about: a request, a promise to an outside customer or
+/// a review (at most one, in practice).
+#[derive(Debug, Default, Clone, Copy)]
+struct About {
+    request: Option<RequestId>,
+    commitment: Option<CommitmentId>,
+    review: Option<i64>,
+}
+
 /// Notifies every active user of a department.
 pub async fn notify_department(
     db: &impl ConnectionTrait,
@@ -110,8 +119,34 @@ pub async fn notify_users(
         organisation_id,
         recipients,
         kind,
-        request_id,
-        None,
+        About {
+            request: request_id,
+            ..About::default()
+        },
+        message,
+    )
+    .await
+}
+
+/// Tells the given people about a review (scheduled, moved); the mail
+/// carries its invitation.
+pub async fn notify_review(
+    db: &impl ConnectionTrait,
+    organisation_id: OrganisationId,
+    recipients: &[UserId],
+    kind: Kind,
+    review_id: i64,
+    message: &str,
+) -> Result<(), ApiError> {
+    insert(
+        db,
+        organisation_id,
+        recipients,
+        kind,
+        About {
+            review: Some(review_id),
+            ..About::default()
+        },
         message,
     )
     .await
@@ -143,8 +178,10 @@ pub async fn notify_commitment_endangered(
         row.organisation_id,
         &people,
         Kind::CommitmentEndangered,
-        None,
-        Some(row.id),
+        About {
+            commitment: Some(row.id),
+            ..About::default()
+        },
         message,
     )
     .await
@@ -155,8 +192,7 @@ async fn insert(
     organisation_id: OrganisationId,
     recipients: &[UserId],
     kind: Kind,
-    request_id: Option<RequestId>,
-    commitment_id: Option<CommitmentId>,
+    about: About,
     message: &str,
 ) -> Result<(), ApiError> {
     if recipients.is_empty() {
@@ -167,8 +203,9 @@ async fn insert(
         organisation_id: Set(organisation_id),
         user_id: Set(user_id),
         kind: Set(kind),
-        request_id: Set(request_id),
-        commitment_id: Set(commitment_id),
+        request_id: Set(about.request),
+        commitment_id: Set(about.commitment),
+        review_id: Set(about.review),
         message: Set(message.to_owned()),
         created_at: Set(now),
         read_at: Set(None),
@@ -186,8 +223,9 @@ async fn insert(
         crate::services::webhooks::Notice {
             organisation_id,
             kind,
-            request_id,
-            commitment_id,
+            request_id: about.request,
+            commitment_id: about.commitment,
+            review_id: about.review,
             message,
             at: now,
         },

@@ -17,6 +17,8 @@ pub struct OrganisationChanges {
     pub name: Option<String>,
     pub timezone: Option<String>,
     pub at_risk_threshold_minutes: Option<i64>,
+    /// `Some(None)` turns the escalation to the leaders off.
+    pub escalation_minutes: Option<Option<i64>>,
     pub default_calendar_id: Option<i64>,
 }
 
@@ -57,6 +59,16 @@ pub async fn update(
         }
         row.at_risk_threshold_minutes = Set(minutes.clamp(0, 525_600) as i32);
     }
+    if let Some(minutes) = changes.escalation_minutes {
+        // At least a working minute, at most a year of them.
+        if minutes.is_some_and(|minutes| !(1..=525_600).contains(&minutes)) {
+            check.add(
+                "escalation_minutes",
+                "must be between 1 and 525600, or null for no escalation",
+            );
+        }
+        row.escalation_minutes = Set(minutes.map(|minutes| minutes.clamp(1, 525_600) as i32));
+    }
     if let Some(calendar_id) = changes.default_calendar_id {
         let exists = calendar::Entity::find_by_id(calendar_id)
             .filter(calendar::Column::OrganisationId.eq(actor.organisation_id))
@@ -88,6 +100,11 @@ pub async fn update(
             "at_risk_threshold_minutes",
             json!(current.at_risk_threshold_minutes),
             json!(updated.at_risk_threshold_minutes),
+        ),
+        (
+            "escalation_minutes",
+            json!(current.escalation_minutes),
+            json!(updated.escalation_minutes),
         ),
         (
             "default_calendar_id",

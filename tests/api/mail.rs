@@ -15,21 +15,22 @@ use baton::mailer::Mailer;
 use baton::services::calendars::CalendarCache;
 use baton::services::mail::{self, Dispatched, Links};
 
-const PUBLIC: &str = "https://baton.example.org";
+pub const PUBLIC: &str = "https://baton.example.org";
 
-struct Mailing {
-    app: TestApp,
-    sink: SmtpSink,
-    mailer: Mailer,
-    db: sea_orm::DatabaseConnection,
-    pair: Pair,
-    agreement: i64,
+/// An organisation whose mail goes to an SMTP server inside the test.
+pub struct Mailing {
+    pub app: TestApp,
+    pub sink: SmtpSink,
+    pub mailer: Mailer,
+    pub db: sea_orm::DatabaseConnection,
+    pub pair: Pair,
+    pub agreement: i64,
 }
 
 impl Mailing {
     /// An organisation whose calendar (Berlin, shared by every department)
     /// is open on the given days of the week only (0 = Monday), all day.
-    async fn open_on(days: &[u32]) -> Mailing {
+    pub async fn open_on(days: &[u32]) -> Mailing {
         let sink = SmtpSink::start().await;
         let url = sink.url();
         let adjust = |config: baton::Config| baton::Config {
@@ -80,13 +81,13 @@ impl Mailing {
         }
     }
 
-    async fn always_open() -> Mailing {
+    pub async fn always_open() -> Mailing {
         Mailing::open_on(&[0, 1, 2, 3, 4, 5, 6]).await
     }
 
     /// Sales logs a request and Legal forecasts it a month late: Sales's
     /// two people are notified. Returns the request's id.
-    async fn late_forecast(&self) -> i64 {
+    pub async fn late_forecast(&self) -> i64 {
         let now = Utc::now().to_rfc3339();
         let id = int(&self
             .app
@@ -106,7 +107,7 @@ impl Mailing {
         id
     }
 
-    async fn dispatch(&self, at: DateTime<Utc>) -> Dispatched {
+    pub async fn dispatch(&self, at: DateTime<Utc>) -> Dispatched {
         mail::dispatch_due(
             &self.db,
             &CalendarCache::default(),
@@ -118,7 +119,7 @@ impl Mailing {
         .expect("dispatch")
     }
 
-    async fn deliveries(&self) -> Vec<serde_json::Value> {
+    pub async fn deliveries(&self) -> Vec<serde_json::Value> {
         let log = self
             .app
             .get("/api/v1/mail/deliveries", Some(&self.pair.admin.token))
@@ -128,7 +129,7 @@ impl Mailing {
     }
 }
 
-fn recipients(mails: &[Received]) -> BTreeSet<String> {
+pub fn recipients(mails: &[Received]) -> BTreeSet<String> {
     mails.iter().flat_map(|mail| mail.to.clone()).collect()
 }
 
@@ -150,7 +151,7 @@ async fn a_late_forecast_is_mailed_once_to_the_customer_department_with_a_link_a
         assert_eq!(subject, format!("#{id} NDA for Globex: expected late"));
         assert_eq!(
             mail.header("List-Unsubscribe").as_deref(),
-            Some("<https://baton.example.org/notifications>")
+            Some("<https://baton.example.org/preferences>")
         );
         assert!(mail.data.contains("multipart/alternative"), "{}", mail.data);
         assert!(mail.data.contains("text/plain"), "{}", mail.data);

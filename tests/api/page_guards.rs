@@ -7,10 +7,11 @@ use crate::common::spawn_app;
 use crate::pages::sign_in;
 use rocket::http::{ContentType, Cookie, Method, Status};
 
-/// Pages anyone may open: signing in, the health and metrics probes, and
-/// the API's documentation.
+/// Pages anyone may open: signing in, setting a forgotten password, the
+/// health and metrics probes, and the API's documentation.
 fn is_public(path: &str) -> bool {
     path == "/login"
+        || path.starts_with("/password/")
         || matches!(path, "/healthz" | "/readyz" | "/metrics")
         || path.starts_with("/api/")
         // The calendar feed is read by calendar programs with a token of its own.

@@ -754,3 +754,38 @@ async fn a_promise_turning_late_reaches_a_webhook_with_the_promise_and_its_link(
         format!("https://baton.example.org/commitments/{commitment}")
     );
 }
+
+#[rocket::async_test]
+async fn a_review_scheduled_reaches_a_webhook_with_the_review_and_its_link() {
+    let hooks = Hooks::allowing_private().await;
+    hooks
+        .create("/reviews", json!({"events": ["review_scheduled"]}))
+        .await;
+    let at = (Utc::now() + TimeDelta::days(3)).to_rfc3339();
+    let review = hooks
+        .app
+        .post(
+            "/api/v1/reviews",
+            Some(&hooks.pair.sales_lead.token),
+            json!({"department_ids": [hooks.pair.legal, hooks.pair.sales], "scheduled_at": at,
+                   "duration_minutes": 45, "every_weeks": 4,
+                   "attendee_user_ids": [hooks.pair.legal_lead.user_id, hooks.pair.sales_staff.user_id]}),
+        )
+        .await;
+    assert_eq!(review.status, Status::Created, "{}", review.body);
+    let review = int(&review.body["id"]);
+
+    assert_eq!(hooks.dispatch(Utc::now()).await.sent, 1);
+    let calls = hooks.receiver.calls();
+    assert_eq!(calls.len(), 1, "one event for its two attendees");
+    assert!(calls[0].signature_valid);
+    let body = calls[0].json();
+    assert_eq!(body["event"], "review_scheduled");
+    assert_eq!(body["review"]["id"], review);
+    assert_eq!(body["review"]["duration_minutes"], 45);
+    assert_eq!(
+        body["review"]["link"],
+        format!("https://baton.example.org/reviews/{review}")
+    );
+    assert!(body["request"].is_null() && body["commitment"].is_null());
+}

@@ -34,6 +34,9 @@ pub use crate::entities::agreement::{AgreementStatus, Unit};
 
 pub const DEFAULT_TARGET_PCT: i32 = 90;
 pub const DEFAULT_REVIEW_EVERY_WEEKS: i32 = 4;
+/// Whoever works a request hears it is due soon once it has used this share
+/// of its working time.
+pub const DEFAULT_DUE_SOON_PERCENT: i32 = 80;
 
 pub struct NewAgreement {
     pub provider_department_id: DepartmentId,
@@ -44,6 +47,7 @@ pub struct NewAgreement {
     pub turnaround: Turnaround,
     pub on_time_target_pct: Option<i64>,
     pub review_every_weeks: Option<i64>,
+    pub due_soon_percent: Option<i64>,
 }
 
 #[derive(Default)]
@@ -54,6 +58,7 @@ pub struct AgreementChanges {
     pub turnaround: Option<Turnaround>,
     pub on_time_target_pct: Option<i64>,
     pub review_every_weeks: Option<i64>,
+    pub due_soon_percent: Option<i64>,
 }
 
 #[derive(Default)]
@@ -110,6 +115,13 @@ fn check_target(check: &mut Checker, value: i64) -> i32 {
     value.clamp(1, 100) as i32
 }
 
+fn check_due_soon(check: &mut Checker, value: i64) -> i32 {
+    if !(1..=99).contains(&value) {
+        check.add("due_soon_percent", "must be between 1 and 99");
+    }
+    value.clamp(1, 99) as i32
+}
+
 fn check_cadence(check: &mut Checker, value: i64) -> i32 {
     if !(1..=52).contains(&value) {
         check.add("review_every_weeks", "must be between 1 and 52");
@@ -144,6 +156,12 @@ pub async fn create(
             .review_every_weeks
             .unwrap_or(DEFAULT_REVIEW_EVERY_WEEKS.into()),
     );
+    let due_soon = check_due_soon(
+        &mut check,
+        input
+            .due_soon_percent
+            .unwrap_or(DEFAULT_DUE_SOON_PERCENT.into()),
+    );
     let provider = find_department(db, actor.organisation_id, input.provider_department_id).await?;
     let customer = find_department(db, actor.organisation_id, input.customer_department_id).await?;
     if provider.is_none() {
@@ -174,6 +192,7 @@ pub async fn create(
         turnaround_quantity: Set(input.turnaround.quantity()),
         on_time_target_pct: Set(target),
         review_every_weeks: Set(cadence),
+        due_soon_percent: Set(due_soon),
         status: Set(AgreementStatus::Draft),
         terms_version: Set(1),
         pending_turnaround_unit: Set(None),
@@ -284,6 +303,9 @@ pub async fn update(
     if let Some(weeks) = changes.review_every_weeks {
         row.review_every_weeks = Set(check_cadence(&mut check, weeks));
     }
+    if let Some(percent) = changes.due_soon_percent {
+        row.due_soon_percent = Set(check_due_soon(&mut check, percent));
+    }
     let target = changes
         .on_time_target_pct
         .map(|pct| check_target(&mut check, pct));
@@ -337,6 +359,7 @@ pub async fn update(
                 "definition_of_done": changes.definition_of_done,
                 "turnaround": changes.turnaround, "on_time_target_pct": target,
                 "review_every_weeks": changes.review_every_weeks,
+                "due_soon_percent": changes.due_soon_percent,
             }),
         },
     )

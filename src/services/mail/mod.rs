@@ -24,11 +24,16 @@
 //!   the server's reason, and an admin may send it again.
 //! - A notice never tried a day after it was made (mail was off) is
 //!   `expired` rather than mailed late.
+//! - **People choose** ([`preferences`]), per kind of notice: at once, in
+//!   the daily digest ([`digest`]: set aside as `digest`, sent at the start
+//!   of their working day), or off (`skipped`, as for an inactive person).
 //!
 //! What a mail says is [`compose`]'s job.
 
 pub mod compose;
 pub mod deliveries;
+pub mod digest;
+pub mod preferences;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -41,6 +46,7 @@ use sea_orm::{
 };
 
 use crate::entities::ids::{CommitmentId, DepartmentId, OrganisationId, RequestId, UserId};
+use crate::entities::mail_preference::MailMode;
 use crate::entities::notification::{self, MailState};
 use crate::entities::{calendar, commitment, organisation, request, user};
 use crate::error::ApiError;
@@ -67,6 +73,10 @@ pub struct Dispatched {
     /// Waiting for the recipient's calendar to open.
     pub postponed: usize,
     pub expired: u64,
+    /// Set aside for their person's daily digest.
+    pub set_aside: usize,
+    /// Daily digests sent.
+    pub digests: usize,
 }
 
 /// Where links in mail point: `BATON_PUBLIC_URL`, without a trailing slash.
@@ -102,28 +112,70 @@ pub async fn dispatch_due(
         expired: expire_old(db, now).await?,
         ..Default::default()
     };
+    let mut opening = Openings::default();
     let claimed = claim(db, now).await?;
-    if claimed.is_empty() {
-        return Ok(done);
+    if !claimed.is_empty() {
+        send_claimed(
+            db,
+            calendars,
+            mailer,
+            links,
+            now,
+            claimed,
+            &mut opening,
+            &mut done,
+        )
+        .await?;
     }
+    done.digests = digest::send_due(db, calendars, mailer, links, now, &mut opening).await?;
+    Ok(done)
+}
+
+/// Mails each claimed notice, sets it aside for a digest, or leaves it, as
+/// its person chose.
+#[allow(clippy::too_many_arguments)]
+async fn send_claimed(
+    db: &DatabaseConnection,
+    calendars: &CalendarCache,
+    mailer: &Mailer,
+    links: &Links,
+    now: DateTime<Utc>,
+    claimed: Vec<notification::Model>,
+    opening: &mut Openings,
+    done: &mut Dispatched,
+) -> Result<(), ApiError> {
     let people = people_of(db, &claimed).await?;
+    let chosen = preferences::chosen_by(db, claimed.iter().map(|notice| notice.user_id)).await?;
     let requests = requests_of(db, &claimed).await?;
     let endangered = endangered_by(db, &requests).await?;
     let promises = commitments_of(db, &claimed).await?;
+    let reviews: Vec<i64> = claimed
+        .iter()
+        .filter_map(|notice| notice.review_id)
+        .collect();
+    let invitations = crate::services::reviews::invitations(db, &reviews).await?;
     let organisations = organisations_of(db, &claimed).await?;
-    let mut opening = Openings::default();
     for notice in claimed {
-        let Some(person) = people.get(&notice.user_id) else {
+        let Some(person) = people.get(&notice.user_id).filter(|person| person.active) else {
             settle(db, notice.id, MailState::Skipped, None, now).await?;
             continue;
         };
-        if !person.active {
-            settle(db, notice.id, MailState::Skipped, None, now).await?;
-            continue;
-        }
         let calendar = opening
             .calendar_of(db, calendars, notice.organisation_id, person.department_id)
             .await?;
+        match chosen.get(&(person.id, notice.kind)) {
+            Some(MailMode::Off) => {
+                settle(db, notice.id, MailState::Skipped, None, now).await?;
+                continue;
+            }
+            Some(MailMode::Digest) => {
+                let next = digest::next_day_start(calendar.as_deref(), now);
+                digest::set_aside(db, &notice, next).await?;
+                done.set_aside += 1;
+                continue;
+            }
+            Some(MailMode::Now) | None => {}
+        }
         // Quiet hours: not while the person's calendar is closed.
         let opens = calendar
             .as_ref()
@@ -145,6 +197,7 @@ pub async fn dispatch_due(
                 .and_then(|id| endangered.get(&id))
                 .map_or(&[], Vec::as_slice),
             commitment: notice.commitment_id.and_then(|id| promises.get(&id)),
+            invitation: notice.review_id.and_then(|id| invitations.get(&id)),
             organisation: organisations
                 .get(&notice.organisation_id)
                 .map_or("", String::as_str),
@@ -178,7 +231,7 @@ pub async fn dispatch_due(
             }
         }
     }
-    Ok(done)
+    Ok(())
 }
 
 fn pending() -> Condition {

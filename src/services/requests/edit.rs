@@ -156,6 +156,9 @@ pub async fn edit(
             next.ready_at = Set(planned.ready_at);
             next.clock_start = Set(planned.clock_start);
             next.due_at = Set(planned.due_at);
+            // Its alerts are planned again from the new due (`alerts.rs`).
+            next.due_soon_at = Set(None);
+            next.escalate_at = Set(None);
             if planned.due_at > Utc::now() {
                 next.overdue_notified_at = Set(None);
             }

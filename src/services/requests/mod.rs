@@ -1,6 +1,7 @@
 //! Internal requests: one handoff owed under an active agreement, its due in
 //! the provider's calendar, its lifecycle and its dependencies (SPEC §3).
 
+mod alerts;
 mod create;
 mod edit;
 pub mod export;
@@ -14,6 +15,7 @@ pub mod search;
 mod transitions;
 mod view;
 
+pub use alerts::{Alerted, due_soon_moment, escalation_moment, sweep_alerts};
 pub use create::log;
 pub use edit::{RequestChanges, edit};
 pub use group::LogGroup;

@@ -303,12 +303,14 @@ async fn store_schedules(
             ));
         }
         // A due moved into the future is no longer overdue: warn again if
-        // it passes the new one. The version moves relatively, so that a
+        // it passes the new one. Its alerts are planned again from the new
+        // schedule (`alerts.rs`). The version moves relatively, so that a
         // concurrent transition's own bump is not undone.
         let sql = format!(
             "UPDATE requests SET ready_at = v.column2, clock_start = v.column3, \
              due_at = v.column4, \
              overdue_notified_at = CASE WHEN v.column4 > {} THEN NULL ELSE overdue_notified_at END, \
+             due_soon_at = NULL, escalate_at = NULL, \
              version = version + 1 \
              FROM (VALUES {}) AS v WHERE requests.id = v.column1",
             placeholder(db, 1),

@@ -236,6 +236,9 @@ pub async fn act_projected(
             next.paused_at = Set(None);
             next.pause_shift_seconds = Set(row.pause_shift_seconds + shift);
             next.due_at = Set(due_at);
+            // Its alerts are planned again from the new due (`alerts.rs`).
+            next.due_soon_at = Set(None);
+            next.escalate_at = Set(None);
             if due_at > Utc::now() {
                 next.overdue_notified_at = Set(None);
             }

@@ -97,6 +97,14 @@ pub async fn hold(
         .await?;
         let people = attendees(&txn, current.id).await?;
         set_attendees(&txn, next.id, &people).await?;
+        super::invitation::tell_attendees(
+            &txn,
+            actor.id,
+            &next,
+            crate::services::notifications::Kind::ReviewScheduled,
+            None,
+        )
+        .await?;
         Some(next)
     } else {
         None

@@ -6,6 +6,7 @@ mod actions;
 mod agenda;
 mod feed;
 mod hold;
+mod invitation;
 
 pub use actions::{
     ActionChanges, ActionFilter, NewAction, add_action, find_actions, get_action, list_actions,
@@ -14,6 +15,7 @@ pub use actions::{
 pub use agenda::{Agenda, AgendaAgreement, AgendaCommitment, Miss, agenda};
 pub use feed::{feed_for_token, issue_feed_token, revoke_feed_token};
 pub use hold::{Held, HoldInput, hold};
+pub use invitation::{Invitation, invitations};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -30,6 +32,7 @@ use crate::identity::{AuthUser, Role};
 use crate::pagination::PageRequest;
 use crate::services::ExpectedVersion;
 use crate::services::events::{self, Subject};
+use crate::services::notifications::Kind;
 use crate::services::stale_if_untouched;
 use crate::services::users::find_department;
 use crate::validate::Checker;
@@ -226,6 +229,7 @@ pub async fn create(
     row.id = sea_orm::ActiveValue::NotSet;
     let created = row.insert(&txn).await?;
     set_attendees(&txn, created.id, &attendees).await?;
+    invitation::tell_attendees(&txn, actor.id, &created, Kind::ReviewScheduled, None).await?;
     events::record(
         &txn,
         actor,
@@ -313,10 +317,37 @@ pub async fn update(
         .exec(&txn)
         .await?;
     stale_if_untouched(result.rows_affected)?;
+    let before = self::attendees(&txn, id).await?;
     if let Some(ids) = &attendees {
         set_attendees(&txn, id, ids).await?;
     }
     let updated = get(&txn, actor, id).await?;
+    // Those invited before hear of a move; those newly invited, of the review.
+    let moved = updated.scheduled_at != current.scheduled_at
+        || updated.duration_minutes != current.duration_minutes;
+    let now_invited = self::attendees(&txn, id).await?;
+    let added: Vec<UserId> = now_invited
+        .iter()
+        .copied()
+        .filter(|person| !before.contains(person))
+        .collect();
+    if moved {
+        let kept: Vec<UserId> = now_invited
+            .iter()
+            .copied()
+            .filter(|person| before.contains(person))
+            .collect();
+        invitation::tell_attendees(&txn, actor.id, &updated, Kind::ReviewMoved, Some(&kept))
+            .await?;
+    }
+    invitation::tell_attendees(
+        &txn,
+        actor.id,
+        &updated,
+        Kind::ReviewScheduled,
+        Some(&added),
+    )
+    .await?;
     let mut data = events::changes(&[
         (
             "scheduled_at",

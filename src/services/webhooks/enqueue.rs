@@ -9,11 +9,11 @@ use sea_orm::{
 };
 
 use super::kinds::Wanted;
-use super::render::{CommitmentFacts, Event, PING, RequestFacts};
+use super::render::{CommitmentFacts, Event, PING, RequestFacts, ReviewFacts};
 use crate::entities::ids::{CommitmentId, OrganisationId, RequestId, WebhookId};
 use crate::entities::notification::NotificationKind;
 use crate::entities::webhook_delivery::{self, DeliveryState};
-use crate::entities::{commitment, request, webhook};
+use crate::entities::{commitment, request, review, webhook};
 use crate::error::ApiError;
 
 /// How long after it was made (or sent again by hand) a delivery is retried.
@@ -26,6 +26,7 @@ pub struct Notice<'a> {
     pub kind: NotificationKind,
     pub request_id: Option<RequestId>,
     pub commitment_id: Option<CommitmentId>,
+    pub review_id: Option<i64>,
     pub message: &'a str,
     pub at: DateTime<Utc>,
 }
@@ -57,6 +58,7 @@ pub async fn enqueue(db: &impl ConnectionTrait, notice: Notice<'_>) -> Result<()
         message: notice.message.to_owned(),
         request: request_facts(db, notice.organisation_id, notice.request_id).await?,
         commitment: commitment_facts(db, notice.organisation_id, notice.commitment_id).await?,
+        review: review_facts(db, notice.organisation_id, notice.review_id).await?,
     };
     let payload = stored(&event)?;
     let rows = targets.into_iter().map(|webhook_id| {
@@ -85,6 +87,7 @@ pub async fn ping(
         message: format!("Ping from Baton: webhook {} is set up.", hook.id),
         request: None,
         commitment: None,
+        review: None,
     };
     let row = pending(hook.id, hook.organisation_id, PING, stored(&event)?, at);
     Ok(row.insert(db).await?)
@@ -157,5 +160,25 @@ async fn commitment_facts(
             title: row.title,
             customer_name: row.customer_name,
             promised_at: row.promised_at,
+        }))
+}
+
+async fn review_facts(
+    db: &impl ConnectionTrait,
+    organisation_id: OrganisationId,
+    id: Option<i64>,
+) -> Result<Option<ReviewFacts>, ApiError> {
+    let Some(id) = id else {
+        return Ok(None);
+    };
+    Ok(review::Entity::find_by_id(id)
+        .filter(review::Column::OrganisationId.eq(organisation_id))
+        .one(db)
+        .await?
+        .map(|row| ReviewFacts {
+            id: row.id,
+            scheduled_at: row.scheduled_at,
+            duration_minutes: row.duration_minutes,
+            status: row.status.as_str().to_owned(),
         }))
 }

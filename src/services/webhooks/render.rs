@@ -2,6 +2,9 @@
 //! ([`Event`], the facts at the moment of the notice), and the body sent
 //! from it, JSON or Slack-compatible.
 //!
+//! A notice is about a request, a promise to an outside customer or a
+//! review; its facts go with it, each with a link to its page.
+//!
 //! The stored event holds no link and no delivery id: links are made from
 //! `BATON_PUBLIC_URL` when the body is, so that a delivery retried after
 //! the address changed points at the new one, and the id is the row's own.
@@ -29,6 +32,8 @@ pub struct Event {
     pub request: Option<RequestFacts>,
     #[serde(default)]
     pub commitment: Option<CommitmentFacts>,
+    #[serde(default)]
+    pub review: Option<ReviewFacts>,
 }
 
 /// The request a notice is about, as it stood when the notice was made.
@@ -50,6 +55,15 @@ pub struct CommitmentFacts {
     pub title: String,
     pub customer_name: String,
     pub promised_at: DateTime<Utc>,
+}
+
+/// The review meeting a notice is about (scheduled, or moved).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReviewFacts {
+    pub id: i64,
+    pub scheduled_at: DateTime<Utc>,
+    pub duration_minutes: i32,
+    pub status: String,
 }
 
 /// Which delivery a body is for.
@@ -88,6 +102,15 @@ fn json_body(to: Addressed, event: &Event, base: &str) -> Value {
             "link": commitment_link(base, commitment.id),
         })
     });
+    let review = event.review.as_ref().map(|review| {
+        json!({
+            "id": review.id,
+            "scheduled_at": review.scheduled_at,
+            "duration_minutes": review.duration_minutes,
+            "status": review.status,
+            "link": format!("{base}/reviews/{}", review.id),
+        })
+    });
     json!({
         "delivery_id": to.delivery_id,
         "webhook_id": to.webhook_id,
@@ -97,6 +120,7 @@ fn json_body(to: Addressed, event: &Event, base: &str) -> Value {
         "message": event.message,
         "request": request,
         "commitment": commitment,
+        "review": review,
     })
 }
 
@@ -109,10 +133,11 @@ fn slack_body(event: &Event, base: &str) -> Value {
         .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;");
-    let link = match (&event.request, &event.commitment) {
-        (Some(request), _) => Some(request_link(base, request.id)),
-        (None, Some(commitment)) => Some(commitment_link(base, commitment.id)),
-        (None, None) => None,
+    let link = match (&event.request, &event.commitment, &event.review) {
+        (Some(request), _, _) => Some(request_link(base, request.id)),
+        (None, Some(commitment), _) => Some(commitment_link(base, commitment.id)),
+        (None, None, Some(review)) => Some(format!("{base}/reviews/{}", review.id)),
+        (None, None, None) => None,
     };
     let text = match link {
         Some(link) => format!("{message} {link}"),
@@ -147,6 +172,7 @@ mod tests {
                 expected_at: None,
             }),
             commitment: None,
+            review: None,
         }
     }
 
@@ -173,6 +199,7 @@ mod tests {
         assert_eq!(body["request"]["status"], "in_progress");
         assert_eq!(body["request"]["due_at"], "2026-03-03T17:00:00Z");
         assert!(body["commitment"].is_null());
+        assert!(body["review"].is_null());
     }
 
     #[test]

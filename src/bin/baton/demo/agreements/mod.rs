@@ -96,6 +96,7 @@ pub(crate) async fn create(db: &impl ConnectionTrait, org: &Org) -> Result<Pacts
                 turnaround,
                 on_time_target_pct: Some(spec.target_pct),
                 review_every_weeks: Some(spec.review_every_weeks),
+                due_soon_percent: None,
             },
             spec.provider,
         )

@@ -86,6 +86,7 @@ pub(super) async fn create(db: &impl ConnectionTrait, org: &Org) -> Result<(), D
                 turnaround: turnaround(negotiation.amount, negotiation.unit)?,
                 on_time_target_pct: None,
                 review_every_weeks: None,
+                due_soon_percent: None,
             },
             negotiation.provider,
         )

@@ -84,6 +84,15 @@ pub struct Config {
     pub mail_from: String,
     /// How often the mail dispatcher looks for notices to send.
     pub mail_poll_seconds: u64,
+    /// Whether webhooks may call loopback, private, link-local and shared
+    /// (CGNAT) addresses: receivers inside the operator's network. Off, a
+    /// webhook to one fails (`services::webhooks::address`). Read from
+    /// `BATON_WEBHOOK_ALLOW_PRIVATE=1` as well as `true`.
+    #[serde(deserialize_with = "flag")]
+    pub webhook_allow_private: bool,
+    /// How often the webhook dispatcher looks for deliveries to send; 0:
+    /// not on this instance (another must, for webhooks to be called).
+    pub webhook_poll_seconds: u64,
 }
 
 impl Default for Config {
@@ -113,6 +122,8 @@ impl Default for Config {
             smtp_url: None,
             mail_from: "Baton <baton@localhost>".into(),
             mail_poll_seconds: 2,
+            webhook_allow_private: false,
+            webhook_poll_seconds: 2,
         }
     }
 }
@@ -242,6 +253,34 @@ impl Config {
     }
 }
 
+/// A switch as an operator writes it: `true`/`false` in `Baton.toml`, and
+/// `1`/`0`, `true`/`false`, `yes`/`no` or `on`/`off` in the environment
+/// (which Figment reads `1` from as a number, not a boolean).
+fn flag<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Written {
+        Bool(bool),
+        Number(i64),
+        Text(String),
+    }
+    match Written::deserialize(deserializer)? {
+        Written::Bool(on) => Ok(on),
+        Written::Number(1) => Ok(true),
+        Written::Number(0) => Ok(false),
+        Written::Text(text) => match text.trim().to_ascii_lowercase().as_str() {
+            "1" | "true" | "yes" | "on" => Ok(true),
+            "0" | "false" | "no" | "off" | "" => Ok(false),
+            _ => Err(serde::de::Error::custom(format!(
+                "'{text}' is not a switch: use 1 or 0"
+            ))),
+        },
+        Written::Number(other) => Err(serde::de::Error::custom(format!(
+            "{other} is not a switch: use 1 or 0"
+        ))),
+    }
+}
+
 /// The setting names: the members of [`Config`], from its serialised default
 /// so that the list cannot drift from the struct.
 fn setting_names() -> Vec<String> {
@@ -324,4 +363,32 @@ fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> 
     let mut file = options.open(path)?;
     file.write_all(contents.as_bytes())?;
     file.sync_all()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn allow_private(written: impl Serialize) -> Result<bool, ConfigError> {
+        let figment = Figment::from(Serialized::defaults(Config::default()))
+            .merge(("webhook_allow_private", written));
+        Config::from_figment(&figment).map(|config| config.webhook_allow_private)
+    }
+
+    #[test]
+    fn the_private_webhook_switch_reads_as_an_operator_writes_it() {
+        assert!(!Config::default().webhook_allow_private);
+        // The environment's `1` reaches the configuration as a number.
+        assert!(allow_private(1).unwrap_or(false));
+        assert!(!allow_private(0).unwrap_or(true));
+        for on in ["1", "true", "yes", "on", "TRUE"] {
+            assert!(allow_private(on).unwrap_or(false), "{on}");
+        }
+        for off in ["0", "false", "no", "off"] {
+            assert!(!allow_private(off).unwrap_or(true), "{off}");
+        }
+        assert!(allow_private(true).unwrap_or(false));
+        assert!(allow_private("maybe").is_err());
+        assert!(allow_private(2).is_err());
+    }
 }

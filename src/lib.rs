@@ -135,6 +135,7 @@ pub fn rocket(config: Config, db: DatabaseConnection, signing_key: &[u8]) -> Roc
             None
         }
     };
+    let webhooks = webhook_settings(&state.config);
     let sweep_every = state.config.overdue_sweep_seconds;
     let browser_headers =
         browser_headers::BrowserHeaders::for_public_url(state.config.public_url.as_deref());
@@ -164,6 +165,19 @@ pub fn rocket(config: Config, db: DatabaseConnection, signing_key: &[u8]) -> Roc
                         state.calendars.clone(),
                         mailer,
                         links,
+                        period,
+                    ));
+                }
+            })
+        }))
+        .attach(AdHoc::on_liftoff("webhook dispatcher", move |rocket| {
+            Box::pin(async move {
+                if let (Some(state), (settings, Some(period))) =
+                    (rocket.state::<AppState>(), webhooks)
+                {
+                    tokio::spawn(dispatch_webhooks_forever(
+                        state.db.clone(),
+                        settings,
                         period,
                     ));
                 }
@@ -234,6 +248,49 @@ async fn dispatch_mail_forever(
                 "mail dispatched"
             ),
             Err(error) => tracing::warn!(%error, "mail dispatch failed"),
+        }
+    }
+}
+
+/// What the webhook dispatcher needs, and how often it looks (`None`: not
+/// on this instance). Webhooks are set up in the database, not in the
+/// configuration, so the dispatcher runs on every instance unless told not to.
+fn webhook_settings(config: &Config) -> (services::webhooks::Settings, Option<Duration>) {
+    let base = config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}:{}", config.address, config.port));
+    if config.webhook_allow_private {
+        tracing::warn!(
+            "webhooks may call loopback, private and link-local addresses \
+             (BATON_WEBHOOK_ALLOW_PRIVATE)"
+        );
+    }
+    (
+        services::webhooks::Settings::new(&base, config.webhook_allow_private),
+        (config.webhook_poll_seconds > 0).then(|| Duration::from_secs(config.webhook_poll_seconds)),
+    )
+}
+
+/// Calls the webhooks whose deliveries are due every `period`
+/// (`services::webhooks`), on every instance: each delivery is claimed by one.
+async fn dispatch_webhooks_forever(
+    db: DatabaseConnection,
+    settings: services::webhooks::Settings,
+    period: Duration,
+) {
+    let mut ticks = tokio::time::interval(period);
+    loop {
+        ticks.tick().await;
+        match services::webhooks::dispatch_due(&db, &settings, chrono::Utc::now()).await {
+            Ok(done) if done == services::webhooks::Dispatched::default() => {}
+            Ok(done) => tracing::info!(
+                sent = done.sent,
+                retrying = done.retrying,
+                failed = done.failed,
+                "webhooks dispatched"
+            ),
+            Err(error) => tracing::warn!(%error, "webhook dispatch failed"),
         }
     }
 }

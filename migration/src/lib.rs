@@ -15,6 +15,7 @@ mod m20261206_000002_agreement_figures;
 mod m20261206_000003_open_work_indexes;
 mod m20261206_000004_mail;
 mod m20261206_000005_alerts;
+mod m20261206_000006_webhooks;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000003_open_work_indexes::Migration),
             Box::new(m20261206_000004_mail::Migration),
             Box::new(m20261206_000005_alerts::Migration),
+            Box::new(m20261206_000006_webhooks::Migration),
         ]
     }
 }

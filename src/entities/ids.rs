@@ -50,6 +50,10 @@ ids!(
     CommitmentId,
     /// An internal request logged under an agreement.
     RequestId,
+    /// An organisation's webhook: a URL told of notices.
+    WebhookId,
+    /// One event on its way to one webhook.
+    WebhookDeliveryId,
 );
 
 #[cfg(test)]

@@ -80,6 +80,8 @@ pub mod review_attendee;
 pub mod saved_view;
 pub mod unit;
 pub mod user;
+pub mod webhook;
+pub mod webhook_delivery;
 
 /// A closed set exchanged by name: the column, the API and the forms all
 /// hold the same word for each member.

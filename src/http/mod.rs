@@ -238,6 +238,8 @@ id_params!(
     crate::entities::ids::AgreementId,
     crate::entities::ids::CommitmentId,
     crate::entities::ids::RequestId,
+    crate::entities::ids::WebhookId,
+    crate::entities::ids::WebhookDeliveryId,
 );
 
 /// Rocket reads a query parameter given twice (`?limit=5&limit=x`) as if it

@@ -15,7 +15,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::routes::{
     accounts, agreements, attachments, calendars, comments, commitments, departments, events, mail,
-    notifications, organisation, reports, requests, reviews, users, views,
+    notifications, organisation, reports, requests, reviews, users, views, webhooks,
 };
 
 pub fn api_routes() -> Vec<Route> {
@@ -61,6 +61,8 @@ pub fn page_routes() -> Vec<Route> {
         reviews::calendar_feed,
         events::audit_log,
         mail::list, mail::resend, mail::show_preferences, mail::set_preferences,
+        webhooks::create, webhooks::list, webhooks::show, webhooks::update, webhooks::remove,
+        webhooks::delivery_log, webhooks::redeliver, webhooks::ping,
     ),
     components(schemas(crate::error::Problem))
 )]

@@ -25,7 +25,8 @@ pub fn routes() -> Vec<Route> {
 pub struct EventOut {
     pub id: i64,
     /// What the event is about: `request`, `agreement`, `commitment`,
-    /// `review`, `user`, `department`, `calendar` or `organisation`.
+    /// `review`, `user`, `department`, `calendar`, `organisation` or
+    /// `webhook`.
     pub entity: String,
     pub entity_id: i64,
     pub kind: String,
@@ -69,7 +70,7 @@ pub struct EventPage {
     params(("limit" = Option<u64>, Query), ("cursor" = Option<String>, Query),
            ("kind" = Option<String>, Query, description = "e.g. `user.created`, `started`"),
            ("actor_user_id" = Option<i64>, Query),
-           ("entity" = Option<String>, Query, description = "request, agreement, commitment, review, user, department, calendar or organisation"),
+           ("entity" = Option<String>, Query, description = "request, agreement, commitment, review, user, department, calendar, organisation or webhook"),
            ("entity_id" = Option<i64>, Query),
            ("from" = Option<String>, Query, description = "recorded at or after (RFC 3339)"),
            ("to" = Option<String>, Query, description = "recorded before (RFC 3339)")),

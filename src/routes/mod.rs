@@ -19,6 +19,7 @@ pub mod reviews;
 pub mod system;
 pub mod users;
 pub mod views;
+pub mod webhooks;
 
 use rocket::Route;
 use serde::{Deserialize, Deserializer};
@@ -43,6 +44,7 @@ pub fn api_routes() -> Vec<Route> {
         notifications::routes(),
         events::routes(),
         mail::routes(),
+        webhooks::routes(),
         docs::api_routes(),
     ]
     .concat()

@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::entities::event;
 use crate::entities::ids::{
-    AgreementId, CommitmentId, DepartmentId, OrganisationId, RequestId, UserId,
+    AgreementId, CommitmentId, DepartmentId, OrganisationId, RequestId, UserId, WebhookId,
 };
 use crate::error::ApiError;
 
@@ -27,10 +27,11 @@ pub enum Subject {
     Department(DepartmentId),
     Calendar(i64),
     Organisation(OrganisationId),
+    Webhook(WebhookId),
 }
 
 /// The names `GET /events?entity=` takes, as stored in `subject_type`.
-pub const ENTITIES: [&str; 8] = [
+pub const ENTITIES: [&str; 9] = [
     "request",
     "agreement",
     "commitment",
@@ -39,6 +40,7 @@ pub const ENTITIES: [&str; 8] = [
     "department",
     "calendar",
     "organisation",
+    "webhook",
 ];
 
 impl Subject {
@@ -52,6 +54,7 @@ impl Subject {
             Subject::Department(id) => ("department", id.0),
             Subject::Calendar(id) => ("calendar", id),
             Subject::Organisation(id) => ("organisation", id.0),
+            Subject::Webhook(id) => ("webhook", id.0),
         }
     }
 }

@@ -25,6 +25,7 @@ pub mod risk;
 pub mod stats;
 pub mod users;
 pub mod views;
+pub mod webhooks;
 
 pub use context::Context;
 

@@ -217,7 +217,20 @@ async fn insert(
         ..Default::default()
     });
     notification::Entity::insert_many(rows).exec(db).await?;
-    Ok(())
+    // Once per event, not per recipient, in the notice's transaction.
+    crate::services::webhooks::enqueue(
+        db,
+        crate::services::webhooks::Notice {
+            organisation_id,
+            kind,
+            request_id: about.request,
+            commitment_id: about.commitment,
+            review_id: about.review,
+            message,
+            at: now,
+        },
+    )
+    .await
 }
 
 /// The caller's notifications: unread first, newest first within each group.

@@ -39,3 +39,4 @@ mod time_validation;
 mod time_vectors;
 mod together;
 mod together_pages;
+mod webhooks;

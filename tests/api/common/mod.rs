@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+pub mod receiver;
 pub mod server;
 pub mod smtp;
 
@@ -58,6 +59,7 @@ pub async fn spawn_app_on(database_url: String, adjust: impl FnOnce(Config) -> C
         // (the few that test the background rounds turn them on).
         overdue_sweep_seconds: 0,
         mail_poll_seconds: 0,
+        webhook_poll_seconds: 0,
         ..Config::default()
     });
     baton::telemetry::init(&config);

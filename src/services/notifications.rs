@@ -27,13 +27,14 @@ struct About {
     review: Option<i64>,
 }
 
-/// Notifies every active user of a department.
+/// Notifies every active user of a department about a review (an action
+/// item of it closed).
 pub async fn notify_department(
     db: &impl ConnectionTrait,
     organisation_id: OrganisationId,
     department_id: DepartmentId,
     kind: Kind,
-    request_id: Option<RequestId>,
+    review_id: i64,
     message: &str,
 ) -> Result<(), ApiError> {
     let recipients: Vec<UserId> = user::Entity::find()
@@ -45,7 +46,7 @@ pub async fn notify_department(
         .into_tuple()
         .all(db)
         .await?;
-    notify_users(db, organisation_id, &recipients, kind, request_id, message).await
+    notify_review(db, organisation_id, &recipients, kind, review_id, message).await
 }
 
 /// The lead a department answers through: the one it names
@@ -128,8 +129,8 @@ pub async fn notify_users(
     .await
 }
 
-/// Tells the given people about a review (scheduled, moved); the mail
-/// carries its invitation.
+/// Tells the given people about a review (scheduled, moved, an action item
+/// closed); the mail of its scheduling carries the invitation.
 pub async fn notify_review(
     db: &impl ConnectionTrait,
     organisation_id: OrganisationId,

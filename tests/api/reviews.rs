@@ -418,6 +418,7 @@ async fn closing_an_action_item_tells_the_other_department_and_open_ones_reach_t
         let items = inbox.body["items"].as_array().unwrap();
         assert_eq!(items.len(), 1, "{}", inbox.body);
         assert_eq!(items[0]["kind"], "action_closed");
+        assert_eq!(items[0]["review_id"], id, "it links to its review");
         assert!(
             items[0]["message"]
                 .as_str()

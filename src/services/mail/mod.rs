@@ -48,7 +48,7 @@ use sea_orm::{
 
 use crate::entities::ids::{CommitmentId, DepartmentId, OrganisationId, RequestId, UserId};
 use crate::entities::mail_preference::MailMode;
-use crate::entities::notification::{self, MailState};
+use crate::entities::notification::{self, MailState, NotificationKind};
 use crate::entities::{calendar, commitment, organisation, request, user};
 use crate::error::ApiError;
 use crate::mailer::Mailer;
@@ -201,7 +201,16 @@ async fn send_claimed(
                 .and_then(|id| endangered.get(&id))
                 .map_or(&[], Vec::as_slice),
             commitment: notice.commitment_id.and_then(|id| promises.get(&id)),
-            invitation: notice.review_id.and_then(|id| invitations.get(&id)),
+            // Only a review's scheduling carries its invitation.
+            invitation: notice
+                .review_id
+                .filter(|_| {
+                    matches!(
+                        notice.kind,
+                        NotificationKind::ReviewScheduled | NotificationKind::ReviewMoved
+                    )
+                })
+                .and_then(|id| invitations.get(&id)),
             organisation: organisations
                 .get(&notice.organisation_id)
                 .map_or("", String::as_str),

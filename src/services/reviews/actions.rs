@@ -257,7 +257,7 @@ pub async fn update_action(
                 actor.organisation_id,
                 department,
                 Kind::ActionClosed,
-                None,
+                updated.review_id,
                 &message,
             )
             .await?;

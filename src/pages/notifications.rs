@@ -13,8 +13,6 @@ use super::{
     FormReply, PageResult, PageUser, Posted, Refusal, carries_csrf, context, html, local,
     organisation_zone,
 };
-use crate::entities::Named;
-use crate::entities::notification::NotificationKind;
 use crate::error::ApiError;
 use crate::services::mail::preferences;
 use crate::services::notifications;
@@ -158,7 +156,7 @@ async fn render_preferences(
     problem: Option<(Status, String)>,
 ) -> Result<(Status, RawHtml<String>), ApiError> {
     let chosen = preferences::of_user(&state.db, user.auth.id).await?;
-    let kinds: Vec<_> = NotificationKind::members()
+    let kinds: Vec<_> = preferences::IN_ORDER
         .into_iter()
         .map(|kind| {
             json!({

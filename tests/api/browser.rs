@@ -301,7 +301,50 @@ async fn a_late_handoff_is_seen_by_the_customer_and_by_leadership_in_the_browser
         "{home}"
     );
     screenshot(&client, "home-customer-lead").await;
+    // She takes late forecasts as a daily digest from now on.
+    client.goto(&format!("{base}/preferences")).await.unwrap();
+    client
+        .find(Locator::Css(
+            "input[name='mode[forecast_late]'][value='digest']",
+        ))
+        .await
+        .expect("the digest choice")
+        .click()
+        .await
+        .unwrap();
+    client
+        .form(Locator::Css("form[action='/preferences']"))
+        .await
+        .unwrap()
+        .submit_with(Locator::Css("button[type='submit']"))
+        .await
+        .unwrap();
+    let saved = client.source().await.unwrap();
+    assert!(saved.contains("your mail follows these choices"), "{saved}");
+    assert!(
+        client
+            .find(Locator::Css(
+                "input[name='mode[forecast_late]'][value='digest']:checked"
+            ))
+            .await
+            .is_ok(),
+        "{saved}"
+    );
+    screenshot(&client, "preferences").await;
     sign_out(&client).await;
+    client
+        .find(Locator::Css("a[href='/password/forgot']"))
+        .await
+        .expect("the way to a forgotten password")
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css("form[action='/password/forgot']"))
+        .await
+        .expect("the forgotten-password page");
+    screenshot(&client, "password-forgot").await;
 
     // A leader sees the commitment at risk, and Legal named as the cause.
     sign_in(&client, &base, "leo@acme.test").await;

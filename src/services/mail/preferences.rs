@@ -16,6 +16,21 @@ use crate::error::ApiError;
 use crate::identity::AuthUser;
 use crate::validate::Checker;
 
+/// Every kind in the order the preferences page lists them: a request's
+/// course first, then promises, then people, then reviews.
+pub const IN_ORDER: [NotificationKind; 10] = [
+    NotificationKind::ForecastLate,
+    NotificationKind::DueSoon,
+    NotificationKind::Overdue,
+    NotificationKind::Escalated,
+    NotificationKind::CommitmentEndangered,
+    NotificationKind::Assigned,
+    NotificationKind::Mentioned,
+    NotificationKind::ReviewScheduled,
+    NotificationKind::ReviewMoved,
+    NotificationKind::ActionClosed,
+];
+
 /// What a kind of notice is, in words for the preferences page.
 pub fn describe(kind: NotificationKind) -> &'static str {
     match kind {
@@ -126,4 +141,21 @@ pub async fn set(
         txn.commit().await?;
     }
     of_user(db, actor.id).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_page_lists_every_kind_once() {
+        let mut listed: Vec<&str> = IN_ORDER.iter().map(|kind| kind.as_str()).collect();
+        let mut all: Vec<&str> = NotificationKind::members()
+            .iter()
+            .map(|kind| kind.as_str())
+            .collect();
+        listed.sort_unstable();
+        all.sort_unstable();
+        assert_eq!(listed, all);
+    }
 }

@@ -11,7 +11,7 @@ use tera::{Context, Tera};
 use crate::error::ApiError;
 
 /// Every template, by name.
-const TEMPLATES: [(&str, &str); 25] = [
+const TEMPLATES: [(&str, &str); 26] = [
     ("base.html", include_str!("../templates/base.html.tera")),
     (
         "reports/charts.html",
@@ -97,6 +97,7 @@ const TEMPLATES: [(&str, &str); 25] = [
         "pages/notifications.html",
         include_str!("../templates/pages/notifications.html.tera"),
     ),
+    ("error.html", include_str!("../templates/error.html.tera")),
     (
         "pages/preferences.html",
         include_str!("../templates/pages/preferences.html.tera"),

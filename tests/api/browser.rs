@@ -172,6 +172,14 @@ async fn a_late_handoff_is_seen_by_the_customer_and_by_leadership_in_the_browser
     // Sales staff log a request.
     sign_in(&client, &base, "sam@acme.test").await;
     screenshot(&client, "home-staff").await;
+    // A wrong address is a page with the way home, not a problem document.
+    client.goto(&format!("{base}/no/such/page")).await.unwrap();
+    let lost = client.source().await.unwrap();
+    assert!(
+        lost.contains("Nothing here") && lost.contains("<nav"),
+        "{lost}"
+    );
+    screenshot(&client, "not-found").await;
     client
         .goto(&format!("{base}/requests/new?agreement={agreement}"))
         .await
@@ -319,6 +327,12 @@ async fn a_late_handoff_is_seen_by_the_customer_and_by_leadership_in_the_browser
         .submit_with(Locator::Css("button[type='submit']"))
         .await
         .unwrap();
+    // The page after the post, not the one it was posted from.
+    client
+        .wait()
+        .for_element(Locator::Css("p.flash"))
+        .await
+        .expect("the saved page");
     let saved = client.source().await.unwrap();
     assert!(saved.contains("your mail follows these choices"), "{saved}");
     assert!(

@@ -472,3 +472,73 @@ async fn a_list_filtered_by_an_unknown_status_or_risk_names_every_one_there_is()
         .await;
     assert_eq!(known.status, Status::Ok);
 }
+
+/// GETs `path` as a browser does, with the session `cookie` if any.
+async fn as_browser(
+    app: &common::TestApp,
+    cookie: Option<&rocket::http::Cookie<'static>>,
+    path: &str,
+) -> (Status, String, String) {
+    let mut request = app.client.get(path.to_owned()).header(Header::new(
+        "Accept",
+        "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    ));
+    if let Some(cookie) = cookie {
+        request = request.cookie(cookie.clone());
+    }
+    let response = request.dispatch().await;
+    let status = response.status();
+    let kind = response
+        .content_type()
+        .map(|kind| kind.to_string())
+        .unwrap_or_default();
+    (
+        status,
+        kind,
+        response.into_string().await.unwrap_or_default(),
+    )
+}
+
+#[rocket::async_test]
+async fn a_browser_meets_a_page_with_the_way_home_where_the_api_keeps_problem_json() {
+    let app = spawn_app().await;
+    let pair = app.pair().await;
+    let agreement = app.active_agreement(&pair, 16.0, "business_hours").await;
+    let request = common::int(
+        &app.log_request(
+            &pair.sales_staff,
+            agreement,
+            "2026-03-02T09:00:00+01:00",
+            &[],
+        )
+        .await["id"],
+    );
+    let ops = app.create_department(&pair.admin, "OPS").await;
+    app.create_user(&pair.admin, "olga@acme.test", "staff", Some(ops))
+        .await;
+    let olga = crate::pages::sign_in(&app, "olga@acme.test").await;
+
+    // A wrong address, and a request of departments Olga does not see.
+    for path in ["/no/such/page".to_owned(), format!("/requests/{request}")] {
+        let (status, kind, html) = as_browser(&app, Some(&olga), &path).await;
+        assert_eq!(status, Status::NotFound, "{path}: {html}");
+        assert!(kind.starts_with("text/html"), "{path}: {kind}");
+        assert!(html.contains("<h1>Nothing here</h1>"), "{html}");
+        assert!(
+            html.contains("<nav") && html.contains("href=\"/\""),
+            "{html}"
+        );
+        assert!(!html.contains("urn:baton:problem"), "{html}");
+    }
+
+    // The API answers a browser as it answers any client.
+    let (status, kind, body) = as_browser(&app, Some(&olga), "/api/v1/no-such-thing").await;
+    assert_eq!(status, Status::NotFound);
+    assert_eq!(kind, "application/problem+json", "{body}");
+    // And a client that does not ask for HTML gets the problem document anywhere.
+    let plain = app.client.get("/no/such/page").dispatch().await;
+    assert_eq!(
+        plain.content_type().map(|kind| kind.to_string()).as_deref(),
+        Some("application/problem+json")
+    );
+}

@@ -122,6 +122,7 @@ impl Views {
     pub fn new() -> Result<Self, tera::Error> {
         let mut tera = Tera::default();
         tera.autoescape_on(vec![".html"]);
+        tera.register_filter("words", words_filter);
         tera.add_raw_templates(TEMPLATES)?;
         Ok(Views { tera })
     }
@@ -155,5 +156,57 @@ mod tests {
         context.insert("rows", &Vec::<String>::new());
         let page = views.render("reports/health.html", &context).unwrap();
         assert!(page.contains("&lt;script&gt;"), "titles are escaped");
+    }
+}
+
+/// An API word in people's words, for the pages: `in_progress` is "In
+/// progress", `at_risk` "At risk", `own_slip` "Its own delay". A word not
+/// listed still loses its underscores and starts with a capital, so no
+/// page shows the API's spelling.
+pub fn words(word: &str) -> String {
+    let listed = match word {
+        "in_progress" => "In progress",
+        "waiting_on_customer" => "Waiting on the customer",
+        "on_track" => "On track",
+        "at_risk" => "At risk",
+        "own_slip" => "Its own delay",
+        "customer_wait" => "Waiting on the customer",
+        _ => "",
+    };
+    if !listed.is_empty() {
+        return listed.to_owned();
+    }
+    let spaced = word.replace('_', " ");
+    let mut letters = spaced.chars();
+    match letters.next() {
+        Some(first) => first.to_uppercase().chain(letters).collect(),
+        None => spaced,
+    }
+}
+
+/// `{{ value | words }}`: [`words`] for a string; anything else as it is.
+fn words_filter(
+    value: &tera::Value,
+    _: &std::collections::HashMap<String, tera::Value>,
+) -> tera::Result<tera::Value> {
+    Ok(match value.as_str() {
+        Some(word) => tera::Value::String(words(word)),
+        None => value.clone(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::words;
+
+    #[test]
+    fn api_words_read_as_peoples_words() {
+        assert_eq!(words("in_progress"), "In progress");
+        assert_eq!(words("waiting_on_customer"), "Waiting on the customer");
+        assert_eq!(words("at_risk"), "At risk");
+        assert_eq!(words("own_slip"), "Its own delay");
+        assert_eq!(words("open"), "Open");
+        assert_eq!(words("review_scheduled"), "Review scheduled");
+        assert_eq!(words(""), "");
     }
 }

@@ -377,7 +377,7 @@ async fn a_late_handoff_is_seen_by_the_customer_and_by_leadership_in_the_browser
     let page = client.source().await.unwrap();
     let why = page.split("<h2>Why</h2>").nth(1).unwrap_or_default();
     assert!(
-        why.contains("Department LEGAL") && why.contains("own_slip"),
+        why.contains("Department LEGAL") && why.contains("Its own delay"),
         "{page}"
     );
     screenshot(&client, "commitment").await;

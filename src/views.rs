@@ -143,22 +143,6 @@ impl Views {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_template_compiles() {
-        let views = Views::new().unwrap();
-        let mut context = Context::new();
-        context.insert("title", "<script>");
-        context.insert("window", "March");
-        context.insert("rows", &Vec::<String>::new());
-        let page = views.render("reports/health.html", &context).unwrap();
-        assert!(page.contains("&lt;script&gt;"), "titles are escaped");
-    }
-}
-
 /// An API word in people's words, for the pages: `in_progress` is "In
 /// progress", `at_risk` "At risk", `own_slip` "Its own delay". A word not
 /// listed still loses its underscores and starts with a capital, so no
@@ -197,7 +181,18 @@ fn words_filter(
 
 #[cfg(test)]
 mod tests {
-    use super::words;
+    use super::*;
+
+    #[test]
+    fn every_template_compiles() {
+        let views = Views::new().unwrap();
+        let mut context = Context::new();
+        context.insert("title", "<script>");
+        context.insert("window", "March");
+        context.insert("rows", &Vec::<String>::new());
+        let page = views.render("reports/health.html", &context).unwrap();
+        assert!(page.contains("&lt;script&gt;"), "titles are escaped");
+    }
 
     #[test]
     fn api_words_read_as_peoples_words() {

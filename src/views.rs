@@ -123,6 +123,12 @@ impl Views {
         let mut tera = Tera::default();
         tera.autoescape_on(vec![".html"]);
         tera.register_filter("words", words_filter);
+        tera.register_filter("working", |value: &tera::Value, _: &_| {
+            Ok(span_filter(value, WORKING_DAY))
+        });
+        tera.register_filter("elapsed", |value: &tera::Value, _: &_| {
+            Ok(span_filter(value, 24 * 60))
+        });
         tera.add_raw_templates(TEMPLATES)?;
         Ok(Views { tera })
     }
@@ -168,6 +174,41 @@ pub fn words(word: &str) -> String {
     }
 }
 
+/// The minutes of a working day when durations are said in days: the
+/// default calendar's 09:00–17:00.
+const WORKING_DAY: i64 = 8 * 60;
+
+/// A duration of `minutes` in days (of `day` minutes), hours and minutes,
+/// the two largest units that are not zero: "1 d 4 h", "3 h 20 min",
+/// "45 min", "-2 d" (ahead rather than behind).
+pub fn span(minutes: i64, day: i64) -> String {
+    let sign = if minutes < 0 { "-" } else { "" };
+    let total = minutes.unsigned_abs();
+    let day = day.unsigned_abs().max(1);
+    let (days, hours, rest) = (total / day, total % day / 60, total % 60);
+    let parts: Vec<String> = [(days, "d"), (hours, "h"), (rest, "min")]
+        .into_iter()
+        .skip_while(|(amount, _)| *amount == 0)
+        .take(2)
+        .filter(|(amount, _)| *amount > 0)
+        .map(|(amount, unit)| format!("{amount} {unit}"))
+        .collect();
+    if parts.is_empty() {
+        "0 min".to_owned()
+    } else {
+        format!("{sign}{}", parts.join(" "))
+    }
+}
+
+/// `{{ minutes | working }}` (8-hour days) and `{{ minutes | elapsed }}`
+/// (24-hour days): [`span`] for a number; anything else as it is.
+fn span_filter(value: &tera::Value, day: i64) -> tera::Value {
+    match value.as_i64() {
+        Some(minutes) => tera::Value::String(span(minutes, day)),
+        None => value.clone(),
+    }
+}
+
 /// `{{ value | words }}`: [`words`] for a string; anything else as it is.
 fn words_filter(
     value: &tera::Value,
@@ -203,5 +244,17 @@ mod tests {
         assert_eq!(words("open"), "Open");
         assert_eq!(words("review_scheduled"), "Review scheduled");
         assert_eq!(words(""), "");
+    }
+
+    #[test]
+    fn durations_read_in_the_two_largest_units() {
+        assert_eq!(span(0, WORKING_DAY), "0 min");
+        assert_eq!(span(45, WORKING_DAY), "45 min");
+        assert_eq!(span(200, WORKING_DAY), "3 h 20 min");
+        assert_eq!(span(12 * 60, WORKING_DAY), "1 d 4 h");
+        assert_eq!(span(16 * 60, WORKING_DAY), "2 d");
+        assert_eq!(span(16 * 60 + 5, WORKING_DAY), "2 d");
+        assert_eq!(span(-2880, WORKING_DAY), "-6 d");
+        assert_eq!(span(14_399, 24 * 60), "9 d 23 h");
     }
 }

@@ -10,6 +10,7 @@ use rocket::{Route, State, get, post, routes};
 use tera::Context;
 
 use super::{PageError, PageResult, Posted, carries_csrf, clear_session, session_cookie};
+use crate::error::ApiError;
 use crate::routes::accounts::RESET_ASKED;
 use crate::services::{accounts, password_reset};
 use crate::state::AppState;
@@ -140,8 +141,31 @@ async fn reset(state: &State<AppState>, form: Form<ResetForm>) -> PageResult<Fla
                     percent_encoding::NON_ALPHANUMERIC
                 )
             );
-            Ok(Flash::error(Redirect::to(again), error.to_string()))
+            Ok(Flash::error(Redirect::to(again), in_words(&error)))
         }
+    }
+}
+
+/// What was wrong, for a page without fields beside which to say it: each
+/// field's messages ("The password must be at least 12 characters").
+fn in_words(error: &ApiError) -> String {
+    match error {
+        ApiError::Validation { errors, .. } if !errors.is_empty() => errors
+            .iter()
+            .flat_map(|(field, messages)| {
+                let field = match field.as_str() {
+                    "token" => "The link",
+                    "password" => "The password",
+                    other => other,
+                };
+                messages.iter().map(move |message| {
+                    let message = message.strip_prefix("this link ").unwrap_or(message);
+                    format!("{field} {message}")
+                })
+            })
+            .collect::<Vec<_>>()
+            .join(". "),
+        other => other.to_string(),
     }
 }
 

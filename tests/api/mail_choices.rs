@@ -399,7 +399,32 @@ async fn a_forgotten_password_is_set_again_with_a_single_use_link_and_the_answer
         Status::Unauthorized
     );
 
-    // The pages: a form to ask, and one to set it.
+    // The pages: a form to ask, and one to set it that says what is wrong.
+    let refused = mailing
+        .app
+        .client
+        .post("/password/reset")
+        .header(rocket::http::ContentType::Form)
+        .body(format!("token={token}&password=short"))
+        .dispatch()
+        .await;
+    assert_eq!(refused.status(), Status::SeeOther);
+    let again = refused
+        .headers()
+        .get_one("Location")
+        .expect("back to the form")
+        .to_owned();
+    let flash = refused
+        .cookies()
+        .get("_flash")
+        .map(|cookie| cookie.value().to_owned())
+        .unwrap_or_default();
+    assert!(again.starts_with("/password/reset?token="), "{again}");
+    let flash = percent_encoding::percent_decode_str(&flash).decode_utf8_lossy();
+    assert!(
+        flash.contains("The password must be at least 12 characters"),
+        "{flash}"
+    );
     let ask = mailing.app.get("/password/forgot", None).await;
     assert_eq!(ask.status, Status::Ok, "{}", ask.body);
     let login = mailing.app.get("/login", None).await;

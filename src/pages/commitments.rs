@@ -144,6 +144,9 @@ async fn commitment_page(
         "owner": names.get(&row.owner_department_id), "owner_id": row.owner_department_id, "promised_at": local(row.promised_at, zone),
         "projected_at": local(view.projected_at, zone), "baseline_at": local(view.baseline_at, zone),
         "slip_minutes": view.slip_minutes, "slack_minutes": view.slack_minutes,
+        "fulfilled_at": row.fulfilled_at.map(|at| local(at, zone)),
+        "fulfilled_late": row.fulfilled_at.map(|at| at > row.promised_at),
+        "cancel_reason": row.cancel_reason,
         "risk": projection::risk_name(view.risk), "critical_path": view.critical_path,
     }));
     page.insert("root_causes", &root_causes);

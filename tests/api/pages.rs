@@ -1548,6 +1548,11 @@ async fn the_owner_closes_a_commitment_from_its_page_and_a_cancel_needs_a_reason
         !html.contains("Close it"),
         "a closed commitment offers no closing: {html}"
     );
+    // It says when the customer had it, not when it "will land".
+    assert!(
+        html.contains("The customer had it") && !html.contains("Will land"),
+        "{html}"
+    );
 }
 
 #[rocket::async_test]

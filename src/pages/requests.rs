@@ -144,6 +144,10 @@ pub(super) async fn request_page(
         "provider_id": row.provider_department_id, "customer_id": row.customer_department_id,
         "agreement_id": row.agreement_id, "requested_at": local(row.requested_at, zone),
         "clock_start": local(row.clock_start, zone), "due_at": local(row.due_at, zone),
+        // Why the clock started when it did: waiting for inputs, then for
+        // the provider's working hours.
+        "waited_for_inputs": (row.ready_at > row.requested_at).then(|| local(row.ready_at, zone)),
+        "waited_for_hours": row.clock_start > row.ready_at,
         "overdue": status.is_undelivered() && row.due_at < chrono::Utc::now(),
         "expected_at": row.expected_at.map(|at| local(at, zone)),
         "delivered_at": row.delivered_at.map(|at| local(at, zone)),

@@ -1610,4 +1610,28 @@ async fn the_request_page_shows_the_projected_finish_and_endangered_promises_the
         assert!(html.contains(&format!("value=\"{offered}\"")), "{offered}");
     }
     assert!(!html.contains("value=\"accept\""));
+
+    // Why each clock started when it did: this one when it was requested;
+    // one that needs it first, once it is due (Tuesday 17:00, the close of
+    // the day) and then at Legal's next opening.
+    let clock = section(&html, "<dt>Clock started</dt>", "</dd>");
+    assert!(clock.contains("when it was requested"), "{clock}");
+    let next = app
+        .log_request(
+            &pair.sales_staff,
+            agreement,
+            "2026-03-02T09:00:00+01:00",
+            &[id],
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let (_, html) = page(&app, &cookie, &format!("/requests/{next}")).await;
+    let clock = section(&html, "<dt>Clock started</dt>", "</dd>");
+    assert!(
+        clock.contains("2026-03-04 09:00")
+            && clock.contains("it waited for what it needs first, ready Tue 2026-03-03 17:00")
+            && clock.contains("then for Department LEGAL's working hours"),
+        "{clock}"
+    );
 }

@@ -26,7 +26,10 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QuerySelect,
+};
 use serde_json::json;
 use std::collections::HashMap;
 
@@ -102,8 +105,8 @@ pub async fn sweep_alerts(
 ) -> Result<Alerted, ApiError> {
     Ok(Alerted {
         planned: plan(db, calendars, now).await?,
-        due_soon: fire_due_soon(db, now).await?,
-        escalated: fire_escalations(db, now).await?,
+        due_soon: fire(db, now, Level::DueSoon).await?,
+        escalated: fire(db, now, Level::Escalation).await?,
     })
 }
 
@@ -198,12 +201,43 @@ async fn plan(
     Ok(planned)
 }
 
-/// Warns whoever works each request whose due-soon moment has come.
-async fn fire_due_soon(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<usize, ApiError> {
+/// The two levels told before and after a breach, each with the column of
+/// its moment and the column saying it was told.
+#[derive(Debug, Clone, Copy)]
+enum Level {
+    DueSoon,
+    Escalation,
+}
+
+impl Level {
+    fn columns(self) -> (request::Column, request::Column) {
+        match self {
+            Level::DueSoon => (
+                request::Column::DueSoonAt,
+                request::Column::DueSoonNotifiedAt,
+            ),
+            Level::Escalation => (request::Column::EscalateAt, request::Column::EscalatedAt),
+        }
+    }
+}
+
+/// Tells each running request's people whose `level` has come; returns how
+/// many requests. Each is claimed by a conditional update on its "told"
+/// column, so that one instance tells it.
+async fn fire(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    level: Level,
+) -> Result<usize, ApiError> {
+    let (moment, told_at) = level.columns();
+    let due = || {
+        Condition::all()
+            .add(request::Column::Status.is_in(RUNNING))
+            .add(told_at.is_null())
+            .add(moment.lte(now))
+    };
     let rows: Vec<request::Model> = request::Entity::find()
-        .filter(request::Column::Status.is_in(RUNNING))
-        .filter(request::Column::DueSoonNotifiedAt.is_null())
-        .filter(request::Column::DueSoonAt.lte(now))
+        .filter(due())
         .limit(BATCH)
         .all(db)
         .await?;
@@ -211,35 +245,16 @@ async fn fire_due_soon(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<us
     for row in rows {
         let txn = crate::db::begin_write(db).await?;
         let claimed = request::Entity::update_many()
-            .col_expr(request::Column::DueSoonNotifiedAt, Expr::value(now))
+            .col_expr(told_at, Expr::value(now))
             .filter(request::Column::Id.eq(row.id))
-            .filter(request::Column::Status.is_in(RUNNING))
-            .filter(request::Column::DueSoonNotifiedAt.is_null())
-            .filter(request::Column::DueSoonAt.lte(now))
+            .filter(due())
             .exec(&txn)
             .await?;
         if claimed.rows_affected == 1 {
-            let mut people = match row.assignee_user_id {
-                Some(assignee) => active(&txn, row.organisation_id, vec![assignee]).await?,
-                None => Vec::new(),
-            };
-            if people.is_empty() {
-                people =
-                    notifications::leads_of(&txn, row.organisation_id, row.provider_department_id)
-                        .await?;
+            match level {
+                Level::DueSoon => tell_due_soon(&txn, &row).await?,
+                Level::Escalation => tell_leaders(&txn, &row).await?,
             }
-            notifications::notify_users(
-                &txn,
-                row.organisation_id,
-                &people,
-                Kind::DueSoon,
-                Some(row.id),
-                &format!(
-                    "Request #{} \"{}\" is due soon and not yet delivered",
-                    row.id, row.title
-                ),
-            )
-            .await?;
             told += 1;
         }
         txn.commit().await?;
@@ -247,70 +262,72 @@ async fn fire_due_soon(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<us
     Ok(told)
 }
 
-/// Tells the organisation's leaders of each breach that has lasted.
-async fn fire_escalations(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<usize, ApiError> {
-    let rows: Vec<request::Model> = request::Entity::find()
-        .filter(request::Column::Status.is_in(RUNNING))
-        .filter(request::Column::EscalatedAt.is_null())
-        .filter(request::Column::EscalateAt.lte(now))
-        .limit(BATCH)
+/// Whoever works it hears it is due soon: its assignee, or the provider's
+/// lead while nobody (active) has it.
+async fn tell_due_soon(db: &impl ConnectionTrait, row: &request::Model) -> Result<(), ApiError> {
+    let mut people = match row.assignee_user_id {
+        Some(assignee) => active(db, row.organisation_id, vec![assignee]).await?,
+        None => Vec::new(),
+    };
+    if people.is_empty() {
+        people =
+            notifications::leads_of(db, row.organisation_id, row.provider_department_id).await?;
+    }
+    notifications::notify_users(
+        db,
+        row.organisation_id,
+        &people,
+        Kind::DueSoon,
+        Some(row.id),
+        &format!(
+            "Request #{} \"{}\" is due soon and not yet delivered",
+            row.id, row.title
+        ),
+    )
+    .await
+}
+
+/// The organisation's leaders hear of a breach that lasted, and the
+/// request's history says so.
+async fn tell_leaders(db: &impl ConnectionTrait, row: &request::Model) -> Result<(), ApiError> {
+    let leaders: Vec<UserId> = user::Entity::find()
+        .select_only()
+        .column(user::Column::Id)
+        .filter(user::Column::OrganisationId.eq(row.organisation_id))
+        .filter(user::Column::Role.eq(Role::Leader))
+        .filter(user::Column::Active.eq(true))
+        .into_tuple()
         .all(db)
         .await?;
-    let mut told = 0;
-    for row in rows {
-        let txn = crate::db::begin_write(db).await?;
-        let claimed = request::Entity::update_many()
-            .col_expr(request::Column::EscalatedAt, Expr::value(now))
-            .filter(request::Column::Id.eq(row.id))
-            .filter(request::Column::Status.is_in(RUNNING))
-            .filter(request::Column::EscalatedAt.is_null())
-            .filter(request::Column::EscalateAt.lte(now))
-            .exec(&txn)
-            .await?;
-        if claimed.rows_affected == 1 {
-            let leaders: Vec<UserId> = user::Entity::find()
-                .select_only()
-                .column(user::Column::Id)
-                .filter(user::Column::OrganisationId.eq(row.organisation_id))
-                .filter(user::Column::Role.eq(Role::Leader))
-                .filter(user::Column::Active.eq(true))
-                .into_tuple()
-                .all(&txn)
-                .await?;
-            notifications::notify_users(
-                &txn,
-                row.organisation_id,
-                &leaders,
-                Kind::Escalated,
-                Some(row.id),
-                &format!(
-                    "Request #{} \"{}\" is still undelivered well past its due: escalated to the organisation's leaders",
-                    row.id, row.title
-                ),
-            )
-            .await?;
-            events::append(
-                &txn,
-                NewEvent {
-                    organisation_id: row.organisation_id,
-                    subject: Subject::Request(row.id),
-                    kind: "escalated",
-                    actor_user_id: None,
-                    at: row.escalate_at,
-                    data: json!({"due_at": row.due_at, "leaders": leaders}),
-                },
-            )
-            .await?;
-            told += 1;
-        }
-        txn.commit().await?;
-    }
-    Ok(told)
+    notifications::notify_users(
+        db,
+        row.organisation_id,
+        &leaders,
+        Kind::Escalated,
+        Some(row.id),
+        &format!(
+            "Request #{} \"{}\" is still undelivered well past its due: escalated to the organisation's leaders",
+            row.id, row.title
+        ),
+    )
+    .await?;
+    events::append(
+        db,
+        NewEvent {
+            organisation_id: row.organisation_id,
+            subject: Subject::Request(row.id),
+            kind: "escalated",
+            actor_user_id: None,
+            at: row.escalate_at,
+            data: json!({"due_at": row.due_at, "leaders": leaders}),
+        },
+    )
+    .await
 }
 
 /// Those of `people` who are active members of the organisation.
 async fn active(
-    db: &impl sea_orm::ConnectionTrait,
+    db: &impl ConnectionTrait,
     organisation_id: OrganisationId,
     people: Vec<UserId>,
 ) -> Result<Vec<UserId>, ApiError> {

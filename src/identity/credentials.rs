@@ -130,3 +130,14 @@ pub async fn actor_for_token(
         department_id: user.department_id,
     })
 }
+
+/// The SHA-256 of a bearer secret (a calendar-feed token, a password-reset
+/// link), in hex: what is stored, so that the database never holds one
+/// that works.
+pub fn token_hash(token: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}

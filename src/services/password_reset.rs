@@ -20,11 +20,11 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, ExprTrait, PaginatorTrait,
     QueryFilter, Set,
 };
-use sha2::{Digest, Sha256};
 
 use crate::config::random_hex;
 use crate::entities::{password_reset, user};
 use crate::error::ApiError;
+use crate::identity::token_hash;
 use crate::mailer::Mailer;
 use crate::services::accounts::hash_off_thread;
 use crate::services::mail::{Links, compose};
@@ -34,13 +34,6 @@ use crate::validate::Checker;
 pub const VALID_FOR: TimeDelta = TimeDelta::hours(1);
 /// Links per account and hour.
 pub const MOST_PER_HOUR: u64 = 3;
-
-fn hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
-}
 
 /// Makes a link for the account with this address, if there is an active
 /// one, and mails it; answers the same either way.
@@ -76,7 +69,7 @@ pub async fn ask(
     let txn = crate::db::begin_write(db).await?;
     password_reset::ActiveModel {
         user_id: Set(person.id),
-        token_hash: Set(hash(&token)),
+        token_hash: Set(token_hash(&token)),
         created_at: Set(now),
         expires_at: Set(now + VALID_FOR),
         used_at: Set(None),
@@ -125,7 +118,7 @@ pub async fn confirm(
     let hashed = hash_off_thread(password.to_owned()).await?;
     let txn = crate::db::begin_write(db).await?;
     let link = password_reset::Entity::find()
-        .filter(password_reset::Column::TokenHash.eq(hash(token.trim())))
+        .filter(password_reset::Column::TokenHash.eq(token_hash(token.trim())))
         .one(&txn)
         .await?
         .ok_or_else(unusable)?;

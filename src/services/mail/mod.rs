@@ -152,10 +152,7 @@ async fn send_claimed(
     let requests = requests_of(db, &claimed).await?;
     let endangered = endangered_by(db, &requests).await?;
     let promises = commitments_of(db, &claimed).await?;
-    let reviews: Vec<i64> = claimed
-        .iter()
-        .filter_map(|notice| notice.review_id)
-        .collect();
+    let reviews: Vec<i64> = claimed.iter().filter_map(invites_to).collect();
     let invitations = crate::services::reviews::invitations(db, &reviews).await?;
     let organisations = organisations_of(db, &claimed).await?;
     let mut outgoing = Vec::with_capacity(claimed.len());
@@ -201,16 +198,7 @@ async fn send_claimed(
                 .and_then(|id| endangered.get(&id))
                 .map_or(&[], Vec::as_slice),
             commitment: notice.commitment_id.and_then(|id| promises.get(&id)),
-            // Only a review's scheduling carries its invitation.
-            invitation: notice
-                .review_id
-                .filter(|_| {
-                    matches!(
-                        notice.kind,
-                        NotificationKind::ReviewScheduled | NotificationKind::ReviewMoved
-                    )
-                })
-                .and_then(|id| invitations.get(&id)),
+            invitation: invites_to(&notice).and_then(|id| invitations.get(&id)),
             organisation: organisations
                 .get(&notice.organisation_id)
                 .map_or("", String::as_str),
@@ -255,6 +243,17 @@ async fn send_claimed(
     }
     done.sent += sent.len();
     settle_sent(db, &sent, now).await
+}
+
+/// The review whose invitation the notice's mail carries: only a review's
+/// scheduling (or move) invites; an action item's closing just links to it.
+fn invites_to(notice: &notification::Model) -> Option<i64> {
+    notice.review_id.filter(|_| {
+        matches!(
+            notice.kind,
+            NotificationKind::ReviewScheduled | NotificationKind::ReviewMoved
+        )
+    })
 }
 
 /// Marks the mails the SMTP server took as sent, in one statement.

@@ -9,21 +9,13 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, Set,
 };
-use sha2::{Digest, Sha256};
 
 use crate::config::random_hex;
 use crate::entities::ids::DepartmentId;
 use crate::entities::review::ReviewStatus;
 use crate::entities::{calendar_feed_token, department, review, review_attendee, user};
 use crate::error::ApiError;
-use crate::identity::AuthUser;
-
-fn hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
-}
+use crate::identity::{AuthUser, token_hash};
 
 /// A new feed token for the caller, replacing (and so revoking) any other.
 pub async fn issue_feed_token(
@@ -34,7 +26,7 @@ pub async fn issue_feed_token(
     let token = random_hex(32);
     calendar_feed_token::ActiveModel {
         user_id: Set(actor.id),
-        token_hash: Set(hash(&token)),
+        token_hash: Set(token_hash(&token)),
         created_at: Set(Utc::now()),
         ..Default::default()
     }
@@ -59,7 +51,7 @@ pub async fn revoke_feed_token(
 pub async fn feed_for_token(db: &impl ConnectionTrait, token: &str) -> Result<String, ApiError> {
     let unknown = || ApiError::Unauthorized("the calendar token is unknown or was revoked".into());
     let stored = calendar_feed_token::Entity::find()
-        .filter(calendar_feed_token::Column::TokenHash.eq(hash(token)))
+        .filter(calendar_feed_token::Column::TokenHash.eq(token_hash(token)))
         .one(db)
         .await?
         .ok_or_else(unknown)?;

@@ -11,11 +11,35 @@ use tera::{Context, Tera};
 use crate::error::ApiError;
 
 /// Every template, by name.
-const TEMPLATES: [(&str, &str); 26] = [
+const TEMPLATES: [(&str, &str); 32] = [
     ("base.html", include_str!("../templates/base.html.tera")),
     (
         "reports/charts.html",
         include_str!("../templates/reports/charts.html.tera"),
+    ),
+    (
+        "reports/picker.html",
+        include_str!("../templates/reports/picker.html.tera"),
+    ),
+    (
+        "reports/nav.html",
+        include_str!("../templates/reports/nav.html.tera"),
+    ),
+    (
+        "pages/reports.html",
+        include_str!("../templates/pages/reports.html.tera"),
+    ),
+    (
+        "pages/agreements.html",
+        include_str!("../templates/pages/agreements.html.tera"),
+    ),
+    (
+        "pages/commitments.html",
+        include_str!("../templates/pages/commitments.html.tera"),
+    ),
+    (
+        "pages/reviews.html",
+        include_str!("../templates/pages/reviews.html.tera"),
     ),
     (
         "reports/health.html",

@@ -26,7 +26,7 @@ use crate::error::ApiError;
 use crate::identity::Role;
 use crate::services::ExpectedVersion;
 use crate::services::commitments::{Closing, CommitmentView, NewCommitment};
-use crate::services::{commitments, projection};
+use crate::services::{commitments, projection, requests};
 use crate::state::AppState;
 
 pub fn routes() -> Vec<Route> {
@@ -85,6 +85,8 @@ async fn commitment_page(
         .into_iter()
         .map(|link| Node {
             id: link.request.id.0,
+            title: link.request.title.clone(),
+            readable: requests::can_read(me, &link.request),
             label: format!(
                 "{} → {}",
                 names
@@ -115,11 +117,17 @@ async fn commitment_page(
         .map(|cause| cause.request_id)
         .collect();
     let svg = draw(&nodes, &feeds, &view.critical_path, &causes, &row.title);
+    let titles: std::collections::HashMap<i64, (&str, bool)> = nodes
+        .iter()
+        .map(|node| (node.id, (node.title.as_str(), node.readable)))
+        .collect();
     let root_causes: Vec<_> = view
         .root_causes
         .iter()
         .map(|cause| json!({
             "request_id": cause.request_id, "department": names.get(&DepartmentId(cause.department_id)),
+            "title": titles.get(&cause.request_id).map(|known| known.0),
+            "readable": titles.get(&cause.request_id).is_some_and(|known| known.1),
             "kind": serde_json::to_value(cause.kind).unwrap_or_default(), "minutes": cause.minutes,
         }))
         .collect();

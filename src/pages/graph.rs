@@ -8,8 +8,12 @@ use std::fmt::Write;
 /// One request of the graph.
 pub struct Node {
     pub id: i64,
+    /// The request's title, and below it who owes it to whom.
+    pub title: String,
     pub label: String,
     pub inputs: Vec<i64>,
+    /// Whether the reader may open the request: only then is its box a link.
+    pub readable: bool,
 }
 
 const COLUMN: i64 = 190;
@@ -96,7 +100,7 @@ pub fn draw(
     let mut svg = String::new();
     let _ = write!(
         svg,
-        r#"<svg class="chart graph" viewBox="0 0 {width} {height}" style="max-width: {width}px" role="img" aria-labelledby="graph-title"><title id="graph-title">Handoffs feeding {}; the critical path is drawn bold</title>"#,
+        r#"<svg class="chart graph" viewBox="0 0 {width} {height}" style="max-width: {width}px" role="group" aria-labelledby="graph-title"><title id="graph-title">Handoffs feeding {}; the critical path is drawn bold</title>"#,
         escape(title)
     );
     svg.push_str(r##"<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#6b7280"/></marker></defs>"##);
@@ -142,15 +146,22 @@ pub fn draw(
         if causes.contains(&node.id) {
             class.push_str(" cause");
         }
-        let _ = write!(
-            svg,
-            r#"<a href="/requests/{id}"><g class="{class}"><rect x="{x}" y="{y}" width="{BOX_W}" height="{BOX_H}" rx="6"/><text x="{tx}" y="{ty}">#{id}</text><text x="{tx}" y="{ty2}" class="small">{label}</text></g></a>"#,
-            id = node.id,
+        let body = format!(
+            r#"<g class="{class}"><title>{full}</title><rect x="{x}" y="{y}" width="{BOX_W}" height="{BOX_H}" rx="6"/><text x="{tx}" y="{ty}">{title}</text><text x="{tx}" y="{ty2}" class="small">{label}</text></g>"#,
+            full = escape(&format!("{}: {}", node.title, node.label)),
             tx = x + 8,
             ty = y + 18,
             ty2 = y + 35,
+            title = escape(&shorten(&node.title)),
             label = escape(&shorten(&node.label)),
         );
+        // A request of two other departments is named, not linked: its page
+        // would refuse the reader.
+        if node.readable {
+            let _ = write!(svg, r#"<a href="/requests/{}">{body}</a>"#, node.id);
+        } else {
+            svg.push_str(&body);
+        }
     }
     let _ = write!(
         svg,
@@ -173,18 +184,29 @@ mod tests {
         let nodes = vec![
             Node {
                 id: 1,
+                title: "Contract".into(),
                 label: "Legal".into(),
                 inputs: vec![],
+                readable: false,
             },
             Node {
                 id: 2,
+                title: "Budget".into(),
                 label: "Finance <EU>".into(),
                 inputs: vec![1],
+                readable: true,
             },
         ];
         let svg = draw(&nodes, &[2], &[1, 2], &[2].into_iter().collect(), "Go-live");
         assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
-        assert!(svg.contains("href=\"/requests/1\"") && svg.contains("href=\"/requests/2\""));
+        assert!(
+            svg.contains("Contract") && svg.contains("Budget"),
+            "named by title"
+        );
+        assert!(
+            !svg.contains("href=\"/requests/1\"") && svg.contains("href=\"/requests/2\""),
+            "only the readable request is a link"
+        );
         assert!(svg.contains("node critical cause"));
         assert!(svg.contains("Finance &lt;EU&gt;"), "labels are escaped");
         assert_eq!(svg.matches("edge critical").count(), 2);

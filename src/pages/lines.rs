@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use chrono::{TimeDelta, Utc};
 use serde::Serialize;
 
-use super::local;
+use super::{local, relative};
 use crate::entities::ids::{DepartmentId, RequestId};
 use crate::entities::request::RequestStatus;
 use crate::services::Side;
@@ -19,6 +19,8 @@ pub struct RequestLine {
     title: String,
     status: RequestStatus,
     due_at: String,
+    /// "in 3 h", "2 d ago".
+    due_in: String,
     overdue: bool,
     due_soon: bool,
     expected_at: Option<String>,
@@ -48,6 +50,7 @@ pub fn request_lines(
                 title: row.title,
                 status: row.status,
                 due_at: local(row.due_at, zone),
+                due_in: relative(row.due_at, now),
                 expected_at: row.expected_at.map(|at| local(at, zone)),
                 other_department_id: other,
                 other_department: names.get(&other).cloned().unwrap_or_default(),

@@ -32,3 +32,35 @@ pub fn local(at: DateTime<Utc>, zone: chrono_tz::Tz) -> String {
         .format("%a %Y-%m-%d %H:%M %Z")
         .to_string()
 }
+
+/// How far `at` lies from `now` as people say it: "in 3 h 20 min",
+/// "1 d 4 h ago" (days of 24 hours), "now" within the minute.
+pub fn relative(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let minutes = (at - now).num_minutes();
+    match minutes {
+        0 => "now".to_owned(),
+        ahead if ahead > 0 => format!("in {}", crate::views::span(ahead, 24 * 60)),
+        behind => format!("{} ago", crate::views::span(-behind, 24 * 60)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::relative;
+    use chrono::{TimeDelta, Utc};
+
+    #[test]
+    fn a_moment_reads_as_how_far_ahead_or_behind_it_lies() {
+        let now = Utc::now();
+        assert_eq!(
+            relative(now + TimeDelta::minutes(200), now),
+            "in 3 h 20 min"
+        );
+        assert_eq!(
+            relative(now - TimeDelta::minutes(28 * 60), now),
+            "1 d 4 h ago"
+        );
+        assert_eq!(relative(now + TimeDelta::seconds(30), now), "now");
+        assert_eq!(relative(now + TimeDelta::days(3), now), "in 3 d");
+    }
+}

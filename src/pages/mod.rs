@@ -20,7 +20,9 @@ mod departments;
 mod files;
 mod graph;
 mod home;
+mod lists;
 mod notifications;
+mod reports;
 mod request_list;
 mod requests;
 mod reviews;
@@ -38,7 +40,7 @@ pub use forms::{
     parse_choice, parse_ids, parse_number, parse_turnaround_fields, typed_values, unit_choices,
 };
 pub use lines::{RequestLine, request_lines};
-pub use local::{local, local_input, local_instant};
+pub use local::{local, local_input, local_instant, relative};
 // What nearly every page looks up first, under the names pages read best.
 pub use crate::services::departments::names as department_names;
 pub use crate::services::organisations::zone as organisation_zone;
@@ -63,6 +65,8 @@ pub fn routes() -> Vec<Route> {
         commitments::routes(),
         reviews::routes(),
         departments::routes(),
+        reports::routes(),
+        lists::routes(),
     ]
     .concat()
 }

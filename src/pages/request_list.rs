@@ -100,8 +100,9 @@ async fn list(
                         "customer": names.get(&row.customer_department_id),
                         "customer_id": row.customer_department_id,
                         "assignee": row.assignee_user_id.and_then(|p| people.get(&p)),
-                        "due_at": local(row.due_at, zone),
+                        "due_at": local(row.due_at, zone), "due_in": super::relative(row.due_at, now),
                         "overdue": row.status.is_undelivered() && row.due_at < now,
+                        "open": row.status.is_undelivered(),
                     })
                 })
                 .collect();

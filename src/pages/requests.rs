@@ -13,10 +13,10 @@ use super::together;
 use super::{
     Choice, FormReply, PageForm, PageResult, PageUser, Parsed, Posted, Refusal, Rejected,
     carries_csrf, context, department_names, html, insert_form, insert_forms, local, local_instant,
-    organisation_zone, parse_choice, parse_ids, typed_values,
+    organisation_zone, parse_choice, parse_ids, relative, typed_values,
 };
 use crate::entities::agreement::AgreementStatus;
-use crate::entities::ids::RequestId;
+use crate::entities::ids::{DepartmentId, RequestId};
 use crate::error::ApiError;
 use crate::identity::Role;
 use crate::pagination::PageRequest;
@@ -24,7 +24,7 @@ use crate::services::ExpectedVersion;
 use crate::services::agreements::{self, AgreementFilter};
 use crate::services::events::{self, Subject};
 use crate::services::requests::{self, Action, NewRequest};
-use crate::services::users;
+use crate::services::{commitments, users};
 use crate::state::AppState;
 
 pub fn routes() -> Vec<Route> {
@@ -130,6 +130,25 @@ pub(super) async fn request_page(
         .collect();
     let together = together::of(state, me, &row, zone).await?;
     let view = requests::view(&state.db, &state.calendars, row).await?;
+    let neighbours = requests::neighbours::of(&state.db, me, id, &view.depends_on).await?;
+    let name = |id: DepartmentId| names.get(&id).cloned().unwrap_or_default();
+    let line = |n: &requests::neighbours::Neighbour| {
+        json!({
+            "id": n.id, "title": n.title, "readable": n.readable, "status": n.status,
+            "provider": name(n.provider_department_id), "customer": name(n.customer_department_id),
+            "due_at": local(n.due_at, zone), "delivered": !n.status.is_undelivered(),
+        })
+    };
+    let inputs: Vec<_> = neighbours.inputs.iter().map(line).collect();
+    let dependents: Vec<_> = neighbours.dependents.iter().map(line).collect();
+    let endangers: Vec<_> = commitments::many(&state.db, me, &view.endangered_commitment_ids)
+        .await?
+        .into_iter()
+        .map(|c| {
+            json!({"id": c.id, "title": c.title, "customer": c.customer_name,
+                         "promised_at": local(c.promised_at, zone)})
+        })
+        .collect();
     let row = &view.row;
     let forms: Vec<PageForm> = moves
         .iter()
@@ -144,6 +163,7 @@ pub(super) async fn request_page(
         "provider_id": row.provider_department_id, "customer_id": row.customer_department_id,
         "agreement_id": row.agreement_id, "requested_at": local(row.requested_at, zone),
         "clock_start": local(row.clock_start, zone), "due_at": local(row.due_at, zone),
+        "due_in": relative(row.due_at, chrono::Utc::now()),
         // Why the clock started when it did: waiting for inputs, then for
         // the provider's working hours.
         "waited_for_inputs": (row.ready_at > row.requested_at).then(|| local(row.ready_at, zone)),
@@ -155,8 +175,13 @@ pub(super) async fn request_page(
         "rating": row.rating_score, "rating_comment": row.rating_comment, "depends_on": view.depends_on,
         "projected_finish": view.projected_finish.map(|at| local(at, zone)),
         "projected_late": view.projected_finish.is_some_and(|at| at > row.due_at),
-        "endangers": view.endangered_commitment_ids,
+        "endangers": endangers,
     }));
+    let agreement = agreements::get(&state.db, me, row.agreement_id).await?;
+    page.insert("agreement_title", &agreement.title);
+    page.insert("inputs", &inputs);
+    page.insert("dependents", &dependents);
+    page.insert("dependents_total", &neighbours.dependents_total);
     insert_forms(
         &mut page,
         &[

@@ -4,9 +4,9 @@
 //! page with server-drawn SVG charts (`Accept: text/html`).
 
 mod charts;
-mod csv;
+pub mod csv;
 mod format;
-mod pages;
+pub mod pages;
 
 use chrono::Utc;
 use rocket::{Route, State, get, routes};

@@ -211,7 +211,10 @@ async fn the_commitment_page_draws_the_chain_and_names_the_department() {
         html.contains("Department LEGAL"),
         "the slipping department is named: {html}"
     );
-    assert!(html.contains("Its own delay") && !html.contains("own_slip"));
+    assert!(
+        html.contains("Department LEGAL's own delay") && !html.contains("own_slip"),
+        "{html}"
+    );
 }
 
 #[rocket::async_test]

@@ -9,11 +9,11 @@ use tera::Context;
 use super::charts::{self, BarChart, BarInput, HeatInput, HeatMap, LineChart, LinePoint};
 use crate::entities::ids::{CommitmentId, DepartmentId};
 use crate::services::reports::Figures;
-use crate::services::reports::Window;
 use crate::services::reports::health::HealthReport;
 use crate::services::reports::impact::ImpactReport;
 use crate::services::reports::matrix::MatrixReport;
 use crate::services::reports::trend::TrendReport;
+use crate::services::reports::{GroupBy, GroupKey, Window};
 
 const DASH: &str = "–";
 
@@ -49,8 +49,9 @@ struct FigureCells {
     meets: &'static str,
     /// `good | bad | neutral`
     tone: &'static str,
-    median: String,
-    p90: String,
+    /// Working minutes, or none.
+    median: Option<i64>,
+    p90: Option<i64>,
     open: i64,
     overdue: i64,
     avg_rating: String,
@@ -78,8 +79,8 @@ fn cells(figures: &Figures) -> FigureCells {
             None => DASH,
         },
         tone: tone(figures),
-        median: or_dash(figures.median_lateness_minutes),
-        p90: or_dash(figures.p90_lateness_minutes),
+        median: figures.median_lateness_minutes,
+        p90: figures.p90_lateness_minutes,
         open: figures.open,
         overdue: figures.overdue,
         avg_rating: or_dash(figures.avg_rating),
@@ -90,6 +91,8 @@ fn cells(figures: &Figures) -> FigureCells {
 struct LabelledRow {
     label: String,
     figures: FigureCells,
+    /// The group's weekly trend, as `/reports/trend?` reads it.
+    trend: Option<String>,
 }
 
 /// On-time % bars with the target marked.
@@ -118,6 +121,21 @@ fn on_time_bars(rows: &[(String, &Figures)]) -> BarChart {
     charts::bar_chart(inputs, 100.0, "%")
 }
 
+/// The query string naming a group, as `/reports/trend` reads it.
+pub fn key_query(group_by: GroupBy, key: GroupKey) -> String {
+    let mut pairs = vec![format!("group_by={}", group_by.as_str())];
+    if let Some(id) = key.agreement_id {
+        pairs.push(format!("agreement={id}"));
+    }
+    if let Some(id) = key.provider_department_id {
+        pairs.push(format!("provider={id}"));
+    }
+    if let Some(id) = key.customer_department_id {
+        pairs.push(format!("customer={id}"));
+    }
+    pairs.join("&")
+}
+
 pub fn health(report: &HealthReport) -> Context {
     let chart = on_time_bars(
         &report
@@ -132,10 +150,22 @@ pub fn health(report: &HealthReport) -> Context {
         .map(|row| LabelledRow {
             label: row.label.clone(),
             figures: cells(&row.figures),
+            trend: GroupBy::parse(Some(&report.group_by))
+                .ok()
+                .map(|group_by| key_query(group_by, row.key)),
         })
         .collect();
     let mut context = Context::new();
-    context.insert("title", &format!("Service health by {}", report.group_by));
+    context.insert(
+        "title",
+        &format!(
+            "Service health by {}",
+            match report.group_by.as_str() {
+                "pair" => "provider and customer",
+                other => other,
+            }
+        ),
+    );
     context.insert("window", &window_text(&report.window));
     context.insert("rows", &rows);
     context.insert("chart", &chart);
@@ -180,6 +210,14 @@ pub fn matrix(report: &MatrixReport) -> Context {
         rows.push(LabelledRow {
             label: format!("{provider} → {customer}"),
             figures: cells(figures),
+            trend: Some(key_query(
+                GroupBy::Pair,
+                GroupKey {
+                    provider_department_id: Some(cell.provider_department_id),
+                    customer_department_id: Some(cell.customer_department_id),
+                    ..GroupKey::default()
+                },
+            )),
         });
     }
     let heat: HeatMap = charts::heat_map(
@@ -290,8 +328,9 @@ pub fn impact(report: &ImpactReport) -> Context {
                 value: department.own_slip_minutes as f64,
                 extra: department.customer_wait_minutes as f64,
                 value_text: format!(
-                    "{} min own slip, {} min customer wait",
-                    department.own_slip_minutes, department.customer_wait_minutes
+                    "{} own delay, {} waiting as customer",
+                    crate::views::span(department.own_slip_minutes, 24 * 60),
+                    crate::views::span(department.customer_wait_minutes, 24 * 60)
                 ),
                 marker: None,
                 tone: if department.own_slip_minutes > 0 {

@@ -203,6 +203,23 @@ pub async fn get(
         .ok_or_else(|| ApiError::not_found("commitment"))
 }
 
+/// Commitments `ids` of the actor's organisation (all readable), by id.
+pub async fn many(
+    db: &impl ConnectionTrait,
+    actor: &AuthUser,
+    ids: &[CommitmentId],
+) -> Result<Vec<commitment::Model>, ApiError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(commitment::Entity::find()
+        .filter(commitment::Column::OrganisationId.eq(actor.organisation_id))
+        .filter(commitment::Column::Id.is_in(ids.iter().copied()))
+        .order_by_asc(commitment::Column::PromisedAt)
+        .all(db)
+        .await?)
+}
+
 /// The request ids a commitment waits on.
 pub async fn dependencies(
     db: &impl ConnectionTrait,

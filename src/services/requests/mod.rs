@@ -7,6 +7,7 @@ mod edit;
 pub mod export;
 mod group;
 mod intake;
+pub mod neighbours;
 mod open_work;
 mod overdue;
 pub mod query;
@@ -44,11 +45,20 @@ pub use crate::entities::request::RequestStatus;
 /// Admins and leaders read every request; leads and staff those touching
 /// their department (SPEC §8).
 pub fn can_read(actor: &AuthUser, row: &request::Model) -> bool {
+    can_read_between(
+        actor,
+        row.provider_department_id,
+        row.customer_department_id,
+    )
+}
+
+/// [`can_read`] for a request between `provider` and `customer`.
+pub fn can_read_between(actor: &AuthUser, provider: DepartmentId, customer: DepartmentId) -> bool {
     match actor.role {
         Role::Admin | Role::Leader => true,
-        Role::Lead | Role::Staff => actor.department_id.is_some_and(|department| {
-            department == row.provider_department_id || department == row.customer_department_id
-        }),
+        Role::Lead | Role::Staff => actor
+            .department_id
+            .is_some_and(|department| department == provider || department == customer),
     }
 }
 

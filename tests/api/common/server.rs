@@ -198,22 +198,47 @@ pub fn http(
     token: Option<&str>,
     body: Option<&Value>,
 ) -> std::io::Result<(u16, Value)> {
-    let mut stream = TcpStream::connect(("127.0.0.1", port))?;
-    stream.set_read_timeout(Some(Duration::from_secs(60)))?;
     let body = body.map(Value::to_string).unwrap_or_default();
-    let mut head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\
-         Content-Length: {}\r\n",
-        body.len()
-    );
+    let mut head = String::new();
     if !body.is_empty() {
         head.push_str("Content-Type: application/json\r\n");
     }
     if let Some(token) = token {
         head.push_str(&format!("Authorization: Bearer {token}\r\n"));
     }
-    head.push_str("\r\n");
-    stream.write_all(head.as_bytes())?;
+    let (status, payload) = exchange(port, method, path, &head, &body)?;
+    let value = serde_json::from_str(&payload).unwrap_or(Value::String(payload));
+    Ok((status, value))
+}
+
+/// A page as a browser signed in with `session` gets it: status and body.
+pub fn page(port: u16, path: &str, session: &str) -> std::io::Result<(u16, String)> {
+    exchange(
+        port,
+        "GET",
+        path,
+        &format!("Accept: text/html\r\nCookie: baton_session={session}\r\n"),
+        "",
+    )
+}
+
+/// Sends one request with the extra header lines `head` (each ending in
+/// CRLF); the status and the body, unchunked.
+fn exchange(
+    port: u16,
+    method: &str,
+    path: &str,
+    head: &str,
+    body: &str,
+) -> std::io::Result<(u16, String)> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port))?;
+    stream.set_read_timeout(Some(Duration::from_secs(60)))?;
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\
+         Content-Length: {}\r\n{head}\r\n",
+        body.len()
+    );
+    stream.write_all(request.as_bytes())?;
     stream.write_all(body.as_bytes())?;
     let mut answer = Vec::new();
     stream.read_to_end(&mut answer)?;
@@ -232,8 +257,7 @@ pub fn http(
     } else {
         payload.to_owned()
     };
-    let value = serde_json::from_str(&payload).unwrap_or(Value::String(payload));
-    Ok((status, value))
+    Ok((status, payload))
 }
 
 fn unchunk(mut rest: &str) -> String {

@@ -1,0 +1,133 @@
+//! The requests next to one request in the handoff graph, as its page names
+//! them: what it needs first (its inputs) and what waits on it (its direct
+//! dependents), each with its title and whether the reader may open it.
+//!
+//! A request a reader may not open is still named (by title and its two
+//! departments), because the reader's request depends on it or it on the
+//! reader's; the page simply does not link it. A hub that thousands wait on
+//! shows its first dependents (oldest first, read along the dependency
+//! index) and how many there are: the page costs what it shows.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DerivePartialModel, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+
+use super::{RequestStatus, can_read_between};
+use crate::entities::ids::{DepartmentId, RequestId};
+use crate::entities::{request, request_dependency};
+use crate::error::ApiError;
+use crate::identity::AuthUser;
+
+/// At most this many dependents are named.
+pub const DEPENDENTS_SHOWN: u64 = 25;
+
+#[derive(Debug, Clone, DerivePartialModel)]
+#[sea_orm(entity = "request::Entity")]
+struct Line {
+    id: RequestId,
+    title: String,
+    status: RequestStatus,
+    due_at: DateTime<Utc>,
+    provider_department_id: DepartmentId,
+    customer_department_id: DepartmentId,
+}
+
+/// One request beside another.
+#[derive(Debug, Clone)]
+pub struct Neighbour {
+    pub id: RequestId,
+    pub title: String,
+    pub status: RequestStatus,
+    pub due_at: DateTime<Utc>,
+    pub provider_department_id: DepartmentId,
+    pub customer_department_id: DepartmentId,
+    /// Whether the reader may open it.
+    pub readable: bool,
+}
+
+/// A request's inputs and its first dependents.
+#[derive(Debug, Clone, Default)]
+pub struct Neighbours {
+    pub inputs: Vec<Neighbour>,
+    pub dependents: Vec<Neighbour>,
+    /// How many requests wait on it directly, named or not.
+    pub dependents_total: u64,
+}
+
+fn neighbour(actor: &AuthUser, line: Line) -> Neighbour {
+    let readable = can_read_between(
+        actor,
+        line.provider_department_id,
+        line.customer_department_id,
+    );
+    Neighbour {
+        id: line.id,
+        title: line.title,
+        status: line.status,
+        due_at: line.due_at,
+        provider_department_id: line.provider_department_id,
+        customer_department_id: line.customer_department_id,
+        readable,
+    }
+}
+
+/// The neighbours of request `id` (which the caller has already read).
+pub async fn of(
+    db: &impl ConnectionTrait,
+    actor: &AuthUser,
+    id: RequestId,
+    inputs: &[RequestId],
+) -> Result<Neighbours, ApiError> {
+    let organisation = request::Column::OrganisationId.eq(actor.organisation_id);
+    let input_lines: Vec<Line> = if inputs.is_empty() {
+        Vec::new()
+    } else {
+        request::Entity::find()
+            .filter(organisation.clone())
+            .filter(request::Column::Id.is_in(inputs.iter().copied()))
+            .order_by_asc(request::Column::Id)
+            .into_partial_model()
+            .all(db)
+            .await?
+    };
+    let waiting = request_dependency::Entity::find()
+        .select_only()
+        .column(request_dependency::Column::RequestId)
+        .filter(request_dependency::Column::DependsOnId.eq(id))
+        .filter(request_dependency::Column::OrganisationId.eq(actor.organisation_id));
+    let dependents_total = waiting.clone().count(db).await?;
+    let first: Vec<RequestId> = if dependents_total == 0 {
+        Vec::new()
+    } else {
+        waiting
+            .order_by_asc(request_dependency::Column::RequestId)
+            .limit(DEPENDENTS_SHOWN)
+            .into_tuple()
+            .all(db)
+            .await?
+    };
+    let dependent_lines: Vec<Line> = if first.is_empty() {
+        Vec::new()
+    } else {
+        request::Entity::find()
+            .filter(organisation)
+            .filter(request::Column::Id.is_in(first))
+            .order_by_asc(request::Column::Id)
+            .into_partial_model()
+            .all(db)
+            .await?
+    };
+    Ok(Neighbours {
+        inputs: input_lines
+            .into_iter()
+            .map(|line| neighbour(actor, line))
+            .collect(),
+        dependents: dependent_lines
+            .into_iter()
+            .map(|line| neighbour(actor, line))
+            .collect(),
+        dependents_total,
+    })
+}

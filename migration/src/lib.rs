@@ -16,6 +16,7 @@ mod m20261206_000003_open_work_indexes;
 mod m20261206_000004_mail;
 mod m20261206_000005_alerts;
 mod m20261206_000006_webhooks;
+mod m20261206_000007_thanks_levels;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000004_mail::Migration),
             Box::new(m20261206_000005_alerts::Migration),
             Box::new(m20261206_000006_webhooks::Migration),
+            Box::new(m20261206_000007_thanks_levels::Migration),
         ]
     }
 }

@@ -78,6 +78,7 @@ pub mod request_dependency;
 pub mod review;
 pub mod review_attendee;
 pub mod saved_view;
+pub mod thanks;
 pub mod unit;
 pub mod user;
 pub mod webhook;

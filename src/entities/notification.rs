@@ -44,6 +44,7 @@ closed_set! {
         Escalated = "escalated",
         ReviewScheduled = "review_scheduled",
         ReviewMoved = "review_moved",
+        Thanked = "thanked",
     }
 }
 

@@ -53,6 +53,15 @@ pub struct Model {
     pub created_by_user_id: UserId,
     /// The provider's person who has it.
     pub assignee_user_id: Option<UserId>,
+    /// Set at delivery: the time taken from the clock start, pauses
+    /// excluded, and the time the agreement gave, in the agreement's own
+    /// measure (working seconds for business units, elapsed for calendar).
+    pub used_seconds: Option<i64>,
+    pub agreed_seconds: Option<i64>,
+    /// Someone of the customer side has thanked for it.
+    pub thanked: bool,
+    /// The level of service of a delivery (`services::requests::levels`).
+    pub service_level: Option<ServiceLevel>,
     pub version: i32,
 }
 
@@ -71,6 +80,17 @@ closed_set! {
         Accepted = "accepted",
         Reopened = "reopened",
         Cancelled = "cancelled",
+    }
+}
+
+closed_set! {
+    /// How well a delivery served its customer (`services::requests::levels`).
+    pub enum ServiceLevel {
+        Missed = "missed",
+        Satisfied = "satisfied",
+        Exceeded = "exceeded",
+        Delighted = "delighted",
+        Amazed = "amazed",
     }
 }
 

@@ -17,6 +17,7 @@ use super::{
 };
 use crate::entities::agreement::AgreementStatus;
 use crate::entities::ids::{DepartmentId, RequestId};
+use crate::entities::request::ServiceLevel;
 use crate::error::ApiError;
 use crate::identity::Role;
 use crate::pagination::PageRequest;
@@ -24,7 +25,7 @@ use crate::services::ExpectedVersion;
 use crate::services::agreements::{self, AgreementFilter};
 use crate::services::events::{self, Subject};
 use crate::services::requests::{self, Action, NewRequest};
-use crate::services::{commitments, users};
+use crate::services::{commitments, thanks, users};
 use crate::state::AppState;
 
 pub fn routes() -> Vec<Route> {
@@ -94,6 +95,17 @@ async fn show(
     Ok(request_page(state, &user, id, flash, None).await?)
 }
 
+/// Why a delivery is at its level, in a few words.
+fn level_why(level: ServiceLevel) -> &'static str {
+    match level {
+        ServiceLevel::Missed => "late, or rated 4 or lower",
+        ServiceLevel::Satisfied => "delivered on time",
+        ServiceLevel::Exceeded => "on time, in at most half the agreed time",
+        ServiceLevel::Delighted => "on time and rated 9 or 10",
+        ServiceLevel::Amazed => "on time, rated 10 and thanked for",
+    }
+}
+
 /// The request page, with `rejected` (a refused move or comment) shown in
 /// its form.
 pub(super) async fn request_page(
@@ -156,6 +168,7 @@ pub(super) async fn request_page(
         .collect();
     let comment_form = [PageForm::new("comment", &["body"], rejected)];
     let assign_form = [PageForm::new("assign", &["assignee_user_id"], rejected)];
+    let thank_form = [PageForm::new("thank", &["note"], rejected)];
     let mut page = context(user, &format!("Request #{id}"), flash);
     page.insert("request", &json!({
         "id": row.id, "title": row.title, "details": row.details, "status": row.status,
@@ -178,6 +191,26 @@ pub(super) async fn request_page(
         "endangers": endangers,
     }));
     let agreement = agreements::get(&state.db, me, row.agreement_id).await?;
+    let given = thanks::for_request(&state.db, me, id).await?;
+    let thankers = users::names(
+        &state.db,
+        me.organisation_id,
+        given.iter().map(|t| t.user_id),
+    )
+    .await?;
+    let thanks_lines: Vec<_> = given
+        .iter()
+        .map(|t| json!({"who": thankers.get(&t.user_id), "note": t.note, "at": local(t.created_at, zone)}))
+        .collect();
+    page.insert("thanks", &thanks_lines);
+    page.insert(
+        "may_thank",
+        &(thanks::may_thank(me, row) && given.iter().all(|t| t.user_id != me.id)),
+    );
+    if let Some(level) = row.service_level {
+        page.insert("level", level.as_str());
+        page.insert("level_why", level_why(level));
+    }
     page.insert("agreement_title", &agreement.title);
     page.insert("inputs", &inputs);
     page.insert("dependents", &dependents);
@@ -188,6 +221,7 @@ pub(super) async fn request_page(
             ("moves", &forms),
             ("comment_form", &comment_form),
             ("assign_form", &assign_form),
+            ("thank_form", &thank_form),
         ],
         rejected,
     );

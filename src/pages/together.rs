@@ -17,11 +17,11 @@ use crate::identity::{AuthUser, Role};
 use crate::pagination::PageRequest;
 use crate::services::ExpectedVersion;
 use crate::services::requests::{self, RequestChanges};
-use crate::services::{comments, users};
+use crate::services::{comments, thanks, users};
 use crate::state::AppState;
 
 pub fn routes() -> Vec<Route> {
-    routes![comment, assign]
+    routes![comment, assign, thank]
 }
 
 /// The most comments a page shows (a conversation longer than this is
@@ -140,7 +140,45 @@ struct AssignForm {
     assignee_user_id: String,
 }
 
-carries_csrf!(CommentForm, AssignForm);
+#[derive(FromForm, Serialize)]
+struct ThankForm {
+    #[serde(skip)]
+    #[field(default = "")]
+    _csrf: String,
+    #[field(default = "")]
+    note: String,
+}
+
+carries_csrf!(CommentForm, AssignForm, ThankForm);
+
+/// Thanks the provider for a delivery; refused, the page again with the note kept.
+#[post("/requests/<id>/thanks", data = "<posted>")]
+async fn thank(
+    state: &State<AppState>,
+    id: RequestId,
+    posted: Posted<ThankForm>,
+) -> PageResult<FormReply> {
+    let genuine = posted.genuine();
+    let Posted { user, form, .. } = posted;
+    let outcome = match genuine {
+        Ok(()) => thanks::thank(&state.db, &user.auth, id, &form.note)
+            .await
+            .map(|_| ()),
+        Err(error) => Err(error),
+    };
+    match outcome {
+        Ok(()) => Ok(FormReply::done(
+            format!("/requests/{id}#thanks"),
+            "Thanks sent: everyone in the providing department hears it.",
+        )),
+        Err(error) => {
+            let rejected = Rejected::new("thank", typed_values(&form), error, &["note"])?;
+            Ok(FormReply::Again(
+                request_page(state, &user, id, None, Some(&rejected)).await?,
+            ))
+        }
+    }
+}
 
 /// Adds to the conversation; refused, the page again with what was typed.
 #[post("/requests/<id>/comments", data = "<posted>")]

@@ -17,6 +17,7 @@ pub mod reports;
 pub mod requests;
 pub mod reviews;
 pub mod system;
+pub mod thanks;
 pub mod users;
 pub mod views;
 pub mod webhooks;
@@ -35,6 +36,7 @@ pub fn api_routes() -> Vec<Route> {
         agreements::routes(),
         requests::routes(),
         comments::routes(),
+        thanks::routes(),
         attachments::routes(),
         views::routes(),
         commitments::routes(),

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::entities::ids::{AgreementId, CommitmentId, DepartmentId, RequestId, UserId};
-use crate::entities::request;
+use crate::entities::request::{self, ServiceLevel};
 use crate::error::{ApiError, ApiResult};
 use crate::http::RequestActor;
 use crate::http::csv::RequestsCsv;
@@ -130,6 +130,14 @@ pub struct RequestOut {
     pub lateness_minutes: Option<i64>,
     pub on_time: Option<bool>,
     pub rating: Option<RatingOut>,
+    /// Someone of the customer side thanked for the delivery.
+    pub thanked: bool,
+    /// How well the delivery served its customer, `null` until delivered:
+    /// `missed` (late, or rated 4 or lower), `amazed` (on time, rated 10 and
+    /// thanked), `delighted` (on time, rated 9 or 10), `exceeded` (on time
+    /// within half the agreed time, pauses excluded), else `satisfied`.
+    #[schema(value_type = Option<String>)]
+    pub service_level: Option<ServiceLevel>,
     pub version: i32,
     /// Who of the provider department has it.
     pub assignee_user_id: Option<UserId>,
@@ -172,6 +180,8 @@ impl From<RequestView> for RequestOut {
                 score,
                 comment: row.rating_comment.unwrap_or_default(),
             }),
+            thanked: row.thanked,
+            service_level: row.service_level,
             version: row.version,
             assignee_user_id: row.assignee_user_id,
             depends_on,

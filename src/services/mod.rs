@@ -23,6 +23,7 @@ pub mod requests;
 pub mod reviews;
 pub mod risk;
 pub mod stats;
+pub mod thanks;
 pub mod users;
 pub mod views;
 pub mod webhooks;

@@ -37,16 +37,26 @@ pub async fn notify_department(
     review_id: i64,
     message: &str,
 ) -> Result<(), ApiError> {
-    let recipients: Vec<UserId> = user::Entity::find()
+    let recipients = members_of(db, organisation_id, department_id).await?;
+    notify_review(db, organisation_id, &recipients, kind, review_id, message).await
+}
+
+/// The active people of a department.
+pub async fn members_of(
+    db: &impl ConnectionTrait,
+    organisation_id: OrganisationId,
+    department_id: DepartmentId,
+) -> Result<Vec<UserId>, ApiError> {
+    Ok(user::Entity::find()
         .select_only()
         .column(user::Column::Id)
         .filter(user::Column::OrganisationId.eq(organisation_id))
         .filter(user::Column::DepartmentId.eq(department_id))
         .filter(user::Column::Active.eq(true))
+        .order_by_asc(user::Column::Id)
         .into_tuple()
         .all(db)
-        .await?;
-    notify_review(db, organisation_id, &recipients, kind, review_id, message).await
+        .await?)
 }
 
 /// The lead a department answers through: the one it names

@@ -34,6 +34,7 @@ mod reports;
 mod requests;
 mod reviews;
 mod system;
+mod thanks;
 mod time_properties;
 mod time_reference;
 mod time_spec;

@@ -13,7 +13,7 @@ use crate::services::reports::matrix::MatrixReport;
 use crate::services::reports::trend::TrendReport;
 
 /// The figure columns every health-like row ends with.
-const FIGURE_COLUMNS: [&str; 13] = [
+const FIGURE_COLUMNS: [&str; 23] = [
     "delivered",
     "on_time",
     "early",
@@ -27,6 +27,16 @@ const FIGURE_COLUMNS: [&str; 13] = [
     "overdue",
     "avg_rating",
     "rated",
+    "missed",
+    "satisfied",
+    "exceeded",
+    "delighted",
+    "amazed",
+    "missed_pct",
+    "satisfied_pct",
+    "exceeded_pct",
+    "delighted_pct",
+    "amazed_pct",
 ];
 
 #[derive(Default)]
@@ -69,6 +79,16 @@ fn figures(figures: &Figures) -> Vec<String> {
         figures.overdue.to_string(),
         opt(figures.avg_rating),
         figures.rated.to_string(),
+        figures.missed.to_string(),
+        figures.satisfied.to_string(),
+        figures.exceeded.to_string(),
+        figures.delighted.to_string(),
+        figures.amazed.to_string(),
+        opt(figures.missed_pct),
+        opt(figures.satisfied_pct),
+        opt(figures.exceeded_pct),
+        opt(figures.delighted_pct),
+        opt(figures.amazed_pct),
     ]
 }
 

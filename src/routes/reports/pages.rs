@@ -55,6 +55,11 @@ struct FigureCells {
     open: i64,
     overdue: i64,
     avg_rating: String,
+    /// Shares at each level of service: missed, satisfied, exceeded,
+    /// delighted, amazed.
+    levels: [String; 5],
+    /// Whether any delivery has a level.
+    levelled: bool,
 }
 
 fn tone(figures: &Figures) -> &'static str {
@@ -84,6 +89,15 @@ fn cells(figures: &Figures) -> FigureCells {
         open: figures.open,
         overdue: figures.overdue,
         avg_rating: or_dash(figures.avg_rating),
+        levels: [
+            figures.missed_pct,
+            figures.satisfied_pct,
+            figures.exceeded_pct,
+            figures.delighted_pct,
+            figures.amazed_pct,
+        ]
+        .map(pct),
+        levelled: figures.missed_pct.is_some(),
     }
 }
 

@@ -53,6 +53,7 @@ fn headline(kind: NotificationKind) -> &'static str {
         NotificationKind::Escalated => "breach escalated",
         NotificationKind::ReviewScheduled => "review scheduled",
         NotificationKind::ReviewMoved => "review moved",
+        NotificationKind::Thanked => "thank you",
     }
 }
 

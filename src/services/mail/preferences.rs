@@ -18,7 +18,7 @@ use crate::validate::Checker;
 
 /// Every kind in the order the preferences page lists them: a request's
 /// course first, then promises, then people, then reviews.
-pub const IN_ORDER: [NotificationKind; 10] = [
+pub const IN_ORDER: [NotificationKind; 11] = [
     NotificationKind::ForecastLate,
     NotificationKind::DueSoon,
     NotificationKind::Overdue,
@@ -29,6 +29,7 @@ pub const IN_ORDER: [NotificationKind; 10] = [
     NotificationKind::ReviewScheduled,
     NotificationKind::ReviewMoved,
     NotificationKind::ActionClosed,
+    NotificationKind::Thanked,
 ];
 
 /// What a kind of notice is, in words for the preferences page.
@@ -44,6 +45,7 @@ pub fn describe(kind: NotificationKind) -> &'static str {
         NotificationKind::CommitmentEndangered => "A promise to an outside customer is in danger",
         NotificationKind::ReviewScheduled => "You are invited to a review",
         NotificationKind::ReviewMoved => "A review you attend moved",
+        NotificationKind::Thanked => "A customer thanked your department for a delivery",
     }
 }
 

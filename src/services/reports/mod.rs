@@ -76,6 +76,23 @@ pub struct Figures {
     pub avg_rating: Option<f64>,
     /// How many of the window's deliveries were rated.
     pub rated: i64,
+    /// The window's deliveries at each level of service (each delivery at
+    /// the highest it reached; deliveries made before levels were kept have
+    /// none): missed (late, or rated 4 or lower), satisfied (on time),
+    /// exceeded (on time within half the agreed time), delighted (rated 9
+    /// or 10), amazed (rated 10 and thanked).
+    pub missed: i64,
+    pub satisfied: i64,
+    pub exceeded: i64,
+    pub delighted: i64,
+    pub amazed: i64,
+    /// Each level's share of the deliveries that have a level, one
+    /// decimal; `null` when none has.
+    pub missed_pct: Option<f64>,
+    pub satisfied_pct: Option<f64>,
+    pub exceeded_pct: Option<f64>,
+    pub delighted_pct: Option<f64>,
+    pub amazed_pct: Option<f64>,
 }
 
 /// The grouping of a health report.

@@ -31,7 +31,7 @@ use crate::entities::request;
 use crate::error::ApiError;
 use crate::services::requests::RequestStatus;
 
-use super::tally::Tally;
+use super::tally::{LEVELS, Tally};
 
 /// Which requests a report reads, beyond its organisation and window.
 #[derive(Debug, Clone, Copy, Default)]
@@ -209,6 +209,15 @@ async fn deliveries(
             .column_as(bucket(request::Column::DeliveredAt, inner_points), BUCKET)
             .group_by(Expr::cust(BUCKET));
     }
+    for level in LEVELS {
+        histogram = histogram.column_as(
+            Expr::cust(format!(
+                "SUM(CASE WHEN service_level = '{}' THEN 1 ELSE 0 END)",
+                level.as_str()
+            )),
+            level.as_str(),
+        );
+    }
     let histogram = histogram
         .group_by(request::Column::LatenessMinutes)
         .into_query();
@@ -226,6 +235,11 @@ async fn deliveries(
         .expr_as(sum("on_time_count"), Alias::new("on_time_count"))
         .expr_as(sum("rated"), Alias::new("rated"))
         .expr_as(sum("rating_sum"), Alias::new("rating_sum"))
+        .expr_as(sum("missed"), Alias::new("missed"))
+        .expr_as(sum("satisfied"), Alias::new("satisfied"))
+        .expr_as(sum("exceeded"), Alias::new("exceeded"))
+        .expr_as(sum("delighted"), Alias::new("delighted"))
+        .expr_as(sum("amazed"), Alias::new("amazed"))
         .expr_as(
             Expr::cust(format!(
                 "{pairs}(CAST(minutes AS TEXT) || ':' || CAST(deliveries AS TEXT), ',')"
@@ -255,6 +269,9 @@ async fn deliveries(
             .unwrap_or(0);
         tally.rated += row.try_get::<Option<i64>>("", "rated")?.unwrap_or(0);
         tally.rating_sum += row.try_get::<Option<i64>>("", "rating_sum")?.unwrap_or(0);
+        for (count, level) in tally.levels.iter_mut().zip(LEVELS) {
+            *count += row.try_get::<Option<i64>>("", level.as_str())?.unwrap_or(0);
+        }
         let packed: Option<String> = row.try_get("", "histogram")?;
         for (minutes, count) in unpack(packed.as_deref().unwrap_or_default())? {
             if minutes < 0 {

@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use super::Figures;
+use crate::entities::request::ServiceLevel;
 
 /// Counts for one agreement in one period, before any roll-up.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -19,7 +20,18 @@ pub(super) struct Tally {
     pub lateness: BTreeMap<i64, i64>,
     pub open: i64,
     pub overdue: i64,
+    /// Deliveries at each level of service, in [`LEVELS`] order.
+    pub levels: [i64; 5],
 }
+
+/// The levels of service in the order the figures give them.
+pub(super) const LEVELS: [ServiceLevel; 5] = [
+    ServiceLevel::Missed,
+    ServiceLevel::Satisfied,
+    ServiceLevel::Exceeded,
+    ServiceLevel::Delighted,
+    ServiceLevel::Amazed,
+];
 
 impl Tally {
     /// Adds another tally (another agreement of the same group).
@@ -34,6 +46,9 @@ impl Tally {
         }
         self.open += other.open;
         self.overdue += other.overdue;
+        for (mine, theirs) in self.levels.iter_mut().zip(other.levels) {
+            *mine += theirs;
+        }
     }
 
     /// Nearest-rank percentile of the lateness values: the value at rank
@@ -60,6 +75,11 @@ impl Tally {
     /// the target to show when nothing was delivered.
     pub fn figures(&self, weighted_target: i64, plain_target: Option<f64>) -> Figures {
         let delivered = self.delivered;
+        let levelled: i64 = self.levels.iter().sum();
+        let share = |count: i64| {
+            (levelled > 0).then(|| round_to(count as f64 * 100.0 / levelled as f64, 1))
+        };
+        let [missed, satisfied, exceeded, delighted, amazed] = self.levels;
         let target_pct = if delivered > 0 {
             Some(round_to(weighted_target as f64 / delivered as f64, 1))
         } else {
@@ -82,6 +102,16 @@ impl Tally {
             avg_rating: (self.rated > 0)
                 .then(|| round_to(self.rating_sum as f64 / self.rated as f64, 2)),
             rated: self.rated,
+            missed,
+            satisfied,
+            exceeded,
+            delighted,
+            amazed,
+            missed_pct: share(missed),
+            satisfied_pct: share(satisfied),
+            exceeded_pct: share(exceeded),
+            delighted_pct: share(delighted),
+            amazed_pct: share(amazed),
         }
     }
 }

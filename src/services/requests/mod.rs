@@ -7,6 +7,7 @@ mod edit;
 pub mod export;
 mod group;
 mod intake;
+pub mod levels;
 pub mod neighbours;
 mod open_work;
 mod overdue;

@@ -6,6 +6,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use serde_json::{Value, json};
 
+use super::levels::{self, LevelFacts};
 use super::schedule::{
     ProviderCalendars, reschedule_downstream, shift_due, time_error, turnaround_of_request,
 };
@@ -266,6 +267,27 @@ pub async fn act_projected(
         }
         Action::Deliver => {
             let lateness = calendar.lateness(row.due_at, at).map_err(time_error)?;
+            // The time taken and the time given, in the agreement's own
+            // measure, pauses excluded from both: what "exceeded" compares.
+            let unit = turnaround_of_request(&row)?.unit();
+            let measure = |from: DateTime<Utc>, to: DateTime<Utc>| {
+                if unit.is_business() {
+                    calendar.working_seconds(from, to).map_err(time_error)
+                } else {
+                    Ok((to - from).num_seconds())
+                }
+            };
+            let agreed = measure(row.clock_start, row.due_at)? - row.pause_shift_seconds;
+            let used = (measure(row.clock_start, at)? - row.pause_shift_seconds).max(0);
+            next.used_seconds = Set(Some(used));
+            next.agreed_seconds = Set(Some(agreed));
+            next.service_level = Set(Some(levels::level(LevelFacts {
+                on_time: lateness.on_time,
+                used_seconds: used,
+                agreed_seconds: agreed,
+                rating: row.rating_score,
+                thanked: row.thanked,
+            })));
             next.status = Set(RequestStatus::Delivered);
             next.delivered_at = Set(Some(at));
             next.lateness_minutes = Set(Some(lateness.minutes));
@@ -289,6 +311,9 @@ pub async fn act_projected(
             next.delivered_at = Set(None);
             next.lateness_minutes = Set(None);
             next.on_time = Set(None);
+            next.used_seconds = Set(None);
+            next.agreed_seconds = Set(None);
+            next.service_level = Set(None);
             moves_downstream = true;
             (
                 "reopened",
@@ -315,6 +340,7 @@ pub async fn act_projected(
             check.finish()?;
             next.rating_score = Set(Some(*score as i32));
             next.rating_comment = Set(Some(comment.clone()));
+            next.service_level = Set(levels::of_row(&row, Some(*score as i32), row.thanked));
             ("rated", json!({"score": score, "comment": comment}))
         }
     };

@@ -15,6 +15,7 @@ use baton::services::Context;
 use baton::services::ExpectedVersion;
 use baton::services::calendars::CalendarCache;
 use baton::services::requests::{self, Action, NewRequest};
+use baton::services::thanks;
 use baton::time::CompiledCalendar;
 
 use super::DemoError;
@@ -80,7 +81,19 @@ pub(crate) struct Plan<'a> {
 enum Step {
     Provider(Action),
     Customer(Action),
+    /// The customer thanks the provider with this note.
+    Thanks(&'static str),
 }
+
+/// What customers say when they thank (picked by request id).
+const THANKS: [&str; 6] = [
+    "Exactly what we needed, and in time for the client call.",
+    "Thank you for turning this round so quickly.",
+    "Clear, complete and early: thank you.",
+    "You saved our deadline this week. Thank you!",
+    "Thanks for walking us through the details.",
+    "Much appreciated: the customer noticed.",
+];
 
 /// Logs the request and plays its fate up to the moment of loading;
 /// answers the request as it stands now.
@@ -120,6 +133,11 @@ pub(crate) async fn play(
         let (actor, action) = match step {
             Step::Provider(action) => (worker, action),
             Step::Customer(action) => (requester, action),
+            Step::Thanks(note) => {
+                thanks::thank_at(db, requester, row.id, note, at).await?;
+                row = requests::get(db, requester, row.id).await?;
+                continue;
+            }
         };
         row = requests::act(
             &Context::alone(db, cache, actor.clone()),
@@ -234,13 +252,22 @@ impl Fate {
             steps.push((settled_at, Step::Customer(Action::Accept)));
         }
         if let Some((score, comment)) = &self.rating {
+            let rated_at = customer.add_working(settled_at, 900)?;
             steps.push((
-                customer.add_working(settled_at, 900)?,
+                rated_at,
                 Step::Customer(Action::Rate {
                     score: *score,
                     comment: comment.clone(),
                 }),
             ));
+            // Every 10 and every other 9 is thanked for, half an hour later.
+            let id = row.id.0;
+            if *score == 10 || (*score == 9 && id % 2 == 0) {
+                steps.push((
+                    customer.add_working(rated_at, 1_800)?,
+                    Step::Thanks(THANKS[id.unsigned_abs() as usize % THANKS.len()]),
+                ));
+            }
         }
         // Stable: steps at the same instant keep their logical order.
         steps.sort_by_key(|(at, _)| *at);

@@ -11,7 +11,7 @@ use tera::{Context, Tera};
 use crate::error::ApiError;
 
 /// Every template, by name.
-const TEMPLATES: [(&str, &str); 26] = [
+const TEMPLATES: [(&str, &str); 29] = [
     ("base.html", include_str!("../templates/base.html.tera")),
     (
         "reports/charts.html",
@@ -109,6 +109,18 @@ const TEMPLATES: [(&str, &str); 26] = [
     (
         "pages/password_reset.html",
         include_str!("../templates/pages/password_reset.html.tera"),
+    ),
+    (
+        "pages/admin.html",
+        include_str!("../templates/pages/admin.html.tera"),
+    ),
+    (
+        "pages/admin_users.html",
+        include_str!("../templates/pages/admin_users.html.tera"),
+    ),
+    (
+        "pages/admin_user.html",
+        include_str!("../templates/pages/admin_user.html.tera"),
     ),
 ];
 

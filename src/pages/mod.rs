@@ -14,6 +14,7 @@
 // so boxing them would buy nothing.
 #![allow(clippy::result_large_err)]
 
+mod admin;
 mod agreements;
 mod commitments;
 mod departments;
@@ -63,6 +64,7 @@ pub fn routes() -> Vec<Route> {
         commitments::routes(),
         reviews::routes(),
         departments::routes(),
+        admin::routes(),
     ]
     .concat()
 }

@@ -11,7 +11,7 @@ use tera::{Context, Tera};
 use crate::error::ApiError;
 
 /// Every template, by name.
-const TEMPLATES: [(&str, &str); 29] = [
+const TEMPLATES: [(&str, &str); 30] = [
     ("base.html", include_str!("../templates/base.html.tera")),
     (
         "reports/charts.html",
@@ -121,6 +121,10 @@ const TEMPLATES: [(&str, &str); 29] = [
     (
         "pages/admin_user.html",
         include_str!("../templates/pages/admin_user.html.tera"),
+    ),
+    (
+        "pages/department_edit.html",
+        include_str!("../templates/pages/department_edit.html.tera"),
     ),
 ];
 

@@ -4,9 +4,11 @@
 //! when work falls due; saves the organisation's settings. Everyone else
 //! gets the 403 page.
 
-use crate::common::{PASSWORD, TestApp, spawn_app};
-use crate::pages::{csrf_of, page, sign_in};
 use rocket::http::{ContentType, Cookie, Header, Status};
+use serde_json::json;
+
+use crate::common::{PASSWORD, TestApp, id_of, spawn_app};
+use crate::pages::{csrf_of, page, sign_in};
 
 /// What a form post answered: status, `Location` (after a redirect), page.
 struct Posted {
@@ -254,6 +256,7 @@ async fn leads_and_staff_get_the_403_page_on_every_administration_page() {
             "/admin".to_owned(),
             "/admin/users".to_owned(),
             format!("/admin/users/{}", pair.legal_staff.user_id),
+            format!("/departments/{}/edit", pair.legal),
         ] {
             let response = app
                 .client
@@ -281,9 +284,138 @@ async fn leads_and_staff_get_the_403_page_on_every_administration_page() {
         )
         .await;
         assert_eq!(refused.status, Status::Forbidden, "{email}");
+        let (_, list) = page(&app, &cookie, "/departments").await;
+        assert!(!list.contains("action=\"/departments\""), "no add form");
     }
     assert_eq!(
         app.login("mallory@acme.test", PASSWORD).await.status,
         Status::Unauthorized
     );
+}
+
+#[rocket::async_test]
+async fn an_admin_adds_edits_and_deletes_an_unused_department_and_hears_why_a_used_one_stays() {
+    let app = spawn_app().await;
+    let admin = app.signup("Acme", "ada@acme.test").await;
+    let calendar = app.default_calendar(&admin).await.to_string();
+    let cookie = sign_in(&app, "ada@acme.test").await;
+
+    let refused = post_form(
+        &app,
+        &cookie,
+        "/departments",
+        "/departments",
+        &[
+            ("name", ""),
+            ("code", "not a code"),
+            ("calendar_id", &calendar),
+        ],
+    )
+    .await;
+    assert_eq!(refused.status, Status::UnprocessableEntity);
+    assert!(!field_error(&refused.html, "name").is_empty());
+    assert!(!field_error(&refused.html, "code").is_empty());
+
+    let added = post_form(
+        &app,
+        &cookie,
+        "/departments",
+        "/departments",
+        &[
+            ("name", "Legal"),
+            ("code", "LEGAL"),
+            ("calendar_id", &calendar),
+        ],
+    )
+    .await;
+    assert_eq!(added.status, Status::SeeOther, "{}", added.html);
+    let edit = added.location.expect("to the edit page");
+    let legal: i64 = edit
+        .trim_start_matches("/departments/")
+        .trim_end_matches("/edit")
+        .parse()
+        .expect("the department's id");
+    let lena = app
+        .create_user(&admin, "lena@acme.test", "lead", Some(legal))
+        .await;
+
+    // A second calendar to move it to; the lead is one of its leads.
+    let singapore = app
+        .post(
+            "/api/v1/calendars",
+            Some(&admin.token),
+            json!({"name": "Singapore", "timezone": "Asia/Singapore",
+                   "weekly": {"mon": [["09:00", "18:00"]]}}),
+        )
+        .await;
+    let singapore = id_of(&singapore).to_string();
+    let (status, html) = page(&app, &cookie, &edit).await;
+    assert_eq!(status, Status::Ok);
+    assert!(
+        html.contains("lena@acme.test"),
+        "the lead is offered: {html}"
+    );
+    let lead = lena.user_id.to_string();
+    let saved = post_form(
+        &app,
+        &cookie,
+        &edit,
+        &format!("/departments/{legal}/edit"),
+        &[
+            ("version", &version_of(&html)),
+            ("name", "Legal & Compliance"),
+            ("code", "LEGAL"),
+            ("calendar_id", &singapore),
+            ("lead_user_id", &lead),
+        ],
+    )
+    .await;
+    assert_eq!(saved.status, Status::SeeOther, "{}", saved.html);
+    let now = app
+        .get(&format!("/api/v1/departments/{legal}"), Some(&admin.token))
+        .await;
+    assert_eq!(now.body["name"], "Legal & Compliance");
+    assert_eq!(now.body["lead_user_id"], lena.user_id);
+    assert_eq!(now.body["calendar_id"].to_string(), singapore);
+
+    // Lena still belongs to it: it stays, and the page says why.
+    let delete = format!("/departments/{legal}/delete");
+    let (_, html) = page(&app, &cookie, &edit).await;
+    let kept = post_form(
+        &app,
+        &cookie,
+        &edit,
+        &delete,
+        &[("version", &version_of(&html))],
+    )
+    .await;
+    assert_eq!(kept.status, Status::Conflict);
+    assert!(
+        kept.html
+            .contains("Not deleted: department LEGAL is still referred to by 1 user."),
+        "{}",
+        kept.html
+    );
+    let still = app
+        .get(&format!("/api/v1/departments/{legal}"), Some(&admin.token))
+        .await;
+    assert_eq!(still.status, Status::Ok);
+
+    // An unused one goes.
+    let unused = app.create_department(&admin, "EMPTY").await;
+    let unused_edit = format!("/departments/{unused}/edit");
+    let gone = post_form(
+        &app,
+        &cookie,
+        &unused_edit,
+        &format!("/departments/{unused}/delete"),
+        &[],
+    )
+    .await;
+    assert_eq!(gone.status, Status::SeeOther, "{}", gone.html);
+    assert_eq!(gone.location.as_deref(), Some("/departments"));
+    let after = app
+        .get(&format!("/api/v1/departments/{unused}"), Some(&admin.token))
+        .await;
+    assert_eq!(after.status, Status::NotFound);
 }

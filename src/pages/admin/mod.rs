@@ -2,6 +2,8 @@
 //! page): `/admin` links the people, the departments, the calendars and the
 //! organisation's settings. Every change goes through the same service as
 //! the API's, so its checks and its audit events are the same.
+//!
+//! The department forms live with the department pages (`departments`).
 
 mod users;
 
@@ -11,6 +13,7 @@ use rocket::{Route, State, get, routes};
 
 use super::{Choice, PageResult, PageUser, context};
 use crate::entities::Named;
+use crate::entities::calendar;
 use crate::entities::user::Role;
 use crate::error::ApiError;
 use crate::pagination::PageRequest;
@@ -52,6 +55,19 @@ pub(super) fn role_choices() -> Vec<Choice> {
             label: crate::views::words(role.as_str()),
         })
         .collect()
+}
+
+/// The organisation's calendars as choices, by name.
+pub(super) fn calendar_choices(rows: &[calendar::Model]) -> Vec<Choice> {
+    let mut choices: Vec<Choice> = rows
+        .iter()
+        .map(|row| Choice {
+            value: row.id.to_string(),
+            label: format!("{} ({})", row.name, row.timezone),
+        })
+        .collect();
+    choices.sort_by(|a, b| a.label.cmp(&b.label));
+    choices
 }
 
 #[get("/admin")]

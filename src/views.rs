@@ -11,7 +11,7 @@ use tera::{Context, Tera};
 use crate::error::ApiError;
 
 /// Every template, by name.
-const TEMPLATES: [(&str, &str); 30] = [
+const TEMPLATES: [(&str, &str); 32] = [
     ("base.html", include_str!("../templates/base.html.tera")),
     (
         "reports/charts.html",
@@ -121,6 +121,14 @@ const TEMPLATES: [(&str, &str); 30] = [
     (
         "pages/admin_user.html",
         include_str!("../templates/pages/admin_user.html.tera"),
+    ),
+    (
+        "pages/admin_calendars.html",
+        include_str!("../templates/pages/admin_calendars.html.tera"),
+    ),
+    (
+        "pages/admin_calendar.html",
+        include_str!("../templates/pages/admin_calendar.html.tera"),
     ),
     (
         "pages/department_edit.html",

@@ -244,6 +244,7 @@ async fn an_admin_changes_a_persons_role_and_department_then_deactivates_them() 
 async fn leads_and_staff_get_the_403_page_on_every_administration_page() {
     let app = spawn_app().await;
     let pair = app.pair().await;
+    let calendar = app.default_calendar(&pair.admin).await;
     let admin = sign_in(&app, "ada@acme.test").await;
     let (_, home) = page(&app, &admin, "/").await;
     assert!(home.contains("href=\"/admin\""), "admins see the link");
@@ -256,6 +257,8 @@ async fn leads_and_staff_get_the_403_page_on_every_administration_page() {
             "/admin".to_owned(),
             "/admin/users".to_owned(),
             format!("/admin/users/{}", pair.legal_staff.user_id),
+            "/admin/calendars".to_owned(),
+            format!("/admin/calendars/{calendar}"),
             format!("/departments/{}/edit", pair.legal),
         ] {
             let response = app
@@ -418,4 +421,231 @@ async fn an_admin_adds_edits_and_deletes_an_unused_department_and_hears_why_a_us
         .get(&format!("/api/v1/departments/{unused}"), Some(&admin.token))
         .await;
     assert_eq!(after.status, Status::NotFound);
+}
+
+/// The preview on a calendar's page: 16 business hours from Monday
+/// 2030-01-07 09:00 in the calendar's zone.
+async fn preview(app: &TestApp, cookie: &Cookie<'static>, calendar: i64) -> String {
+    let (status, html) = page(
+        app,
+        cookie,
+        &format!("/admin/calendars/{calendar}?amount=16&unit=business_hours&from=2030-01-07T09:00"),
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{html}");
+    let answer = html
+        .split("id=\"preview-answer\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</p>").next())
+        .unwrap_or_default();
+    answer.to_owned()
+}
+
+#[rocket::async_test]
+async fn editing_a_calendars_hours_and_holidays_moves_the_previews_due_date() {
+    let app = spawn_app().await;
+    let admin = app.signup("Acme", "ada@acme.test").await;
+    let calendar = app.default_calendar(&admin).await;
+    let cookie = sign_in(&app, "ada@acme.test").await;
+    let path = format!("/admin/calendars/{calendar}");
+
+    // Monday to Friday 09:00–17:00: two whole days.
+    let before = preview(&app, &cookie, calendar).await;
+    assert!(
+        before.contains(
+            "16 business hours from Mon 2030-01-07 09:00 CET are due Tue 2030-01-08 17:00 CET"
+        ),
+        "{before}"
+    );
+
+    let (_, html) = page(&app, &cookie, &path).await;
+    let version = version_of(&html);
+    let week = |monday: &'static str| {
+        [
+            ("name", "Office"),
+            ("timezone", "Europe/Berlin"),
+            ("mon", monday),
+            ("tue", "09:00–17:00"),
+            ("wed", "09:00–17:00"),
+            ("thu", "09:00–17:00"),
+            ("fri", "09:00–17:00"),
+            ("sat", ""),
+            ("sun", ""),
+        ]
+    };
+    // A range that ends before it starts is explained beside Monday.
+    let mut refused_fields = vec![("version", version.as_str())];
+    refused_fields.extend(week("09:00–12:00, 13:00–12:30"));
+    let refused = post_form(&app, &cookie, &path, &path, &refused_fields).await;
+    assert_eq!(refused.status, Status::UnprocessableEntity);
+    assert!(
+        field_error(&refused.html, "edit-mon")
+            .contains("range 2: start 13:00 is not before end 12:30"),
+        "{}",
+        refused.html
+    );
+    assert_eq!(
+        preview(&app, &cookie, calendar).await,
+        before,
+        "nothing saved"
+    );
+
+    // A lunch break on Mondays: seven hours, so the due moves to Wednesday.
+    let mut fields = vec![("version", version.as_str())];
+    fields.extend(week("9:00–12:00, 13:00–17:00"));
+    let saved = post_form(&app, &cookie, &path, &path, &fields).await;
+    assert_eq!(saved.status, Status::SeeOther, "{}", saved.html);
+    let lunch = preview(&app, &cookie, calendar).await;
+    assert!(lunch.contains("due Wed 2030-01-09 10:00 CET"), "{lunch}");
+    let (_, html) = page(&app, &cookie, &path).await;
+    assert!(
+        html.contains("value=\"09:00–12:00, 13:00–17:00\""),
+        "the hours show as saved"
+    );
+
+    // A holiday on the Tuesday moves it to Thursday.
+    let holiday = post_form(
+        &app,
+        &cookie,
+        &path,
+        &format!("{path}/holidays"),
+        &[("date", "2030-01-08"), ("name", "Founders' day")],
+    )
+    .await;
+    assert_eq!(holiday.status, Status::SeeOther, "{}", holiday.html);
+    let closed = preview(&app, &cookie, calendar).await;
+    assert!(closed.contains("due Thu 2030-01-10 10:00 CET"), "{closed}");
+    let (_, html) = page(&app, &cookie, &path).await;
+    assert!(html.contains("Founders&#x27; day"), "the holiday is listed");
+
+    // A date that is no date is refused beside it.
+    let bad = post_form(
+        &app,
+        &cookie,
+        &path,
+        &format!("{path}/holidays"),
+        &[("date", "next tuesday"), ("name", "")],
+    )
+    .await;
+    assert_eq!(bad.status, Status::UnprocessableEntity);
+    assert!(field_error(&bad.html, "holiday-date").contains("must be a date"));
+
+    // Removing it brings Wednesday back.
+    let removed = post_form(
+        &app,
+        &cookie,
+        &path,
+        &format!("{path}/holidays/remove"),
+        &[("date", "2030-01-08")],
+    )
+    .await;
+    assert_eq!(removed.status, Status::SeeOther);
+    let again = preview(&app, &cookie, calendar).await;
+    assert!(again.contains("due Wed 2030-01-09 10:00 CET"), "{again}");
+
+    // An amount the preview cannot read is explained beside it.
+    let (status, html) = page(
+        &app,
+        &cookie,
+        &format!("{path}?amount=lots&unit=business_hours"),
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert!(!field_error(&html, "preview-amount").is_empty(), "{html}");
+}
+
+const BOUNDARY: &str = "baton-admin-boundary-41c2";
+
+/// Posts `ics` to the calendar's import form as a browser does.
+async fn upload(
+    app: &TestApp,
+    cookie: &Cookie<'static>,
+    calendar: i64,
+    ics: &[u8],
+) -> (Status, String) {
+    let (_, html) = page(app, cookie, &format!("/admin/calendars/{calendar}")).await;
+    let mut body = Vec::new();
+    body.extend_from_slice(
+        format!(
+            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{}\r\n",
+            csrf_of(&html)
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(
+        format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"holidays.ics\"\r\nContent-Type: text/calendar\r\n\r\n")
+            .as_bytes(),
+    );
+    body.extend_from_slice(ics);
+    body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+    let response = app
+        .client
+        .post(format!("/admin/calendars/{calendar}/holidays/import"))
+        .cookie(cookie.clone())
+        .header(Header::new(
+            "Content-Type",
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        ))
+        .body(body)
+        .dispatch()
+        .await;
+    (
+        response.status(),
+        response.into_string().await.unwrap_or_default(),
+    )
+}
+
+#[rocket::async_test]
+async fn an_ics_file_imports_its_all_day_events_as_holidays_and_a_malformed_one_changes_nothing() {
+    let app = spawn_app().await;
+    let admin = app.signup("Acme", "ada@acme.test").await;
+    let calendar = app.default_calendar(&admin).await;
+    let cookie = sign_in(&app, "ada@acme.test").await;
+    let holidays = || async {
+        app.get(&format!("/api/v1/calendars/{calendar}"), Some(&admin.token))
+            .await
+            .body
+    };
+
+    let ics = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Example//Holidays//EN\r\n\
+        BEGIN:VEVENT\r\nUID:ny@example\r\nDTSTART;VALUE=DATE:20300101\r\nDTEND;VALUE=DATE:20300102\r\nSUMMARY:New Year's Day\r\nEND:VEVENT\r\n\
+        BEGIN:VEVENT\r\nUID:xmas@example\r\nDTSTART;VALUE=DATE:20301224\r\nDTEND;VALUE=DATE:20301227\r\nSUMMARY:Christmas\r\nEND:VEVENT\r\n\
+        BEGIN:VEVENT\r\nUID:party@example\r\nDTSTART:20301218T160000Z\r\nDTEND:20301218T200000Z\r\nSUMMARY:Office party\r\nEND:VEVENT\r\n\
+        END:VCALENDAR\r\n";
+    let (status, html) = upload(&app, &cookie, calendar, ics.as_bytes()).await;
+    assert_eq!(status, Status::SeeOther, "{html}");
+    let saved = holidays().await;
+    let dates: Vec<&str> = saved["holidays"]
+        .as_array()
+        .expect("holidays")
+        .iter()
+        .filter_map(|holiday| holiday["date"].as_str())
+        .collect();
+    assert_eq!(
+        dates,
+        ["2030-01-01", "2030-12-24", "2030-12-25", "2030-12-26"],
+        "each day of a multi-day event; the timed event is no holiday"
+    );
+    assert_eq!(saved["holidays"][0]["name"], "New Year's Day");
+
+    for (broken, why) in [
+        (
+            "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART;VALUE=DATE:2030-99-99\r\nSUMMARY:Nonsense\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+            "“Nonsense” has no start date",
+        ),
+        (
+            "this is not a calendar at all",
+            "does not start with BEGIN:VCALENDAR",
+        ),
+        (
+            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n",
+            "has no all-day events",
+        ),
+    ] {
+        let (status, html) = upload(&app, &cookie, calendar, broken.as_bytes()).await;
+        assert_eq!(status, Status::UnprocessableEntity, "{html}");
+        let message = field_error(&html, "import-file");
+        assert!(message.contains(why), "{why}: {message}");
+        assert_eq!(holidays().await, saved, "nothing changed");
+    }
 }

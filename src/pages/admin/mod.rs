@@ -5,6 +5,7 @@
 //!
 //! The department forms live with the department pages (`departments`).
 
+mod calendars;
 mod users;
 
 use rocket::request::FlashMessage;
@@ -21,7 +22,7 @@ use crate::services::ExpectedVersion;
 use crate::state::AppState;
 
 pub fn routes() -> Vec<Route> {
-    [routes![index], users::routes()].concat()
+    [routes![index], users::routes(), calendars::routes()].concat()
 }
 
 /// Every row of an organisation's list, for the administration pages.
@@ -68,6 +69,14 @@ pub(super) fn calendar_choices(rows: &[calendar::Model]) -> Vec<Choice> {
         .collect();
     choices.sort_by(|a, b| a.label.cmp(&b.label));
     choices
+}
+
+/// Every IANA time zone name, offered as the zone input's suggestions.
+pub(super) fn zone_names() -> Vec<&'static str> {
+    chrono_tz::TZ_VARIANTS
+        .iter()
+        .map(|zone| zone.name())
+        .collect()
 }
 
 #[get("/admin")]

@@ -11,7 +11,7 @@ use tera::{Context, Tera};
 use crate::error::ApiError;
 
 /// Every template, by name.
-const TEMPLATES: [(&str, &str); 32] = [
+const TEMPLATES: [(&str, &str); 33] = [
     ("base.html", include_str!("../templates/base.html.tera")),
     (
         "reports/charts.html",
@@ -129,6 +129,10 @@ const TEMPLATES: [(&str, &str); 32] = [
     (
         "pages/admin_calendar.html",
         include_str!("../templates/pages/admin_calendar.html.tera"),
+    ),
+    (
+        "pages/admin_organisation.html",
+        include_str!("../templates/pages/admin_organisation.html.tera"),
     ),
     (
         "pages/department_edit.html",

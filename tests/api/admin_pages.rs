@@ -259,6 +259,7 @@ async fn leads_and_staff_get_the_403_page_on_every_administration_page() {
             format!("/admin/users/{}", pair.legal_staff.user_id),
             "/admin/calendars".to_owned(),
             format!("/admin/calendars/{calendar}"),
+            "/admin/organisation".to_owned(),
             format!("/departments/{}/edit", pair.legal),
         ] {
             let response = app
@@ -648,4 +649,75 @@ async fn an_ics_file_imports_its_all_day_events_as_holidays_and_a_malformed_one_
         assert!(message.contains(why), "{why}: {message}");
         assert_eq!(holidays().await, saved, "nothing changed");
     }
+}
+
+#[rocket::async_test]
+async fn organisation_settings_save_and_a_bad_threshold_is_explained_beside_its_field() {
+    let app = spawn_app().await;
+    let admin = app.signup("Acme", "ada@acme.test").await;
+    let calendar = app.default_calendar(&admin).await.to_string();
+    let cookie = sign_in(&app, "ada@acme.test").await;
+    let path = "/admin/organisation";
+    let (status, html) = page(&app, &cookie, path).await;
+    assert_eq!(status, Status::Ok);
+    let version = version_of(&html);
+
+    let refused = post_form(
+        &app,
+        &cookie,
+        path,
+        path,
+        &[
+            ("version", &version),
+            ("name", "Acme"),
+            ("timezone", "Mars/Olympus"),
+            ("at_risk_threshold_minutes", "999999"),
+            ("escalation_minutes", "480"),
+            ("default_calendar_id", &calendar),
+        ],
+    )
+    .await;
+    assert_eq!(refused.status, Status::UnprocessableEntity);
+    assert!(
+        field_error(&refused.html, "at_risk_threshold_minutes")
+            .contains("must be between 0 and 525600"),
+        "{}",
+        refused.html
+    );
+    assert!(
+        field_error(&refused.html, "timezone").contains("is not an IANA time zone"),
+        "{}",
+        refused.html
+    );
+    assert!(
+        refused.html.contains("value=\"999999\""),
+        "what was typed stays"
+    );
+
+    let saved = post_form(
+        &app,
+        &cookie,
+        path,
+        path,
+        &[
+            ("version", &version),
+            ("name", "Acme Europe"),
+            ("timezone", "Europe/Paris"),
+            ("at_risk_threshold_minutes", "960"),
+            ("escalation_minutes", ""),
+            ("default_calendar_id", &calendar),
+        ],
+    )
+    .await;
+    assert_eq!(saved.status, Status::SeeOther, "{}", saved.html);
+    let now = app.get("/api/v1/organisation", Some(&admin.token)).await;
+    assert_eq!(now.body["name"], "Acme Europe");
+    assert_eq!(now.body["timezone"], "Europe/Paris");
+    assert_eq!(now.body["at_risk_threshold_minutes"], 960);
+    assert_eq!(now.body["escalation_minutes"], serde_json::Value::Null);
+    let (_, html) = page(&app, &cookie, path).await;
+    assert!(
+        html.contains("Now: 2 d."),
+        "the threshold in working days: {html}"
+    );
 }

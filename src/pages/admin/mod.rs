@@ -6,6 +6,7 @@
 //! The department forms live with the department pages (`departments`).
 
 mod calendars;
+mod organisation;
 mod users;
 
 use rocket::request::FlashMessage;
@@ -22,7 +23,13 @@ use crate::services::ExpectedVersion;
 use crate::state::AppState;
 
 pub fn routes() -> Vec<Route> {
-    [routes![index], users::routes(), calendars::routes()].concat()
+    [
+        routes![index],
+        users::routes(),
+        calendars::routes(),
+        organisation::routes(),
+    ]
+    .concat()
 }
 
 /// Every row of an organisation's list, for the administration pages.

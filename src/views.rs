@@ -11,7 +11,7 @@ use tera::{Context, Tera};
 use crate::error::ApiError;
 
 /// Every template, by name.
-const TEMPLATES: [(&str, &str); 32] = [
+const TEMPLATES: [(&str, &str); 39] = [
     ("base.html", include_str!("../templates/base.html.tera")),
     (
         "reports/charts.html",
@@ -133,6 +133,34 @@ const TEMPLATES: [(&str, &str); 32] = [
     (
         "pages/password_reset.html",
         include_str!("../templates/pages/password_reset.html.tera"),
+    ),
+    (
+        "pages/admin.html",
+        include_str!("../templates/pages/admin.html.tera"),
+    ),
+    (
+        "pages/admin_users.html",
+        include_str!("../templates/pages/admin_users.html.tera"),
+    ),
+    (
+        "pages/admin_user.html",
+        include_str!("../templates/pages/admin_user.html.tera"),
+    ),
+    (
+        "pages/admin_calendars.html",
+        include_str!("../templates/pages/admin_calendars.html.tera"),
+    ),
+    (
+        "pages/admin_calendar.html",
+        include_str!("../templates/pages/admin_calendar.html.tera"),
+    ),
+    (
+        "pages/admin_organisation.html",
+        include_str!("../templates/pages/admin_organisation.html.tera"),
+    ),
+    (
+        "pages/department_edit.html",
+        include_str!("../templates/pages/department_edit.html.tera"),
     ),
 ];
 

@@ -3,30 +3,40 @@
 //! receives (with on-time figures), the requests it owes and waits for,
 //! its upcoming reviews and the customer commitments it owns. What a reader
 //! sees of it is `services::departments::overview`'s rule; this lays it out.
+//! An admin also adds departments from the list, and edits or deletes one
+//! from its edit page.
 
 use std::collections::HashMap;
 
 use chrono::Utc;
+use rocket::form::FromForm;
+use rocket::http::Status;
 use rocket::request::FlashMessage;
 use rocket::response::content::RawHtml;
-use rocket::{Route, State, get, routes};
+use rocket::{Route, State, get, post, routes};
+use serde::Serialize;
 use serde_json::json;
 
+use super::admin::{admin_only, calendar_choices, shown_version};
 use super::{
-    PageResult, PageUser, context, department_names, local, organisation_zone, request_lines,
+    Choice, FormReply, PageForm, PageResult, PageUser, Parsed, Posted, Refusal, Rejected,
+    carries_csrf, context, department_names, html, insert_form, insert_forms, local,
+    organisation_zone, parse_choice, request_lines, typed_values,
 };
 use crate::entities::ids::{DepartmentId, UserId};
+use crate::entities::user::Role;
 use crate::entities::{agreement, calendar, department};
 use crate::error::ApiError;
 use crate::pagination::PageRequest;
 use crate::services::Side;
 use crate::services::agreements::{describe, turnaround_of};
 use crate::services::calendars;
+use crate::services::departments::{DepartmentChanges, NewDepartment};
 use crate::services::{departments, users};
 use crate::state::AppState;
 
 pub fn routes() -> Vec<Route> {
-    routes![list, show]
+    routes![list, show, create, edit_page, edit, delete]
 }
 
 const ALL: PageRequest = PageRequest {
@@ -35,7 +45,7 @@ const ALL: PageRequest = PageRequest {
 };
 
 /// "Mon–Fri 09:00–17:00 · Sat 10:00–14:00", from a calendar's weekly hours.
-fn hours_of(row: &calendar::Model) -> Result<(Vec<String>, Vec<String>), ApiError> {
+pub(super) fn hours_of(row: &calendar::Model) -> Result<(Vec<String>, Vec<String>), ApiError> {
     let (weekly, holidays) = calendars::decode(row)?;
     let days = [
         ("Mon", &weekly.mon),
@@ -86,12 +96,49 @@ fn hours_of(row: &calendar::Model) -> Result<(Vec<String>, Vec<String>), ApiErro
     Ok((hours, upcoming))
 }
 
+/// The add-a-department form (an admin's), kept as typed.
+#[derive(FromForm, Serialize, Default)]
+struct NewDepartmentForm {
+    #[serde(skip)]
+    #[field(default = "")]
+    _csrf: String,
+    #[field(default = "")]
+    name: String,
+    #[field(default = "")]
+    code: String,
+    #[field(default = "")]
+    calendar_id: String,
+}
+
+carries_csrf!(NewDepartmentForm);
+
+const NEW_FIELDS: [&str; 3] = ["name", "code", "calendar_id"];
+
 #[get("/departments")]
 async fn list(
     state: &State<AppState>,
     user: PageUser,
     flash: Option<FlashMessage<'_>>,
-) -> PageResult<RawHtml<String>> {
+) -> PageResult<(Status, RawHtml<String>)> {
+    let values = NewDepartmentForm {
+        calendar_id: calendars::default_id(&state.db, user.auth.organisation_id)
+            .await?
+            .map(|id| id.to_string())
+            .unwrap_or_default(),
+        ..Default::default()
+    };
+    Ok(list_page(state, &user, flash, &values, None).await?)
+}
+
+/// The departments; for an admin, with the form to add one (`values` as
+/// typed, `refusal` why it was not added).
+async fn list_page(
+    state: &AppState,
+    user: &PageUser,
+    flash: Option<FlashMessage<'_>>,
+    values: &NewDepartmentForm,
+    refusal: Option<&Refusal>,
+) -> Result<(Status, RawHtml<String>), ApiError> {
     let me = &user.auth;
     let mut rows: Vec<department::Model> = departments::list(&state.db, me, ALL).await?;
     rows.sort_by(|a, b| a.name.cmp(&b.name));
@@ -100,10 +147,10 @@ async fn list(
         .into_iter()
         .map(|row| (row.id, row.name))
         .collect();
-    let zones: HashMap<i64, String> = calendars::list(&state.db, me, ALL)
-        .await?
-        .into_iter()
-        .map(|row| (row.id, row.timezone))
+    let calendar_rows = calendars::list(&state.db, me, ALL).await?;
+    let zones: HashMap<i64, String> = calendar_rows
+        .iter()
+        .map(|row| (row.id, row.timezone.clone()))
         .collect();
     let lines: Vec<_> = rows
         .iter()
@@ -116,11 +163,247 @@ async fn list(
             })
         })
         .collect();
-    let mut page = context(&user, "Departments", flash);
+    let mut page = context(user, "Departments", flash);
     page.insert("departments", &lines);
-    Ok(RawHtml(
+    page.insert("admin", &me.is_admin());
+    page.insert("calendars", &calendar_choices(&calendar_rows));
+    insert_form(&mut page, &NEW_FIELDS, values, refusal);
+    Ok(html(
+        refusal.map_or(Status::Ok, |refusal| refusal.status),
         state.views.render("pages/departments.html", &page)?,
     ))
+}
+
+#[post("/departments", data = "<posted>")]
+async fn create(
+    state: &State<AppState>,
+    posted: Posted<NewDepartmentForm>,
+) -> PageResult<FormReply> {
+    let genuine = posted.genuine();
+    let Posted { user, form, .. } = posted;
+    admin_only(&user)?;
+    let outcome = async {
+        genuine?;
+        let mut parsed = Parsed::default();
+        let calendar_id = parsed.take(parse_choice::<i64>(
+            &form.calendar_id,
+            "calendar_id",
+            "a calendar",
+        ));
+        parsed.finish()?;
+        let input = NewDepartment {
+            name: form.name.clone(),
+            code: form.code.trim().to_owned(),
+            calendar_id,
+            lead_user_id: None,
+        };
+        departments::create(&state.db, &user.auth, input).await
+    }
+    .await;
+    match outcome {
+        Ok(row) => Ok(FormReply::done(
+            format!("/departments/{}/edit", row.id),
+            &format!(
+                "{} added. Add its people on the People page; then choose its lead here.",
+                row.name
+            ),
+        )),
+        Err(error) => {
+            let refusal = Refusal::of(error, &NEW_FIELDS)?;
+            Ok(FormReply::Again(
+                list_page(state, &user, None, &form, Some(&refusal)).await?,
+            ))
+        }
+    }
+}
+
+/// The edit form of a department; `version` is the one the page showed.
+#[derive(FromForm, Serialize, Default)]
+struct EditForm {
+    #[serde(skip)]
+    #[field(default = "")]
+    _csrf: String,
+    #[serde(skip)]
+    #[field(default = "")]
+    version: String,
+    #[field(default = "")]
+    name: String,
+    #[field(default = "")]
+    code: String,
+    #[field(default = "")]
+    calendar_id: String,
+    #[field(default = "")]
+    lead_user_id: String,
+}
+
+carries_csrf!(EditForm);
+
+const EDIT_FIELDS: [&str; 4] = ["name", "code", "calendar_id", "lead_user_id"];
+
+#[derive(FromForm)]
+struct DeleteForm {
+    #[field(default = "")]
+    _csrf: String,
+    #[field(default = "")]
+    version: String,
+}
+
+carries_csrf!(DeleteForm);
+
+async fn edit_form_page(
+    state: &AppState,
+    user: &PageUser,
+    id: DepartmentId,
+    flash: Option<FlashMessage<'_>>,
+    rejected: Option<&Rejected>,
+) -> Result<(Status, RawHtml<String>), ApiError> {
+    admin_only(user)?;
+    let me = &user.auth;
+    let row = departments::get(&state.db, me, id).await?;
+    let calendar_rows = calendars::list(&state.db, me, ALL).await?;
+    let members = users::list(&state.db, me, ALL, Some(id)).await?;
+    // Only a lead of this department may chair it (the service's rule):
+    // the others are offered no choice that would be refused.
+    let leads: Vec<Choice> = members
+        .iter()
+        .filter(|person| person.active && person.role == Role::Lead)
+        .map(|person| Choice {
+            value: person.id.to_string(),
+            label: person.name.clone(),
+        })
+        .collect();
+    let mut page = context(user, &format!("Edit {}", row.name), flash);
+    page.insert(
+        "department",
+        &json!({"id": row.id, "name": row.name, "code": row.code, "version": row.version,
+                "members": members.len()}),
+    );
+    page.insert("calendars", &calendar_choices(&calendar_rows));
+    page.insert("leads", &leads);
+    let current = [
+        ("name", row.name.clone()),
+        ("code", row.code.clone()),
+        ("calendar_id", row.calendar_id.to_string()),
+        (
+            "lead_user_id",
+            row.lead_user_id
+                .map(|id| id.to_string())
+                .unwrap_or_default(),
+        ),
+    ]
+    .map(|(field, value)| (field.to_owned(), value));
+    let edit = [PageForm::new("edit", &EDIT_FIELDS, rejected).filled(current)];
+    let delete = [PageForm::new("delete", &[], rejected)];
+    insert_forms(&mut page, &[("edit", &edit), ("delete", &delete)], rejected);
+    Ok(html(
+        Rejected::status(rejected),
+        state.views.render("pages/department_edit.html", &page)?,
+    ))
+}
+
+#[get("/departments/<id>/edit")]
+async fn edit_page(
+    state: &State<AppState>,
+    user: PageUser,
+    id: DepartmentId,
+    flash: Option<FlashMessage<'_>>,
+) -> PageResult<(Status, RawHtml<String>)> {
+    Ok(edit_form_page(state, &user, id, flash, None).await?)
+}
+
+#[post("/departments/<id>/edit", data = "<posted>")]
+async fn edit(
+    state: &State<AppState>,
+    id: DepartmentId,
+    posted: Posted<EditForm>,
+) -> PageResult<FormReply> {
+    let genuine = posted.genuine();
+    let Posted { user, form, .. } = posted;
+    admin_only(&user)?;
+    let outcome = async {
+        genuine?;
+        let mut parsed = Parsed::default();
+        let calendar_id = parsed.take(parse_choice::<i64>(
+            &form.calendar_id,
+            "calendar_id",
+            "a calendar",
+        ));
+        let lead = match form.lead_user_id.trim() {
+            "" => Some(None),
+            text => parsed
+                .take(parse_choice::<UserId>(text, "lead_user_id", "a lead"))
+                .map(Some),
+        };
+        parsed.finish()?;
+        let changes = DepartmentChanges {
+            name: Some(form.name.clone()),
+            code: Some(form.code.trim().to_owned()),
+            calendar_id,
+            lead_user_id: lead,
+        };
+        departments::update(
+            &state.db,
+            &user.auth,
+            id,
+            shown_version(&form.version),
+            changes,
+        )
+        .await
+    }
+    .await;
+    match outcome {
+        Ok(row) => Ok(FormReply::done(
+            format!("/departments/{id}"),
+            &format!("{} saved.", row.name),
+        )),
+        Err(error) => {
+            let rejected = Rejected::new("edit", typed_values(&form), error, &EDIT_FIELDS)?;
+            Ok(FormReply::Again(
+                edit_form_page(state, &user, id, None, Some(&rejected)).await?,
+            ))
+        }
+    }
+}
+
+/// Deletes a department nothing refers to; otherwise the edit page says
+/// what still does.
+#[post("/departments/<id>/delete", data = "<posted>")]
+async fn delete(
+    state: &State<AppState>,
+    id: DepartmentId,
+    posted: Posted<DeleteForm>,
+) -> PageResult<FormReply> {
+    let genuine = posted.genuine();
+    let Posted { user, form, .. } = posted;
+    admin_only(&user)?;
+    let outcome = async {
+        genuine?;
+        let row = departments::get(&state.db, &user.auth, id).await?;
+        departments::delete(&state.db, &user.auth, id, shown_version(&form.version)).await?;
+        Ok::<_, ApiError>(row)
+    }
+    .await;
+    match outcome {
+        Ok(row) => Ok(FormReply::done(
+            "/departments".into(),
+            &format!("{} deleted.", row.name),
+        )),
+        Err(ApiError::Conflict(why)) => {
+            let error = ApiError::Conflict(format!(
+                "Not deleted: {why}. Move or remove those first; until then the department stays."
+            ));
+            let rejected = Rejected::new("delete", HashMap::new(), error, &[])?;
+            Ok(FormReply::Again(
+                edit_form_page(state, &user, id, None, Some(&rejected)).await?,
+            ))
+        }
+        Err(error) => {
+            let rejected = Rejected::new("delete", HashMap::new(), error, &[])?;
+            Ok(FormReply::Again(
+                edit_form_page(state, &user, id, None, Some(&rejected)).await?,
+            ))
+        }
+    }
 }
 
 #[get("/departments/<id>")]
@@ -222,5 +505,6 @@ async fn show(
     page.insert("may_draft", &overview.may_draft);
     page.insert("may_review", &overview.may_review);
     page.insert("may_commit", &overview.may_commit);
+    page.insert("may_edit", &me.is_admin());
     Ok(RawHtml(state.views.render("pages/department.html", &page)?))
 }

@@ -14,6 +14,7 @@
 // so boxing them would buy nothing.
 #![allow(clippy::result_large_err)]
 
+mod admin;
 mod agreements;
 mod commitments;
 mod departments;
@@ -67,6 +68,7 @@ pub fn routes() -> Vec<Route> {
         departments::routes(),
         reports::routes(),
         lists::routes(),
+        admin::routes(),
     ]
     .concat()
 }

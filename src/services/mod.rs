@@ -12,6 +12,7 @@ pub mod departments;
 pub mod endangered;
 pub mod events;
 pub mod forecasting;
+pub mod holidays;
 pub mod home;
 pub mod mail;
 pub mod notifications;

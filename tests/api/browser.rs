@@ -829,6 +829,27 @@ async fn every_roles_pages_in_the_demo_pass_axe_and_are_photographed_on_desk_and
         .into_iter()
         .map(|(name, path)| (name.to_owned(), path.to_owned()))
         .collect();
+        if role == "admin" {
+            for (name, path) in [
+                ("admin", "/admin"),
+                ("admin-users", "/admin/users"),
+                ("admin-calendars", "/admin/calendars"),
+                ("admin-organisation", "/admin/organisation"),
+            ] {
+                visit.push((name.to_owned(), path.to_owned()));
+            }
+            client
+                .goto(&format!("{base}/admin/calendars"))
+                .await
+                .unwrap();
+            if let Some(path) = first_numbered_link(&client, "/admin/calendars/").await {
+                visit.push(("admin-calendar".to_owned(), path));
+            }
+            client.goto(&format!("{base}/admin/users")).await.unwrap();
+            if let Some(path) = first_numbered_link(&client, "/admin/users/").await {
+                visit.push(("admin-user".to_owned(), path));
+            }
+        }
         for (name, list, prefix) in [
             ("request", "/requests", "/requests/"),
             ("agreement", "/agreements", "/agreements/"),
@@ -848,6 +869,8 @@ async fn every_roles_pages_in_the_demo_pass_axe_and_are_photographed_on_desk_and
             "commitment",
             "reports",
             "health",
+            "admin",
+            "admin-calendar",
         ];
         for (name, path) in &visit {
             client.goto(&format!("{base}{path}")).await.unwrap();
@@ -921,4 +944,178 @@ async fn every_roles_pages_in_the_demo_pass_axe_and_are_photographed_on_desk_and
         "the picked period and grouping are shown: {page}"
     );
     screenshot(&client, "leader-health-picked").await;
+}
+
+/// The text of the calendar page's preview ("… are due …").
+async fn preview_answer(client: &Client) -> String {
+    client
+        .find(Locator::Id("preview-answer"))
+        .await
+        .expect("the preview's answer")
+        .text()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_adds_a_person_and_shortens_a_calendars_days_and_sees_work_fall_due_later() {
+    if !browser_tests_wanted() {
+        return;
+    }
+    let seed = spawn_app().await;
+    let admin = seed.signup("Acme", "ada@acme.test").await;
+    let legal = seed.create_department(&admin, "LEGAL").await.to_string();
+    let calendar = seed.default_calendar(&admin).await;
+    let base = serve(seed.database_url.clone(), None).await;
+    let (_driver, client) = open_browser().await;
+
+    sign_in(&client, &base, "ada@acme.test").await;
+    client
+        .find(Locator::LinkText("Administration"))
+        .await
+        .expect("the admin's nav link")
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::LinkText("People"))
+        .await
+        .expect("the administration page");
+    screenshot(&client, "admin-index").await;
+    client
+        .find(Locator::LinkText("People"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+
+    // A password too short is explained beside it, the rest kept.
+    let form = client
+        .form(Locator::Css("form[action='/admin/users']"))
+        .await
+        .expect("the add form");
+    form.set_by_name("name", "Nora New").await.unwrap();
+    form.set_by_name("email", "nora@acme.test").await.unwrap();
+    form.set_by_name("role", "lead").await.unwrap();
+    form.set_by_name("department_id", &legal).await.unwrap();
+    form.set_by_name("password", "too-short").await.unwrap();
+    form.submit_with(Locator::Css("button[type='submit']"))
+        .await
+        .unwrap();
+    let message = client
+        .wait()
+        .for_element(Locator::Id("password-error"))
+        .await
+        .expect("the password's message");
+    assert!(
+        message
+            .text()
+            .await
+            .unwrap()
+            .contains("at least 12 characters")
+    );
+    let focused = client.active_element().await.unwrap();
+    assert_eq!(
+        focused.attr("id").await.unwrap().as_deref(),
+        Some("password")
+    );
+    screenshot(&client, "admin-users-refused").await;
+    let form = client
+        .form(Locator::Css("form[action='/admin/users']"))
+        .await
+        .unwrap();
+    form.set_by_name("password", PASSWORD).await.unwrap();
+    form.submit_with(Locator::Css("button[type='submit']"))
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css("p.flash.success"))
+        .await
+        .expect("the person added");
+    let page = client.source().await.unwrap();
+    assert!(page.contains("Nora New was added"), "{page}");
+    screenshot(&client, "admin-users").await;
+    let login = seed.login("nora@acme.test", PASSWORD).await;
+    assert_eq!(login.status, rocket::http::Status::Ok, "{}", login.body);
+    assert_eq!(login.body["user"]["role"], "lead");
+
+    // The calendar: shorter days move the preview's due date later.
+    client
+        .goto(&format!("{base}/admin/calendars"))
+        .await
+        .unwrap();
+    screenshot(&client, "admin-calendars").await;
+    client
+        .goto(&format!("{base}/admin/calendars/{calendar}"))
+        .await
+        .unwrap();
+    let before = preview_answer(&client).await;
+    assert!(
+        before.contains("16 business hours from now are due"),
+        "{before}"
+    );
+    screenshot(&client, "admin-calendar").await;
+    let form = client
+        .form(Locator::Css(&format!(
+            "form[method='post'][action='/admin/calendars/{calendar}']"
+        )))
+        .await
+        .expect("the calendar's form");
+    for day in ["mon", "tue", "wed", "thu", "fri"] {
+        form.set_by_name(day, "09:00–11:00").await.unwrap();
+    }
+    form.submit_with(Locator::Css("button[type='submit']"))
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css("p.flash.success"))
+        .await
+        .expect("the calendar saved");
+    let after = preview_answer(&client).await;
+    assert_ne!(after, before, "the due date moved");
+    assert!(
+        after.contains("16 business hours from now are due"),
+        "{after}"
+    );
+    // A holiday, through the date input.
+    let form = client
+        .form(Locator::Css(&format!(
+            "form[action='/admin/calendars/{calendar}/holidays']"
+        )))
+        .await
+        .expect("the holiday form");
+    form.set_by_name("date", "2030-12-24").await.unwrap();
+    form.set_by_name("name", "Christmas Eve").await.unwrap();
+    form.submit_with(Locator::Css("button[type='submit']"))
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::XPath(
+            "//table[@class='holidays']//td[contains(., 'Christmas Eve')]",
+        ))
+        .await
+        .expect("the holiday listed");
+    // The whole page, holidays and import form included.
+    client.set_window_size(1280, 1900).await.unwrap();
+    screenshot(&client, "admin-calendar-saved").await;
+    client.set_window_size(1280, 1000).await.unwrap();
+
+    client
+        .goto(&format!("{base}/admin/organisation"))
+        .await
+        .unwrap();
+    screenshot(&client, "admin-organisation").await;
+    client
+        .goto(&format!("{base}/departments/{legal}/edit"))
+        .await
+        .unwrap();
+    let page = client.source().await.unwrap();
+    assert!(page.contains("Nora New"), "the new lead may chair: {page}");
+    screenshot(&client, "admin-department-edit").await;
+    client.close().await.unwrap();
 }

@@ -8,6 +8,7 @@ mod common;
 mod time_common;
 
 mod accounts;
+mod admin_pages;
 mod administration;
 mod agreements;
 mod alerts;

@@ -27,13 +27,16 @@ use crate::entities::ids::{DepartmentId, UserId};
 use crate::entities::user::Role;
 use crate::entities::{agreement, calendar, department};
 use crate::error::ApiError;
-use crate::pagination::PageRequest;
+use crate::pagination::{NewestFirst, PageRequest};
 use crate::services::Side;
 use crate::services::agreements::{describe, turnaround_of};
 use crate::services::calendars;
 use crate::services::departments::{DepartmentChanges, NewDepartment};
-use crate::services::{departments, users};
+use crate::services::{departments, thanks, users};
 use crate::state::AppState;
+
+/// The thanks a department page shows, newest first.
+const THANKS_SHOWN: u64 = 5;
 
 pub fn routes() -> Vec<Route> {
     routes![list, show, create, edit_page, edit, delete]
@@ -502,6 +505,25 @@ async fn show(
     page.insert("reviews", &upcoming);
     page.insert("commitments", &owned);
     page.insert("commitments_total", &overview.commitments_total);
+    // The latest thanks its customers gave it (praise is meant to be seen).
+    let received = thanks::received_by(
+        &state.db,
+        me,
+        id,
+        NewestFirst {
+            before_id: i64::MAX,
+            limit: THANKS_SHOWN,
+        },
+    )
+    .await?;
+    let thankers = thanks::thankers(&state.db, me, received.iter().map(|t| t.user_id)).await?;
+    let thanks_lines: Vec<_> = received
+        .iter()
+        .take(THANKS_SHOWN as usize)
+        .map(|t| json!({"note": t.note, "who": thankers.get(&t.user_id), "from": names.get(&t.customer_department_id),
+                         "request_id": t.request_id, "at": local(t.created_at, zone)}))
+        .collect();
+    page.insert("thanks", &thanks_lines);
     page.insert("may_draft", &overview.may_draft);
     page.insert("may_review", &overview.may_review);
     page.insert("may_commit", &overview.may_commit);

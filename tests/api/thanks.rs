@@ -312,3 +312,66 @@ async fn each_delivery_gets_the_highest_level_it_reaches_at_the_boundaries() {
         "{levels}"
     );
 }
+
+#[rocket::async_test]
+async fn a_customer_thanks_from_the_request_page_and_the_provider_page_shows_it() {
+    use crate::pages::{csrf_of, page, sign_in};
+    use rocket::http::ContentType;
+
+    let app = spawn_app().await;
+    let pair = app.pair().await;
+    let agreement = app.active_agreement(&pair, 16.0, "business_hours").await;
+    let id = delivered_at(&app, &pair, agreement, "2026-03-02T16:00:00+01:00").await;
+
+    let provider = sign_in(&app, "lars@acme.test").await;
+    let (_, html) = page(&app, &provider, &format!("/requests/{id}")).await;
+    assert!(
+        !html.contains(&format!("action=\"/requests/{id}/thanks\"")),
+        "the provider is not offered to thank itself"
+    );
+    assert!(
+        html.contains("Level of service") && html.contains("Exceeded"),
+        "{html}"
+    );
+
+    let customer = sign_in(&app, "sam@acme.test").await;
+    let (_, html) = page(&app, &customer, &format!("/requests/{id}")).await;
+    assert!(
+        html.contains(&format!("action=\"/requests/{id}/thanks\"")),
+        "{html}"
+    );
+    let csrf = csrf_of(&html);
+    let refused = app
+        .client
+        .post(format!("/requests/{id}/thanks"))
+        .cookie(customer.clone())
+        .header(ContentType::Form)
+        .body(format!("_csrf={csrf}&note=+"))
+        .dispatch()
+        .await;
+    assert_eq!(refused.status(), Status::UnprocessableEntity);
+    let sent = app
+        .client
+        .post(format!("/requests/{id}/thanks"))
+        .cookie(customer.clone())
+        .header(ContentType::Form)
+        .body(format!("_csrf={csrf}&note=Ready+before+lunch%2C+thank+you"))
+        .dispatch()
+        .await;
+    assert_eq!(sent.status(), Status::SeeOther);
+    let (_, html) = page(&app, &customer, &format!("/requests/{id}")).await;
+    assert!(html.contains("Ready before lunch, thank you"), "{html}");
+    assert!(
+        !html.contains(&format!("action=\"/requests/{id}/thanks\"")),
+        "thanked once, the form is gone"
+    );
+    let (_, department) = page(&app, &provider, &format!("/departments/{}", pair.legal)).await;
+    let thanks = department
+        .split("Thanks from its customers")
+        .nth(1)
+        .unwrap_or_default();
+    assert!(
+        thanks.contains("Ready before lunch, thank you") && thanks.contains("Department SALES"),
+        "{department}"
+    );
+}

@@ -216,6 +216,11 @@ async fn sweep_overdue_forever(
             ),
             Err(error) => tracing::warn!(%error, "alert sweep failed"),
         }
+        match services::pulses::open_due(&db, &calendars, chrono::Utc::now()).await {
+            Ok(0) => {}
+            Ok(opened) => tracing::info!(opened, "pulse checks opened"),
+            Err(error) => tracing::warn!(%error, "pulse sweep failed"),
+        }
         match services::risk::refresh_due(&db, &calendars).await {
             Ok(0) => {}
             Ok(refreshed) => tracing::debug!(refreshed, "stored risk refreshed"),

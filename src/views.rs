@@ -11,7 +11,7 @@ use tera::{Context, Tera};
 use crate::error::ApiError;
 
 /// Every template, by name.
-const TEMPLATES: [(&str, &str); 39] = [
+const TEMPLATES: [(&str, &str); 40] = [
     ("base.html", include_str!("../templates/base.html.tera")),
     (
         "reports/charts.html",
@@ -28,6 +28,10 @@ const TEMPLATES: [(&str, &str); 39] = [
     (
         "pages/reports.html",
         include_str!("../templates/pages/reports.html.tera"),
+    ),
+    (
+        "pages/pulses.html",
+        include_str!("../templates/pages/pulses.html.tera"),
     ),
     (
         "pages/agreements.html",

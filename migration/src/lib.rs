@@ -17,6 +17,7 @@ mod m20261206_000004_mail;
 mod m20261206_000005_alerts;
 mod m20261206_000006_webhooks;
 mod m20261206_000007_thanks_levels;
+mod m20261206_000008_pulses;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000005_alerts::Migration),
             Box::new(m20261206_000006_webhooks::Migration),
             Box::new(m20261206_000007_thanks_levels::Migration),
+            Box::new(m20261206_000008_pulses::Migration),
         ]
     }
 }

@@ -23,6 +23,9 @@ pub struct Model {
     /// The share of a request's working time after which whoever works it
     /// hears it is due soon.
     pub due_soon_percent: i32,
+    /// Every how many weeks the customer's people are asked how well the
+    /// provider serves them (a pulse check); 0: never.
+    pub pulse_every_weeks: i32,
     pub review_every_weeks: i32,
     pub status: AgreementStatus,
     /// Bumped each time the customer accepts new terms; requests keep the

@@ -73,6 +73,8 @@ pub mod mail_preference;
 pub mod notification;
 pub mod organisation;
 pub mod password_reset;
+pub mod pulse;
+pub mod pulse_answer;
 pub mod request;
 pub mod request_dependency;
 pub mod review;

@@ -45,6 +45,8 @@ closed_set! {
         ReviewScheduled = "review_scheduled",
         ReviewMoved = "review_moved",
         Thanked = "thanked",
+        PulseOpened = "pulse_opened",
+        PulseAnswered = "pulse_answered",
     }
 }
 

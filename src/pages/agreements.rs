@@ -331,6 +331,7 @@ async fn save_edit(
         due_soon_percent: due_soon
             .flatten()
             .filter(|percent| *percent != i64::from(current.due_soon_percent)),
+        pulse_every_weeks: None,
     };
     let terms_change = changes.turnaround.is_some() || changes.on_time_target_pct.is_some();
     let saved = agreements::update(&state.db, me, id, ExpectedVersion(version), changes).await?;

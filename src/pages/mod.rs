@@ -23,6 +23,7 @@ mod graph;
 mod home;
 mod lists;
 mod notifications;
+mod pulses;
 mod reports;
 mod request_list;
 mod requests;
@@ -68,6 +69,7 @@ pub fn routes() -> Vec<Route> {
         departments::routes(),
         reports::routes(),
         lists::routes(),
+        pulses::routes(),
         admin::routes(),
     ]
     .concat()

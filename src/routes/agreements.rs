@@ -84,6 +84,9 @@ pub struct AgreementPatch {
     pub review_every_weeks: Option<i64>,
     /// Applies to requests logged, or whose due moves, from now on.
     pub due_soon_percent: Option<i64>,
+    /// Every how many weeks (0–52; 0: never) the customer's people are
+    /// asked how well the provider serves them; default 4.
+    pub pulse_every_weeks: Option<i64>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -115,6 +118,8 @@ pub struct AgreementOut {
     /// The share of a request's working time after which whoever works it
     /// hears it is due soon.
     pub due_soon_percent: i32,
+    /// Every how many weeks a pulse check asks the customer; 0: never.
+    pub pulse_every_weeks: i32,
     /// `draft | proposed | active | retired`
     #[schema(value_type = String)]
     pub status: AgreementStatus,
@@ -178,6 +183,7 @@ impl AgreementOut {
             on_time_target_pct: row.on_time_target_pct,
             review_every_weeks: row.review_every_weeks,
             due_soon_percent: row.due_soon_percent,
+            pulse_every_weeks: row.pulse_every_weeks,
             status: row.status,
             terms_version: row.terms_version,
             pending_change,
@@ -327,6 +333,7 @@ async fn update(
             on_time_target_pct: body.on_time_target_pct,
             review_every_weeks: body.review_every_weeks,
             due_soon_percent: body.due_soon_percent,
+            pulse_every_weeks: body.pulse_every_weeks,
         },
     )
     .await?;

@@ -15,7 +15,8 @@ use utoipa::{Modify, OpenApi};
 
 use crate::routes::{
     accounts, agreements, attachments, calendars, comments, commitments, departments, events, mail,
-    notifications, organisation, reports, requests, reviews, thanks, users, views, webhooks,
+    notifications, organisation, pulses, reports, requests, reviews, thanks, users, views,
+    webhooks,
 };
 
 pub fn api_routes() -> Vec<Route> {
@@ -48,6 +49,7 @@ pub fn page_routes() -> Vec<Route> {
         requests::rate, requests::history,
         comments::add, comments::list, comments::edit,
         thanks::thank, thanks::of_request, thanks::of_department,
+        pulses::list, pulses::show, pulses::answer, pulses::respond,
         attachments::upload, attachments::list, attachments::download,
         views::save, views::list, views::remove,
         notifications::list, notifications::mark_read, notifications::mark_all_read,

@@ -13,6 +13,7 @@ pub mod events;
 pub mod mail;
 pub mod notifications;
 pub mod organisation;
+pub mod pulses;
 pub mod reports;
 pub mod requests;
 pub mod reviews;
@@ -37,6 +38,7 @@ pub fn api_routes() -> Vec<Route> {
         requests::routes(),
         comments::routes(),
         thanks::routes(),
+        pulses::routes(),
         attachments::routes(),
         views::routes(),
         commitments::routes(),

@@ -24,7 +24,7 @@ pub struct NotificationOut {
     pub id: i64,
     /// `forecast_late | overdue | action_closed | assigned | mentioned |
     /// commitment_endangered | due_soon | escalated | review_scheduled |
-    /// review_moved | thanked`
+    /// review_moved | thanked | pulse_opened | pulse_answered`
     #[schema(value_type = String)]
     pub kind: NotificationKind,
     pub request_id: Option<RequestId>,

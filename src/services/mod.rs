@@ -19,6 +19,7 @@ pub mod notifications;
 pub mod organisations;
 pub mod password_reset;
 pub mod projection;
+pub mod pulses;
 pub mod reports;
 pub mod requests;
 pub mod reviews;

@@ -816,6 +816,7 @@ async fn every_roles_pages_in_the_demo_pass_axe_and_are_photographed_on_desk_and
             ("agreements", "/agreements"),
             ("commitments", "/commitments"),
             ("reviews", "/reviews"),
+            ("pulses", "/pulses"),
             ("departments", "/departments"),
             ("reports", "/reports"),
             ("health", "/reports/health"),

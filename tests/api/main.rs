@@ -30,6 +30,7 @@ mod pages;
 mod permissions;
 mod projection_psplib;
 mod projection_reference;
+mod pulses;
 mod reads;
 mod reports;
 mod requests;

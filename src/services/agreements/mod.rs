@@ -59,6 +59,7 @@ pub struct AgreementChanges {
     pub on_time_target_pct: Option<i64>,
     pub review_every_weeks: Option<i64>,
     pub due_soon_percent: Option<i64>,
+    pub pulse_every_weeks: Option<i64>,
 }
 
 #[derive(Default)]
@@ -306,6 +307,12 @@ pub async fn update(
     if let Some(percent) = changes.due_soon_percent {
         row.due_soon_percent = Set(check_due_soon(&mut check, percent));
     }
+    if let Some(weeks) = changes.pulse_every_weeks {
+        if !(0..=52).contains(&weeks) {
+            check.add("pulse_every_weeks", "must be between 0 (never) and 52");
+        }
+        row.pulse_every_weeks = Set(weeks.clamp(0, 52) as i32);
+    }
     let target = changes
         .on_time_target_pct
         .map(|pct| check_target(&mut check, pct));
@@ -360,6 +367,7 @@ pub async fn update(
                 "turnaround": changes.turnaround, "on_time_target_pct": target,
                 "review_every_weeks": changes.review_every_weeks,
                 "due_soon_percent": changes.due_soon_percent,
+                "pulse_every_weeks": changes.pulse_every_weeks,
             }),
         },
     )

@@ -54,6 +54,8 @@ fn headline(kind: NotificationKind) -> &'static str {
         NotificationKind::ReviewScheduled => "review scheduled",
         NotificationKind::ReviewMoved => "review moved",
         NotificationKind::Thanked => "thank you",
+        NotificationKind::PulseOpened => "how are we doing?",
+        NotificationKind::PulseAnswered => "what we will do",
     }
 }
 

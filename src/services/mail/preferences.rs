@@ -18,7 +18,7 @@ use crate::validate::Checker;
 
 /// Every kind in the order the preferences page lists them: a request's
 /// course first, then promises, then people, then reviews.
-pub const IN_ORDER: [NotificationKind; 11] = [
+pub const IN_ORDER: [NotificationKind; 13] = [
     NotificationKind::ForecastLate,
     NotificationKind::DueSoon,
     NotificationKind::Overdue,
@@ -30,6 +30,8 @@ pub const IN_ORDER: [NotificationKind; 11] = [
     NotificationKind::ReviewMoved,
     NotificationKind::ActionClosed,
     NotificationKind::Thanked,
+    NotificationKind::PulseOpened,
+    NotificationKind::PulseAnswered,
 ];
 
 /// What a kind of notice is, in words for the preferences page.
@@ -46,6 +48,10 @@ pub fn describe(kind: NotificationKind) -> &'static str {
         NotificationKind::ReviewScheduled => "You are invited to a review",
         NotificationKind::ReviewMoved => "A review you attend moved",
         NotificationKind::Thanked => "A customer thanked your department for a delivery",
+        NotificationKind::PulseOpened => "You are asked how well a department serves yours",
+        NotificationKind::PulseAnswered => {
+            "A provider answered what your department said it could do better"
+        }
     }
 }
 

@@ -1,0 +1,227 @@
+//! Pulse checks in the browser: the pulses a person may read, newest first,
+//! each with its answers by department (names only where the service shows
+//! them), the form to answer for the customer's people while it is open,
+//! and the form to answer back for the provider's lead. A refused form
+//! comes back with its reason beside it and what was typed kept.
+
+use std::collections::HashMap;
+
+use chrono::Utc;
+use rocket::form::FromForm;
+use rocket::http::Status;
+use rocket::request::FlashMessage;
+use rocket::response::content::RawHtml;
+use rocket::{Route, State, get, post, routes};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use super::{
+    FormReply, PageResult, PageUser, Posted, Refusal, carries_csrf, context, department_names,
+    html, local, organisation_zone,
+};
+use crate::error::ApiError;
+use crate::pagination::NewestFirst;
+use crate::services::{agreements, pulses, users};
+use crate::state::AppState;
+
+pub fn routes() -> Vec<Route> {
+    routes![list, answer, respond]
+}
+
+/// The pulses the page shows.
+const SHOWN: u64 = 30;
+
+#[derive(FromForm, Serialize)]
+struct AnswerForm {
+    #[serde(skip)]
+    #[field(default = "")]
+    _csrf: String,
+    #[field(default = "")]
+    score: String,
+    #[field(default = "")]
+    one_thing: String,
+}
+
+#[derive(FromForm, Serialize)]
+struct ResponseForm {
+    #[serde(skip)]
+    #[field(default = "")]
+    _csrf: String,
+    #[field(default = "")]
+    response: String,
+}
+
+carries_csrf!(AnswerForm, ResponseForm);
+
+/// A refused form of one pulse: which, what was typed, and why.
+struct Refused {
+    pulse: i64,
+    typed: Value,
+    refusal: Refusal,
+}
+
+#[get("/pulses")]
+async fn list(
+    state: &State<AppState>,
+    user: PageUser,
+    flash: Option<FlashMessage<'_>>,
+) -> PageResult<(Status, RawHtml<String>)> {
+    Ok(page(state, &user, flash, None).await?)
+}
+
+async fn page(
+    state: &AppState,
+    user: &PageUser,
+    flash: Option<FlashMessage<'_>>,
+    refused: Option<Refused>,
+) -> Result<(Status, RawHtml<String>), ApiError> {
+    let me = &user.auth;
+    let now = Utc::now();
+    let zone = organisation_zone(&state.db, me.organisation_id).await?;
+    let names = department_names(&state.db, me.organisation_id).await?;
+    let seen = pulses::list(
+        &state.db,
+        me,
+        NewestFirst {
+            before_id: i64::MAX,
+            limit: SHOWN,
+        },
+        None,
+        None,
+        now,
+    )
+    .await?;
+    let answerers: Vec<crate::entities::ids::UserId> = seen
+        .iter()
+        .flat_map(|p| p.answers.iter().filter_map(|a| a.user_id))
+        .collect();
+    let people = users::names(&state.db, me.organisation_id, answerers.into_iter()).await?;
+    let mut titles: HashMap<i64, String> = HashMap::new();
+    for pulse in &seen {
+        let id = pulse.row.agreement_id;
+        if let std::collections::hash_map::Entry::Vacant(slot) = titles.entry(id.0) {
+            slot.insert(agreements::get(&state.db, me, id).await?.title);
+        }
+    }
+    let status = refused
+        .as_ref()
+        .map_or(Status::Ok, |refused| refused.refusal.status);
+    let lines: Vec<Value> = seen
+        .iter()
+        .take(SHOWN as usize)
+        .map(|p| {
+            let row = &p.row;
+            let form = refused.as_ref().filter(|r| r.pulse == row.id).map(|r| {
+                json!({"typed": r.typed, "summary": r.refusal.summary, "errors": r.refusal.errors})
+            });
+            json!({
+                "id": row.id, "period": row.period,
+                "agreement_id": row.agreement_id, "agreement": titles.get(&row.agreement_id.0),
+                "provider": names.get(&row.provider_department_id), "customer": names.get(&row.customer_department_id),
+                "opened_at": local(row.opened_at, zone), "closes_at": local(row.closes_at, zone),
+                "open": p.is_open(now), "average": p.average(), "count": p.answers.len(),
+                "answers": p.answers.iter().map(|a| json!({
+                    "score": a.score, "one_thing": a.one_thing, "mine": a.mine,
+                    "who": a.user_id.and_then(|id| people.get(&id)),
+                })).collect::<Vec<_>>(),
+                "response": row.response, "responded_at": row.responded_at.map(|at| local(at, zone)),
+                "may_answer": p.may_answer, "may_respond": p.may_respond,
+                "form": form,
+            })
+        })
+        .collect();
+    let mut page = context(user, "Pulse checks", flash);
+    page.insert("pulses", &lines);
+    page.insert("scores", &(1..=10).rev().collect::<Vec<i32>>());
+    Ok(html(
+        status,
+        state.views.render("pages/pulses.html", &page)?,
+    ))
+}
+
+#[post("/pulses/<id>/answers", data = "<posted>")]
+async fn answer(
+    state: &State<AppState>,
+    id: i64,
+    posted: Posted<AnswerForm>,
+) -> PageResult<FormReply> {
+    let genuine = posted.genuine();
+    let Posted { user, form, .. } = posted;
+    let score = form
+        .score
+        .trim()
+        .parse::<i64>()
+        .map_err(|_| ApiError::field("score", "choose a score from 1 to 10"));
+    let outcome = match (genuine, score) {
+        (Ok(()), Ok(score)) => pulses::answer(
+            &state.db,
+            &user.auth,
+            id,
+            score,
+            &form.one_thing,
+            Utc::now(),
+        )
+        .await
+        .map(|_| ()),
+        (Err(error), _) | (_, Err(error)) => Err(error),
+    };
+    Ok(match outcome {
+        Ok(()) => FormReply::done("/pulses".into(), "Thank you: your answer is recorded."),
+        Err(error) => {
+            let refusal = Refusal::of(error, &["score", "one_thing"])?;
+            let typed = json!({"score": form.score, "one_thing": form.one_thing});
+            FormReply::Again(
+                page(
+                    state,
+                    &user,
+                    None,
+                    Some(Refused {
+                        pulse: id,
+                        typed,
+                        refusal,
+                    }),
+                )
+                .await?,
+            )
+        }
+    })
+}
+
+#[post("/pulses/<id>/response", data = "<posted>")]
+async fn respond(
+    state: &State<AppState>,
+    id: i64,
+    posted: Posted<ResponseForm>,
+) -> PageResult<FormReply> {
+    let genuine = posted.genuine();
+    let Posted { user, form, .. } = posted;
+    let outcome = match genuine {
+        Ok(()) => pulses::respond(&state.db, &user.auth, id, &form.response, Utc::now())
+            .await
+            .map(|_| ()),
+        Err(error) => Err(error),
+    };
+    Ok(match outcome {
+        Ok(()) => FormReply::done(
+            "/pulses".into(),
+            "Answered: the customer department hears what you will do.",
+        ),
+        Err(error) => {
+            let refusal = Refusal::of(error, &["response"])?;
+            let typed = json!({"response": form.response});
+            FormReply::Again(
+                page(
+                    state,
+                    &user,
+                    None,
+                    Some(Refused {
+                        pulse: id,
+                        typed,
+                        refusal,
+                    }),
+                )
+                .await?,
+            )
+        }
+    })
+}

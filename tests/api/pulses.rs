@@ -417,3 +417,122 @@ async fn a_customer_answers_on_the_pulse_page_and_the_providers_lead_answers_bac
     let (_, html) = page(&org.app, &customer, "/pulses").await;
     assert!(html.contains("Two-line summaries first"), "{html}");
 }
+
+#[rocket::async_test]
+async fn a_reviews_agenda_shows_the_pairs_pulses_answers_back_and_thanks_since_the_last_review() {
+    use sea_orm::{ConnectionTrait, Statement};
+
+    let org = Org::new().await;
+    let pair = &org.pair;
+    // An agreement made five weeks ago: its first pulse is due now.
+    let backend = org.db.get_database_backend();
+    org.db
+        .execute_raw(Statement::from_sql_and_values(
+            backend,
+            match backend {
+                sea_orm::DbBackend::Postgres => {
+                    "UPDATE agreements SET created_at = $1 WHERE id = $2"
+                }
+                _ => "UPDATE agreements SET created_at = ? WHERE id = ?",
+            },
+            [
+                (Utc::now() - TimeDelta::weeks(5)).into(),
+                org.agreement.into(),
+            ],
+        ))
+        .await
+        .expect("backdated");
+    assert_eq!(org.sweep(whole_seconds(Utc::now())).await, 1);
+    let id = org.pulses(&pair.sales_staff).await[0]["id"]
+        .as_i64()
+        .unwrap();
+    org.answer(
+        &pair.sales_staff,
+        id,
+        json!({"score": 5, "one_thing": "Say when you are stuck"}),
+    )
+    .await;
+    org.answer(&pair.sales_lead, id, json!({"score": 8})).await;
+    org.app
+        .post(
+            &format!("/api/v1/pulses/{id}/response"),
+            Some(&pair.legal_lead.token),
+            json!({"response": "A note within the day whenever we are blocked"}),
+        )
+        .await;
+    let request = org
+        .app
+        .log_request(
+            &pair.sales_staff,
+            org.agreement,
+            &Utc::now().to_rfc3339(),
+            &[],
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    org.app
+        .act(&pair.legal_staff, request, "start", json!({}))
+        .await;
+    org.app
+        .act(&pair.legal_staff, request, "deliver", json!({}))
+        .await;
+    let thanked = org
+        .app
+        .post(
+            &format!("/api/v1/requests/{request}/thanks"),
+            Some(&pair.sales_staff.token),
+            json!({"note": "Quick and clear"}),
+        )
+        .await;
+    assert_eq!(thanked.status, Status::Created, "{}", thanked.body);
+
+    let review = org
+        .app
+        .post(
+            "/api/v1/reviews",
+            Some(&pair.legal_lead.token),
+            json!({"department_ids": [pair.legal, pair.sales],
+                   "scheduled_at": (Utc::now() + TimeDelta::days(2)).to_rfc3339(),
+                   "duration_minutes": 60, "every_weeks": 4}),
+        )
+        .await;
+    assert_eq!(review.status, Status::Created, "{}", review.body);
+    let agenda = org
+        .app
+        .get(
+            &format!("/api/v1/reviews/{}/agenda", review.body["id"]),
+            Some(&pair.sales_lead.token),
+        )
+        .await;
+    assert_eq!(agenda.status, Status::Ok, "{}", agenda.body);
+    let voice = &agenda.body["voice"];
+    assert_eq!(voice["pulses"][0]["average_score"], json!(6.5), "{voice}");
+    assert_eq!(
+        voice["pulses"][0]["one_things"],
+        json!(["Say when you are stuck"])
+    );
+    assert_eq!(
+        voice["pulses"][0]["response"],
+        json!("A note within the day whenever we are blocked")
+    );
+    assert_eq!(voice["thanks"][0]["note"], json!("Quick and clear"));
+
+    let cookie = crate::pages::sign_in(&org.app, "sara@acme.test").await;
+    let (_, html) = crate::pages::page(
+        &org.app,
+        &cookie,
+        &format!("/reviews/{}", review.body["id"]),
+    )
+    .await;
+    let said = html
+        .split("What the customers said")
+        .nth(1)
+        .unwrap_or_default();
+    assert!(
+        said.contains("6.5 out of 10")
+            && said.contains("Say when you are stuck")
+            && said.contains("Quick and clear"),
+        "{html}"
+    );
+}

@@ -1,8 +1,8 @@
 //! The agenda of a review, built from the data when asked (SPEC §5): for
 //! the window since the pair's previous held review (or the last 90 days),
 //! how each agreement between the two departments was served, the open
-//! action items of earlier reviews, and the commitments whose critical path
-//! crosses the pair.
+//! action items of earlier reviews, the commitments whose critical path
+//! crosses the pair, and what the customer said (`voice`).
 
 use crate::entities::ids::{
     AgreementId, CommitmentId, DepartmentId, OrganisationId, RequestId, UserId,
@@ -92,6 +92,9 @@ pub struct Agenda {
     pub agreements: Vec<AgendaAgreement>,
     pub open_actions: Vec<AgendaAction>,
     pub commitments: Vec<AgendaCommitment>,
+    /// What the customer said between the two in the window: pulse checks
+    /// and their answers back, and thanks.
+    pub voice: super::voice::AgendaVoice,
 }
 
 pub async fn agenda(cx: &Context<'_>, review_id: i64) -> Result<Agenda, ApiError> {
@@ -193,12 +196,14 @@ pub async fn agenda(cx: &Context<'_>, review_id: i64) -> Result<Agenda, ApiError
         now,
     )
     .await?;
+    let voice = super::voice::of_pair(db, review.organisation_id, (a, b), from, to).await?;
     Ok(Agenda {
         review_id: review.id,
         window: Window { from, to },
         agreements: figures,
         open_actions,
         commitments,
+        voice,
     })
 }
 

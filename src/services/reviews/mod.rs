@@ -7,6 +7,7 @@ mod agenda;
 mod feed;
 mod hold;
 mod invitation;
+mod voice;
 
 pub use actions::{
     ActionChanges, ActionFilter, NewAction, add_action, find_actions, get_action, list_actions,

@@ -134,9 +134,10 @@ pub async fn open_due(
     Ok(opened)
 }
 
-/// Opens period `period` of `agreement` unless another instance did;
-/// whether this call did.
-async fn open_one(
+/// Opens period `period` of `agreement` at `now` unless another instance
+/// did; whether this call did. (The sweep's step; the demonstration plays
+/// past periods through it.)
+pub async fn open_one(
     db: &DatabaseConnection,
     calendars: &CalendarCache,
     agreement: &agreement::Model,

@@ -251,6 +251,30 @@ fn the_demo_is_a_living_organisation_and_loads_only_once() {
         "action items: {statuses:?}"
     );
 
+    // The customers' voice: months of pulse checks, answered and answered
+    // back, one open now; thanks and deliveries at every level of service.
+    let pulses = all(&server, &token, "/api/v1/pulses");
+    assert!(pulses.len() >= 20, "only {} pulses", pulses.len());
+    assert!(pulses.iter().any(|p| p["open"] == true), "none open now");
+    assert!(
+        pulses.iter().any(|p| p["response"].is_string()),
+        "none answered back"
+    );
+    assert!(
+        pulses
+            .iter()
+            .any(|p| p["answers"].as_array().is_some_and(|a| a.len() >= 2)),
+        "no pulse with answers"
+    );
+    let levels: HashSet<String> = all(&server, &token, "/api/v1/requests?status=accepted")
+        .iter()
+        .chain(all(&server, &token, "/api/v1/requests?status=delivered").iter())
+        .filter_map(|r| r["service_level"].as_str().map(str::to_owned))
+        .collect();
+    for level in ["missed", "satisfied", "exceeded", "delighted", "amazed"] {
+        assert!(levels.contains(level), "no {level} delivery in {levels:?}");
+    }
+
     // Act again: a second start on the same file finds the demo and only
     // prints the logins.
     let before = census(&server, &token);

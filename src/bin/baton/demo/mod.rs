@@ -29,6 +29,7 @@ mod history;
 mod inbox;
 mod people;
 mod present;
+mod pulses;
 mod reviews;
 mod work;
 
@@ -165,6 +166,9 @@ async fn build(db: &DatabaseConnection, cache: &CalendarCache) -> Result<(), Dem
     commitments::load(db, cache, &org, &pacts, &mut rng)
         .await
         .map_err(|error| error.during("creating commitments"))?;
+    pulses::load(db, cache, &org, &pacts, &mut rng)
+        .await
+        .map_err(|error| error.during("asking customers in pulse checks"))?;
     reviews::load(db, &org)
         .await
         .map_err(|error| error.during("holding reviews"))?;

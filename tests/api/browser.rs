@@ -1120,3 +1120,93 @@ async fn an_admin_adds_a_person_and_shortens_a_calendars_days_and_sees_work_fall
     screenshot(&client, "admin-department-edit").await;
     client.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customer_answers_a_pulse_and_the_providers_lead_answers_back_in_the_browser() {
+    if !browser_tests_wanted() {
+        return;
+    }
+    let seed = spawn_app().await;
+    let pair = seed.pair().await;
+    seed.active_agreement(&pair, 16.0, "business_hours").await;
+    let db = baton::db::connect(&seed.database_url, 2)
+        .await
+        .expect("database");
+    let opened = baton::services::pulses::open_due(
+        &db,
+        &baton::services::calendars::CalendarCache::default(),
+        Utc::now() + TimeDelta::weeks(4) + TimeDelta::minutes(1),
+    )
+    .await
+    .expect("sweep");
+    assert_eq!(opened, 1);
+    let base = serve(seed.database_url.clone(), None).await;
+    let (_driver, client) = open_browser().await;
+
+    // Sales staff answer: a score and the one thing.
+    sign_in(&client, &base, "sam@acme.test").await;
+    client
+        .find(Locator::LinkText("Pulse checks"))
+        .await
+        .expect("a nav link to the pulse checks")
+        .click()
+        .await
+        .unwrap();
+    let form = client
+        .form(Locator::Css("form[action$='/answers']"))
+        .await
+        .expect("the answer form");
+    form.set_by_name("score", "7").await.unwrap();
+    form.set_by_name("one_thing", "Tell us early when a contract needs our input")
+        .await
+        .unwrap();
+    screenshot(&client, "pulse-answer").await;
+    form.submit_with(Locator::Css("button[type='submit']"))
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css("p.flash.success"))
+        .await
+        .expect("the answer recorded");
+    let page = client.source().await.unwrap();
+    assert!(page.contains("7/10") && page.contains("(you)"), "{page}");
+    sign_out(&client).await;
+
+    // Legal's lead reads who said it and answers back.
+    sign_in(&client, &base, "lena@acme.test").await;
+    client.goto(&format!("{base}/pulses")).await.unwrap();
+    let page = client.source().await.unwrap();
+    assert!(
+        page.contains("Tell us early when a contract needs our input")
+            && page.contains("(sam@acme.test)"),
+        "{page}"
+    );
+    let form = client
+        .form(Locator::Css("form[action$='/response']"))
+        .await
+        .expect("the answer-back form");
+    form.set_by_name("response", "We will ask for your input on the first day")
+        .await
+        .unwrap();
+    form.submit_with(Locator::Css("button[type='submit']"))
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css("p.flash.success"))
+        .await
+        .expect("answered back");
+    screenshot(&client, "pulse-answered-back").await;
+    sign_out(&client).await;
+
+    // Sales hear it.
+    sign_in(&client, &base, "sam@acme.test").await;
+    client.goto(&format!("{base}/notifications")).await.unwrap();
+    let page = client.source().await.unwrap();
+    assert!(
+        page.contains("We will ask for your input on the first day"),
+        "{page}"
+    );
+    client.close().await.unwrap();
+}

@@ -18,6 +18,7 @@ mod m20261206_000005_alerts;
 mod m20261206_000006_webhooks;
 mod m20261206_000007_thanks_levels;
 mod m20261206_000008_pulses;
+mod m20261206_000009_contacts;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000006_webhooks::Migration),
             Box::new(m20261206_000007_thanks_levels::Migration),
             Box::new(m20261206_000008_pulses::Migration),
+            Box::new(m20261206_000009_contacts::Migration),
         ]
     }
 }

@@ -63,6 +63,7 @@ pub mod calendar_feed_token;
 pub mod comment;
 pub mod commitment;
 pub mod commitment_dependency;
+pub mod contact;
 pub mod department;
 pub mod endangerment;
 pub mod event;

@@ -21,11 +21,11 @@ use super::{
 };
 use crate::error::ApiError;
 use crate::pagination::NewestFirst;
-use crate::services::{agreements, pulses, users};
+use crate::services::{agreements, contacts, pulses, users};
 use crate::state::AppState;
 
 pub fn routes() -> Vec<Route> {
-    routes![list, answer, respond]
+    routes![list, answer, respond, call]
 }
 
 /// The pulses the page shows.
@@ -51,10 +51,25 @@ struct ResponseForm {
     response: String,
 }
 
-carries_csrf!(AnswerForm, ResponseForm);
+#[derive(FromForm, Serialize)]
+struct CallForm {
+    #[serde(skip)]
+    #[field(default = "")]
+    _csrf: String,
+    #[field(default = "")]
+    customer_department_id: String,
+    #[field(default = "")]
+    note: String,
+    /// `call` or `skip`: which button was pressed.
+    #[field(default = "")]
+    action: String,
+}
+
+carries_csrf!(AnswerForm, ResponseForm, CallForm);
 
 /// A refused form of one pulse: which, what was typed, and why.
 struct Refused {
+    /// The pulse whose form it was; 0 for the daily call's form.
     pulse: i64,
     typed: Value,
     refusal: Refusal,
@@ -132,6 +147,36 @@ async fn page(
         .collect();
     let mut page = context(user, "Pulse checks", flash);
     page.insert("pulses", &lines);
+    // A lead's daily call to one of the department's customers.
+    if let (crate::identity::Role::Lead, Some(own)) = (me.role, me.department_id) {
+        let plan = contacts::plan(&state.db, &state.calendars, me, own, now).await?;
+        let call_refused = refused.as_ref().filter(|r| r.pulse == 0).map(
+            |r| json!({"typed": r.typed, "summary": r.refusal.summary, "errors": r.refusal.errors}),
+        );
+        page.insert(
+            "plan",
+            &json!({
+                "day": plan.day.to_string(), "working_day": plan.working_day,
+                "suggestion": plan.suggestion.as_ref().map(|s| json!({
+                    "id": s.customer_department_id.to_string(), "name": names.get(&s.customer_department_id),
+                    "reason": s.reason,
+                })),
+                "today": plan.today.as_ref().map(|t| json!({
+                    "outcome": t.outcome.as_str(), "note": t.note,
+                    "customer": t.customer_department_id.and_then(|id| names.get(&id)),
+                })),
+                "contacted": plan.contacted, "skipped": plan.skipped,
+                "form": call_refused,
+            }),
+        );
+        let mut customers: Vec<Value> = agreements::customers_of(&state.db, me, own)
+            .await?
+            .into_iter()
+            .map(|id| json!({"value": id.to_string(), "label": names.get(&id)}))
+            .collect();
+        customers.sort_by(|a, b| a["label"].as_str().cmp(&b["label"].as_str()));
+        page.insert("customers", &customers);
+    }
     page.insert("scores", &(1..=10).rev().collect::<Vec<i32>>());
     Ok(html(
         status,
@@ -216,6 +261,69 @@ async fn respond(
                     None,
                     Some(Refused {
                         pulse: id,
+                        typed,
+                        refusal,
+                    }),
+                )
+                .await?,
+            )
+        }
+    })
+}
+
+/// Records the lead's call of the day, or that the day is skipped.
+#[post("/contacts", data = "<posted>")]
+async fn call(state: &State<AppState>, posted: Posted<CallForm>) -> PageResult<FormReply> {
+    let genuine = posted.genuine();
+    let Posted { user, form, .. } = posted;
+    let me = &user.auth;
+    let skip = form.action == "skip";
+    let customer = if skip {
+        Ok(None)
+    } else {
+        form.customer_department_id
+            .trim()
+            .parse::<i64>()
+            .map(|id| Some(crate::entities::ids::DepartmentId(id)))
+            .map_err(|_| ApiError::field("customer_department_id", "choose whom you called"))
+    };
+    let outcome = match (genuine, customer, me.department_id) {
+        (Ok(()), Ok(customer), Some(own)) => contacts::record(
+            &state.db,
+            &state.calendars,
+            me,
+            own,
+            customer,
+            &form.note,
+            Utc::now(),
+        )
+        .await
+        .map(|_| ()),
+        (_, _, None) => Err(ApiError::Forbidden(
+            "the daily call is a department lead's".into(),
+        )),
+        (Err(error), _, _) | (_, Err(error), _) => Err(error),
+    };
+    Ok(match outcome {
+        Ok(()) => FormReply::done(
+            "/pulses#call".into(),
+            if skip {
+                "Today is skipped."
+            } else {
+                "Call recorded."
+            },
+        ),
+        Err(error) => {
+            let refusal = Refusal::of(error, &["customer_department_id", "note"])?;
+            let typed =
+                json!({"customer_department_id": form.customer_department_id, "note": form.note});
+            FormReply::Again(
+                page(
+                    state,
+                    &user,
+                    None,
+                    Some(Refused {
+                        pulse: 0,
                         typed,
                         refusal,
                     }),

@@ -14,9 +14,9 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::routes::{
-    accounts, agreements, attachments, calendars, comments, commitments, departments, events, mail,
-    notifications, organisation, pulses, reports, requests, reviews, thanks, users, views,
-    webhooks,
+    accounts, agreements, attachments, calendars, comments, commitments, contacts, departments,
+    events, mail, notifications, organisation, pulses, reports, requests, reviews, thanks, users,
+    views, webhooks,
 };
 
 pub fn api_routes() -> Vec<Route> {
@@ -50,6 +50,7 @@ pub fn page_routes() -> Vec<Route> {
         comments::add, comments::list, comments::edit,
         thanks::thank, thanks::of_request, thanks::of_department,
         pulses::list, pulses::show, pulses::answer, pulses::respond,
+        contacts::plan, contacts::record,
         attachments::upload, attachments::list, attachments::download,
         views::save, views::list, views::remove,
         notifications::list, notifications::mark_read, notifications::mark_all_read,

@@ -7,6 +7,7 @@ pub mod attachments;
 pub mod calendars;
 pub mod comments;
 pub mod commitments;
+pub mod contacts;
 pub mod departments;
 pub mod docs;
 pub mod events;
@@ -39,6 +40,7 @@ pub fn api_routes() -> Vec<Route> {
         comments::routes(),
         thanks::routes(),
         pulses::routes(),
+        contacts::routes(),
         attachments::routes(),
         views::routes(),
         commitments::routes(),

@@ -7,6 +7,7 @@ pub mod attachments;
 pub mod calendars;
 pub mod comments;
 pub mod commitments;
+pub mod contacts;
 mod context;
 pub mod departments;
 pub mod endangered;

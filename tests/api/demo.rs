@@ -274,6 +274,19 @@ fn the_demo_is_a_living_organisation_and_loads_only_once() {
     for level in ["missed", "satisfied", "exceeded", "delighted", "amazed"] {
         assert!(levels.contains(level), "no {level} delivery in {levels:?}");
     }
+    let calls: u64 = all(&server, &token, "/api/v1/departments")
+        .iter()
+        .map(|department| {
+            let (status, plan) = get(
+                &server,
+                &token,
+                &format!("/api/v1/departments/{}/contact-plan", department["id"]),
+            );
+            assert_eq!(status, 200, "{plan}");
+            plan["contacted"].as_u64().unwrap_or_default()
+        })
+        .sum();
+    assert!(calls >= 20, "only {calls} daily calls in the last 30 days");
 
     // Act again: a second start on the same file finds the demo and only
     // prints the logins.

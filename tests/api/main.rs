@@ -17,6 +17,7 @@ mod browser;
 mod browsing;
 mod calendars;
 mod commitments;
+mod contacts;
 mod crawl;
 mod demo;
 mod durability;

@@ -374,3 +374,23 @@ pub async fn update(
     .await?;
     Ok(updated)
 }
+
+/// The customer departments of `provider`'s active agreements (each once).
+pub async fn customers_of(
+    db: &impl ConnectionTrait,
+    actor: &AuthUser,
+    provider: DepartmentId,
+) -> Result<Vec<DepartmentId>, ApiError> {
+    let mut ids: Vec<DepartmentId> = agreement::Entity::find()
+        .filter(agreement::Column::OrganisationId.eq(actor.organisation_id))
+        .filter(agreement::Column::ProviderDepartmentId.eq(provider))
+        .filter(agreement::Column::Status.eq(AgreementStatus::Active))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|row| row.customer_department_id)
+        .collect();
+    ids.sort();
+    ids.dedup();
+    Ok(ids)
+}

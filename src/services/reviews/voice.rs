@@ -1,13 +1,14 @@
 //! The voice of the internal customer on a review's agenda: between the two
 //! departments of the review, in either direction, what the pulse checks
 //! opened in the agenda's window said (scores, the one things, the answers
-//! back) and the thanks given in it. Read by department: the agenda is
+//! back), the thanks given in it, and the providers' daily contacts. Read by department: the agenda is
 //! shared by both sides, so no answer carries a name here.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 
+use crate::entities::contact::{self, ContactOutcome};
 use crate::entities::ids::{AgreementId, DepartmentId, OrganisationId, RequestId};
 use crate::entities::{pulse, pulse_answer, thanks};
 use crate::error::ApiError;
@@ -39,11 +40,23 @@ pub struct AgendaThanks {
     pub at: DateTime<Utc>,
 }
 
+/// One daily contact between the pair.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AgendaContact {
+    pub provider_department_id: DepartmentId,
+    pub customer_department_id: DepartmentId,
+    pub day: chrono::NaiveDate,
+    /// What was said.
+    pub note: String,
+}
+
 /// What the customer said between `a` and `b` in `[from, to)`.
 #[derive(Debug, Default, Serialize, utoipa::ToSchema)]
 pub struct AgendaVoice {
     pub pulses: Vec<AgendaPulse>,
     pub thanks: Vec<AgendaThanks>,
+    /// The providers' daily contacts with the other of the pair.
+    pub contacts: Vec<AgendaContact>,
 }
 
 pub async fn of_pair(
@@ -130,5 +143,40 @@ pub async fn of_pair(
             at: row.created_at,
         })
         .collect();
-    Ok(AgendaVoice { pulses, thanks })
+    let contacts = contact::Entity::find()
+        .filter(contact::Column::OrganisationId.eq(organisation_id))
+        .filter(contact::Column::Outcome.eq(ContactOutcome::Contacted))
+        .filter(
+            Condition::any()
+                .add(
+                    Condition::all()
+                        .add(contact::Column::ProviderDepartmentId.eq(a))
+                        .add(contact::Column::CustomerDepartmentId.eq(b)),
+                )
+                .add(
+                    Condition::all()
+                        .add(contact::Column::ProviderDepartmentId.eq(b))
+                        .add(contact::Column::CustomerDepartmentId.eq(a)),
+                ),
+        )
+        .filter(contact::Column::CreatedAt.gte(from))
+        .filter(contact::Column::CreatedAt.lt(to))
+        .order_by_asc(contact::Column::Day)
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|row| {
+            Some(AgendaContact {
+                provider_department_id: row.provider_department_id,
+                customer_department_id: row.customer_department_id?,
+                day: row.day,
+                note: row.note,
+            })
+        })
+        .collect();
+    Ok(AgendaVoice {
+        pulses,
+        thanks,
+        contacts,
+    })
 }

@@ -25,6 +25,7 @@ mod agreements;
 mod calendars;
 mod clock;
 mod commitments;
+mod contacts;
 mod history;
 mod inbox;
 mod people;
@@ -169,6 +170,9 @@ async fn build(db: &DatabaseConnection, cache: &CalendarCache) -> Result<(), Dem
     pulses::load(db, cache, &org, &pacts, &mut rng)
         .await
         .map_err(|error| error.during("asking customers in pulse checks"))?;
+    contacts::load(db, cache, &org, &mut rng)
+        .await
+        .map_err(|error| error.during("making the leads' daily calls"))?;
     reviews::load(db, &org)
         .await
         .map_err(|error| error.during("holding reviews"))?;

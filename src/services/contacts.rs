@@ -232,9 +232,9 @@ pub async fn plan(
         candidates.push(Candidate {
             id,
             name: names.get(&id).cloned().unwrap_or_default(),
-            recent_score: scores
-                .get(&id)
-                .map(|(sum, n)| (*sum as f64 * 100.0 / *n as f64).round() / 100.0),
+            recent_score: scores.get(&id).and_then(|(sum, n)| {
+                crate::services::stats::mean_score(*sum, usize::try_from(*n).unwrap_or(0))
+            }),
             last_contact: history
                 .iter()
                 .filter(|c| {

@@ -21,6 +21,8 @@
 //!   pulse with what they will do; every member of the customer department
 //!   hears it.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
@@ -74,11 +76,8 @@ impl SeenPulse {
 
     /// Mean score, two decimals; none without answers.
     pub fn average(&self) -> Option<f64> {
-        if self.answers.is_empty() {
-            return None;
-        }
         let sum: i64 = self.answers.iter().map(|a| i64::from(a.score)).sum();
-        Some((sum as f64 * 100.0 / self.answers.len() as f64).round() / 100.0)
+        crate::services::stats::mean_score(sum, self.answers.len())
     }
 }
 
@@ -112,16 +111,25 @@ pub async fn open_due(
         .filter(agreement::Column::PulseEveryWeeks.gt(0))
         .all(db)
         .await?;
+    // Each agreement's latest pulse, in one statement: periods and opening
+    // times grow together, so the two maxima belong to the same pulse.
+    let latest: HashMap<AgreementId, (i32, DateTime<Utc>)> = pulse::Entity::find()
+        .select_only()
+        .column(pulse::Column::AgreementId)
+        .column_as(pulse::Column::Period.max(), "period")
+        .column_as(pulse::Column::OpenedAt.max(), "opened_at")
+        .group_by(pulse::Column::AgreementId)
+        .into_tuple::<(AgreementId, i32, DateTime<Utc>)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|(agreement, period, opened_at)| (agreement, (period, opened_at)))
+        .collect();
     let mut opened = 0;
     for row in agreements {
-        let last = pulse::Entity::find()
-            .filter(pulse::Column::AgreementId.eq(row.id))
-            .order_by_desc(pulse::Column::Period)
-            .one(db)
-            .await?;
         let every = Duration::weeks(i64::from(row.pulse_every_weeks));
-        let (period, due) = match &last {
-            Some(last) => (last.period + 1, last.opened_at + every),
+        let (period, due) = match latest.get(&row.id) {
+            Some((period, opened_at)) => (period + 1, *opened_at + every),
             None => (1, row.created_at + every),
         };
         if due > now {

@@ -10,6 +10,12 @@ pub fn nearest_rank(sorted: &[i64], pct: usize) -> Option<i64> {
     sorted.get(rank - 1).copied()
 }
 
+/// The mean of `count` scores summing to `sum`, two decimals, as average
+/// scores are shown; `None` without any.
+pub fn mean_score(sum: i64, count: usize) -> Option<f64> {
+    (count > 0).then(|| (sum as f64 * 100.0 / count as f64).round() / 100.0)
+}
+
 /// Rounded to one decimal, as percentages and averages are shown.
 pub fn round1(value: f64) -> f64 {
     (value * 10.0).round() / 10.0

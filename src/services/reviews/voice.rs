@@ -59,6 +59,17 @@ pub struct AgendaVoice {
     pub contacts: Vec<AgendaContact>,
 }
 
+/// Rows whose provider and customer are `a` and `b`, either way round.
+fn either_way<C: ColumnTrait>(
+    provider: C,
+    customer: C,
+    (a, b): (DepartmentId, DepartmentId),
+) -> Condition {
+    Condition::any()
+        .add(Condition::all().add(provider.eq(a)).add(customer.eq(b)))
+        .add(Condition::all().add(provider.eq(b)).add(customer.eq(a)))
+}
+
 pub async fn of_pair(
     db: &impl ConnectionTrait,
     organisation_id: OrganisationId,
@@ -66,16 +77,12 @@ pub async fn of_pair(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Result<AgendaVoice, ApiError> {
-    let pair = |provider: pulse::Column, customer: pulse::Column| {
-        Condition::any()
-            .add(Condition::all().add(provider.eq(a)).add(customer.eq(b)))
-            .add(Condition::all().add(provider.eq(b)).add(customer.eq(a)))
-    };
     let pulses = pulse::Entity::find()
         .filter(pulse::Column::OrganisationId.eq(organisation_id))
-        .filter(pair(
+        .filter(either_way(
             pulse::Column::ProviderDepartmentId,
             pulse::Column::CustomerDepartmentId,
+            (a, b),
         ))
         .filter(pulse::Column::OpenedAt.gte(from))
         .filter(pulse::Column::OpenedAt.lt(to))
@@ -104,8 +111,7 @@ pub async fn of_pair(
                 customer_department_id: row.customer_department_id,
                 opened_at: row.opened_at,
                 answers: mine.len(),
-                average_score: (!mine.is_empty())
-                    .then(|| (sum as f64 * 100.0 / mine.len() as f64).round() / 100.0),
+                average_score: crate::services::stats::mean_score(sum, mine.len()),
                 one_things: mine
                     .iter()
                     .filter(|a| !a.one_thing.is_empty())
@@ -115,20 +121,13 @@ pub async fn of_pair(
             }
         })
         .collect();
-    let thanks_pair = Condition::any()
-        .add(
-            Condition::all()
-                .add(thanks::Column::ProviderDepartmentId.eq(a))
-                .add(thanks::Column::CustomerDepartmentId.eq(b)),
-        )
-        .add(
-            Condition::all()
-                .add(thanks::Column::ProviderDepartmentId.eq(b))
-                .add(thanks::Column::CustomerDepartmentId.eq(a)),
-        );
     let thanks = thanks::Entity::find()
         .filter(thanks::Column::OrganisationId.eq(organisation_id))
-        .filter(thanks_pair)
+        .filter(either_way(
+            thanks::Column::ProviderDepartmentId,
+            thanks::Column::CustomerDepartmentId,
+            (a, b),
+        ))
         .filter(thanks::Column::CreatedAt.gte(from))
         .filter(thanks::Column::CreatedAt.lt(to))
         .order_by_asc(thanks::Column::Id)
@@ -146,19 +145,11 @@ pub async fn of_pair(
     let contacts = contact::Entity::find()
         .filter(contact::Column::OrganisationId.eq(organisation_id))
         .filter(contact::Column::Outcome.eq(ContactOutcome::Contacted))
-        .filter(
-            Condition::any()
-                .add(
-                    Condition::all()
-                        .add(contact::Column::ProviderDepartmentId.eq(a))
-                        .add(contact::Column::CustomerDepartmentId.eq(b)),
-                )
-                .add(
-                    Condition::all()
-                        .add(contact::Column::ProviderDepartmentId.eq(b))
-                        .add(contact::Column::CustomerDepartmentId.eq(a)),
-                ),
-        )
+        .filter(either_way(
+            contact::Column::ProviderDepartmentId,
+            contact::Column::CustomerDepartmentId,
+            (a, b),
+        ))
         .filter(contact::Column::CreatedAt.gte(from))
         .filter(contact::Column::CreatedAt.lt(to))
         .order_by_asc(contact::Column::Day)

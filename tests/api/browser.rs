@@ -870,6 +870,7 @@ async fn every_roles_pages_in_the_demo_pass_axe_and_are_photographed_on_desk_and
             "commitment",
             "reports",
             "health",
+            "pulses",
             "admin",
             "admin-calendar",
         ];

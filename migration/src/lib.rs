@@ -19,6 +19,7 @@ mod m20261206_000006_webhooks;
 mod m20261206_000007_thanks_levels;
 mod m20261206_000008_pulses;
 mod m20261206_000009_contacts;
+mod m20261206_000010_pulse_actions;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000007_thanks_levels::Migration),
             Box::new(m20261206_000008_pulses::Migration),
             Box::new(m20261206_000009_contacts::Migration),
+            Box::new(m20261206_000010_pulse_actions::Migration),
         ]
     }
 }

@@ -21,6 +21,8 @@ pub struct Model {
     pub response: Option<String>,
     pub responded_at: Option<DateTimeUtc>,
     pub responded_by_user_id: Option<UserId>,
+    /// The action item the answer back became, kept with the pair's next review.
+    pub action_item_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

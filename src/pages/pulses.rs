@@ -49,6 +49,11 @@ struct ResponseForm {
     _csrf: String,
     #[field(default = "")]
     response: String,
+    /// Optional: make it an action item owned by whoever answers back.
+    #[field(default = "")]
+    action_title: String,
+    #[field(default = "")]
+    action_due_on: String,
 }
 
 #[derive(FromForm, Serialize)]
@@ -140,6 +145,7 @@ async fn page(
                     "who": a.user_id.and_then(|id| people.get(&id)),
                 })).collect::<Vec<_>>(),
                 "response": row.response, "responded_at": row.responded_at.map(|at| local(at, zone)),
+                "action_item": row.action_item_id,
                 "may_answer": p.may_answer, "may_respond": p.may_respond,
                 "form": form,
             })
@@ -241,9 +247,19 @@ async fn respond(
     let genuine = posted.genuine();
     let Posted { user, form, .. } = posted;
     let outcome = match genuine {
-        Ok(()) => pulses::respond(&state.db, &user.auth, id, &form.response, Utc::now())
+        Ok(()) => match action_of(&form, &user.auth) {
+            Ok(action) => pulses::respond(
+                &state.db,
+                &user.auth,
+                id,
+                &form.response,
+                action,
+                Utc::now(),
+            )
             .await
             .map(|_| ()),
+            Err(error) => Err(error),
+        },
         Err(error) => Err(error),
     };
     Ok(match outcome {
@@ -252,8 +268,9 @@ async fn respond(
             "Answered: the customer department hears what you will do.",
         ),
         Err(error) => {
-            let refusal = Refusal::of(error, &["response"])?;
-            let typed = json!({"response": form.response});
+            let refusal = Refusal::of(error, &["response", "title", "due_on"])?;
+            let typed = json!({"response": form.response, "action_title": form.action_title,
+                               "action_due_on": form.action_due_on});
             FormReply::Again(
                 page(
                     state,
@@ -332,4 +349,23 @@ async fn call(state: &State<AppState>, posted: Posted<CallForm>) -> PageResult<F
             )
         }
     })
+}
+
+/// The action item an answer back asks for, owned by whoever answers: none
+/// when its title is left empty.
+fn action_of(
+    form: &ResponseForm,
+    actor: &crate::identity::AuthUser,
+) -> Result<Option<crate::services::reviews::NewAction>, ApiError> {
+    let title = form.action_title.trim();
+    if title.is_empty() {
+        return Ok(None);
+    }
+    let due_on = chrono::NaiveDate::parse_from_str(form.action_due_on.trim(), "%Y-%m-%d")
+        .map_err(|_| ApiError::field("due_on", "choose the day it is due"))?;
+    Ok(Some(crate::services::reviews::NewAction {
+        title: title.to_owned(),
+        owner_user_id: actor.id,
+        due_on,
+    }))
 }

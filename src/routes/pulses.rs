@@ -52,6 +52,8 @@ pub struct PulseOut {
     pub response: Option<String>,
     pub responded_at: Option<DateTime<Utc>>,
     pub responded_by_user_id: Option<UserId>,
+    /// The action item the answer back became (on the pair's next review).
+    pub action_item_id: Option<i64>,
     /// The reader may answer now.
     pub may_answer: bool,
     /// The reader may answer back now.
@@ -87,6 +89,7 @@ impl PulseOut {
             response: row.response,
             responded_at: row.responded_at,
             responded_by_user_id: row.responded_by_user_id,
+            action_item_id: row.action_item_id,
             may_answer: seen.may_answer,
             may_respond: seen.may_respond,
         }
@@ -108,6 +111,20 @@ pub struct PulseAnswerBody {
 pub struct PulseResponseBody {
     /// What the provider will do; 1 to 2,000 characters.
     pub response: String,
+    /// Make it an action item, followed up at the pair's next scheduled
+    /// review (`409` when none is scheduled); its closing is reported to
+    /// the customer.
+    pub action: Option<PulseActionBody>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PulseActionBody {
+    pub title: String,
+    pub owner_user_id: UserId,
+    /// `YYYY-MM-DD`
+    #[schema(value_type = String)]
+    pub due_on: chrono::NaiveDate,
 }
 
 /// Pulses the caller may read (leads and staff: their department's), newest first.
@@ -191,7 +208,15 @@ async fn respond(
     body: Body<PulseResponseBody>,
 ) -> ApiResult<Reply<PulseOut>> {
     let now = Utc::now();
-    pulses::respond(&state.db, &actor, id, &body.0.response, now).await?;
+    let body = body.0;
+    let action = body
+        .action
+        .map(|action| crate::services::reviews::NewAction {
+            title: action.title,
+            owner_user_id: action.owner_user_id,
+            due_on: action.due_on,
+        });
+    pulses::respond(&state.db, &actor, id, &body.response, action, now).await?;
     let seen = pulses::show(&state.db, &actor, id, now).await?;
     Ok(Reply::ok(PulseOut::of(seen, now)))
 }

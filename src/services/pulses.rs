@@ -32,12 +32,14 @@ use sea_orm::{
 
 use crate::entities::agreement::AgreementStatus;
 use crate::entities::ids::{AgreementId, DepartmentId, UserId};
+use crate::entities::review::{self, ReviewStatus};
 use crate::entities::{agreement, department, pulse, pulse_answer};
 use crate::error::ApiError;
 use crate::identity::{AuthUser, Role};
 use crate::pagination::NewestFirst;
 use crate::services::calendars::{CalendarCache, for_department};
 use crate::services::notifications;
+use crate::services::reviews::{self, NewAction};
 use crate::time::{Turnaround, TurnaroundUnit};
 use crate::validate::Checker;
 
@@ -367,12 +369,17 @@ pub async fn answer(
     Ok(created)
 }
 
-/// The provider's lead answers back: what they will do.
+/// The provider's lead answers back: what they will do, and optionally an
+/// action item for it. The action item is kept with the pair's next
+/// scheduled review (none scheduled: `409`), so that it is followed up
+/// there and its closing is reported back to the customer as every review
+/// action's is.
 pub async fn respond(
     db: &DatabaseConnection,
     actor: &AuthUser,
     id: i64,
     response: &str,
+    action: Option<NewAction>,
     now: DateTime<Utc>,
 ) -> Result<pulse::Model, ApiError> {
     let mut check = Checker::new();
@@ -388,8 +395,37 @@ pub async fn respond(
             "the provider department's lead answers back".into(),
         ));
     }
+    let action_item = match action {
+        Some(action) => {
+            let (a, b) = if row.provider_department_id < row.customer_department_id {
+                (row.provider_department_id, row.customer_department_id)
+            } else {
+                (row.customer_department_id, row.provider_department_id)
+            };
+            let next = review::Entity::find()
+                .filter(review::Column::OrganisationId.eq(row.organisation_id))
+                .filter(review::Column::DepartmentAId.eq(a))
+                .filter(review::Column::DepartmentBId.eq(b))
+                .filter(review::Column::Status.eq(ReviewStatus::Scheduled))
+                .order_by_asc(review::Column::ScheduledAt)
+                .one(&txn)
+                .await?
+                .ok_or_else(|| {
+                    ApiError::Conflict(
+                        "an action item is followed up at the pair's next review: schedule one first"
+                            .into(),
+                    )
+                })?;
+            Some(reviews::add_action(&txn, actor, next.id, action).await?)
+        }
+        None => None,
+    };
     let updated = pulse::Entity::update_many()
         .col_expr(pulse::Column::Response, Some(response.clone()).into())
+        .col_expr(
+            pulse::Column::ActionItemId,
+            action_item.as_ref().map(|item| item.id).into(),
+        )
         .col_expr(pulse::Column::RespondedAt, Some(now).into())
         .col_expr(pulse::Column::RespondedByUserId, Some(actor.id).into())
         .filter(pulse::Column::Id.eq(row.id))
@@ -410,7 +446,13 @@ pub async fn respond(
         &people,
         notifications::Kind::PulseAnswered,
         None,
-        &format!("{provider} answered what you said they could do better: {response}"),
+        &match &action_item {
+            Some(item) => format!(
+                "{provider} answered what you said they could do better: {response} (action: \"{}\", due {})",
+                item.title, item.due_on
+            ),
+            None => format!("{provider} answered what you said they could do better: {response}"),
+        },
     )
     .await?;
     let answered = get(&txn, actor, id).await?;

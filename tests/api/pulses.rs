@@ -407,10 +407,24 @@ async fn a_customer_answers_on_the_pulse_page_and_the_providers_lead_answers_bac
         "the provider's lead sees who: {html}"
     );
     let csrf = csrf_of(&html);
+    let (status, refused) = post(
+        lead.clone(),
+        format!("/pulses/{id}/response"),
+        format!(
+            "_csrf={csrf}&response=Two-line+summaries+first&action_title=Summaries&action_due_on="
+        ),
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert!(
+        refused.contains("choose the day it is due")
+            && refused.contains("Two-line summaries first"),
+        "{refused}"
+    );
     let (status, _) = post(
         lead.clone(),
         format!("/pulses/{id}/response"),
-        format!("_csrf={csrf}&response=Two-line+summaries+first"),
+        format!("_csrf={csrf}&response=Two-line+summaries+first&action_title=&action_due_on="),
     )
     .await;
     assert_eq!(status, Status::SeeOther);
@@ -535,4 +549,127 @@ async fn a_reviews_agenda_shows_the_pairs_pulses_answers_back_and_thanks_since_t
             && said.contains("Quick and clear"),
         "{html}"
     );
+}
+
+#[rocket::async_test]
+async fn an_answer_back_becomes_an_action_item_at_the_next_review_and_its_closing_reaches_the_customer()
+ {
+    let org = Org::new().await;
+    let pair = &org.pair;
+    assert_eq!(
+        org.sweep(whole_seconds(Utc::now()) + TimeDelta::weeks(4) + TimeDelta::minutes(1))
+            .await,
+        1
+    );
+    let id = org.pulses(&pair.sales_staff).await[0]["id"]
+        .as_i64()
+        .unwrap();
+    org.answer(
+        &pair.sales_staff,
+        id,
+        json!({"score": 4, "one_thing": "Nobody picks up the phone"}),
+    )
+    .await;
+    let action = json!({"title": "A duty phone for Sales, staffed 9–17",
+                        "owner_user_id": pair.legal_lead.user_id, "due_on": "2027-02-01"});
+    let path = format!("/api/v1/pulses/{id}/response");
+
+    // Without a review scheduled between the two there is nowhere to follow it up.
+    let nowhere = org
+        .app
+        .post(
+            &path,
+            Some(&pair.legal_lead.token),
+            json!({"response": "We will", "action": action}),
+        )
+        .await;
+    assert_problem(&nowhere, Status::Conflict);
+    assert!(
+        nowhere.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("schedule one first")
+    );
+    let review = org
+        .app
+        .post(
+            "/api/v1/reviews",
+            Some(&pair.sales_lead.token),
+            json!({"department_ids": [pair.legal, pair.sales],
+                   "scheduled_at": (Utc::now() + TimeDelta::days(7)).to_rfc3339(),
+                   "duration_minutes": 60, "every_weeks": 4}),
+        )
+        .await;
+    assert_eq!(review.status, Status::Created, "{}", review.body);
+    let review_id = review.body["id"].as_i64().unwrap();
+    let bad_owner = org
+        .app
+        .post(
+            &path,
+            Some(&pair.legal_lead.token),
+            json!({"response": "We will", "action": {"title": "x", "owner_user_id": 999_999, "due_on": "2027-02-01"}}),
+        )
+        .await;
+    assert_problem(&bad_owner, Status::UnprocessableEntity);
+    let unanswered = org
+        .app
+        .get(
+            &format!("/api/v1/pulses/{id}"),
+            Some(&pair.legal_lead.token),
+        )
+        .await;
+    assert_eq!(
+        unanswered.body["response"],
+        Value::Null,
+        "a refused answer back changes nothing"
+    );
+
+    let answered = org
+        .app
+        .post(
+            &path,
+            Some(&pair.legal_lead.token),
+            json!({"response": "A duty phone from February", "action": action}),
+        )
+        .await;
+    assert_eq!(answered.status, Status::Ok, "{}", answered.body);
+    let action_id = answered.body["action_item_id"]
+        .as_i64()
+        .expect("an action item");
+    let actions = org
+        .app
+        .get(
+            &format!("/api/v1/reviews/{review_id}/actions"),
+            Some(&pair.sales_lead.token),
+        )
+        .await;
+    assert_eq!(actions.body[0]["id"], json!(action_id), "{}", actions.body);
+    assert_eq!(
+        actions.body[0]["title"],
+        json!("A duty phone for Sales, staffed 9–17")
+    );
+    let told = org.notices(&pair.sales_staff, "pulse_answered").await;
+    assert!(
+        told[0].contains("A duty phone for Sales, staffed 9–17"),
+        "{told:?}"
+    );
+
+    // Closing it is reported back to the customer, as every review action is.
+    let closed = org
+        .app
+        .patch(
+            &format!("/api/v1/actions/{action_id}"),
+            Some(&pair.legal_lead.token),
+            Some("\"1\""),
+            json!({"status": "done", "resolution_note": "The duty phone is 4411"}),
+        )
+        .await;
+    assert_eq!(closed.status, Status::Ok, "{}", closed.body);
+    for person in [&pair.sales_staff, &pair.sales_lead] {
+        let told = org.notices(person, "action_closed").await;
+        assert!(
+            told.iter().any(|m| m.contains("The duty phone is 4411")),
+            "{told:?}"
+        );
+    }
 }

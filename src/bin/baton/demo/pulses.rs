@@ -87,7 +87,7 @@ pub(crate) async fn load(
                 let response = ANSWERS[rng.random_range(0..ANSWERS.len())];
                 let at = opened.closes_at + TimeDelta::days(1);
                 if at < org.now {
-                    pulses::respond(db, &provider.lead.auth, opened.id, response, at).await?;
+                    pulses::respond(db, &provider.lead.auth, opened.id, response, None, at).await?;
                 }
             }
         }

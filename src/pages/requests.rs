@@ -95,6 +95,9 @@ async fn show(
     Ok(request_page(state, &user, id, flash, None).await?)
 }
 
+/// The endangered promises a request page names.
+const ENDANGERED_SHOWN: usize = 10;
+
 /// Why a delivery is at its level, in a few words.
 fn level_why(level: ServiceLevel) -> &'static str {
     match level {
@@ -153,7 +156,15 @@ pub(super) async fn request_page(
     };
     let inputs: Vec<_> = neighbours.inputs.iter().map(line).collect();
     let dependents: Vec<_> = neighbours.dependents.iter().map(line).collect();
-    let endangers: Vec<_> = commitments::many(&state.db, me, &view.endangered_commitment_ids)
+    // A hub can endanger thousands of promises: the page names the first
+    // few and says how many, so that it costs what it shows.
+    let shown_ids: Vec<_> = view
+        .endangered_commitment_ids
+        .iter()
+        .copied()
+        .take(ENDANGERED_SHOWN)
+        .collect();
+    let endangers: Vec<_> = commitments::many(&state.db, me, &shown_ids)
         .await?
         .into_iter()
         .map(|c| {
@@ -212,6 +223,7 @@ pub(super) async fn request_page(
         page.insert("level_why", level_why(level));
     }
     page.insert("agreement_title", &agreement.title);
+    page.insert("endangers_total", &view.endangered_commitment_ids.len());
     page.insert("inputs", &inputs);
     page.insert("dependents", &dependents);
     page.insert("dependents_total", &neighbours.dependents_total);

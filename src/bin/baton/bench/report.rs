@@ -319,6 +319,8 @@ pub(super) async fn seed(
             turnaround_quantity: Set(16 * 60),
             on_time_target_pct: Set(rng.random_range(80..=95)),
             review_every_weeks: Set(4),
+            // A bench measures reads and writes, not pulse checks.
+            pulse_every_weeks: Set(0),
             status: Set(AgreementStatus::Active),
             terms_version: Set(1),
             pending_turnaround_unit: Set(None),

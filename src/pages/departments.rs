@@ -516,7 +516,12 @@ async fn show(
         },
     )
     .await?;
-    let thankers = thanks::thankers(&state.db, me, received.iter().map(|t| t.user_id)).await?;
+    let thankers = users::names(
+        &state.db,
+        me.organisation_id,
+        received.iter().map(|t| t.user_id),
+    )
+    .await?;
     let thanks_lines: Vec<_> = received
         .iter()
         .take(THANKS_SHOWN as usize)

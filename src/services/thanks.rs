@@ -19,7 +19,7 @@ use sea_orm::{
 };
 use serde_json::json;
 
-use crate::entities::ids::{DepartmentId, RequestId, UserId};
+use crate::entities::ids::{DepartmentId, RequestId};
 use crate::entities::{department, request, thanks};
 use crate::error::ApiError;
 use crate::identity::{AuthUser, Role};
@@ -196,13 +196,4 @@ pub async fn received_by(
         .limit(page.fetch_limit())
         .all(db)
         .await?)
-}
-
-/// Who thanked: the names of `people`.
-pub async fn thankers(
-    db: &impl ConnectionTrait,
-    actor: &AuthUser,
-    people: impl Iterator<Item = UserId>,
-) -> Result<std::collections::HashMap<UserId, String>, ApiError> {
-    crate::services::users::names(db, actor.organisation_id, people).await
 }

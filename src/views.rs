@@ -234,6 +234,19 @@ pub fn words(word: &str) -> String {
 /// default calendar's 09:00–17:00.
 const WORKING_DAY: i64 = 8 * 60;
 
+/// A count as people write it, thousands grouped: "1,000", "25".
+pub fn grouped(count: u64) -> String {
+    let digits = count.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
 /// A duration of `minutes` in days (of `day` minutes), hours and minutes,
 /// the two largest units that are not zero: "1 d 4 h", "3 h 20 min",
 /// "45 min", "-2 d" (ahead rather than behind).
@@ -279,6 +292,14 @@ fn words_filter(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_are_written_with_their_thousands_grouped() {
+        assert_eq!(super::grouped(0), "0");
+        assert_eq!(super::grouped(999), "999");
+        assert_eq!(super::grouped(1_000), "1,000");
+        assert_eq!(super::grouped(1_234_567), "1,234,567");
+    }
 
     #[test]
     fn every_template_compiles() {

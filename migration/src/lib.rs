@@ -20,6 +20,7 @@ mod m20261206_000007_thanks_levels;
 mod m20261206_000008_pulses;
 mod m20261206_000009_contacts;
 mod m20261206_000010_pulse_actions;
+mod m20261206_000011_dependents_index;
 
 pub struct Migrator;
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000008_pulses::Migration),
             Box::new(m20261206_000009_contacts::Migration),
             Box::new(m20261206_000010_pulse_actions::Migration),
+            Box::new(m20261206_000011_dependents_index::Migration),
         ]
     }
 }

@@ -116,19 +116,31 @@ pub async fn actor_for_token(
     keys: &TokenKeys,
     token: &str,
 ) -> Result<AuthUser, ApiError> {
+    account_for_token(db, keys, token)
+        .await
+        .map(|(actor, _)| actor)
+}
+
+/// The actor a token stands for and their account's row (a page shows
+/// their name), in one read.
+pub async fn account_for_token(
+    db: &impl ConnectionTrait,
+    keys: &TokenKeys,
+    token: &str,
+) -> Result<(AuthUser, user::Model), ApiError> {
     let claims = keys.verify(token)?;
     let user = user::Entity::find_by_id(claims.sub)
         .one(db)
         .await?
         .filter(|user| user.organisation_id == claims.org && user.active)
         .ok_or_else(|| ApiError::Unauthorized("the account is not active".into()))?;
-    let role = user.role;
-    Ok(AuthUser {
+    let actor = AuthUser {
         id: user.id,
         organisation_id: user.organisation_id,
-        role,
+        role: user.role,
         department_id: user.department_id,
-    })
+    };
+    Ok((actor, user))
 }
 
 /// The SHA-256 of a bearer secret (a calendar-feed token, a password-reset

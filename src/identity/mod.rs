@@ -5,7 +5,9 @@
 
 mod credentials;
 
-pub use credentials::{TokenKeys, actor_for_token, hash_password, token_hash, verify_password};
+pub use credentials::{
+    TokenKeys, account_for_token, actor_for_token, hash_password, token_hash, verify_password,
+};
 
 use crate::error::ApiError;
 

@@ -9,8 +9,8 @@ use serde_json::{Value, json};
 
 use super::signed_in::constant_time_eq;
 use super::{PageResult, PageUser, Refusal, local};
-use crate::entities::attachment;
 use crate::entities::ids::RequestId;
+use crate::entities::{attachment, request};
 use crate::error::ApiError;
 use crate::http::files::{Download, Upload};
 use crate::services::{attachments, users};
@@ -63,11 +63,11 @@ async fn download(state: &State<AppState>, user: PageUser, id: i64) -> PageResul
 pub(super) async fn file_list(
     state: &AppState,
     user: &PageUser,
-    id: RequestId,
+    request: &request::Model,
     zone: Tz,
 ) -> Result<Vec<Value>, ApiError> {
     let me = &user.auth;
-    let rows = attachments::list(&state.db, me, id).await?;
+    let rows = attachments::list_of(&state.db, request).await?;
     let names = users::names(
         &state.db,
         me.organisation_id,

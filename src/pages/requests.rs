@@ -202,7 +202,7 @@ pub(super) async fn request_page(
         "endangers": endangers,
     }));
     let agreement = agreements::get(&state.db, me, row.agreement_id).await?;
-    let given = thanks::for_request(&state.db, me, id).await?;
+    let given = thanks::of_request(&state.db, row).await?;
     let thankers = users::names(
         &state.db,
         me.organisation_id,
@@ -227,6 +227,15 @@ pub(super) async fn request_page(
     page.insert("inputs", &inputs);
     page.insert("dependents", &dependents);
     page.insert("dependents_total", &neighbours.dependents_total);
+    let counted = requests::neighbours::DEPENDENTS_COUNTED;
+    page.insert(
+        "dependents_said",
+        &if neighbours.dependents_total > counted {
+            format!("more than {}", crate::views::grouped(counted))
+        } else {
+            neighbours.dependents_total.to_string()
+        },
+    );
     insert_forms(
         &mut page,
         &[
@@ -241,7 +250,7 @@ pub(super) async fn request_page(
     page.insert("timeline", &timeline);
     page.insert(
         "files",
-        &super::files::file_list(state, user, id, zone).await?,
+        &super::files::file_list(state, user, row, zone).await?,
     );
     page.insert(
         "file_max",

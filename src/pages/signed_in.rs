@@ -14,8 +14,8 @@ use tera::Context;
 use crate::entities::ids::{DepartmentId, UserId};
 use crate::error::ApiError;
 use crate::http::{SESSION_COOKIE, take_stashed};
-use crate::identity::{AuthUser, actor_for_token};
-use crate::services::{notifications, users, views};
+use crate::identity::{AuthUser, account_for_token};
+use crate::services::{notifications, views};
 use crate::state::AppState;
 
 /// A signed-in person, with what the pages need to show and to post forms.
@@ -68,11 +68,10 @@ impl<'r> FromRequest<'r> for PageUser {
 async fn signed_in(request: &Request<'_>) -> Option<PageUser> {
     let state = request.rocket().state::<AppState>()?;
     let token = request.cookies().get(SESSION_COOKIE)?.value().to_owned();
-    let auth = actor_for_token(&state.db, &state.keys, &token).await.ok()?;
-    let name = users::get(&state.db, &auth, auth.id)
+    let (auth, account) = account_for_token(&state.db, &state.keys, &token)
         .await
-        .map(|row| row.name)
-        .unwrap_or_default();
+        .ok()?;
+    let name = account.name;
     let unread = notifications::unread_count(&state.db, &auth)
         .await
         .unwrap_or_default();

@@ -55,7 +55,7 @@ pub async fn of(
         after_id: 0,
         limit: SHOWN,
     };
-    let said = comments::list(&state.db, actor, row.id, all).await?;
+    let said = comments::list_of(&state.db, row, all).await?;
     let people = users::names(
         &state.db,
         actor.organisation_id,

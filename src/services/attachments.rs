@@ -19,8 +19,8 @@ use sea_orm::{
 };
 use serde_json::json;
 
-use crate::entities::attachment;
 use crate::entities::ids::RequestId;
+use crate::entities::{attachment, request};
 use crate::error::ApiError;
 use crate::identity::AuthUser;
 use crate::services::events::{self, NewEvent, Subject};
@@ -130,10 +130,19 @@ pub async fn list(
     actor: &AuthUser,
     request_id: RequestId,
 ) -> Result<Vec<attachment::Model>, ApiError> {
-    requests::get(db, actor, request_id).await?;
+    let row = requests::get(db, actor, request_id).await?;
+    list_of(db, &row).await
+}
+
+/// The attachments of `row`, a request the caller has already read (and so
+/// may read), oldest first.
+pub async fn list_of(
+    db: &impl ConnectionTrait,
+    row: &request::Model,
+) -> Result<Vec<attachment::Model>, ApiError> {
     Ok(attachment::Entity::find()
-        .filter(attachment::Column::OrganisationId.eq(actor.organisation_id))
-        .filter(attachment::Column::RequestId.eq(request_id))
+        .filter(attachment::Column::OrganisationId.eq(row.organisation_id))
+        .filter(attachment::Column::RequestId.eq(row.id))
         .order_by_asc(attachment::Column::Id)
         .all(db)
         .await?)

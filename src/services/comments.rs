@@ -150,9 +150,19 @@ pub async fn list(
     request_id: RequestId,
     page: PageRequest,
 ) -> Result<Vec<comment::Model>, ApiError> {
-    requests::get(db, actor, request_id).await?;
+    let row = requests::get(db, actor, request_id).await?;
+    list_of(db, &row, page).await
+}
+
+/// One page of the conversation on `row`, a request the caller has already
+/// read (and so may read), oldest first.
+pub async fn list_of(
+    db: &impl ConnectionTrait,
+    row: &request::Model,
+    page: PageRequest,
+) -> Result<Vec<comment::Model>, ApiError> {
     Ok(comment::Entity::find()
-        .filter(comment::Column::RequestId.eq(request_id))
+        .filter(comment::Column::RequestId.eq(row.id))
         .filter(comment::Column::Id.gt(page.after_id))
         .order_by_asc(comment::Column::Id)
         .limit(page.fetch_limit())

@@ -153,31 +153,25 @@ async fn agreements_both_ways(
     db: &impl ConnectionTrait,
     actor: &AuthUser,
 ) -> Result<Vec<AgreementLine>, ApiError> {
-    let filters = match actor.department_id {
-        Some(department) => vec![
-            AgreementFilter {
-                provider_department_id: Some(department),
-                ..Default::default()
-            },
-            AgreementFilter {
-                customer_department_id: Some(department),
-                ..Default::default()
-            },
-        ],
-        None => vec![AgreementFilter::default()],
+    let rows = match actor.department_id {
+        Some(department) => {
+            let (provided, received) =
+                agreements::both_ways(db, actor, department, ALL.limit).await?;
+            provided.into_iter().chain(received).collect()
+        }
+        None => agreements::list(db, actor, ALL, AgreementFilter::default()).await?,
     };
-    let mut lines = Vec::new();
-    for filter in filters {
-        for row in agreements::list(db, actor, ALL, filter).await? {
+    Ok(rows
+        .into_iter()
+        .map(|row| {
             let pending =
                 row.status == AgreementStatus::Proposed || row.pending_turnaround_unit.is_some();
             let answers = actor.role == Role::Admin
                 || actor.department_id == Some(row.customer_department_id);
-            lines.push(AgreementLine {
+            AgreementLine {
                 awaiting_us: pending && answers,
                 row,
-            });
-        }
-    }
-    Ok(lines)
+            }
+        })
+        .collect())
 }

@@ -1,7 +1,9 @@
 //! The caller's organisation and its settings; every change of them is an
 //! event of the audit log.
 
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, Set,
+};
 use serde_json::json;
 
 use crate::entities::ids::OrganisationId;
@@ -130,9 +132,13 @@ pub async fn zone(
     db: &impl ConnectionTrait,
     organisation_id: OrganisationId,
 ) -> Result<chrono_tz::Tz, ApiError> {
-    Ok(organisation::Entity::find_by_id(organisation_id)
+    let timezone: Option<String> = organisation::Entity::find_by_id(organisation_id)
+        .select_only()
+        .column(organisation::Column::Timezone)
+        .into_tuple()
         .one(db)
-        .await?
-        .and_then(|row| row.timezone.parse().ok())
+        .await?;
+    Ok(timezone
+        .and_then(|timezone| timezone.parse().ok())
         .unwrap_or(chrono_tz::UTC))
 }

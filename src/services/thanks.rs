@@ -172,9 +172,18 @@ pub async fn for_request(
     actor: &AuthUser,
     request_id: RequestId,
 ) -> Result<Vec<thanks::Model>, ApiError> {
-    requests::get(db, actor, request_id).await?;
+    let row = requests::get(db, actor, request_id).await?;
+    of_request(db, &row).await
+}
+
+/// The thanks given for `row`, a request the caller has already read (and
+/// so may read), oldest first.
+pub async fn of_request(
+    db: &impl ConnectionTrait,
+    row: &request::Model,
+) -> Result<Vec<thanks::Model>, ApiError> {
     Ok(thanks::Entity::find()
-        .filter(thanks::Column::RequestId.eq(request_id))
+        .filter(thanks::Column::RequestId.eq(row.id))
         .order_by_asc(thanks::Column::Id)
         .all(db)
         .await?)

@@ -932,6 +932,20 @@ async fn every_roles_pages_in_the_demo_pass_axe_and_are_photographed_on_desk_and
     form.submit_with(Locator::Css("button[type='submit']"))
         .await
         .unwrap();
+    // The old page has a picker too: wait for the new address, not for an
+    // element both pages share.
+    let mut waited = 0;
+    while !client
+        .current_url()
+        .await
+        .unwrap()
+        .query()
+        .is_some_and(|q| q.contains("from=2026-01-05") && q.contains("group_by=customer"))
+    {
+        waited += 1;
+        assert!(waited < 100, "the picked period never reached the address");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     client
         .wait()
         .for_element(Locator::Css("form.picker"))

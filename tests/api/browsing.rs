@@ -361,3 +361,53 @@ async fn the_reports_live_in_the_application_with_a_period_a_grouping_and_their_
         "{dashboard}"
     );
 }
+
+#[rocket::async_test]
+async fn a_request_a_thousand_others_wait_on_names_the_first_25_and_says_there_are_more() {
+    let app = spawn_app().await;
+    let pair = app.pair().await;
+    let agreement = app.active_agreement(&pair, 16.0, "business_hours").await;
+    let at = "2026-03-02T09:00:00+01:00";
+    let hub = app.log_request(&pair.sales_staff, agreement, at, &[]).await["id"]
+        .as_i64()
+        .unwrap();
+    let on_hub = [hub];
+    let wait_on_hub = async |count: usize| {
+        // Logged 50 at a time, as many people logging at once would.
+        let mut left = count;
+        while left > 0 {
+            let now = left.min(50);
+            futures::future::join_all(
+                (0..now).map(|_| app.log_request(&pair.sales_staff, agreement, at, &on_hub)),
+            )
+            .await;
+            left -= now;
+        }
+    };
+    let cookie = sign_in(&app, "lars@acme.test").await;
+    let said = async || {
+        let (status, html) = page(&app, &cookie, &format!("/requests/{hub}")).await;
+        assert_eq!(status, Status::Ok);
+        let around = section(
+            &html,
+            "<h3 class=\"small-heading\">Waiting on it</h3>",
+            "</p>",
+        );
+        assert_eq!(around.matches("<li>").count(), 25, "{around}");
+        around.to_owned()
+    };
+
+    wait_on_hub(26).await;
+    let around = said().await;
+    assert!(
+        around.contains("The first 25 of 26 requests that wait on it."),
+        "{around}"
+    );
+
+    wait_on_hub(975).await;
+    let around = said().await;
+    assert!(
+        around.contains("The first 25 of more than 1,000 requests that wait on it."),
+        "{around}"
+    );
+}

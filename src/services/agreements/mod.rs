@@ -12,6 +12,7 @@ pub use lifecycle::{accept, decline, propose, retire};
 pub use wording::vague_phrase_warnings;
 
 use chrono::Utc;
+use sea_orm::sea_query::Condition;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
@@ -258,6 +259,33 @@ pub async fn list(
         .limit(page.fetch_limit())
         .all(db)
         .await?)
+}
+
+/// The agreements department `department` provides and those it receives,
+/// (each by id, at most `limit` of each), in one statement: the department
+/// and home pages show both.
+pub async fn both_ways(
+    db: &impl ConnectionTrait,
+    actor: &AuthUser,
+    department: DepartmentId,
+    limit: u64,
+) -> Result<(Vec<agreement::Model>, Vec<agreement::Model>), ApiError> {
+    let rows = agreement::Entity::find()
+        .filter(agreement::Column::OrganisationId.eq(actor.organisation_id))
+        .filter(
+            Condition::any()
+                .add(agreement::Column::ProviderDepartmentId.eq(department))
+                .add(agreement::Column::CustomerDepartmentId.eq(department)),
+        )
+        .order_by_asc(agreement::Column::Id)
+        .all(db)
+        .await?;
+    let (mut provided, mut received): (Vec<_>, Vec<_>) = rows
+        .into_iter()
+        .partition(|row| row.provider_department_id == department);
+    provided.truncate(limit as usize);
+    received.truncate(limit as usize);
+    Ok((provided, received))
 }
 
 /// Edits an agreement. A draft changes freely; an active agreement changes

@@ -17,7 +17,7 @@ use crate::error::ApiError;
 use crate::identity::{AuthUser, Role};
 use crate::pagination::PageRequest;
 use crate::services::Side;
-use crate::services::agreements::{self, AgreementFilter, OnTimeFigures};
+use crate::services::agreements::{self, OnTimeFigures};
 use crate::services::commitments;
 use crate::services::requests::OpenWork;
 use crate::services::reviews::{self, ReviewFilter};
@@ -68,26 +68,7 @@ pub async fn overview(
     let mut members = users::list(db, actor, ALL, Some(id)).await?;
     members.retain(|person| person.active);
 
-    let provided = agreements::list(
-        db,
-        actor,
-        ALL,
-        AgreementFilter {
-            provider_department_id: Some(id),
-            ..Default::default()
-        },
-    )
-    .await?;
-    let received = agreements::list(
-        db,
-        actor,
-        ALL,
-        AgreementFilter {
-            customer_department_id: Some(id),
-            ..Default::default()
-        },
-    )
-    .await?;
+    let (provided, received) = agreements::both_ways(db, actor, id, ALL.limit).await?;
     let ids: Vec<AgreementId> = provided.iter().chain(&received).map(|a| a.id).collect();
     let figures = agreements::on_time_figures(db, actor.organisation_id, &ids).await?;
 

@@ -213,6 +213,41 @@ pub async fn project(
     request_ids: &[RequestId],
     as_of: DateTime<Utc>,
 ) -> Result<Projected, ApiError> {
+    project_knowing(
+        db,
+        cache,
+        organisation_id,
+        commitment_ids,
+        request_ids,
+        &[],
+        as_of,
+    )
+    .await
+}
+
+/// Projects `rows` (requests already read, of one organisation) with
+/// everything upstream of them, as of `as_of`; they are not read again.
+pub async fn project_rows(
+    db: &impl ConnectionTrait,
+    cache: &CalendarCache,
+    organisation_id: OrganisationId,
+    rows: &[request::Model],
+    as_of: DateTime<Utc>,
+) -> Result<Projected, ApiError> {
+    let ids: Vec<RequestId> = rows.iter().map(|row| row.id).collect();
+    project_knowing(db, cache, organisation_id, &[], &ids, rows, as_of).await
+}
+
+/// [`project`], reading only the requests of the cone not among `known`.
+async fn project_knowing(
+    db: &impl ConnectionTrait,
+    cache: &CalendarCache,
+    organisation_id: OrganisationId,
+    commitment_ids: &[CommitmentId],
+    request_ids: &[RequestId],
+    known: &[request::Model],
+    as_of: DateTime<Utc>,
+) -> Result<Projected, ApiError> {
     let commitment_rows = if commitment_ids.is_empty() {
         Vec::new()
     } else {
@@ -239,7 +274,7 @@ pub async fn project(
     };
     let mut seeds: Vec<RequestId> = request_ids.to_vec();
     seeds.extend(commitment_edges.iter().map(|&(_, request)| request));
-    let cone = upstream_cone(db, organisation_id, &seeds).await?;
+    let cone = upstream_cone_knowing(db, organisation_id, &seeds, known).await?;
 
     // The threshold only grades commitments.
     let threshold = if commitment_rows.is_empty() {
@@ -279,6 +314,17 @@ pub async fn upstream_cone(
     organisation_id: OrganisationId,
     seeds: &[RequestId],
 ) -> Result<Cone, ApiError> {
+    upstream_cone_knowing(db, organisation_id, seeds, &[]).await
+}
+
+/// [`upstream_cone`], reading only the requests not among `known` (a list
+/// page's own rows, say, which are most of the cone of its open requests).
+async fn upstream_cone_knowing(
+    db: &impl ConnectionTrait,
+    organisation_id: OrganisationId,
+    seeds: &[RequestId],
+    known: &[request::Model],
+) -> Result<Cone, ApiError> {
     if seeds.is_empty() {
         return Ok(Cone {
             rows: Vec::new(),
@@ -286,15 +332,19 @@ pub async fn upstream_cone(
         });
     }
     let edges = upstream_edges(db, seeds).await?;
-    let cone: Vec<RequestId> = seeds
+    let mut cone: HashSet<RequestId> = seeds
         .iter()
         .copied()
         .chain(edges.iter().map(|&(_, input)| input))
-        .collect::<HashSet<_>>()
-        .into_iter()
         .collect();
     let mut rows = Vec::with_capacity(cone.len());
-    for chunk in cone.chunks(5_000) {
+    for row in known {
+        if cone.remove(&row.id) {
+            rows.push(row.clone());
+        }
+    }
+    let missing: Vec<RequestId> = cone.into_iter().collect();
+    for chunk in missing.chunks(5_000) {
         rows.extend(
             request::Entity::find()
                 .filter(request::Column::OrganisationId.eq(organisation_id))

@@ -6,7 +6,8 @@
 //! departments), because the reader's request depends on it or it on the
 //! reader's; the page simply does not link it. A hub that thousands wait on
 //! shows its first dependents (oldest first, read along the dependency
-//! index) and how many there are: the page costs what it shows.
+//! index) and how many there are, or that there are more than
+//! [`DEPENDENTS_COUNTED`]: the page costs what it shows.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -22,6 +23,9 @@ use crate::identity::AuthUser;
 
 /// At most this many dependents are named.
 pub const DEPENDENTS_SHOWN: u64 = 25;
+/// Dependents are counted up to this many; beyond it the page says "more
+/// than", so that a hub costs what any request costs.
+pub const DEPENDENTS_COUNTED: u64 = 1_000;
 
 #[derive(Debug, Clone, DerivePartialModel)]
 #[sea_orm(entity = "request::Entity")]
@@ -52,7 +56,8 @@ pub struct Neighbour {
 pub struct Neighbours {
     pub inputs: Vec<Neighbour>,
     pub dependents: Vec<Neighbour>,
-    /// How many requests wait on it directly, named or not.
+    /// How many requests wait on it directly, named or not, counted up to
+    /// [`DEPENDENTS_COUNTED`] + 1 (more than [`DEPENDENTS_COUNTED`]).
     pub dependents_total: u64,
 }
 
@@ -92,12 +97,19 @@ pub async fn of(
             .all(db)
             .await?
     };
+    // No organisation condition: `id` was read in the caller's
+    // organisation, and a dependency never crosses one. Without it both
+    // statements are answered from the (depends_on_id, request_id) index
+    // alone, and the count stops at what the page would say.
     let waiting = request_dependency::Entity::find()
         .select_only()
         .column(request_dependency::Column::RequestId)
-        .filter(request_dependency::Column::DependsOnId.eq(id))
-        .filter(request_dependency::Column::OrganisationId.eq(actor.organisation_id));
-    let dependents_total = waiting.clone().count(db).await?;
+        .filter(request_dependency::Column::DependsOnId.eq(id));
+    let dependents_total = waiting
+        .clone()
+        .limit(DEPENDENTS_COUNTED + 1)
+        .count(db)
+        .await?;
     let first: Vec<RequestId> = if dependents_total == 0 {
         Vec::new()
     } else {

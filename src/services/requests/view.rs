@@ -70,15 +70,15 @@ pub async fn views(
             settled.insert(row.id, finish);
         }
     }
-    let pending: Vec<RequestId> = ids
+    let pending: Vec<request::Model> = rows
         .iter()
-        .copied()
-        .filter(|id| !settled.contains_key(id))
+        .filter(|row| !settled.contains_key(&row.id))
+        .cloned()
         .collect();
     let projected = if pending.is_empty() {
         None
     } else {
-        Some(projection::project(db, calendars, organisation_id, &[], &pending, Utc::now()).await?)
+        Some(projection::project_rows(db, calendars, organisation_id, &pending, Utc::now()).await?)
     };
     Ok(rows
         .into_iter()

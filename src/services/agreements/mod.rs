@@ -261,7 +261,7 @@ pub async fn list(
         .await?)
 }
 
-/// The agreements department `department` provides and those it receives,
+/// The agreements department `department` provides and those it receives
 /// (each by id, at most `limit` of each), in one statement: the department
 /// and home pages show both.
 pub async fn both_ways(

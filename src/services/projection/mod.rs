@@ -213,7 +213,7 @@ pub async fn project(
     request_ids: &[RequestId],
     as_of: DateTime<Utc>,
 ) -> Result<Projected, ApiError> {
-    project_knowing(
+    project_with(
         db,
         cache,
         organisation_id,
@@ -225,21 +225,21 @@ pub async fn project(
     .await
 }
 
-/// Projects `rows` (requests already read, of one organisation) with
-/// everything upstream of them, as of `as_of`; they are not read again.
-pub async fn project_rows(
+/// Projects `request_ids` with everything upstream of them, as of `as_of`,
+/// reading only the requests of the cone not among `known` (rows already
+/// read, of the same organisation: a list page's own).
+pub async fn project_knowing(
     db: &impl ConnectionTrait,
     cache: &CalendarCache,
     organisation_id: OrganisationId,
-    rows: &[request::Model],
+    request_ids: &[RequestId],
+    known: &[request::Model],
     as_of: DateTime<Utc>,
 ) -> Result<Projected, ApiError> {
-    let ids: Vec<RequestId> = rows.iter().map(|row| row.id).collect();
-    project_knowing(db, cache, organisation_id, &[], &ids, rows, as_of).await
+    project_with(db, cache, organisation_id, &[], request_ids, known, as_of).await
 }
 
-/// [`project`], reading only the requests of the cone not among `known`.
-async fn project_knowing(
+async fn project_with(
     db: &impl ConnectionTrait,
     cache: &CalendarCache,
     organisation_id: OrganisationId,

@@ -10,9 +10,10 @@
 //! [`DEPENDENTS_COUNTED`]: the page costs what it shows.
 
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, SelectStatement};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DerivePartialModel, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, DerivePartialModel, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait, Select,
 };
 
 use super::{RequestStatus, can_read_between};
@@ -105,11 +106,12 @@ pub async fn of(
         .select_only()
         .column(request_dependency::Column::RequestId)
         .filter(request_dependency::Column::DependsOnId.eq(id));
-    let dependents_total = waiting
-        .clone()
-        .limit(DEPENDENTS_COUNTED + 1)
-        .count(db)
-        .await?;
+    let dependents_total = db
+        .query_one(&capped_count(waiting.clone(), DEPENDENTS_COUNTED + 1))
+        .await?
+        .map(|row| row.try_get::<i64>("", "counted"))
+        .transpose()?
+        .map_or(0, |counted| counted.max(0) as u64);
     let first: Vec<RequestId> = if dependents_total == 0 {
         Vec::new()
     } else {
@@ -142,4 +144,34 @@ pub async fn of(
             .collect(),
         dependents_total,
     })
+}
+
+/// `SELECT COUNT(*)` of `query`'s first `cap` rows: the count stops there.
+/// (sea-orm's `count` drops a query's limit, so it would count them all.)
+fn capped_count<E: EntityTrait>(query: Select<E>, cap: u64) -> SelectStatement {
+    SelectStatement::new()
+        .expr(Expr::cust("COUNT(*) AS counted"))
+        .from_subquery(query.limit(cap).into_query(), "capped")
+        .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::sea_query::SqliteQueryBuilder;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+    use super::capped_count;
+    use crate::entities::request_dependency;
+
+    #[test]
+    fn the_count_of_dependents_reads_no_further_than_its_cap() {
+        let waiting = request_dependency::Entity::find()
+            .filter(request_dependency::Column::DependsOnId.eq(7));
+        let sql = capped_count(waiting, 1_001).to_string(SqliteQueryBuilder);
+        assert!(
+            sql.starts_with("SELECT COUNT(*) AS counted FROM (SELECT")
+                && sql.ends_with("LIMIT 1001) AS \"capped\""),
+            "{sql}"
+        );
+    }
 }

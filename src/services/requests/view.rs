@@ -70,15 +70,25 @@ pub async fn views(
             settled.insert(row.id, finish);
         }
     }
-    let pending: Vec<request::Model> = rows
+    let pending: Vec<RequestId> = ids
         .iter()
-        .filter(|row| !settled.contains_key(&row.id))
-        .cloned()
+        .copied()
+        .filter(|id| !settled.contains_key(id))
         .collect();
     let projected = if pending.is_empty() {
         None
     } else {
-        Some(projection::project_rows(db, calendars, organisation_id, &pending, Utc::now()).await?)
+        Some(
+            projection::project_knowing(
+                db,
+                calendars,
+                organisation_id,
+                &pending,
+                &rows,
+                Utc::now(),
+            )
+            .await?,
+        )
     };
     Ok(rows
         .into_iter()

@@ -21,6 +21,7 @@ mod m20261206_000008_pulses;
 mod m20261206_000009_contacts;
 mod m20261206_000010_pulse_actions;
 mod m20261206_000011_dependents_index;
+mod m20261207_000001_commitments_soonest;
 
 pub struct Migrator;
 
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000009_contacts::Migration),
             Box::new(m20261206_000010_pulse_actions::Migration),
             Box::new(m20261206_000011_dependents_index::Migration),
+            Box::new(m20261207_000001_commitments_soonest::Migration),
         ]
     }
 }

@@ -17,8 +17,7 @@ use super::graph::{Node, draw};
 use super::{
     FormReply, PageForm, PageResult, PageUser, Parsed, Posted, Refusal, Rejected, carries_csrf,
     context, department_choices, department_names, html, insert_form, insert_forms, local,
-    local_instant, organisation_zone, parse_choice, parse_ids, parse_turnaround_fields,
-    typed_values, unit_choices,
+    local_instant, parse_choice, parse_ids, parse_turnaround_fields, typed_values, unit_choices,
 };
 use crate::entities::commitment::CommitmentStatus;
 use crate::entities::ids::{CommitmentId, DepartmentId};
@@ -76,7 +75,7 @@ async fn commitment_page(
     rejected: Option<&Rejected>,
 ) -> Result<(Status, RawHtml<String>), ApiError> {
     let me = &user.auth;
-    let zone = organisation_zone(&state.db, me.organisation_id).await?;
+    let zone = user.zone;
     let names = department_names(&state.db, me.organisation_id).await?;
     let commitment =
         commitments::projection_view(&state.context(me.clone()), id, chrono::Utc::now()).await?;
@@ -258,7 +257,7 @@ async fn commitment_form(
 ) -> Result<(Status, RawHtml<String>), ApiError> {
     let me = &user.auth;
     let names = department_names(&state.db, me.organisation_id).await?;
-    let zone = organisation_zone(&state.db, me.organisation_id).await?;
+    let zone = user.zone;
     // Leads and staff record commitments their own department owns.
     let owners = match (me.role, me.department_id) {
         (Role::Lead | Role::Staff, Some(own)) => department_choices(&names, Some(&[own])),
@@ -316,7 +315,7 @@ async fn create(
     if let Err(error) = genuine {
         return again(state, &user, &form, error).await;
     }
-    let zone = organisation_zone(&state.db, user.auth.organisation_id).await?;
+    let zone = user.zone;
     let mut parsed = Parsed::default();
     let promised_at = parsed.take(match form.promised_at.trim() {
         "" => Err(ApiError::field("promised_at", "is required")),

@@ -20,8 +20,8 @@ use serde_json::json;
 use super::admin::{admin_only, calendar_choices, shown_version};
 use super::{
     Choice, FormReply, PageForm, PageResult, PageUser, Parsed, Posted, Refusal, Rejected,
-    carries_csrf, context, department_names, html, insert_form, insert_forms, local,
-    organisation_zone, parse_choice, request_lines, typed_values,
+    carries_csrf, context, department_names, html, insert_form, insert_forms, local, parse_choice,
+    request_lines, typed_values,
 };
 use crate::entities::ids::{DepartmentId, UserId};
 use crate::entities::user::Role;
@@ -417,7 +417,7 @@ async fn show(
     flash: Option<FlashMessage<'_>>,
 ) -> PageResult<RawHtml<String>> {
     let me = &user.auth;
-    let zone = organisation_zone(&state.db, me.organisation_id).await?;
+    let zone = user.zone;
     let names = department_names(&state.db, me.organisation_id).await?;
     let overview = departments::overview(&state.db, me, id).await?;
     let row = &overview.row;

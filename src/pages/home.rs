@@ -10,9 +10,7 @@ use rocket::response::content::RawHtml;
 use rocket::{Route, State, get, routes};
 use serde_json::json;
 
-use super::{
-    PageResult, PageUser, context, department_names, local, organisation_zone, request_lines,
-};
+use super::{PageResult, PageUser, context, department_names, local, request_lines};
 use crate::entities::ids::DepartmentId;
 use crate::identity::Role;
 use crate::services::{Side, home as home_service};
@@ -30,7 +28,7 @@ async fn home(
 ) -> PageResult<RawHtml<String>> {
     let me = &user.auth;
     let names = department_names(&state.db, me.organisation_id).await?;
-    let zone = organisation_zone(&state.db, me.organisation_id).await?;
+    let zone = user.zone;
     let home = home_service::home(&state.context(me.clone()), user.unread, Utc::now()).await?;
     let name_of = |id: DepartmentId| names.get(&id).cloned().unwrap_or_default();
 

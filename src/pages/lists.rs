@@ -10,7 +10,7 @@ use rocket::{Route, State, get, routes};
 use serde_json::{Value, json};
 use tera::Context;
 
-use super::{PageResult, PageUser, context, department_names, html, local, organisation_zone};
+use super::{PageResult, PageUser, context, department_names, html, local};
 use crate::entities::Named;
 use crate::entities::agreement::AgreementStatus;
 use crate::entities::commitment::{CommitmentStatus, StoredRisk};
@@ -180,7 +180,7 @@ async fn commitment_list(
     flash: Option<FlashMessage<'_>>,
 ) -> PageResult<(Status, RawHtml<String>)> {
     let me = &user.auth;
-    let zone = organisation_zone(&state.db, me.organisation_id).await?;
+    let zone = user.zone;
     let (names, departments) = department_choices(state, &user).await?;
     let (shown, filter_query) = filters(&query, &["owner", "status", "risk"]);
     let mut page = context(&user, "Commitments", flash);
@@ -228,7 +228,7 @@ async fn review_list(
     flash: Option<FlashMessage<'_>>,
 ) -> PageResult<(Status, RawHtml<String>)> {
     let me = &user.auth;
-    let zone = organisation_zone(&state.db, me.organisation_id).await?;
+    let zone = user.zone;
     let (names, departments) = department_choices(state, &user).await?;
     let (shown, filter_query) = filters(&query, &["department", "status"]);
     let mut page = context(&user, "Reviews", flash);

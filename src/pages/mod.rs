@@ -45,7 +45,6 @@ pub use lines::{RequestLine, request_lines};
 pub use local::{local, local_input, local_instant, relative};
 // What nearly every page looks up first, under the names pages read best.
 pub use crate::services::departments::names as department_names;
-pub use crate::services::organisations::zone as organisation_zone;
 pub use reply::{FormReply, PageError, PageResult, Refusal, html};
 pub(crate) use signed_in::carries_csrf;
 pub use signed_in::{

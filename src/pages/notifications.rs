@@ -9,10 +9,7 @@ use rocket::response::content::RawHtml;
 use rocket::{Route, State, get, post, routes};
 use serde_json::json;
 
-use super::{
-    FormReply, PageResult, PageUser, Posted, Refusal, carries_csrf, context, html, local,
-    organisation_zone,
-};
+use super::{FormReply, PageResult, PageUser, Posted, Refusal, carries_csrf, context, html, local};
 use crate::error::ApiError;
 use crate::services::mail::preferences;
 use crate::services::notifications;
@@ -66,7 +63,7 @@ async fn notifications_page(
     problem: Option<(Status, String)>,
 ) -> Result<(Status, RawHtml<String>), ApiError> {
     let me = &user.auth;
-    let zone = organisation_zone(&state.db, me.organisation_id).await?;
+    let zone = user.zone;
     let items: Vec<_> = notifications::list_for(&state.db, me, false, SHOWN)
         .await?
         .into_iter()

@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 
 use super::{
     FormReply, PageResult, PageUser, Posted, Refusal, carries_csrf, context, department_names,
-    html, local, organisation_zone,
+    html, local,
 };
 use crate::error::ApiError;
 use crate::pagination::NewestFirst;
@@ -97,7 +97,7 @@ async fn page(
 ) -> Result<(Status, RawHtml<String>), ApiError> {
     let me = &user.auth;
     let now = Utc::now();
-    let zone = organisation_zone(&state.db, me.organisation_id).await?;
+    let zone = user.zone;
     let names = department_names(&state.db, me.organisation_id).await?;
     let seen = pulses::list(
         &state.db,

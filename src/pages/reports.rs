@@ -22,7 +22,7 @@ use serde::Serialize;
 use serde_json::json;
 use tera::Context;
 
-use super::{PageResult, PageUser, context, department_names, html, organisation_zone};
+use super::{PageResult, PageUser, context, department_names, html};
 use crate::entities::ids::DepartmentId;
 use crate::error::ApiError;
 use crate::http::QueryPairs;
@@ -118,13 +118,8 @@ fn urlencoding(value: &str) -> String {
 
 /// The picker's state in the page: the window as dates in the
 /// organisation's zone (`until` the last day included), and quick periods.
-async fn picker(
-    state: &AppState,
-    user: &PageUser,
-    window: Option<Window>,
-    picked: &Picked<'_>,
-) -> Result<serde_json::Value, ApiError> {
-    let zone = organisation_zone(&state.db, user.auth.organisation_id).await?;
+fn picker(user: &PageUser, window: Option<Window>, picked: &Picked<'_>) -> serde_json::Value {
+    let zone = user.zone;
     let day = |at: DateTime<Utc>| at.with_timezone(&zone).date_naive();
     let (from, until) = match window {
         Some(window) => (
@@ -150,7 +145,7 @@ async fn picker(
                "until": today.format("%Y-%m-%d").to_string()})
     })
     .collect();
-    Ok(json!({"from": from, "until": until, "quick": quick}))
+    json!({"from": from, "until": until, "quick": quick})
 }
 
 /// A refusal of the picked values in one sentence, named as the picker names them.
@@ -189,15 +184,12 @@ async fn report_page<T>(
 ) -> PageResult<(Status, RawHtml<String>)> {
     let status = match found {
         Ok(report) => {
-            page.insert(
-                "picker",
-                &picker(state, user, Some(window(&report)), picked).await?,
-            );
+            page.insert("picker", &picker(user, Some(window(&report)), picked));
             page.extend(layout(&report));
             Status::Ok
         }
         Err(error @ ApiError::Validation { .. }) => {
-            page.insert("picker", &picker(state, user, None, picked).await?);
+            page.insert("picker", &picker(user, None, picked));
             page.insert(
                 "problem",
                 &format!("This period cannot be shown: {}.", refusal_words(&error)),
@@ -518,7 +510,7 @@ async fn dashboard(
     {
         Ok(window) => window,
         Err(error @ ApiError::Validation { .. }) => {
-            page.insert("picker", &picker(state, &user, None, &picked).await?);
+            page.insert("picker", &picker(&user, None, &picked));
             page.insert(
                 "problem",
                 &format!("This period cannot be shown: {}.", refusal_words(&error)),
@@ -536,7 +528,7 @@ async fn dashboard(
         reports::health::health(&state.db, &viewer, window, GroupBy::Provider, now).await?;
     let impact = impact_report(state, &user.auth).await?;
     let names = department_names(&state.db, user.auth.organisation_id).await?;
-    let zone = organisation_zone(&state.db, user.auth.organisation_id).await?;
+    let zone = user.zone;
 
     let mut total = (0i64, 0i64, 0i64, 0i64);
     let mut providers: Vec<_> = health
@@ -612,10 +604,7 @@ async fn dashboard(
                          "customer_wait_minutes": d.customer_wait_minutes, "commitments": d.commitments.len()}))
         .collect();
     page.insert("culprits", &culprits);
-    page.insert(
-        "picker",
-        &picker(state, &user, Some(window), &picked).await?,
-    );
+    page.insert("picker", &picker(&user, Some(window), &picked));
     page.insert("period", &picked.period_query());
     page.insert("report", "overview");
     Ok(html(

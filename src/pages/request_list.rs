@@ -13,7 +13,7 @@ use serde_json::json;
 
 use super::{
     FormReply, PageResult, PageUser, Posted, carries_csrf, context, department_choices,
-    department_names, html, local, organisation_zone,
+    department_names, html, local,
 };
 use crate::entities::Named;
 use crate::entities::request::RequestStatus;
@@ -52,7 +52,7 @@ async fn list(
     flash: Option<FlashMessage<'_>>,
 ) -> PageResult<(Status, RawHtml<String>)> {
     let me = &user.auth;
-    let zone = organisation_zone(&state.db, me.organisation_id).await?;
+    let zone = user.zone;
     let names = department_names(&state.db, me.organisation_id).await?;
     let mut page = context(&user, "Requests", flash);
     let value = |key: &str| query.get(key).unwrap_or("").to_owned();

@@ -13,7 +13,7 @@ use super::together;
 use super::{
     Choice, FormReply, PageForm, PageResult, PageUser, Parsed, Posted, Refusal, Rejected,
     carries_csrf, context, department_names, html, insert_form, insert_forms, local, local_instant,
-    organisation_zone, parse_choice, parse_ids, relative, typed_values,
+    parse_choice, parse_ids, relative, typed_values,
 };
 use crate::entities::agreement::AgreementStatus;
 use crate::entities::ids::{DepartmentId, RequestId};
@@ -120,7 +120,7 @@ pub(super) async fn request_page(
 ) -> Result<(Status, RawHtml<String>), ApiError> {
     let me = &user.auth;
     let row = requests::get(&state.db, me, id).await?;
-    let zone = organisation_zone(&state.db, me.organisation_id).await?;
+    let zone = user.zone;
     let names = department_names(&state.db, me.organisation_id).await?;
     let status = row.status;
     // The moves of the one state machine; the page names rating's form "rating".
@@ -129,21 +129,28 @@ pub(super) async fn request_page(
         .map(|name| if name == "rate" { "rating" } else { name })
         .collect();
     let history = events::of_subject(&state.db, me.organisation_id, Subject::Request(id)).await?;
-    let actors = users::names(
+    let said = together::conversation_of(state, &row).await?;
+    let given = thanks::of_request(&state.db, &row).await?;
+    // Everyone the page names, in one read.
+    let people = users::names(
         &state.db,
         me.organisation_id,
-        history.iter().filter_map(|event| event.actor_user_id),
+        history
+            .iter()
+            .filter_map(|event| event.actor_user_id)
+            .chain(together::people_in(&row, &said))
+            .chain(given.iter().map(|t| t.user_id)),
     )
     .await?;
     let timeline: Vec<_> = history
         .into_iter()
         .map(|event| json!({
             "kind": event.kind, "at": local(event.at, zone), "recorded_at": local(event.recorded_at, zone),
-            "actor": event.actor_user_id.map(|actor| actors.get(&actor).cloned().unwrap_or_else(|| format!("user #{actor}"))),
+            "actor": event.actor_user_id.map(|actor| people.get(&actor).cloned().unwrap_or_else(|| format!("user #{actor}"))),
             "data": serde_json::from_str::<serde_json::Value>(&event.data).unwrap_or_default(),
         }))
         .collect();
-    let together = together::of(state, me, &row, zone).await?;
+    let together = together::of(state, me, &row, &said, &people, zone).await?;
     let view = requests::view(&state.db, &state.calendars, row).await?;
     let neighbours = requests::neighbours::of(&state.db, me, id, &view.depends_on).await?;
     let name = |id: DepartmentId| names.get(&id).cloned().unwrap_or_default();
@@ -202,16 +209,9 @@ pub(super) async fn request_page(
         "endangers": endangers,
     }));
     let agreement = agreements::get(&state.db, me, row.agreement_id).await?;
-    let given = thanks::of_request(&state.db, row).await?;
-    let thankers = users::names(
-        &state.db,
-        me.organisation_id,
-        given.iter().map(|t| t.user_id),
-    )
-    .await?;
     let thanks_lines: Vec<_> = given
         .iter()
-        .map(|t| json!({"who": thankers.get(&t.user_id), "note": t.note, "at": local(t.created_at, zone)}))
+        .map(|t| json!({"who": people.get(&t.user_id), "note": t.note, "at": local(t.created_at, zone)}))
         .collect();
     page.insert("thanks", &thanks_lines);
     page.insert(
@@ -301,7 +301,7 @@ async fn make_move(
     id: RequestId,
     form: &ActionForm,
 ) -> Result<(), ApiError> {
-    let zone = organisation_zone(&state.db, user.auth.organisation_id).await?;
+    let zone = user.zone;
     let optional_instant = |text: &str, field: &str| match text.trim() {
         "" => Ok(None),
         text => local_instant(text, zone, field).map(Some),

@@ -15,7 +15,7 @@ use serde_json::json;
 use super::{
     Choice, FormReply, PageForm, PageResult, PageUser, Parsed, Posted, Refusal, Rejected,
     carries_csrf, context, department_choices, department_names, html, insert_form, insert_forms,
-    local, local_instant, organisation_zone, parse_choice, parse_number, typed_values,
+    local, local_instant, parse_choice, parse_number, typed_values,
 };
 use crate::entities::action_item::ActionStatus;
 use crate::entities::ids::{DepartmentId, UserId};
@@ -109,7 +109,7 @@ async fn review_page(
 ) -> Result<(Status, RawHtml<String>), ApiError> {
     let me = &user.auth;
     let row = reviews::get(&state.db, me, id).await?;
-    let zone = organisation_zone(&state.db, me.organisation_id).await?;
+    let zone = user.zone;
     let names = department_names(&state.db, me.organisation_id).await?;
     let agenda = reviews::agenda(&state.context(me.clone()), id).await?;
     let actions = reviews::list_actions(&state.db, me, id).await?;
@@ -417,7 +417,7 @@ async fn review_form(
 ) -> Result<(Status, RawHtml<String>), ApiError> {
     let me = &user.auth;
     let names = department_names(&state.db, me.organisation_id).await?;
-    let zone = organisation_zone(&state.db, me.organisation_id).await?;
+    let zone = user.zone;
     let mut page = context(user, "New review", None);
     let mut status = refusal.map_or(Status::Ok, |refusal| refusal.status);
     // A lead's own department is always one of the pair (SPEC §8).
@@ -498,7 +498,7 @@ async fn create(state: &State<AppState>, posted: Posted<NewReviewForm>) -> PageR
     if let Err(error) = genuine {
         return again(state, &user, &form, error).await;
     }
-    let zone = organisation_zone(&state.db, user.auth.organisation_id).await?;
+    let zone = user.zone;
     let mut parsed = Parsed::default();
     let a = parsed.take(parse_choice(
         &form.department_a,

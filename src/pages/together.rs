@@ -11,6 +11,9 @@ use tera::Context;
 use super::requests::request_page;
 use super::{FormReply, PageResult, Posted, Rejected, carries_csrf, local, typed_values};
 use crate::entities::ids::{RequestId, UserId};
+use std::collections::HashMap;
+
+use crate::entities::comment::Model as Comment;
 use crate::entities::request;
 use crate::error::ApiError;
 use crate::identity::{AuthUser, Role};
@@ -44,26 +47,39 @@ fn provider_side(actor: &AuthUser, row: &request::Model) -> bool {
             && actor.department_id == Some(row.provider_department_id))
 }
 
-/// The conversation and the assignee of a request `actor` may read.
-pub async fn of(
+/// The comments of `row` its page shows, oldest first: the conversation
+/// [`of`] lays out.
+pub async fn conversation_of(
     state: &AppState,
-    actor: &AuthUser,
     row: &request::Model,
-    zone: chrono_tz::Tz,
-) -> Result<Together, ApiError> {
+) -> Result<Vec<Comment>, ApiError> {
     let all = PageRequest {
         after_id: 0,
         limit: SHOWN,
     };
-    let said = comments::list_of(&state.db, row, all).await?;
-    let people = users::names(
-        &state.db,
-        actor.organisation_id,
-        said.iter()
-            .map(|c| c.author_user_id)
-            .chain(row.assignee_user_id),
-    )
-    .await?;
+    comments::list_of(&state.db, row, all).await
+}
+
+/// The people [`of`] names: the authors of `said` and the assignee.
+pub fn people_in<'a>(
+    row: &'a request::Model,
+    said: &'a [Comment],
+) -> impl Iterator<Item = UserId> + 'a {
+    said.iter()
+        .map(|c| c.author_user_id)
+        .chain(row.assignee_user_id)
+}
+
+/// The conversation `said` and the assignee of a request `actor` may
+/// read, named from `people` (which holds [`people_in`] them).
+pub async fn of(
+    state: &AppState,
+    actor: &AuthUser,
+    row: &request::Model,
+    said: &[Comment],
+    people: &HashMap<UserId, String>,
+    zone: chrono_tz::Tz,
+) -> Result<Together, ApiError> {
     let name = |id: UserId| {
         people
             .get(&id)

@@ -155,9 +155,8 @@ async fn agreements_both_ways(
 ) -> Result<Vec<AgreementLine>, ApiError> {
     let rows = match actor.department_id {
         Some(department) => {
-            let (provided, received) =
-                agreements::both_ways(db, actor, department, ALL.limit).await?;
-            provided.into_iter().chain(received).collect()
+            let both = agreements::both_ways(db, actor, department, ALL.limit).await?;
+            both.provided.into_iter().chain(both.received).collect()
         }
         None => agreements::list(db, actor, ALL, AgreementFilter::default()).await?,
     };

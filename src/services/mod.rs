@@ -37,6 +37,13 @@ pub use context::Context;
 /// variables, so that a list of any length is read in several statements.
 pub const ID_CHUNK: usize = 5_000;
 
+/// `select` (one value) as an expression another statement reads in
+/// passing: what a page needs beside its person's account comes in the
+/// same statement (`identity::account_for_token`).
+pub fn scalar(select: sea_orm::sea_query::SelectStatement) -> sea_orm::sea_query::Expr {
+    sea_orm::sea_query::Expr::SubQuery(None, Box::new(select.into()))
+}
+
 /// The two sides of a handoff: the department that provides (works a
 /// request, drafts an agreement) and the one that is its customer (logs and
 /// judges requests, accepts an agreement).

@@ -8,7 +8,7 @@ use sea_orm::ExprTrait;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    QueryOrder, QuerySelect, QueryTrait, Set,
 };
 
 use crate::entities::ids::{CommitmentId, DepartmentId, OrganisationId, RequestId, UserId};
@@ -273,6 +273,26 @@ pub async fn unread_count(db: &impl ConnectionTrait, actor: &AuthUser) -> Result
         .filter(notification::Column::ReadAt.is_null())
         .count(db)
         .await?)
+}
+
+/// [`unread_count`] of the person of a `users` row, as an expression over
+/// that row.
+pub fn unread_count_of_account() -> Expr {
+    super::scalar(
+        notification::Entity::find()
+            .select_only()
+            .expr(Expr::cust("COUNT(*)"))
+            .filter(
+                Expr::col((notification::Entity, notification::Column::UserId))
+                    .equals((user::Entity, user::Column::Id)),
+            )
+            .filter(
+                Expr::col((notification::Entity, notification::Column::OrganisationId))
+                    .equals((user::Entity, user::Column::OrganisationId)),
+            )
+            .filter(notification::Column::ReadAt.is_null())
+            .into_query(),
+    )
 }
 
 /// Marks one of the caller's notifications read; another user's is 404.

@@ -1,12 +1,14 @@
 //! The caller's organisation and its settings; every change of them is an
 //! event of the audit log.
 
+use sea_orm::ExprTrait;
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, Set,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect,
+    QueryTrait, Set,
 };
 use serde_json::json;
 
-use crate::entities::ids::OrganisationId;
 use crate::entities::{calendar, organisation};
 use crate::error::ApiError;
 use crate::identity::AuthUser;
@@ -126,19 +128,26 @@ pub async fn update(
     Ok(updated)
 }
 
-/// The organisation's time zone, in which people read and type times; UTC
-/// when it cannot be read.
-pub async fn zone(
-    db: &impl ConnectionTrait,
-    organisation_id: OrganisationId,
-) -> Result<chrono_tz::Tz, ApiError> {
-    let timezone: Option<String> = organisation::Entity::find_by_id(organisation_id)
-        .select_only()
-        .column(organisation::Column::Timezone)
-        .into_tuple()
-        .one(db)
-        .await?;
-    Ok(timezone
+/// The time zone of the organisation of a `users` row, as an expression
+/// over that row; [`parse_zone`] reads it.
+pub fn zone_of_account() -> Expr {
+    super::scalar(
+        organisation::Entity::find()
+            .select_only()
+            .column(organisation::Column::Timezone)
+            .filter(
+                Expr::col((organisation::Entity, organisation::Column::Id)).equals((
+                    crate::entities::user::Entity,
+                    crate::entities::user::Column::OrganisationId,
+                )),
+            )
+            .into_query(),
+    )
+}
+
+/// A stored time zone; UTC when it cannot be read.
+pub fn parse_zone(timezone: Option<String>) -> chrono_tz::Tz {
+    timezone
         .and_then(|timezone| timezone.parse().ok())
-        .unwrap_or(chrono_tz::UTC))
+        .unwrap_or(chrono_tz::UTC)
 }

@@ -4,12 +4,14 @@
 //! it meant; it is the saver's alone.
 
 use chrono::Utc;
+use sea_orm::ExprTrait;
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, Set,
+    QueryOrder, QuerySelect, QueryTrait, Set,
 };
 
-use crate::entities::saved_view;
+use crate::entities::{saved_view, user};
 use crate::error::ApiError;
 use crate::identity::AuthUser;
 use crate::services::requests::query::{filter_of, filter_pairs, query_string};
@@ -97,6 +99,21 @@ pub async fn list(
         .order_by_asc(saved_view::Column::Id)
         .all(db)
         .await?)
+}
+
+/// How many views the person of a `users` row has saved, as an expression
+/// over that row: most have none, and then [`list`] need not be asked.
+pub fn count_of_account() -> Expr {
+    super::scalar(
+        saved_view::Entity::find()
+            .select_only()
+            .expr(Expr::cust("COUNT(*)"))
+            .filter(
+                Expr::col((saved_view::Entity, saved_view::Column::UserId))
+                    .equals((user::Entity, user::Column::Id)),
+            )
+            .into_query(),
+    )
 }
 
 /// Deletes one of the caller's views; anyone else's is 404.

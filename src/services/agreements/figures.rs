@@ -6,8 +6,11 @@
 
 use std::collections::HashMap;
 
-use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::sea_query::{Expr, SelectStatement};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryResult,
+    QuerySelect, QueryTrait, Select,
+};
 use serde::Serialize;
 
 use crate::entities::agreement;
@@ -31,6 +34,26 @@ impl OnTimeFigures {
             on_time_pct: (delivered > 0).then(|| round1(on_time as f64 * 100.0 / delivered as f64)),
         }
     }
+}
+
+/// `query` with each agreement's two counts beside its columns, read back
+/// by [`read_with_figures`]: a page that lists agreements with their
+/// figures reads them in one statement.
+pub(super) fn with_figures(query: Select<agreement::Entity>) -> SelectStatement {
+    query
+        .column_as(Expr::cust("delivered_count"), "delivered")
+        .column_as(Expr::cust("on_time_count"), "on_time")
+        .into_query()
+}
+
+/// An agreement and its figures from a row of [`with_figures`].
+pub(super) fn read_with_figures(
+    row: &QueryResult,
+) -> Result<(agreement::Model, OnTimeFigures), ApiError> {
+    Ok((
+        agreement::Model::from_query_result(row, "")?,
+        OnTimeFigures::new(row.try_get("", "delivered")?, row.try_get("", "on_time")?),
+    ))
 }
 
 /// Figures for each agreement id given, in one grouped query.

@@ -11,6 +11,8 @@ pub use figures::{OnTimeFigures, on_time_figures};
 pub use lifecycle::{accept, decline, propose, retire};
 pub use wording::vague_phrase_warnings;
 
+use std::collections::HashMap;
+
 use chrono::Utc;
 use sea_orm::sea_query::Condition;
 use sea_orm::{
@@ -261,31 +263,48 @@ pub async fn list(
         .await?)
 }
 
-/// The agreements department `department` provides and those it receives
-/// (each by id, at most `limit` of each), in one statement: the department
-/// and home pages show both.
+/// The agreements department `department` provides and those it receives,
+/// each by id and at most `limit` of each, with their on-time figures.
+pub struct BothWays {
+    pub provided: Vec<agreement::Model>,
+    pub received: Vec<agreement::Model>,
+    pub figures: HashMap<AgreementId, OnTimeFigures>,
+}
+
+/// [`BothWays`] of `department`, in one statement: the department and home
+/// pages show both.
 pub async fn both_ways(
     db: &impl ConnectionTrait,
     actor: &AuthUser,
     department: DepartmentId,
     limit: u64,
-) -> Result<(Vec<agreement::Model>, Vec<agreement::Model>), ApiError> {
-    let rows = agreement::Entity::find()
+) -> Result<BothWays, ApiError> {
+    let query = agreement::Entity::find()
         .filter(agreement::Column::OrganisationId.eq(actor.organisation_id))
         .filter(
             Condition::any()
                 .add(agreement::Column::ProviderDepartmentId.eq(department))
                 .add(agreement::Column::CustomerDepartmentId.eq(department)),
         )
-        .order_by_asc(agreement::Column::Id)
-        .all(db)
-        .await?;
-    let (mut provided, mut received): (Vec<_>, Vec<_>) = rows
-        .into_iter()
-        .partition(|row| row.provider_department_id == department);
-    provided.truncate(limit as usize);
-    received.truncate(limit as usize);
-    Ok((provided, received))
+        .order_by_asc(agreement::Column::Id);
+    let mut both = BothWays {
+        provided: Vec::new(),
+        received: Vec::new(),
+        figures: HashMap::new(),
+    };
+    for found in db.query_all(&figures::with_figures(query)).await? {
+        let (row, figures) = figures::read_with_figures(&found)?;
+        let side = if row.provider_department_id == department {
+            &mut both.provided
+        } else {
+            &mut both.received
+        };
+        if (side.len() as u64) < limit {
+            both.figures.insert(row.id, figures);
+            side.push(row);
+        }
+    }
+    Ok(both)
 }
 
 /// Edits an agreement. A draft changes freely; an active agreement changes

@@ -8,9 +8,10 @@ mod view;
 pub use view::{ChainLink, CommitmentView, chain, projection_view};
 
 use chrono::{DateTime, TimeDelta, Utc};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait, Set,
 };
 use serde_json::json;
 
@@ -274,19 +275,26 @@ pub async fn open_owned_by(
         .filter(commitment::Column::OrganisationId.eq(actor.organisation_id))
         .filter(commitment::Column::OwnerDepartmentId.eq(owner))
         .filter(commitment::Column::Status.eq(CommitmentStatus::Open));
+    // The count comes with the first rows, as a subquery of no outer
+    // column (worked out once): one statement.
+    let total = crate::services::scalar(
+        query
+            .clone()
+            .select_only()
+            .expr(Expr::cust("COUNT(*)"))
+            .into_query(),
+    );
     let first = query
-        .clone()
         .order_by_asc(commitment::Column::PromisedAt)
         .order_by_asc(commitment::Column::Id)
         .limit(shown)
-        .all(db)
-        .await?;
-    let total = if (first.len() as u64) < shown {
-        first.len() as u64
-    } else {
-        query.count(db).await?
-    };
-    Ok((first, total))
+        .column_as(total, "total");
+    let (mut rows, mut count) = (Vec::new(), 0);
+    for found in db.query_all(&first.into_query()).await? {
+        count = found.try_get::<i64>("", "total")?.max(0) as u64;
+        rows.push(commitment::Model::from_query_result(&found, "")?);
+    }
+    Ok((rows, count))
 }
 
 #[tracing::instrument(skip_all, fields(actor = %cx.actor.id, commitment = %id))]

@@ -11,8 +11,8 @@ pub use overview::{DepartmentOverview, overview};
 use chrono::Utc;
 use sea_orm::sea_query::Condition;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, JoinType,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationDef, Set,
 };
 use serde_json::json;
 
@@ -179,6 +179,27 @@ pub async fn get(
 ) -> Result<department::Model, ApiError> {
     find_department(db, actor.organisation_id, id)
         .await?
+        .ok_or_else(|| ApiError::not_found("department"))
+}
+
+/// Department `id` and its working calendar, in one statement (its page
+/// shows both).
+pub async fn with_calendar(
+    db: &impl ConnectionTrait,
+    actor: &AuthUser,
+    id: DepartmentId,
+) -> Result<(department::Model, calendar::Model), ApiError> {
+    let its_calendar: RelationDef = department::Entity::belongs_to(calendar::Entity)
+        .from(department::Column::CalendarId)
+        .to(calendar::Column::Id)
+        .into();
+    department::Entity::find_by_id(id)
+        .filter(department::Column::OrganisationId.eq(actor.organisation_id))
+        .join(JoinType::InnerJoin, its_calendar)
+        .select_also(calendar::Entity)
+        .one(db)
+        .await?
+        .and_then(|(row, calendar)| Some((row, calendar?)))
         .ok_or_else(|| ApiError::not_found("department"))
 }
 

@@ -21,7 +21,7 @@ use crate::services::agreements::{self, OnTimeFigures};
 use crate::services::commitments;
 use crate::services::requests::OpenWork;
 use crate::services::reviews::{self, ReviewFilter};
-use crate::services::{calendars, requests, users};
+use crate::services::{requests, users};
 
 const ALL: PageRequest = PageRequest {
     after_id: 0,
@@ -63,14 +63,15 @@ pub async fn overview(
     actor: &AuthUser,
     id: DepartmentId,
 ) -> Result<DepartmentOverview, ApiError> {
-    let row = super::get(db, actor, id).await?;
-    let calendar = calendars::get(db, actor, row.calendar_id).await?;
+    let (row, calendar) = super::with_calendar(db, actor, id).await?;
     let mut members = users::list(db, actor, ALL, Some(id)).await?;
     members.retain(|person| person.active);
 
-    let (provided, received) = agreements::both_ways(db, actor, id, ALL.limit).await?;
-    let ids: Vec<AgreementId> = provided.iter().chain(&received).map(|a| a.id).collect();
-    let figures = agreements::on_time_figures(db, actor.organisation_id, &ids).await?;
+    let agreements::BothWays {
+        provided,
+        received,
+        figures,
+    } = agreements::both_ways(db, actor, id, ALL.limit).await?;
 
     let owes = requests::open_for_department(db, actor, id, Side::Provider, OPEN_SHOWN).await?;
     let waits = requests::open_for_department(db, actor, id, Side::Customer, OPEN_SHOWN).await?;

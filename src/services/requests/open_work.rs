@@ -10,9 +10,10 @@
 //! with theirs however many others come before them.
 
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DerivePartialModel, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Select,
+    ColumnTrait, ConnectionTrait, DerivePartialModel, EntityTrait, FromQueryResult,
+    PartialModelTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
 };
 
 use super::RequestStatus;
@@ -20,7 +21,7 @@ use crate::entities::ids::{DepartmentId, RequestId};
 use crate::entities::request;
 use crate::error::ApiError;
 use crate::identity::{AuthUser, Role};
-use crate::services::Side;
+use crate::services::{Side, scalar};
 
 /// An undelivered request as one line of a list.
 #[derive(Debug, Clone, DerivePartialModel)]
@@ -93,24 +94,33 @@ fn undelivered(actor: &AuthUser) -> Select<request::Entity> {
         .filter(request::Column::Status.is_in(RequestStatus::UNDELIVERED))
 }
 
+/// The first `shown` of `query` and the count of it all, in one statement:
+/// the count is a subquery of no outer column, which both databases work
+/// out once.
 async fn first_and_count(
     db: &impl ConnectionTrait,
     query: Select<request::Entity>,
     shown: u64,
 ) -> Result<OpenWork, ApiError> {
-    let lines: Vec<OpenLine> = query
-        .clone()
-        .order_by_asc(request::Column::DueAt)
-        .order_by_asc(request::Column::Id)
-        .limit(shown)
-        .into_partial_model()
-        .all(db)
-        .await?;
-    // A short first page is the whole set: no second statement.
-    let total = if (lines.len() as u64) < shown {
-        lines.len() as u64
-    } else {
-        query.count(db).await?
-    };
-    Ok(OpenWork { lines, total })
+    let total = scalar(
+        query
+            .clone()
+            .select_only()
+            .expr(Expr::cust("COUNT(*)"))
+            .into_query(),
+    );
+    let first = OpenLine::select_cols(
+        query
+            .select_only()
+            .order_by_asc(request::Column::DueAt)
+            .order_by_asc(request::Column::Id)
+            .limit(shown),
+    )
+    .column_as(total, "total");
+    let mut work = OpenWork::default();
+    for found in db.query_all(&first.into_query()).await? {
+        work.total = found.try_get::<i64>("", "total")?.max(0) as u64;
+        work.lines.push(OpenLine::from_query_result(&found, "")?);
+    }
+    Ok(work)
 }

@@ -7,8 +7,8 @@ use chrono::Utc;
 use sea_orm::ExprTrait;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait, Set,
 };
 
 use crate::entities::ids::{CommitmentId, DepartmentId, OrganisationId, RequestId, UserId};
@@ -265,18 +265,8 @@ pub async fn list_for(
         .await?)
 }
 
-/// How many of the caller's notifications are unread.
-pub async fn unread_count(db: &impl ConnectionTrait, actor: &AuthUser) -> Result<u64, ApiError> {
-    Ok(notification::Entity::find()
-        .filter(notification::Column::UserId.eq(actor.id))
-        .filter(notification::Column::OrganisationId.eq(actor.organisation_id))
-        .filter(notification::Column::ReadAt.is_null())
-        .count(db)
-        .await?)
-}
-
-/// [`unread_count`] of the person of a `users` row, as an expression over
-/// that row.
+/// How many of the notifications of the person of a `users` row are
+/// unread, as an expression over that row (every page shows the count).
 pub fn unread_count_of_account() -> Expr {
     super::scalar(
         notification::Entity::find()

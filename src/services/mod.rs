@@ -44,6 +44,24 @@ pub fn scalar(select: sea_orm::sea_query::SelectStatement) -> sea_orm::sea_query
     sea_orm::sea_query::Expr::SubQuery(None, Box::new(select.into()))
 }
 
+/// How many rows of `select` are the person's of a `users` row (their
+/// `person` column holds its id), as an expression over that row.
+pub fn count_of_account<E: sea_orm::EntityTrait>(
+    select: sea_orm::Select<E>,
+    person: E::Column,
+) -> sea_orm::sea_query::Expr {
+    use crate::entities::user;
+    use sea_orm::sea_query::Expr;
+    use sea_orm::{ExprTrait, QueryFilter, QuerySelect, QueryTrait};
+    scalar(
+        select
+            .select_only()
+            .expr(Expr::cust("COUNT(*)"))
+            .filter(Expr::col((E::default(), person)).equals((user::Entity, user::Column::Id)))
+            .into_query(),
+    )
+}
+
 /// The two sides of a handoff: the department that provides (works a
 /// request, drafts an agreement) and the one that is its customer (logs and
 /// judges requests, accepts an agreement).

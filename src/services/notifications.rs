@@ -8,7 +8,7 @@ use sea_orm::ExprTrait;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait, Set,
+    QuerySelect, Set,
 };
 
 use crate::entities::ids::{CommitmentId, DepartmentId, OrganisationId, RequestId, UserId};
@@ -268,20 +268,14 @@ pub async fn list_for(
 /// How many of the notifications of the person of a `users` row are
 /// unread, as an expression over that row (every page shows the count).
 pub fn unread_count_of_account() -> Expr {
-    super::scalar(
+    super::count_of_account(
         notification::Entity::find()
-            .select_only()
-            .expr(Expr::cust("COUNT(*)"))
-            .filter(
-                Expr::col((notification::Entity, notification::Column::UserId))
-                    .equals((user::Entity, user::Column::Id)),
-            )
             .filter(
                 Expr::col((notification::Entity, notification::Column::OrganisationId))
                     .equals((user::Entity, user::Column::OrganisationId)),
             )
-            .filter(notification::Column::ReadAt.is_null())
-            .into_query(),
+            .filter(notification::Column::ReadAt.is_null()),
+        notification::Column::UserId,
     )
 }
 

@@ -4,14 +4,13 @@
 //! it meant; it is the saver's alone.
 
 use chrono::Utc;
-use sea_orm::ExprTrait;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait, Set,
+    QueryOrder, Set,
 };
 
-use crate::entities::{saved_view, user};
+use crate::entities::saved_view;
 use crate::error::ApiError;
 use crate::identity::AuthUser;
 use crate::services::requests::query::{filter_of, filter_pairs, query_string};
@@ -104,16 +103,7 @@ pub async fn list(
 /// How many views the person of a `users` row has saved, as an expression
 /// over that row: most have none, and then [`list`] need not be asked.
 pub fn count_of_account() -> Expr {
-    super::scalar(
-        saved_view::Entity::find()
-            .select_only()
-            .expr(Expr::cust("COUNT(*)"))
-            .filter(
-                Expr::col((saved_view::Entity, saved_view::Column::UserId))
-                    .equals((user::Entity, user::Column::Id)),
-            )
-            .into_query(),
-    )
+    super::count_of_account(saved_view::Entity::find(), saved_view::Column::UserId)
 }
 
 /// Deletes one of the caller's views; anyone else's is 404.

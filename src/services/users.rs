@@ -340,12 +340,18 @@ pub async fn names(
         .collect();
     let mut names = std::collections::HashMap::with_capacity(ids.len());
     for chunk in ids.chunks(crate::services::ID_CHUNK) {
-        let rows = user::Entity::find()
+        // Only the two columns: a whole row carries timestamps to parse and
+        // a password hash nobody here needs.
+        let pairs: Vec<(UserId, String)> = user::Entity::find()
+            .select_only()
+            .column(user::Column::Id)
+            .column(user::Column::Name)
             .filter(user::Column::OrganisationId.eq(organisation_id))
             .filter(user::Column::Id.is_in(chunk.iter().copied()))
+            .into_tuple()
             .all(db)
             .await?;
-        names.extend(rows.into_iter().map(|person| (person.id, person.name)));
+        names.extend(pairs);
     }
     Ok(names)
 }

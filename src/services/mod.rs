@@ -44,6 +44,18 @@ pub fn scalar(select: sea_orm::sea_query::SelectStatement) -> sea_orm::sea_query
     sea_orm::sea_query::Expr::SubQuery(None, Box::new(select.into()))
 }
 
+/// How many rows `select` finds, as an expression another statement reads
+/// in passing (beside the first of them, say).
+pub fn count_of<E: sea_orm::EntityTrait>(select: sea_orm::Select<E>) -> sea_orm::sea_query::Expr {
+    use sea_orm::{QuerySelect, QueryTrait};
+    scalar(
+        select
+            .select_only()
+            .expr(sea_orm::sea_query::Expr::cust("COUNT(*)"))
+            .into_query(),
+    )
+}
+
 /// How many rows of `select` are the person's of a `users` row (their
 /// `person` column holds its id), as an expression over that row.
 pub fn count_of_account<E: sea_orm::EntityTrait>(
@@ -52,13 +64,9 @@ pub fn count_of_account<E: sea_orm::EntityTrait>(
 ) -> sea_orm::sea_query::Expr {
     use crate::entities::user;
     use sea_orm::sea_query::Expr;
-    use sea_orm::{ExprTrait, QueryFilter, QuerySelect, QueryTrait};
-    scalar(
-        select
-            .select_only()
-            .expr(Expr::cust("COUNT(*)"))
-            .filter(Expr::col((E::default(), person)).equals((user::Entity, user::Column::Id)))
-            .into_query(),
+    use sea_orm::{ExprTrait, QueryFilter};
+    count_of(
+        select.filter(Expr::col((E::default(), person)).equals((user::Entity, user::Column::Id))),
     )
 }
 

@@ -8,7 +8,6 @@ mod view;
 pub use view::{ChainLink, CommitmentView, chain, projection_view};
 
 use chrono::{DateTime, TimeDelta, Utc};
-use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter,
     QueryOrder, QuerySelect, QueryTrait, Set,
@@ -277,13 +276,7 @@ pub async fn open_owned_by(
         .filter(commitment::Column::Status.eq(CommitmentStatus::Open));
     // The count comes with the first rows, as a subquery of no outer
     // column (worked out once): one statement.
-    let total = crate::services::scalar(
-        query
-            .clone()
-            .select_only()
-            .expr(Expr::cust("COUNT(*)"))
-            .into_query(),
-    );
+    let total = crate::services::count_of(query.clone());
     let first = query
         .order_by_asc(commitment::Column::PromisedAt)
         .order_by_asc(commitment::Column::Id)

@@ -10,7 +10,6 @@
 //! with theirs however many others come before them.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DerivePartialModel, EntityTrait, FromQueryResult,
     PartialModelTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
@@ -21,7 +20,7 @@ use crate::entities::ids::{DepartmentId, RequestId};
 use crate::entities::request;
 use crate::error::ApiError;
 use crate::identity::{AuthUser, Role};
-use crate::services::{Side, scalar};
+use crate::services::{Side, count_of};
 
 /// An undelivered request as one line of a list.
 #[derive(Debug, Clone, DerivePartialModel)]
@@ -102,13 +101,7 @@ async fn first_and_count(
     query: Select<request::Entity>,
     shown: u64,
 ) -> Result<OpenWork, ApiError> {
-    let total = scalar(
-        query
-            .clone()
-            .select_only()
-            .expr(Expr::cust("COUNT(*)"))
-            .into_query(),
-    );
+    let total = count_of(query.clone());
     let first = OpenLine::select_cols(
         query
             .select_only()

@@ -22,6 +22,7 @@ mod m20261206_000009_contacts;
 mod m20261206_000010_pulse_actions;
 mod m20261206_000011_dependents_index;
 mod m20261207_000001_commitments_soonest;
+mod m20261207_000002_open_by_due;
 
 pub struct Migrator;
 
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000010_pulse_actions::Migration),
             Box::new(m20261206_000011_dependents_index::Migration),
             Box::new(m20261207_000001_commitments_soonest::Migration),
+            Box::new(m20261207_000002_open_by_due::Migration),
         ]
     }
 }

@@ -44,6 +44,21 @@ pub fn scalar(select: sea_orm::sea_query::SelectStatement) -> sea_orm::sea_query
     sea_orm::sea_query::Expr::SubQuery(None, Box::new(select.into()))
 }
 
+/// `column` is one of `values`, written into the statement rather than
+/// bound: for a fixed set of a closed enumeration (the open statuses, say).
+/// A bound status hides how few rows it keeps from PostgreSQL's generic
+/// plan, so each execution was planned afresh (a third of a millisecond a
+/// statement on `requests`); and neither database proves from bound values
+/// that a partial index over those statuses applies.
+pub fn one_of<E: sea_orm::EntityTrait>(
+    column: E::Column,
+    values: impl IntoIterator<Item = &'static str>,
+) -> sea_orm::sea_query::Expr {
+    use sea_orm::sea_query::{Expr, ExprTrait};
+    Expr::col((E::default(), column))
+        .is_in(values.into_iter().map(|value| Expr::Constant(value.into())))
+}
+
 /// How many rows `select` finds, as an expression another statement reads
 /// in passing (beside the first of them, say).
 pub fn count_of<E: sea_orm::EntityTrait>(select: sea_orm::Select<E>) -> sea_orm::sea_query::Expr {

@@ -273,7 +273,12 @@ pub async fn open_owned_by(
     let query = commitment::Entity::find()
         .filter(commitment::Column::OrganisationId.eq(actor.organisation_id))
         .filter(commitment::Column::OwnerDepartmentId.eq(owner))
-        .filter(commitment::Column::Status.eq(CommitmentStatus::Open));
+        // Written out (`one_of`): bound, it left PostgreSQL planning each
+        // page afresh, 'open' being a twentieth of the commitments.
+        .filter(crate::services::one_of::<commitment::Entity>(
+            commitment::Column::Status,
+            [CommitmentStatus::Open.as_str()],
+        ));
     // The count comes with the first rows, as a subquery of no outer
     // column (worked out once): one statement.
     let total = crate::services::count_of(query.clone());

@@ -10,6 +10,7 @@
 //! with theirs however many others come before them.
 
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::SelectStatement;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DerivePartialModel, EntityTrait, FromQueryResult,
     PartialModelTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
@@ -20,7 +21,7 @@ use crate::entities::ids::{DepartmentId, RequestId};
 use crate::entities::request;
 use crate::error::ApiError;
 use crate::identity::{AuthUser, Role};
-use crate::services::{Side, count_of};
+use crate::services::{Side, count_of, one_of};
 
 /// An undelivered request as one line of a list.
 #[derive(Debug, Clone, DerivePartialModel)]
@@ -52,6 +53,20 @@ pub async fn open_for_department(
     side: Side,
     shown: u64,
 ) -> Result<OpenWork, ApiError> {
+    match open_for_department_statement(actor, department_id, side, shown) {
+        Some(statement) => read(db, statement).await,
+        None => Ok(OpenWork::default()),
+    }
+}
+
+/// The one statement of [`open_for_department`], or none when `actor` may
+/// read none of it.
+pub fn open_for_department_statement(
+    actor: &AuthUser,
+    department_id: DepartmentId,
+    side: Side,
+    shown: u64,
+) -> Option<SelectStatement> {
     let (this_side, other_side) = match side {
         Side::Provider => (
             request::Column::ProviderDepartmentId,
@@ -68,12 +83,9 @@ pub async fn open_for_department(
     if !everything {
         // A lead or staff member of another department reads only the
         // requests between the two (SPEC §8).
-        match actor.department_id {
-            Some(own) => query = query.filter(other_side.eq(own)),
-            None => return Ok(OpenWork::default()),
-        }
+        query = query.filter(other_side.eq(actor.department_id?));
     }
-    first_and_count(db, query, shown).await
+    Some(first_and_count(query, shown))
 }
 
 /// Undelivered requests `actor` has been assigned: the first `shown`,
@@ -84,34 +96,39 @@ pub async fn assigned_to(
     shown: u64,
 ) -> Result<OpenWork, ApiError> {
     let query = undelivered(actor).filter(request::Column::AssigneeUserId.eq(actor.id));
-    first_and_count(db, query, shown).await
+    read(db, first_and_count(query, shown)).await
 }
 
 fn undelivered(actor: &AuthUser) -> Select<request::Entity> {
     request::Entity::find()
         .filter(request::Column::OrganisationId.eq(actor.organisation_id))
-        .filter(request::Column::Status.is_in(RequestStatus::UNDELIVERED))
+        // Written out, as `idx_requests_*_due_open` are (`one_of`).
+        .filter(one_of::<request::Entity>(
+            request::Column::Status,
+            RequestStatus::UNDELIVERED.map(RequestStatus::as_str),
+        ))
 }
 
 /// The first `shown` of `query` and the count of it all, in one statement:
 /// the count is a subquery of no outer column, which both databases work
 /// out once.
-async fn first_and_count(
-    db: &impl ConnectionTrait,
-    query: Select<request::Entity>,
-    shown: u64,
-) -> Result<OpenWork, ApiError> {
+fn first_and_count(query: Select<request::Entity>, shown: u64) -> SelectStatement {
     let total = count_of(query.clone());
-    let first = OpenLine::select_cols(
+    OpenLine::select_cols(
         query
             .select_only()
             .order_by_asc(request::Column::DueAt)
             .order_by_asc(request::Column::Id)
             .limit(shown),
     )
-    .column_as(total, "total");
+    .column_as(total, "total")
+    .into_query()
+}
+
+/// The lines and count of a [`first_and_count`] statement.
+async fn read(db: &impl ConnectionTrait, statement: SelectStatement) -> Result<OpenWork, ApiError> {
     let mut work = OpenWork::default();
-    for found in db.query_all(&first.into_query()).await? {
+    for found in db.query_all(&statement).await? {
         work.total = found.try_get::<i64>("", "total")?.max(0) as u64;
         work.lines.push(OpenLine::from_query_result(&found, "")?);
     }

@@ -105,6 +105,7 @@ pub fn rocket(config: Config, db: DatabaseConnection, signing_key: &[u8]) -> Roc
         // parses here trusts nobody.
         trusted_proxies: config.trusted_proxy_list().unwrap_or_default(),
         metrics: Default::default(),
+        directory: Default::default(),
         calendars,
         writer,
         logging,

@@ -20,6 +20,8 @@ pub struct AppState {
     /// Whose `X-Forwarded-For` names the client.
     pub trusted_proxies: crate::client::TrustedProxies,
     pub metrics: Metrics,
+    /// The department names pages show, per organisation and version.
+    pub directory: crate::services::departments::Directory,
     /// Shared with background tasks (the overdue sweep).
     pub calendars: std::sync::Arc<CalendarCache>,
     /// Where SQLite's hot write transactions run.

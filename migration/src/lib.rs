@@ -23,6 +23,7 @@ mod m20261206_000010_pulse_actions;
 mod m20261206_000011_dependents_index;
 mod m20261207_000001_commitments_soonest;
 mod m20261207_000002_open_by_due;
+mod m20261207_000003_department_events;
 
 pub struct Migrator;
 
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000011_dependents_index::Migration),
             Box::new(m20261207_000001_commitments_soonest::Migration),
             Box::new(m20261207_000002_open_by_due::Migration),
+            Box::new(m20261207_000003_department_events::Migration),
         ]
     }
 }

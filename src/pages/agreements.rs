@@ -129,7 +129,7 @@ async fn agreement_page(
 ) -> Result<(Status, RawHtml<String>), ApiError> {
     let me = &user.auth;
     let row = agreements::get(&state.db, me, id).await?;
-    let names = department_names(&state.db, me.organisation_id).await?;
+    let names = department_names(state, user).await?;
     let figures = agreements::on_time_figures(&state.db, me.organisation_id, &[id])
         .await?
         .remove(&id)
@@ -418,7 +418,7 @@ async fn agreement_form(
     refusal: Option<&Refusal>,
     checked: Option<&Checked>,
 ) -> Result<(Status, RawHtml<String>), ApiError> {
-    let names = department_names(&state.db, user.auth.organisation_id).await?;
+    let names = department_names(state, user).await?;
     let providers = provider_choices(user, &names);
     let mut page = context(user, "New agreement", None);
     let mut status = refusal.map_or(Status::Ok, |refusal| refusal.status);
@@ -519,7 +519,7 @@ async fn create(
             Ok(calibration) => calibration,
             Err(error) => return again(state, &user, &form, error).await,
         };
-        let names = department_names(&state.db, user.auth.organisation_id).await?;
+        let names = department_names(state, &user).await?;
         let proposed = agreements::describe(turnaround);
         let checked = Checked {
             calibration,

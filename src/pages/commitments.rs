@@ -76,7 +76,7 @@ async fn commitment_page(
 ) -> Result<(Status, RawHtml<String>), ApiError> {
     let me = &user.auth;
     let zone = user.zone;
-    let names = department_names(&state.db, me.organisation_id).await?;
+    let names = department_names(state, user).await?;
     let commitment =
         commitments::projection_view(&state.context(me.clone()), id, chrono::Utc::now()).await?;
     let nodes: Vec<Node> = commitments::chain(&state.db, me, &commitment)
@@ -256,7 +256,7 @@ async fn commitment_form(
     refusal: Option<&Refusal>,
 ) -> Result<(Status, RawHtml<String>), ApiError> {
     let me = &user.auth;
-    let names = department_names(&state.db, me.organisation_id).await?;
+    let names = department_names(state, user).await?;
     let zone = user.zone;
     // Leads and staff record commitments their own department owns.
     let owners = match (me.role, me.department_id) {

@@ -418,7 +418,7 @@ async fn show(
 ) -> PageResult<RawHtml<String>> {
     let me = &user.auth;
     let zone = user.zone;
-    let names = department_names(&state.db, me.organisation_id).await?;
+    let names = department_names(state, &user).await?;
     let overview = departments::overview(&state.db, me, id).await?;
     let row = &overview.row;
     let (hours, holidays) = hours_of(&overview.calendar)?;

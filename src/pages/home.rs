@@ -27,7 +27,7 @@ async fn home(
     flash: Option<FlashMessage<'_>>,
 ) -> PageResult<RawHtml<String>> {
     let me = &user.auth;
-    let names = department_names(&state.db, me.organisation_id).await?;
+    let names = department_names(state, &user).await?;
     let zone = user.zone;
     let home = home_service::home(&state.context(me.clone()), user.unread, Utc::now()).await?;
     let name_of = |id: DepartmentId| names.get(&id).cloned().unwrap_or_default();

@@ -67,8 +67,8 @@ fn filters(query: &QueryPairs, keys: &[&str]) -> (Value, String) {
 async fn department_choices(
     state: &AppState,
     user: &PageUser,
-) -> Result<(std::collections::HashMap<DepartmentId, String>, Vec<Value>), ApiError> {
-    let names = department_names(&state.db, user.auth.organisation_id).await?;
+) -> Result<(crate::services::departments::Names, Vec<Value>), ApiError> {
+    let names = department_names(state, user).await?;
     let mut sorted: Vec<_> = names.iter().collect();
     sorted.sort_by(|a, b| a.1.cmp(b.1));
     let choices = sorted

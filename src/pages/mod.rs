@@ -43,8 +43,6 @@ pub use forms::{
 };
 pub use lines::{RequestLine, request_lines};
 pub use local::{local, local_input, local_instant, relative};
-// What nearly every page looks up first, under the names pages read best.
-pub use crate::services::departments::names as department_names;
 pub use reply::{FormReply, PageError, PageResult, Refusal, html};
 pub(crate) use signed_in::carries_csrf;
 pub use signed_in::{
@@ -72,4 +70,18 @@ pub fn routes() -> Vec<Route> {
         admin::routes(),
     ]
     .concat()
+}
+
+/// The names of the departments of `user`'s organisation, which nearly
+/// every page shows: kept by this process while the organisation's
+/// directory stays at the version read with `user`
+/// (`services::departments::Directory`).
+pub async fn department_names(
+    state: &crate::state::AppState,
+    user: &PageUser,
+) -> Result<crate::services::departments::Names, crate::error::ApiError> {
+    state
+        .directory
+        .names(&state.db, user.auth.organisation_id, user.directory_version)
+        .await
 }

@@ -98,7 +98,7 @@ async fn page(
     let me = &user.auth;
     let now = Utc::now();
     let zone = user.zone;
-    let names = department_names(&state.db, me.organisation_id).await?;
+    let names = department_names(state, user).await?;
     let seen = pulses::list(
         &state.db,
         me,

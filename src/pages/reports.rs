@@ -351,7 +351,7 @@ async fn trend_group(
     }
     let department = match actor.department_id {
         Some(own) => Some(own),
-        None => department_names(&state.db, actor.organisation_id)
+        None => crate::services::departments::names(&state.db, actor.organisation_id)
             .await?
             .into_iter()
             .min_by(|a, b| a.1.cmp(&b.1))
@@ -386,7 +386,7 @@ async fn trend(
     let found = trend_report(state, &user.auth, &picked).await;
     let mut page = context(&user, "Weekly trend", None);
     // The switch: one department as provider or as customer.
-    let names = department_names(&state.db, user.auth.organisation_id).await?;
+    let names = department_names(state, &user).await?;
     let (group_by, key) = trend_group(state, &user.auth, &picked)
         .await
         .unwrap_or((GroupBy::Provider, GroupKey::default()));
@@ -527,7 +527,7 @@ async fn dashboard(
     let health =
         reports::health::health(&state.db, &viewer, window, GroupBy::Provider, now).await?;
     let impact = impact_report(state, &user.auth).await?;
-    let names = department_names(&state.db, user.auth.organisation_id).await?;
+    let names = department_names(state, &user).await?;
     let zone = user.zone;
 
     let mut total = (0i64, 0i64, 0i64, 0i64);

@@ -53,7 +53,7 @@ async fn list(
 ) -> PageResult<(Status, RawHtml<String>)> {
     let me = &user.auth;
     let zone = user.zone;
-    let names = department_names(&state.db, me.organisation_id).await?;
+    let names = department_names(state, &user).await?;
     let mut page = context(&user, "Requests", flash);
     let value = |key: &str| query.get(key).unwrap_or("").to_owned();
     page.insert(

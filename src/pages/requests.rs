@@ -121,7 +121,7 @@ pub(super) async fn request_page(
     let me = &user.auth;
     let row = requests::get(&state.db, me, id).await?;
     let zone = user.zone;
-    let names = department_names(&state.db, me.organisation_id).await?;
+    let names = department_names(state, user).await?;
     let status = row.status;
     // The moves of the one state machine; the page names rating's form "rating".
     let moves: Vec<&str> = requests::offered_moves(me, &row)?
@@ -365,7 +365,7 @@ async fn make_move(
 /// The agreements `user` may log requests under, as choices.
 async fn agreement_choices(state: &AppState, user: &PageUser) -> Result<Vec<Choice>, ApiError> {
     let me = &user.auth;
-    let names = department_names(&state.db, me.organisation_id).await?;
+    let names = department_names(state, user).await?;
     let filter = AgreementFilter {
         customer_department_id: if matches!(me.role, Role::Lead | Role::Staff) {
             me.department_id

@@ -110,7 +110,7 @@ async fn review_page(
     let me = &user.auth;
     let row = reviews::get(&state.db, me, id).await?;
     let zone = user.zone;
-    let names = department_names(&state.db, me.organisation_id).await?;
+    let names = department_names(state, user).await?;
     let agenda = reviews::agenda(&state.context(me.clone()), id).await?;
     let actions = reviews::list_actions(&state.db, me, id).await?;
     // The people of the two departments, who may own the review's actions.
@@ -416,7 +416,7 @@ async fn review_form(
     refusal: Option<&Refusal>,
 ) -> Result<(Status, RawHtml<String>), ApiError> {
     let me = &user.auth;
-    let names = department_names(&state.db, me.organisation_id).await?;
+    let names = department_names(state, user).await?;
     let zone = user.zone;
     let mut page = context(user, "New review", None);
     let mut status = refusal.map_or(Status::Ok, |refusal| refusal.status);

@@ -15,7 +15,7 @@ use crate::entities::ids::{DepartmentId, UserId};
 use crate::error::ApiError;
 use crate::http::{SESSION_COOKIE, take_stashed};
 use crate::identity::{AuthUser, account_for_token};
-use crate::services::{notifications, organisations, views};
+use crate::services::{departments, notifications, organisations, views};
 use crate::state::AppState;
 
 /// A signed-in person, with what the pages need to show and to post forms.
@@ -34,6 +34,8 @@ pub struct PageUser {
     pub views: Vec<SavedView>,
     /// The organisation's time zone, in which the pages show and read times.
     pub zone: chrono_tz::Tz,
+    /// The version of the organisation's departments (`department_names`).
+    pub directory_version: i64,
 }
 
 /// A saved view as the navigation links it.
@@ -77,6 +79,7 @@ async fn signed_in(request: &Request<'_>) -> Option<PageUser> {
         ("unread", notifications::unread_count_of_account()),
         ("saved_views", views::count_of_account()),
         ("zone", organisations::zone_of_account()),
+        ("directory", departments::version_of_account()),
     ];
     let (auth, account, found) = account_for_token(&state.db, &state.keys, &token, extras)
         .await
@@ -87,6 +90,7 @@ async fn signed_in(request: &Request<'_>) -> Option<PageUser> {
             .map_or(0, |n| n.max(0) as u64)
     };
     let unread = count("unread");
+    let directory_version = count("directory") as i64;
     let views = if count("saved_views") > 0 {
         views::list(&state.db, &auth)
             .await
@@ -104,6 +108,7 @@ async fn signed_in(request: &Request<'_>) -> Option<PageUser> {
     Some(PageUser {
         csrf: state.keys.csrf_token(&token),
         zone: organisations::parse_zone(found.try_get("", "zone").ok().flatten()),
+        directory_version,
         auth,
         name: account.name,
         unread,

@@ -44,6 +44,11 @@ pub const ENTITIES: [&str; 9] = [
 ];
 
 impl Subject {
+    /// What kind of thing it is, as stored in `subject_type`.
+    pub fn kind(self) -> &'static str {
+        self.parts().0
+    }
+
     fn parts(self) -> (&'static str, i64) {
         match self {
             Subject::Request(id) => ("request", id.0),

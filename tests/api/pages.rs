@@ -1638,3 +1638,36 @@ async fn the_request_page_shows_the_projected_finish_and_endangered_promises_the
         "{clock}"
     );
 }
+
+/// Each instance keeps department names between pages, behind a version
+/// every instance reads (`services::departments::Directory`): a department
+/// renamed through one instance is named anew by the next page of another
+/// that had shown the old name.
+#[rocket::async_test]
+async fn a_department_renamed_through_one_instance_is_named_anew_by_the_next_page_of_another() {
+    let app = spawn_app().await;
+    let pair = app.pair().await;
+    app.active_agreement(&pair, 8.0, "business_hours").await;
+    let other = crate::common::spawn_app_on(app.database_url.clone(), |config| config).await;
+    let cookie = sign_in(&other, "ada@acme.test").await;
+    let (status, before) = page(&other, &cookie, "/agreements").await;
+    assert_eq!(status, Status::Ok);
+    assert!(before.contains("Department SALES"), "{before}");
+
+    let admin = Some(pair.admin.token.as_str());
+    let path = format!("/api/v1/departments/{}", pair.sales);
+    let current = app.get(&path, admin).await;
+    let renamed = app
+        .patch(
+            &path,
+            admin,
+            current.etag.as_deref(),
+            json!({"name": "Revenue"}),
+        )
+        .await;
+    assert_eq!(renamed.status, Status::Ok, "{}", renamed.body);
+
+    let (_, after) = page(&other, &cookie, "/agreements").await;
+    assert!(after.contains("Revenue"), "{after}");
+    assert!(!after.contains("Department SALES"), "{after}");
+}

@@ -106,7 +106,7 @@ async fn users_page(
 ) -> Result<(Status, RawHtml<String>), ApiError> {
     admin_only(user)?;
     let me = &user.auth;
-    let names = department_names(&state.db, me.organisation_id).await?;
+    let names = department_names(state, user).await?;
     let mut rows: Vec<user::Model> = users::list(&state.db, me, EVERY, None).await?;
     rows.sort_by(|a, b| {
         b.active
@@ -207,7 +207,7 @@ async fn user_page(
     admin_only(user)?;
     let me = &user.auth;
     let row = users::get(&state.db, me, id).await?;
-    let names = department_names(&state.db, me.organisation_id).await?;
+    let names = department_names(state, user).await?;
     let mut page = context(user, &row.name, flash);
     page.insert(
         "person",
@@ -313,7 +313,7 @@ async fn role_phrase(row: &user::Model, state: &AppState) -> Result<String, ApiE
         return Ok(role);
     };
     let names: HashMap<DepartmentId, String> =
-        department_names(&state.db, row.organisation_id).await?;
+        crate::services::departments::names(&state.db, row.organisation_id).await?;
     Ok(match names.get(&department) {
         Some(name) => format!("{role} in {name}"),
         None => role,

@@ -4,8 +4,10 @@
 //! department is deleted only when nothing refers to it any more.
 //! `overview` is what its page shows.
 
+mod directory;
 mod overview;
 
+pub use directory::{Directory, Names, version_of_account};
 pub use overview::{DepartmentOverview, overview};
 
 use chrono::Utc;

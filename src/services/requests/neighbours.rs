@@ -12,8 +12,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, SelectStatement};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DerivePartialModel, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait, Select,
+    ColumnTrait, ConnectionTrait, DerivePartialModel, EntityTrait, FromQueryResult,
+    PartialModelTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
 };
 
 use super::{RequestStatus, can_read_between};
@@ -98,41 +98,35 @@ pub async fn of(
             .all(db)
             .await?
     };
-    // No organisation condition: `id` was read in the caller's
-    // organisation, and a dependency never crosses one. Without it both
-    // statements are answered from the (depends_on_id, request_id) index
-    // alone, and the count stops at what the page would say.
+    // The first dependents' lines and how many wait in all, in one
+    // statement. No organisation condition on the dependencies: `id` was
+    // read in the caller's organisation, and a dependency never crosses
+    // one. Without it both subqueries are answered from the (depends_on_id,
+    // request_id) index alone, and the count stops at what the page would
+    // say. With no dependent there is no row, and the count is none.
     let waiting = request_dependency::Entity::find()
         .select_only()
         .column(request_dependency::Column::RequestId)
         .filter(request_dependency::Column::DependsOnId.eq(id));
-    let dependents_total = db
-        .query_one(&capped_count(waiting.clone(), DEPENDENTS_COUNTED + 1))
-        .await?
-        .map(|row| row.try_get::<i64>("", "counted"))
-        .transpose()?
-        .map_or(0, |counted| counted.max(0) as u64);
-    let first: Vec<RequestId> = if dependents_total == 0 {
-        Vec::new()
-    } else {
-        waiting
-            .order_by_asc(request_dependency::Column::RequestId)
-            .limit(DEPENDENTS_SHOWN)
-            .into_tuple()
-            .all(db)
-            .await?
-    };
-    let dependent_lines: Vec<Line> = if first.is_empty() {
-        Vec::new()
-    } else {
+    let total = crate::services::scalar(capped_count(waiting.clone(), DEPENDENTS_COUNTED + 1));
+    let first = waiting
+        .order_by_asc(request_dependency::Column::RequestId)
+        .limit(DEPENDENTS_SHOWN)
+        .into_query();
+    let dependents = Line::select_cols(
         request::Entity::find()
+            .select_only()
             .filter(organisation)
-            .filter(request::Column::Id.is_in(first))
-            .order_by_asc(request::Column::Id)
-            .into_partial_model()
-            .all(db)
-            .await?
-    };
+            .filter(request::Column::Id.in_subquery(first))
+            .order_by_asc(request::Column::Id),
+    )
+    .column_as(total, "counted");
+    let mut dependents_total = 0;
+    let mut dependent_lines = Vec::new();
+    for found in db.query_all(&dependents.into_query()).await? {
+        dependents_total = found.try_get::<i64>("", "counted")?.max(0) as u64;
+        dependent_lines.push(Line::from_query_result(&found, "")?);
+    }
     Ok(Neighbours {
         inputs: input_lines
             .into_iter()

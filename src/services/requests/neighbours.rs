@@ -103,7 +103,7 @@ pub async fn of(
     // read in the caller's organisation, and a dependency never crosses
     // one. Without it both subqueries are answered from the (depends_on_id,
     // request_id) index alone, and the count stops at what the page would
-    // say. With no dependent there is no row, and the count is none.
+    // say. With no dependent there is no row, and the count stays 0.
     let waiting = request_dependency::Entity::find()
         .select_only()
         .column(request_dependency::Column::RequestId)

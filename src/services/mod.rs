@@ -71,6 +71,21 @@ pub fn count_of<E: sea_orm::EntityTrait>(select: sea_orm::Select<E>) -> sea_orm:
     )
 }
 
+/// The rows of `statement`, each read as `M`, and the count they carry in
+/// their `total` column (a [`count_of`] beside the first rows of a set):
+/// 0 when there are none.
+pub async fn rows_and_total<M: sea_orm::FromQueryResult>(
+    db: &impl sea_orm::ConnectionTrait,
+    statement: &sea_orm::sea_query::SelectStatement,
+) -> Result<(Vec<M>, u64), crate::error::ApiError> {
+    let (mut rows, mut total) = (Vec::new(), 0);
+    for found in db.query_all(statement).await? {
+        total = found.try_get::<i64>("", "total")?.max(0) as u64;
+        rows.push(M::from_query_result(&found, "")?);
+    }
+    Ok((rows, total))
+}
+
 /// How many rows of `select` are the person's of a `users` row (their
 /// `person` column holds its id), as an expression over that row.
 pub fn count_of_account<E: sea_orm::EntityTrait>(

@@ -9,8 +9,8 @@ pub use view::{ChainLink, CommitmentView, chain, projection_view};
 
 use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait, Set,
 };
 use serde_json::json;
 
@@ -287,12 +287,7 @@ pub async fn open_owned_by(
         .order_by_asc(commitment::Column::Id)
         .limit(shown)
         .column_as(total, "total");
-    let (mut rows, mut count) = (Vec::new(), 0);
-    for found in db.query_all(&first.into_query()).await? {
-        count = found.try_get::<i64>("", "total")?.max(0) as u64;
-        rows.push(commitment::Model::from_query_result(&found, "")?);
-    }
-    Ok((rows, count))
+    crate::services::rows_and_total(db, &first.into_query()).await
 }
 
 #[tracing::instrument(skip_all, fields(actor = %cx.actor.id, commitment = %id))]

@@ -12,8 +12,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, SelectStatement};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DerivePartialModel, EntityTrait, FromQueryResult,
-    PartialModelTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
+    ColumnTrait, ConnectionTrait, DerivePartialModel, EntityTrait, PartialModelTrait, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait, Select,
 };
 
 use super::{RequestStatus, can_read_between};
@@ -120,13 +120,9 @@ pub async fn of(
             .filter(request::Column::Id.in_subquery(first))
             .order_by_asc(request::Column::Id),
     )
-    .column_as(total, "counted");
-    let mut dependents_total = 0;
-    let mut dependent_lines = Vec::new();
-    for found in db.query_all(&dependents.into_query()).await? {
-        dependents_total = found.try_get::<i64>("", "counted")?.max(0) as u64;
-        dependent_lines.push(Line::from_query_result(&found, "")?);
-    }
+    .column_as(total, "total");
+    let (dependent_lines, dependents_total): (Vec<Line>, u64) =
+        crate::services::rows_and_total(db, &dependents.into_query()).await?;
     Ok(Neighbours {
         inputs: input_lines
             .into_iter()

@@ -12,8 +12,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::SelectStatement;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DerivePartialModel, EntityTrait, FromQueryResult,
-    PartialModelTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
+    ColumnTrait, ConnectionTrait, DerivePartialModel, EntityTrait, PartialModelTrait, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait, Select,
 };
 
 use super::RequestStatus;
@@ -127,10 +127,6 @@ fn first_and_count(query: Select<request::Entity>, shown: u64) -> SelectStatemen
 
 /// The lines and count of a [`first_and_count`] statement.
 async fn read(db: &impl ConnectionTrait, statement: SelectStatement) -> Result<OpenWork, ApiError> {
-    let mut work = OpenWork::default();
-    for found in db.query_all(&statement).await? {
-        work.total = found.try_get::<i64>("", "total")?.max(0) as u64;
-        work.lines.push(OpenLine::from_query_result(&found, "")?);
-    }
-    Ok(work)
+    let (lines, total) = crate::services::rows_and_total(db, &statement).await?;
+    Ok(OpenWork { lines, total })
 }

@@ -330,6 +330,15 @@ impl Graph {
         self.req.id.get(r.0 as usize).copied()
     }
 
+    /// External ids of the requests `r` depends on, in the order given.
+    pub fn input_ids(&self, r: RequestIdx) -> Vec<i64> {
+        self.deps
+            .get(r.0 as usize)
+            .iter()
+            .filter_map(|&input| self.req.id.get(input as usize).copied())
+            .collect()
+    }
+
     /// Whether commitment `c` is open (neither fulfilled nor cancelled).
     pub fn is_open_commitment(&self, c: CommitmentIdx) -> bool {
         self.com.fulfilled.get(c.0 as usize) == Some(&Some(NONE))

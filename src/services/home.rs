@@ -23,7 +23,7 @@ use crate::services::agreements::{self, AgreementFilter};
 use crate::services::commitments::{self, CommitmentFilter};
 use crate::services::reports::Viewer;
 use crate::services::reports::impact::{self, DepartmentImpact};
-use crate::services::requests::OpenWork;
+use crate::services::requests::{Open, OpenWork};
 use crate::services::reviews::{self, ReviewFilter};
 use crate::services::{notifications, requests};
 
@@ -82,31 +82,24 @@ pub async fn home(cx: &Context<'_>, unread: u64, now: DateTime<Utc>) -> Result<H
     } else {
         Vec::new()
     };
-    let department = match actor.department_id {
-        Some(department_id) => Some(DepartmentWork {
-            department_id,
-            owed: requests::open_for_department(
-                db,
-                actor,
-                department_id,
-                Side::Provider,
-                OPEN_SHOWN,
-            )
-            .await?,
-            waiting: requests::open_for_department(
-                db,
-                actor,
-                department_id,
-                Side::Customer,
-                OPEN_SHOWN,
-            )
-            .await?,
-        }),
-        None => None,
-    };
+    // The reader's own and their department's open work, in one read.
+    let mut sets = vec![Open::Assigned];
+    if let Some(department_id) = actor.department_id {
+        sets.push(Open::Department(department_id, Side::Provider));
+        sets.push(Open::Department(department_id, Side::Customer));
+    }
+    let mut open = requests::open_work(db, actor, &sets, OPEN_SHOWN)
+        .await?
+        .into_iter();
+    let assigned = open.next().unwrap_or_default();
+    let department = actor.department_id.map(|department_id| DepartmentWork {
+        department_id,
+        owed: open.next().unwrap_or_default(),
+        waiting: open.next().unwrap_or_default(),
+    });
     let mut home = Home {
         unread,
-        assigned: requests::assigned_to(db, actor, OPEN_SHOWN).await?,
+        assigned,
         department,
         agreements: Vec::new(),
         reviews: Vec::new(),

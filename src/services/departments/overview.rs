@@ -19,7 +19,7 @@ use crate::pagination::PageRequest;
 use crate::services::Side;
 use crate::services::agreements::{self, OnTimeFigures};
 use crate::services::commitments;
-use crate::services::requests::OpenWork;
+use crate::services::requests::{Open, OpenWork};
 use crate::services::reviews::{self, ReviewFilter};
 use crate::services::{requests, users};
 
@@ -73,8 +73,21 @@ pub async fn overview(
         figures,
     } = agreements::both_ways(db, actor, id, ALL.limit).await?;
 
-    let owes = requests::open_for_department(db, actor, id, Side::Provider, OPEN_SHOWN).await?;
-    let waits = requests::open_for_department(db, actor, id, Side::Customer, OPEN_SHOWN).await?;
+    let mut open = requests::open_work(
+        db,
+        actor,
+        &[
+            Open::Department(id, Side::Provider),
+            Open::Department(id, Side::Customer),
+        ],
+        OPEN_SHOWN,
+    )
+    .await?
+    .into_iter();
+    let (owes, waits) = (
+        open.next().unwrap_or_default(),
+        open.next().unwrap_or_default(),
+    );
 
     let mut scheduled = reviews::list(
         db,

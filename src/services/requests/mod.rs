@@ -22,9 +22,7 @@ pub use create::log;
 pub use edit::{RequestChanges, edit};
 pub use group::LogGroup;
 pub use intake::NewRequest;
-pub use open_work::{
-    OpenLine, OpenWork, assigned_to, open_for_department, open_for_department_statement,
-};
+pub use open_work::{Open, OpenLine, OpenWork, open_work, open_work_statement};
 pub use overdue::sweep_overdue;
 pub use schedule::shift_due;
 pub use search::Search;

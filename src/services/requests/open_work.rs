@@ -10,10 +10,10 @@
 //! with theirs however many others come before them.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::SelectStatement;
+use sea_orm::sea_query::{Alias, Asterisk, Expr, Query, SelectStatement, UnionType};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DerivePartialModel, EntityTrait, PartialModelTrait, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait, Select,
+    ColumnTrait, ConnectionTrait, DerivePartialModel, EntityTrait, FromQueryResult,
+    PartialModelTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
 };
 
 use super::RequestStatus;
@@ -43,25 +43,80 @@ pub struct OpenWork {
     pub total: u64,
 }
 
-/// Undelivered requests department `department_id` owes (provider) or
-/// waits for (customer) that `actor` may read: the first `shown`, soonest
-/// due first, and how many in all.
-pub async fn open_for_department(
-    db: &impl ConnectionTrait,
-    actor: &AuthUser,
-    department_id: DepartmentId,
-    side: Side,
-    shown: u64,
-) -> Result<OpenWork, ApiError> {
-    match open_for_department_statement(actor, department_id, side, shown) {
-        Some(statement) => read(db, statement).await,
-        None => Ok(OpenWork::default()),
-    }
+/// A set of open work a page lists.
+#[derive(Debug, Clone, Copy)]
+pub enum Open {
+    /// Undelivered requests a department owes (provider) or waits for
+    /// (customer) that the reader may read.
+    Department(DepartmentId, Side),
+    /// Undelivered requests the reader has been assigned.
+    Assigned,
 }
 
-/// The one statement of [`open_for_department`], or none when `actor` may
+/// The first `shown` of each of `sets` as `actor` may read them, soonest
+/// due first, and how many each holds in all, in the order asked, read in
+/// one statement ([`open_work_statement`]).
+pub async fn open_work(
+    db: &impl ConnectionTrait,
+    actor: &AuthUser,
+    sets: &[Open],
+    shown: u64,
+) -> Result<Vec<OpenWork>, ApiError> {
+    let mut read = vec![OpenWork::default(); sets.len()];
+    let Some(statement) = open_work_statement(actor, sets, shown) else {
+        return Ok(read);
+    };
+    for found in db.query_all(&statement).await? {
+        // A literal: INT4 on PostgreSQL.
+        let part = found.try_get::<i32>("", "part")?;
+        let set = usize::try_from(part)
+            .ok()
+            .and_then(|part| read.get_mut(part))
+            .ok_or_else(|| ApiError::Internal(format!("open work: no set {part}")))?;
+        set.total = found.try_get::<i64>("", "total")?.max(0) as u64;
+        set.lines.push(OpenLine::from_query_result(&found, "")?);
+    }
+    // The order of a UNION's rows is not promised: each list is put back
+    // in its own.
+    for set in &mut read {
+        set.lines.sort_by_key(|line| (line.due_at, line.id));
+    }
+    Ok(read)
+}
+
+/// The one statement of [`open_work`] (none when `actor` may read none of
+/// it): each set's first lines with its count ([`first_and_count`]),
+/// tagged with its place in `part`, one after the other (`UNION ALL`), so
+/// that a page showing several lists waits for the database once.
+pub fn open_work_statement(actor: &AuthUser, sets: &[Open], shown: u64) -> Option<SelectStatement> {
+    sets.iter()
+        .enumerate()
+        .filter_map(|(part, set)| {
+            let mut statement = match *set {
+                Open::Department(department_id, side) => {
+                    open_for_department(actor, department_id, side, shown)?
+                }
+                Open::Assigned => first_and_count(
+                    undelivered(actor).filter(request::Column::AssigneeUserId.eq(actor.id)),
+                    shown,
+                ),
+            };
+            statement.expr_as(Expr::Constant((part as i32).into()), "part");
+            // Each set keeps its ORDER BY and LIMIT inside a subquery:
+            // neither database takes them on a bare arm of a UNION.
+            Some(
+                Query::select()
+                    .column(Asterisk)
+                    .from_subquery(statement, Alias::new(format!("set{part}")))
+                    .to_owned(),
+            )
+        })
+        .reduce(|mut union, arm| union.union(UnionType::All, arm).to_owned())
+}
+
+/// The statement of an [`Open::Department`], or none when `actor` may
 /// read none of it.
-pub fn open_for_department_statement(
+fn open_for_department(
     actor: &AuthUser,
     department_id: DepartmentId,
     side: Side,
@@ -88,17 +143,6 @@ pub fn open_for_department_statement(
     Some(first_and_count(query, shown))
 }
 
-/// Undelivered requests `actor` has been assigned: the first `shown`,
-/// soonest due first, and how many in all.
-pub async fn assigned_to(
-    db: &impl ConnectionTrait,
-    actor: &AuthUser,
-    shown: u64,
-) -> Result<OpenWork, ApiError> {
-    let query = undelivered(actor).filter(request::Column::AssigneeUserId.eq(actor.id));
-    read(db, first_and_count(query, shown)).await
-}
-
 fn undelivered(actor: &AuthUser) -> Select<request::Entity> {
     request::Entity::find()
         .filter(request::Column::OrganisationId.eq(actor.organisation_id))
@@ -123,10 +167,4 @@ fn first_and_count(query: Select<request::Entity>, shown: u64) -> SelectStatemen
     )
     .column_as(total, "total")
     .into_query()
-}
-
-/// The lines and count of a [`first_and_count`] statement.
-async fn read(db: &impl ConnectionTrait, statement: SelectStatement) -> Result<OpenWork, ApiError> {
-    let (lines, total) = crate::services::rows_and_total(db, &statement).await?;
-    Ok(OpenWork { lines, total })
 }

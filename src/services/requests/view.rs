@@ -13,7 +13,7 @@ use super::dependencies_of;
 use crate::entities::ids::{CommitmentId, RequestId};
 use crate::entities::request;
 use crate::error::ApiError;
-use crate::projection::CommitmentIdx;
+use crate::projection::{CommitmentIdx, RequestIdx};
 use crate::services::calendars::CalendarCache;
 use crate::services::projection::{self, Projected};
 
@@ -61,7 +61,6 @@ pub async fn views(
         return Ok(Vec::new());
     };
     let ids: Vec<RequestId> = rows.iter().map(|row| row.id).collect();
-    let edges = dependencies_of(db, &ids).await?;
     let mut endangered = projection::endangered_by(db, organisation_id, &ids).await?;
     // Delivered and cancelled requests (most of a list) need no projection.
     let mut settled = HashMap::with_capacity(rows.len());
@@ -75,6 +74,14 @@ pub async fn views(
         .copied()
         .filter(|id| !settled.contains_key(id))
         .collect();
+    // The inputs of a pending request come with its projection (the walk
+    // upstream reads them); only the settled ones are read on their own.
+    let settled_ids: Vec<RequestId> = ids
+        .iter()
+        .copied()
+        .filter(|id| settled.contains_key(id))
+        .collect();
+    let edges = dependencies_of(db, &settled_ids).await?;
     let projected = if pending.is_empty() {
         None
     } else {
@@ -90,19 +97,25 @@ pub async fn views(
             .await?,
         )
     };
+    // Where a pending request sits in the projection.
+    let placed = |id: RequestId| {
+        let projected = projected.as_ref()?;
+        Some((projected, *projected.requests.get(&id)?))
+    };
     Ok(rows
         .into_iter()
         .map(|row| {
-            let depends_on = edges
-                .iter()
-                .filter(|(id, _)| *id == row.id)
-                .map(|&(_, input)| input)
-                .collect();
-            let projected_finish = match settled.get(&row.id) {
-                Some(&finish) => finish,
-                None => projected.as_ref().and_then(|projected| {
-                    let idx = *projected.requests.get(&row.id)?;
-                    projected.projection.finish(idx)
+            let (depends_on, projected_finish) = match settled.get(&row.id) {
+                Some(&finish) => (
+                    edges
+                        .iter()
+                        .filter(|(id, _)| *id == row.id)
+                        .map(|&(_, input)| input)
+                        .collect(),
+                    finish,
+                ),
+                None => placed(row.id).map_or((Vec::new(), None), |(projected, idx)| {
+                    (inputs_of(projected, idx), projected.projection.finish(idx))
                 }),
             };
             RequestView {
@@ -113,6 +126,20 @@ pub async fn views(
             }
         })
         .collect())
+}
+
+/// The inputs of the request at `idx`, in id order as
+/// [`dependencies_of`] gives them.
+fn inputs_of(projected: &Projected, idx: RequestIdx) -> Vec<RequestId> {
+    let mut inputs: Vec<RequestId> = projected
+        .projection
+        .graph()
+        .input_ids(idx)
+        .into_iter()
+        .map(RequestId)
+        .collect();
+    inputs.sort_unstable();
+    inputs
 }
 
 /// The view of one request already read (and so already allowed).

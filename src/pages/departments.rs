@@ -21,7 +21,7 @@ use super::admin::{admin_only, calendar_choices, shown_version};
 use super::{
     Choice, FormReply, PageForm, PageResult, PageUser, Parsed, Posted, Refusal, Rejected,
     carries_csrf, context, department_names, html, insert_form, insert_forms, local, parse_choice,
-    request_lines, typed_values,
+    people, request_lines, typed_values,
 };
 use crate::entities::ids::{DepartmentId, UserId};
 use crate::entities::user::Role;
@@ -145,11 +145,7 @@ async fn list_page(
     let me = &user.auth;
     let mut rows: Vec<department::Model> = departments::list(&state.db, me, ALL).await?;
     rows.sort_by(|a, b| a.name.cmp(&b.name));
-    let people: HashMap<UserId, String> = users::list(&state.db, me, ALL, None)
-        .await?
-        .into_iter()
-        .map(|row| (row.id, row.name))
-        .collect();
+    let people = people(state, user).await?;
     let calendar_rows = calendars::list(&state.db, me, ALL).await?;
     let zones: HashMap<i64, String> = calendar_rows
         .iter()
@@ -160,7 +156,7 @@ async fn list_page(
         .map(|row| {
             json!({
                 "id": row.id, "name": row.name, "code": row.code,
-                "lead": row.lead_user_id.and_then(|id| people.get(&id)).map_or("—", String::as_str),
+                "lead": row.lead_user_id.and_then(|id| people.name(id)).unwrap_or("—"),
                 "zone": zones.get(&row.calendar_id).map_or("", String::as_str),
                 "mine": me.department_id == Some(row.id),
             })
@@ -419,22 +415,23 @@ async fn show(
     let me = &user.auth;
     let zone = user.zone;
     let names = department_names(state, &user).await?;
+    let people = people(state, &user).await?;
     let overview = departments::overview(&state.db, me, id).await?;
     let row = &overview.row;
     let (hours, holidays) = hours_of(&overview.calendar)?;
-    let members: Vec<_> = overview
-        .members
+    let staff = people.members_of(id);
+    let members: Vec<_> = staff
         .iter()
-        .map(|person| {
-            json!({"id": person.id, "name": person.name, "role": person.role,
-                            "chairs": row.lead_user_id == Some(person.id)})
+        .take(ALL.limit as usize)
+        .map(|&(person_id, person)| {
+            json!({"id": person_id, "name": person.name, "role": person.role,
+                            "chairs": row.lead_user_id == Some(person_id)})
         })
         .collect();
-    let lead = overview
-        .members
+    let lead = staff
         .iter()
-        .find(|person| row.lead_user_id == Some(person.id))
-        .map_or("nobody yet", |person| person.name.as_str());
+        .find(|&&(person_id, _)| row.lead_user_id == Some(person_id))
+        .map_or("nobody yet", |(_, person)| person.name.as_str());
 
     let agreement_lines = |rows: &[agreement::Model], provider: bool| {
         rows.iter()
@@ -516,16 +513,10 @@ async fn show(
         },
     )
     .await?;
-    let thankers = users::names(
-        &state.db,
-        me.organisation_id,
-        received.iter().map(|t| t.user_id),
-    )
-    .await?;
     let thanks_lines: Vec<_> = received
         .iter()
         .take(THANKS_SHOWN as usize)
-        .map(|t| json!({"note": t.note, "who": thankers.get(&t.user_id), "from": names.get(&t.customer_department_id),
+        .map(|t| json!({"note": t.note, "who": people.name(t.user_id), "from": names.get(&t.customer_department_id),
                          "request_id": t.request_id, "at": local(t.created_at, zone)}))
         .collect();
     page.insert("thanks", &thanks_lines);

@@ -13,7 +13,7 @@ use crate::entities::ids::RequestId;
 use crate::entities::{attachment, request};
 use crate::error::ApiError;
 use crate::http::files::{Download, Upload};
-use crate::services::{attachments, users};
+use crate::services::attachments;
 use crate::state::AppState;
 
 pub fn routes() -> Vec<Route> {
@@ -66,21 +66,14 @@ pub(super) async fn file_list(
     request: &request::Model,
     zone: Tz,
 ) -> Result<Vec<Value>, ApiError> {
-    let me = &user.auth;
     let rows = attachments::list_of(&state.db, request).await?;
-    let names = users::names(
-        &state.db,
-        me.organisation_id,
-        rows.iter().map(|row| row.uploaded_by_user_id),
-    )
-    .await?;
+    let people = super::people(state, user).await?;
     Ok(rows
         .into_iter()
         .map(|row| {
             json!({
                 "id": row.id, "filename": row.filename, "size": shown_size(row.size),
-                "who": names.get(&row.uploaded_by_user_id).cloned()
-                    .unwrap_or_else(|| format!("user #{}", row.uploaded_by_user_id)),
+                "who": people.name_or_number(row.uploaded_by_user_id),
                 "at": local(row.created_at, zone),
             })
         })

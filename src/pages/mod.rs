@@ -85,3 +85,14 @@ pub async fn department_names(
         .names(&state.db, user.auth.organisation_id, user.directory_version)
         .await
 }
+
+/// The people of `user`'s organisation, kept as [`department_names`] are.
+pub async fn people(
+    state: &crate::state::AppState,
+    user: &PageUser,
+) -> Result<std::sync::Arc<crate::services::departments::People>, crate::error::ApiError> {
+    state
+        .directory
+        .people(&state.db, user.auth.organisation_id, user.directory_version)
+        .await
+}

@@ -13,7 +13,7 @@ use super::together;
 use super::{
     Choice, FormReply, PageForm, PageResult, PageUser, Parsed, Posted, Refusal, Rejected,
     carries_csrf, context, department_names, html, insert_form, insert_forms, local, local_instant,
-    parse_choice, parse_ids, relative, typed_values,
+    parse_choice, parse_ids, people, relative, typed_values,
 };
 use crate::entities::agreement::AgreementStatus;
 use crate::entities::ids::{DepartmentId, RequestId};
@@ -25,7 +25,7 @@ use crate::services::ExpectedVersion;
 use crate::services::agreements::{self, AgreementFilter};
 use crate::services::events::{self, Subject};
 use crate::services::requests::{self, Action, NewRequest};
-use crate::services::{commitments, thanks, users};
+use crate::services::{commitments, thanks};
 use crate::state::AppState;
 
 pub fn routes() -> Vec<Route> {
@@ -131,26 +131,17 @@ pub(super) async fn request_page(
     let history = events::of_subject(&state.db, me.organisation_id, Subject::Request(id)).await?;
     let said = together::conversation_of(state, &row).await?;
     let given = thanks::of_request(&state.db, &row).await?;
-    // Everyone the page names, in one read.
-    let people = users::names(
-        &state.db,
-        me.organisation_id,
-        history
-            .iter()
-            .filter_map(|event| event.actor_user_id)
-            .chain(together::people_in(&row, &said))
-            .chain(given.iter().map(|t| t.user_id)),
-    )
-    .await?;
+    // Everyone the page names, from the directory this process keeps.
+    let people = people(state, user).await?;
     let timeline: Vec<_> = history
         .into_iter()
         .map(|event| json!({
             "kind": event.kind, "at": local(event.at, zone), "recorded_at": local(event.recorded_at, zone),
-            "actor": event.actor_user_id.map(|actor| people.get(&actor).cloned().unwrap_or_else(|| format!("user #{actor}"))),
+            "actor": event.actor_user_id.map(|actor| people.name_or_number(actor)),
             "data": serde_json::from_str::<serde_json::Value>(&event.data).unwrap_or_default(),
         }))
         .collect();
-    let together = together::of(state, me, &row, &said, &people, zone).await?;
+    let together = together::of(me, &row, &said, &people, zone);
     let view = requests::view(&state.db, &state.calendars, row).await?;
     let neighbours = requests::neighbours::of(&state.db, me, id, &view.depends_on).await?;
     let name = |id: DepartmentId| names.get(&id).cloned().unwrap_or_default();
@@ -211,7 +202,7 @@ pub(super) async fn request_page(
     let agreement = agreements::get(&state.db, me, row.agreement_id).await?;
     let thanks_lines: Vec<_> = given
         .iter()
-        .map(|t| json!({"who": people.get(&t.user_id), "note": t.note, "at": local(t.created_at, zone)}))
+        .map(|t| json!({"who": people.name(t.user_id), "note": t.note, "at": local(t.created_at, zone)}))
         .collect();
     page.insert("thanks", &thanks_lines);
     page.insert(

@@ -34,7 +34,8 @@ pub struct PageUser {
     pub views: Vec<SavedView>,
     /// The organisation's time zone, in which the pages show and read times.
     pub zone: chrono_tz::Tz,
-    /// The version of the organisation's departments (`department_names`).
+    /// The version of the organisation's directory (`department_names`,
+    /// `people`).
     pub directory_version: i64,
 }
 

@@ -10,17 +10,16 @@ use tera::Context;
 
 use super::requests::request_page;
 use super::{FormReply, PageResult, Posted, Rejected, carries_csrf, local, typed_values};
-use crate::entities::ids::{RequestId, UserId};
-use std::collections::HashMap;
-
 use crate::entities::comment::Model as Comment;
+use crate::entities::ids::{RequestId, UserId};
 use crate::entities::request;
 use crate::error::ApiError;
 use crate::identity::{AuthUser, Role};
 use crate::pagination::PageRequest;
 use crate::services::ExpectedVersion;
+use crate::services::departments::People;
 use crate::services::requests::{self, RequestChanges};
-use crate::services::{comments, thanks, users};
+use crate::services::{comments, thanks};
 use crate::state::AppState;
 
 pub fn routes() -> Vec<Route> {
@@ -30,6 +29,9 @@ pub fn routes() -> Vec<Route> {
 /// The most comments a page shows (a conversation longer than this is
 /// read through the API, a page at a time).
 const SHOWN: u64 = 1_000;
+
+/// The most people offered as assignees.
+const CHOOSABLE: usize = 500;
 
 /// What the request page shows of the work together.
 pub struct Together {
@@ -60,32 +62,17 @@ pub async fn conversation_of(
     comments::list_of(&state.db, row, all).await
 }
 
-/// The people [`of`] names: the authors of `said` and the assignee.
-pub fn people_in<'a>(
-    row: &'a request::Model,
-    said: &'a [Comment],
-) -> impl Iterator<Item = UserId> + 'a {
-    said.iter()
-        .map(|c| c.author_user_id)
-        .chain(row.assignee_user_id)
-}
-
 /// The conversation `said` and the assignee of a request `actor` may
-/// read, named from `people` (which holds [`people_in`] them).
-pub async fn of(
-    state: &AppState,
+/// read, named from `people` (the organisation's, `pages::people`), with
+/// the provider's active people to choose an assignee from.
+pub fn of(
     actor: &AuthUser,
     row: &request::Model,
     said: &[Comment],
-    people: &HashMap<UserId, String>,
+    people: &People,
     zone: chrono_tz::Tz,
-) -> Result<Together, ApiError> {
-    let name = |id: UserId| {
-        people
-            .get(&id)
-            .cloned()
-            .unwrap_or_else(|| format!("user #{id}"))
-    };
+) -> Together {
+    let name = |id: UserId| people.name_or_number(id);
     let conversation = said
         .iter()
         .take(SHOWN as usize)
@@ -96,29 +83,20 @@ pub async fn of(
             })
         })
         .collect();
-    let choices = if provider_side(actor, row) {
-        let everyone = PageRequest {
-            after_id: 0,
-            limit: 500,
-        };
-        let members =
-            users::list(&state.db, actor, everyone, Some(row.provider_department_id)).await?;
-        Some(
-            members
-                .into_iter()
-                .filter(|person| person.active)
-                .map(|person| json!({"value": person.id.to_string(), "label": person.name}))
-                .collect(),
-        )
-    } else {
-        None
-    };
-    Ok(Together {
+    let choices = provider_side(actor, row).then(|| {
+        people
+            .members_of(row.provider_department_id)
+            .into_iter()
+            .take(CHOOSABLE)
+            .map(|(id, person)| json!({"value": id.to_string(), "label": person.name}))
+            .collect()
+    });
+    Together {
         conversation,
         assignee: row.assignee_user_id.map(name),
         choices,
         assignee_id: row.assignee_user_id,
-    })
+    }
 }
 
 impl Together {

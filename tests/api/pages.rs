@@ -1671,3 +1671,46 @@ async fn a_department_renamed_through_one_instance_is_named_anew_by_the_next_pag
     assert!(after.contains("Revenue"), "{after}");
     assert!(!after.contains("Department SALES"), "{after}");
 }
+
+/// People are kept as department names are, behind the same version: a
+/// person renamed, and another deactivated, through one instance show as
+/// they now are on the next page of another that had shown them before.
+#[rocket::async_test]
+async fn a_person_renamed_or_deactivated_through_one_instance_shows_so_on_the_next_page_of_another()
+{
+    let app = spawn_app().await;
+    let pair = app.pair().await;
+    let other = crate::common::spawn_app_on(app.database_url.clone(), |config| config).await;
+    let cookie = sign_in(&other, "ada@acme.test").await;
+    let department = format!("/departments/{}", pair.sales);
+    let (status, before) = page(&other, &cookie, &department).await;
+    assert_eq!(status, Status::Ok);
+    assert!(before.contains("sam@acme.test"), "{before}");
+    assert!(before.contains("sara@acme.test"), "{before}");
+
+    let admin = Some(pair.admin.token.as_str());
+    let path = format!("/api/v1/users/{}", pair.sales_staff.user_id);
+    let current = app.get(&path, admin).await;
+    let renamed = app
+        .patch(
+            &path,
+            admin,
+            current.etag.as_deref(),
+            json!({"name": "Samira Okafor"}),
+        )
+        .await;
+    assert_eq!(renamed.status, Status::Ok, "{}", renamed.body);
+    let gone = app
+        .post(
+            &format!("/api/v1/users/{}/deactivate", pair.sales_lead.user_id),
+            admin,
+            json!({}),
+        )
+        .await;
+    assert_eq!(gone.status, Status::Ok, "{}", gone.body);
+
+    let (_, after) = page(&other, &cookie, &department).await;
+    assert!(after.contains("Samira Okafor"), "{after}");
+    assert!(!after.contains("sam@acme.test"), "{after}");
+    assert!(!after.contains("sara@acme.test"), "{after}");
+}

@@ -1,37 +1,81 @@
-//! The names of an organisation's departments, which nearly every page
-//! shows, kept by each process for as long as they stay the same.
+//! What nearly every page names, kept by each process for as long as it
+//! stays the same: the names of an organisation's departments and its
+//! people (with each person's department, role and whether they are
+//! active, so that a department's members come from here too).
 //!
-//! Every change of a department (created, renamed, deleted) records an
-//! event in its own transaction (`services::events`), and events are never
-//! removed. The number of an organisation's department events is therefore
-//! a version of its directory that grows with every change on every
-//! instance. A page reads it with its person, in the same statement
-//! ([`version_of_account`]), and reads the names only when it moved.
-//!
-//! A count, not the newest event's id: two changes committed in the other
-//! order than their ids were given (PostgreSQL) would leave the newest id
-//! where it was after the second commit, while the count still moves.
-//! Names read after the version are never older than it, so an entry is at
-//! worst read again, never kept stale.
+//! Every change of a department or a person records an event in its own
+//! transaction, and recording one moves the organisation's
+//! `directory_version` in that transaction (`services::events`). A page
+//! reads the version with its person, in the same statement
+//! ([`version_of_account`]), and reads the directory again only when it
+//! moved; so a rename through one instance shows on the next page of
+//! every other. The directory is read after the version, so an entry is
+//! never older than its key: at worst it is read again, never kept stale.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait};
 
-use crate::entities::ids::{DepartmentId, OrganisationId};
-use crate::entities::{event, user};
+use crate::entities::ids::{DepartmentId, OrganisationId, UserId};
+use crate::entities::{organisation, user};
 use crate::error::ApiError;
-use crate::services::events::Subject;
+use crate::identity::Role;
 
 /// An organisation's department names by id.
 pub type Names = Arc<HashMap<DepartmentId, String>>;
 
-/// The names each organisation had at a version of its directory.
+/// One of an organisation's people, as pages name and list them.
+#[derive(Debug, Clone)]
+pub struct Person {
+    pub name: String,
+    pub department_id: Option<DepartmentId>,
+    pub role: Role,
+    pub active: bool,
+}
+
+/// An organisation's people by id, the deactivated included (a page still
+/// names who did something).
+#[derive(Debug, Default)]
+pub struct People(HashMap<UserId, Person>);
+
+impl People {
+    pub fn name(&self, id: UserId) -> Option<&str> {
+        self.0.get(&id).map(|person| person.name.as_str())
+    }
+
+    /// The name of `id`, or "user #id" for someone not (or no longer) here.
+    pub fn name_or_number(&self, id: UserId) -> String {
+        self.name(id)
+            .map_or_else(|| format!("user #{id}"), str::to_owned)
+    }
+
+    /// The active people of `department_id`, by id.
+    pub fn members_of(&self, department_id: DepartmentId) -> Vec<(UserId, &Person)> {
+        let mut members: Vec<(UserId, &Person)> = self
+            .0
+            .iter()
+            .filter(|(_, person)| person.active && person.department_id == Some(department_id))
+            .map(|(&id, person)| (id, person))
+            .collect();
+        members.sort_unstable_by_key(|&(id, _)| id);
+        members
+    }
+}
+
+/// The directory of an organisation at one version.
+#[derive(Clone)]
+struct Entry {
+    version: i64,
+    names: Names,
+    people: Arc<People>,
+}
+
+/// The directory each organisation had at a version.
 #[derive(Default)]
 pub struct Directory {
-    known: Mutex<HashMap<OrganisationId, (i64, Names)>>,
+    known: Mutex<HashMap<OrganisationId, Entry>>,
 }
 
 /// Organisations kept at most; past it the next miss starts afresh, which
@@ -40,43 +84,117 @@ const KEPT: usize = 10_000;
 
 impl Directory {
     /// The department names of `organisation_id` at `version` (of
-    /// [`version_of_account`]): kept ones when the version is the same,
-    /// else read now.
+    /// [`version_of_account`]).
     pub async fn names(
         &self,
         db: &impl ConnectionTrait,
         organisation_id: OrganisationId,
         version: i64,
     ) -> Result<Names, ApiError> {
+        Ok(self.entry(db, organisation_id, version).await?.names)
+    }
+
+    /// The people of `organisation_id` at `version`.
+    pub async fn people(
+        &self,
+        db: &impl ConnectionTrait,
+        organisation_id: OrganisationId,
+        version: i64,
+    ) -> Result<Arc<People>, ApiError> {
+        Ok(self.entry(db, organisation_id, version).await?.people)
+    }
+
+    /// The kept entry when it is at `version`, else one read now.
+    async fn entry(
+        &self,
+        db: &impl ConnectionTrait,
+        organisation_id: OrganisationId,
+        version: i64,
+    ) -> Result<Entry, ApiError> {
         let kept = self.known.lock().ok().and_then(|known| {
             known
                 .get(&organisation_id)
-                .filter(|(at, _)| *at == version)
-                .map(|(_, names)| names.clone())
+                .filter(|entry| entry.version == version)
+                .cloned()
         });
-        if let Some(names) = kept {
-            return Ok(names);
+        if let Some(entry) = kept {
+            return Ok(entry);
         }
-        let names = Arc::new(super::names(db, organisation_id).await?);
+        let entry = Entry {
+            version,
+            names: Arc::new(super::names(db, organisation_id).await?),
+            people: Arc::new(read_people(db, organisation_id).await?),
+        };
         if let Ok(mut known) = self.known.lock() {
             if known.len() >= KEPT {
                 known.clear();
             }
-            known.insert(organisation_id, (version, names.clone()));
+            known.insert(organisation_id, entry.clone());
         }
-        Ok(names)
+        Ok(entry)
     }
 }
 
-/// How many department events the organisation of a `users` row has had,
-/// as an expression over that row (`identity::account_for_token`).
+async fn read_people(
+    db: &impl ConnectionTrait,
+    organisation_id: OrganisationId,
+) -> Result<People, ApiError> {
+    // Only the columns a page shows: a whole row carries timestamps to
+    // parse and a password hash nobody here needs.
+    let rows: Vec<(UserId, String, Option<DepartmentId>, Role, bool)> = user::Entity::find()
+        .select_only()
+        .column(user::Column::Id)
+        .column(user::Column::Name)
+        .column(user::Column::DepartmentId)
+        .column(user::Column::Role)
+        .column(user::Column::Active)
+        .filter(user::Column::OrganisationId.eq(organisation_id))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(People(
+        rows.into_iter()
+            .map(|(id, name, department_id, role, active)| {
+                let person = Person {
+                    name,
+                    department_id,
+                    role,
+                    active,
+                };
+                (id, person)
+            })
+            .collect(),
+    ))
+}
+
+/// The directory version of the organisation of a `users` row, as an
+/// expression over that row (`identity::account_for_token`).
 pub fn version_of_account() -> Expr {
-    crate::services::count_of(
-        event::Entity::find()
-            .filter(event::Column::SubjectType.eq(Subject::Department(DepartmentId(0)).kind()))
+    crate::services::scalar(
+        organisation::Entity::find()
+            .select_only()
+            .column(organisation::Column::DirectoryVersion)
             .filter(
-                Expr::col((event::Entity, event::Column::OrganisationId))
+                Expr::col((organisation::Entity, organisation::Column::Id))
                     .equals((user::Entity, user::Column::OrganisationId)),
-            ),
+            )
+            .into_query(),
     )
+}
+
+/// Moves the directory version of `organisation_id`: part of recording an
+/// event about one of its departments or people, in the same transaction.
+pub async fn move_directory(
+    db: &impl ConnectionTrait,
+    organisation_id: OrganisationId,
+) -> Result<(), ApiError> {
+    organisation::Entity::update_many()
+        .col_expr(
+            organisation::Column::DirectoryVersion,
+            Expr::col(organisation::Column::DirectoryVersion).add(1),
+        )
+        .filter(organisation::Column::Id.eq(organisation_id))
+        .exec(db)
+        .await?;
+    Ok(())
 }

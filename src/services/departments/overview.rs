@@ -1,4 +1,5 @@
-//! What a department's page holds: its lead and people, its calendar, the
+//! What a department's page holds (besides its people, whom the page takes
+//! from the directory each process keeps): its calendar, the
 //! agreements it provides and receives with their on-time figures, the open
 //! requests it owes and waits for, its upcoming reviews and the open
 //! commitments it owns, with what the reader may do there. Each part is
@@ -12,16 +13,16 @@ use sea_orm::ConnectionTrait;
 
 use crate::entities::ids::{AgreementId, DepartmentId};
 use crate::entities::review::ReviewStatus;
-use crate::entities::{agreement, calendar, commitment, department, review, user};
+use crate::entities::{agreement, calendar, commitment, department, review};
 use crate::error::ApiError;
 use crate::identity::{AuthUser, Role};
 use crate::pagination::PageRequest;
 use crate::services::Side;
 use crate::services::agreements::{self, OnTimeFigures};
 use crate::services::commitments;
+use crate::services::requests;
 use crate::services::requests::{Open, OpenWork};
 use crate::services::reviews::{self, ReviewFilter};
-use crate::services::{requests, users};
 
 const ALL: PageRequest = PageRequest {
     after_id: 0,
@@ -34,8 +35,6 @@ const OPEN_SHOWN: u64 = 25;
 pub struct DepartmentOverview {
     pub row: department::Model,
     pub calendar: calendar::Model,
-    /// Its active people.
-    pub members: Vec<user::Model>,
     pub provided: Vec<agreement::Model>,
     pub received: Vec<agreement::Model>,
     /// On-time figures of the agreements both ways, by agreement id.
@@ -64,8 +63,6 @@ pub async fn overview(
     id: DepartmentId,
 ) -> Result<DepartmentOverview, ApiError> {
     let (row, calendar) = super::with_calendar(db, actor, id).await?;
-    let mut members = users::list(db, actor, ALL, Some(id)).await?;
-    members.retain(|person| person.active);
 
     let agreements::BothWays {
         provided,
@@ -114,7 +111,6 @@ pub async fn overview(
         may_commit: commitments::may_write(actor, id),
         row,
         calendar,
-        members,
         provided,
         received,
         figures,

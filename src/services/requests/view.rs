@@ -7,13 +7,14 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::DatabaseConnection;
+use sea_orm::sea_query::{Expr, Query, UnionType};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection};
 
-use super::dependencies_of;
-use crate::entities::ids::{CommitmentId, RequestId};
-use crate::entities::request;
+use crate::entities::ids::{CommitmentId, OrganisationId, RequestId};
+use crate::entities::{endangerment, request, request_dependency};
 use crate::error::ApiError;
 use crate::projection::{CommitmentIdx, RequestIdx};
+use crate::services::ID_CHUNK;
 use crate::services::calendars::CalendarCache;
 use crate::services::projection::{self, Projected};
 
@@ -61,7 +62,6 @@ pub async fn views(
         return Ok(Vec::new());
     };
     let ids: Vec<RequestId> = rows.iter().map(|row| row.id).collect();
-    let mut endangered = projection::endangered_by(db, organisation_id, &ids).await?;
     // Delivered and cancelled requests (most of a list) need no projection.
     let mut settled = HashMap::with_capacity(rows.len());
     for row in &rows {
@@ -76,12 +76,10 @@ pub async fn views(
         .collect();
     // The inputs of a pending request come with its projection (the walk
     // upstream reads them); only the settled ones are read on their own.
-    let settled_ids: Vec<RequestId> = ids
-        .iter()
-        .copied()
-        .filter(|id| settled.contains_key(id))
-        .collect();
-    let edges = dependencies_of(db, &settled_ids).await?;
+    let Links {
+        inputs: edges,
+        mut endangered,
+    } = links(db, organisation_id, &ids, |id| settled.contains_key(&id)).await?;
     let projected = if pending.is_empty() {
         None
     } else {
@@ -128,8 +126,82 @@ pub async fn views(
         .collect())
 }
 
+/// What the views of some requests read besides their projection.
+struct Links {
+    /// (request, input) pairs, in order.
+    inputs: Vec<(RequestId, RequestId)>,
+    /// The commitments each request endangers, as stored with their
+    /// projections ([`projection::endangered_by`]), in order.
+    endangered: HashMap<RequestId, Vec<CommitmentId>>,
+}
+
+/// The inputs of the settled ones of `ids` and the commitments each of
+/// them endangers, in one statement: both are pairs of ids, so one `UNION
+/// ALL` carries them, tagged by kind.
+async fn links(
+    db: &DatabaseConnection,
+    organisation_id: OrganisationId,
+    ids: &[RequestId],
+    settled: impl Fn(RequestId) -> bool,
+) -> Result<Links, ApiError> {
+    const INPUT: i32 = 0;
+    const ENDANGERS: i32 = 1;
+    let mut links = Links {
+        inputs: Vec::new(),
+        endangered: HashMap::new(),
+    };
+    // Views come a list page at a time; chunks only keep a longer call
+    // inside every backend's limit of bound values.
+    for ids in ids.chunks(ID_CHUNK) {
+        let settled_here: Vec<RequestId> = ids.iter().copied().filter(|&id| settled(id)).collect();
+        let mut union = Query::select()
+            .expr_as(Expr::col(endangerment::Column::RequestId), "request_id")
+            .expr_as(Expr::col(endangerment::Column::CommitmentId), "other")
+            .expr_as(Expr::Constant(ENDANGERS.into()), "link")
+            .from(endangerment::Entity)
+            .and_where(endangerment::Column::OrganisationId.eq(organisation_id))
+            .and_where(endangerment::Column::RequestId.is_in(ids.iter().copied()))
+            .to_owned();
+        if !settled_here.is_empty() {
+            union.union(
+                UnionType::All,
+                Query::select()
+                    .expr_as(
+                        Expr::col(request_dependency::Column::RequestId),
+                        "request_id",
+                    )
+                    .expr_as(Expr::col(request_dependency::Column::DependsOnId), "other")
+                    .expr_as(Expr::Constant(INPUT.into()), "link")
+                    .from(request_dependency::Entity)
+                    .and_where(
+                        request_dependency::Column::RequestId.is_in(settled_here.iter().copied()),
+                    )
+                    .to_owned(),
+            );
+        }
+        for found in db.query_all(&union).await? {
+            let request = RequestId(found.try_get("", "request_id")?);
+            let other: i64 = found.try_get("", "other")?;
+            // A literal: INT4 on PostgreSQL.
+            match found.try_get::<i32>("", "link")? {
+                INPUT => links.inputs.push((request, RequestId(other))),
+                _ => links
+                    .endangered
+                    .entry(request)
+                    .or_default()
+                    .push(CommitmentId(other)),
+            }
+        }
+    }
+    links.inputs.sort_unstable();
+    for commitments in links.endangered.values_mut() {
+        commitments.sort_unstable();
+    }
+    Ok(links)
+}
+
 /// The inputs of the request at `idx`, in id order as
-/// [`dependencies_of`] gives them.
+/// [`super::dependencies_of`] gives them.
 fn inputs_of(projected: &Projected, idx: RequestIdx) -> Vec<RequestId> {
     let mut inputs: Vec<RequestId> = projected
         .projection

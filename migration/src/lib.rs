@@ -24,7 +24,6 @@ mod m20261206_000011_dependents_index;
 mod m20261207_000001_commitments_soonest;
 mod m20261207_000002_open_by_due;
 mod m20261207_000003_department_events;
-mod m20261207_000004_directory_version;
 
 pub struct Migrator;
 
@@ -53,7 +52,6 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000001_commitments_soonest::Migration),
             Box::new(m20261207_000002_open_by_due::Migration),
             Box::new(m20261207_000003_department_events::Migration),
-            Box::new(m20261207_000004_directory_version::Migration),
         ]
     }
 }

@@ -16,9 +16,6 @@ pub struct Model {
     /// The calendar of departments created without one; it cannot be deleted.
     pub default_calendar_id: Option<i64>,
     pub version: i32,
-    /// Moves with every change of its departments and people
-    /// (`services::departments::Directory`).
-    pub directory_version: i64,
     pub created_at: DateTimeUtc,
 }
 

@@ -44,11 +44,9 @@ pub const ENTITIES: [&str; 9] = [
 ];
 
 impl Subject {
-    /// Whether a change of it changes what every page names (the
-    /// organisation's departments and people): see
-    /// `services::departments::Directory`.
-    fn in_directory(self) -> bool {
-        matches!(self, Subject::Department(_) | Subject::User(_))
+    /// What kind of thing it is, as stored in `subject_type`.
+    pub fn kind(self) -> &'static str {
+        self.parts().0
     }
 
     fn parts(self) -> (&'static str, i64) {
@@ -127,13 +125,9 @@ pub async fn append_many<'a>(
     events: impl IntoIterator<Item = NewEvent<'a>>,
 ) -> Result<(), ApiError> {
     let recorded_at = Utc::now();
-    let mut directories = std::collections::BTreeSet::new();
     let rows: Vec<event::ActiveModel> = events
         .into_iter()
         .map(|event| {
-            if event.subject.in_directory() {
-                directories.insert(event.organisation_id);
-            }
             let (subject_type, subject_id) = event.subject.parts();
             event::ActiveModel {
                 organisation_id: Set(event.organisation_id),
@@ -153,10 +147,6 @@ pub async fn append_many<'a>(
         event::Entity::insert_many(chunk.iter().cloned())
             .exec_without_returning(db)
             .await?;
-    }
-    // In the change's own transaction, as the events are.
-    for organisation_id in directories {
-        crate::services::departments::move_directory(db, organisation_id).await?;
     }
     Ok(())
 }

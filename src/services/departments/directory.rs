@@ -3,23 +3,32 @@
 //! people (with each person's department, role and whether they are
 //! active, so that a department's members come from here too).
 //!
-//! Every change of a department or a person records an event in its own
-//! transaction, and recording one moves the organisation's
-//! `directory_version` in that transaction (`services::events`). A page
-//! reads the version with its person, in the same statement
-//! ([`version_of_account`]), and reads the directory again only when it
-//! moved; so a rename through one instance shows on the next page of
-//! every other. The directory is read after the version, so an entry is
-//! never older than its key: at worst it is read again, never kept stale.
+//! Every change of a department or a person (created, renamed, moved,
+//! deactivated, deleted) records an event in its own transaction
+//! (`services::events`), and events are never removed. The number of an
+//! organisation's department and person events is therefore a version of
+//! its directory that grows with every change on every instance. A page
+//! reads it with its person, in the same statement ([`version_of_account`]),
+//! and reads the directory again only when it moved; so a rename through
+//! one instance shows on the next page of every other.
+//!
+//! A count, not the newest event's id: two changes committed in the other
+//! order than their ids were given (PostgreSQL) would leave the newest id
+//! where it was after the second commit, while the count still moves. The
+//! directory is read after the version, so an entry is never older than its
+//! key: at worst it is read again, never kept stale. The count reads
+//! `idx_events_organisation_kind` alone, and only these two kinds: it grows
+//! with the organisation's administrative history (a few events a person),
+//! not with its requests.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 
 use crate::entities::ids::{DepartmentId, OrganisationId, UserId};
-use crate::entities::{organisation, user};
+use crate::entities::{event, user};
 use crate::error::ApiError;
 use crate::identity::Role;
 
@@ -167,34 +176,40 @@ async fn read_people(
     ))
 }
 
-/// The directory version of the organisation of a `users` row, as an
-/// expression over that row (`identity::account_for_token`).
+/// The kinds of event that change the directory, written as
+/// `idx_events_organisation_kind` stores them.
+const DIRECTORY_KINDS: [&str; 2] = ["department", "user"];
+
+/// How many department and person events the organisation of a `users`
+/// row has had, as an expression over that row
+/// (`identity::account_for_token`).
 pub fn version_of_account() -> Expr {
-    crate::services::scalar(
-        organisation::Entity::find()
-            .select_only()
-            .column(organisation::Column::DirectoryVersion)
+    crate::services::count_of(
+        event::Entity::find()
+            .filter(crate::services::one_of::<event::Entity>(
+                event::Column::SubjectType,
+                DIRECTORY_KINDS,
+            ))
             .filter(
-                Expr::col((organisation::Entity, organisation::Column::Id))
+                Expr::col((event::Entity, event::Column::OrganisationId))
                     .equals((user::Entity, user::Column::OrganisationId)),
-            )
-            .into_query(),
+            ),
     )
 }
 
-/// Moves the directory version of `organisation_id`: part of recording an
-/// event about one of its departments or people, in the same transaction.
-pub async fn move_directory(
-    db: &impl ConnectionTrait,
-    organisation_id: OrganisationId,
-) -> Result<(), ApiError> {
-    organisation::Entity::update_many()
-        .col_expr(
-            organisation::Column::DirectoryVersion,
-            Expr::col(organisation::Column::DirectoryVersion).add(1),
-        )
-        .filter(organisation::Column::Id.eq(organisation_id))
-        .exec(db)
-        .await?;
-    Ok(())
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::services::events::Subject;
+
+    #[test]
+    fn the_directory_is_versioned_by_the_events_of_departments_and_people() {
+        assert_eq!(
+            DIRECTORY_KINDS,
+            [
+                Subject::Department(DepartmentId(0)).kind(),
+                Subject::User(UserId(0)).kind()
+            ]
+        );
+    }
 }

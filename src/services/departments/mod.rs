@@ -7,7 +7,7 @@
 mod directory;
 mod overview;
 
-pub use directory::{Directory, Names, People, Person, move_directory, version_of_account};
+pub use directory::{Directory, Names, People, Person, version_of_account};
 pub use overview::{DepartmentOverview, overview};
 
 use chrono::Utc;

@@ -20,8 +20,7 @@ use crate::pagination::PageRequest;
 use crate::services::Side;
 use crate::services::agreements::{self, OnTimeFigures};
 use crate::services::commitments;
-use crate::services::requests;
-use crate::services::requests::{Open, OpenWork};
+use crate::services::requests::{self, Open, OpenWork};
 use crate::services::reviews::{self, ReviewFilter};
 
 const ALL: PageRequest = PageRequest {

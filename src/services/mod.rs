@@ -37,6 +37,19 @@ pub use context::Context;
 /// variables, so that a list of any length is read in several statements.
 pub const ID_CHUNK: usize = 5_000;
 
+/// Marks every row of `statement` with `tag` (a literal column), so that
+/// statements sent together as one `UNION ALL` can be told apart again
+/// ([`tag_of`]): the tag is the last column of each.
+pub fn tag(statement: &mut sea_orm::sea_query::SelectStatement, tag: i32) {
+    statement.expr_as(sea_orm::sea_query::Expr::Constant(tag.into()), "tag");
+}
+
+/// The tag of a row of a [`tag`]ged statement. A literal integer is INT4
+/// on PostgreSQL, hence `i32`.
+pub fn tag_of(row: &sea_orm::QueryResult) -> Result<i32, sea_orm::DbErr> {
+    row.try_get("", "tag")
+}
+
 /// `select` (one value) as an expression another statement reads in
 /// passing: what a page needs beside its person's account comes in the
 /// same statement (`identity::account_for_token`).

@@ -27,7 +27,7 @@ use crate::services::requests::RequestStatus;
 use crate::time::CompiledCalendar;
 
 mod stored;
-pub use stored::{endangered_by, store, store_downstream};
+pub use stored::{endangered_by, endangerments_of, store, store_downstream};
 
 /// A projection of part of an organisation, with the way back from ids.
 pub struct Projected {

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QuerySelect, Set,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QuerySelect, Select, Set,
 };
 
 use super::{Projected, commitments_downstream, project, risk_name};
@@ -176,6 +176,19 @@ async fn store_endangerments(
     Ok(())
 }
 
+/// (request, commitment) pairs of `requests`' endangerments.
+pub fn endangerments_of(
+    organisation_id: OrganisationId,
+    requests: &[RequestId],
+) -> Select<endangerment::Entity> {
+    endangerment::Entity::find()
+        .select_only()
+        .column(endangerment::Column::RequestId)
+        .column(endangerment::Column::CommitmentId)
+        .filter(endangerment::Column::OrganisationId.eq(organisation_id))
+        .filter(endangerment::Column::RequestId.is_in(requests.iter().copied()))
+}
+
 /// The open commitments (by id) among `requests`' endangerments, per request.
 pub async fn endangered_by(
     db: &impl ConnectionTrait,
@@ -184,12 +197,7 @@ pub async fn endangered_by(
 ) -> Result<HashMap<RequestId, Vec<CommitmentId>>, ApiError> {
     let mut by_request: HashMap<RequestId, Vec<CommitmentId>> = HashMap::new();
     for chunk in requests.chunks(5_000) {
-        let found: Vec<(RequestId, CommitmentId)> = endangerment::Entity::find()
-            .select_only()
-            .column(endangerment::Column::RequestId)
-            .column(endangerment::Column::CommitmentId)
-            .filter(endangerment::Column::OrganisationId.eq(organisation_id))
-            .filter(endangerment::Column::RequestId.is_in(chunk.iter().copied()))
+        let found: Vec<(RequestId, CommitmentId)> = endangerments_of(organisation_id, chunk)
             .into_tuple()
             .all(db)
             .await?;

@@ -85,15 +85,21 @@ pub async fn dependencies_of(
     if request_ids.is_empty() {
         return Ok(Vec::new());
     }
-    Ok(request_dependency::Entity::find()
-        .select_only()
-        .column(request_dependency::Column::RequestId)
-        .column(request_dependency::Column::DependsOnId)
-        .filter(request_dependency::Column::RequestId.is_in(request_ids.iter().copied()))
+    Ok(dependencies_query(request_ids)
         .order_by_asc(request_dependency::Column::DependsOnId)
         .into_tuple()
         .all(db)
         .await?)
+}
+
+/// (request, input) pairs of `request_ids`, unordered ([`dependencies_of`]
+/// orders them).
+pub fn dependencies_query(request_ids: &[RequestId]) -> Select<request_dependency::Entity> {
+    request_dependency::Entity::find()
+        .select_only()
+        .column(request_dependency::Column::RequestId)
+        .column(request_dependency::Column::DependsOnId)
+        .filter(request_dependency::Column::RequestId.is_in(request_ids.iter().copied()))
 }
 
 #[derive(Default)]

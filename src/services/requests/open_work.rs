@@ -10,7 +10,7 @@
 //! with theirs however many others come before them.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Alias, Asterisk, Expr, Query, SelectStatement, UnionType};
+use sea_orm::sea_query::{Alias, Asterisk, Query, SelectStatement, UnionType};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DerivePartialModel, EntityTrait, FromQueryResult,
     PartialModelTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
@@ -67,8 +67,7 @@ pub async fn open_work(
         return Ok(read);
     };
     for found in db.query_all(&statement).await? {
-        // A literal: INT4 on PostgreSQL.
-        let part = found.try_get::<i32>("", "part")?;
+        let part = crate::services::tag_of(&found)?;
         let set = usize::try_from(part)
             .ok()
             .and_then(|part| read.get_mut(part))
@@ -86,7 +85,7 @@ pub async fn open_work(
 
 /// The one statement of [`open_work`] (none when `actor` may read none of
 /// it): each set's first lines with its count ([`first_and_count`]),
-/// tagged with its place in `part`, one after the other (`UNION ALL`), so
+/// tagged with its place (`services::tag`), one after the other (`UNION ALL`), so
 /// that a page showing several lists waits for the database once.
 pub fn open_work_statement(actor: &AuthUser, sets: &[Open], shown: u64) -> Option<SelectStatement> {
     sets.iter()
@@ -101,7 +100,7 @@ pub fn open_work_statement(actor: &AuthUser, sets: &[Open], shown: u64) -> Optio
                     shown,
                 ),
             };
-            statement.expr_as(Expr::Constant((part as i32).into()), "part");
+            crate::services::tag(&mut statement, part as i32);
             // Each set keeps its ORDER BY and LIMIT inside a subquery:
             // neither database takes them on a bare arm of a UNION.
             Some(

@@ -7,11 +7,11 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, Query, UnionType};
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection};
+use sea_orm::sea_query::UnionType;
+use sea_orm::{ConnectionTrait, DatabaseConnection, QueryTrait};
 
 use crate::entities::ids::{CommitmentId, OrganisationId, RequestId};
-use crate::entities::{endangerment, request, request_dependency};
+use crate::entities::request;
 use crate::error::ApiError;
 use crate::projection::{CommitmentIdx, RequestIdx};
 use crate::services::ID_CHUNK;
@@ -154,36 +154,18 @@ async fn links(
     // inside every backend's limit of bound values.
     for ids in ids.chunks(ID_CHUNK) {
         let settled_here: Vec<RequestId> = ids.iter().copied().filter(|&id| settled(id)).collect();
-        let mut union = Query::select()
-            .expr_as(Expr::col(endangerment::Column::RequestId), "request_id")
-            .expr_as(Expr::col(endangerment::Column::CommitmentId), "other")
-            .expr_as(Expr::Constant(ENDANGERS.into()), "link")
-            .from(endangerment::Entity)
-            .and_where(endangerment::Column::OrganisationId.eq(organisation_id))
-            .and_where(endangerment::Column::RequestId.is_in(ids.iter().copied()))
-            .to_owned();
+        let mut union = projection::endangerments_of(organisation_id, ids).into_query();
+        crate::services::tag(&mut union, ENDANGERS);
         if !settled_here.is_empty() {
-            union.union(
-                UnionType::All,
-                Query::select()
-                    .expr_as(
-                        Expr::col(request_dependency::Column::RequestId),
-                        "request_id",
-                    )
-                    .expr_as(Expr::col(request_dependency::Column::DependsOnId), "other")
-                    .expr_as(Expr::Constant(INPUT.into()), "link")
-                    .from(request_dependency::Entity)
-                    .and_where(
-                        request_dependency::Column::RequestId.is_in(settled_here.iter().copied()),
-                    )
-                    .to_owned(),
-            );
+            let mut inputs = super::dependencies_query(&settled_here).into_query();
+            crate::services::tag(&mut inputs, INPUT);
+            union.union(UnionType::All, inputs);
         }
+        // By place: a UNION's columns are named after its first part's.
         for found in db.query_all(&union).await? {
-            let request = RequestId(found.try_get("", "request_id")?);
-            let other: i64 = found.try_get("", "other")?;
-            // A literal: INT4 on PostgreSQL.
-            match found.try_get::<i32>("", "link")? {
+            let request = RequestId(found.try_get_by_index(0)?);
+            let other: i64 = found.try_get_by_index(1)?;
+            match crate::services::tag_of(&found)? {
                 INPUT => links.inputs.push((request, RequestId(other))),
                 _ => links
                     .endangered

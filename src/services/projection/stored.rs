@@ -178,6 +178,7 @@ async fn store_endangerments(
 
 /// (request, commitment) pairs of `requests`' endangerments.
 pub fn endangerments_of(
+    backend: DbBackend,
     organisation_id: OrganisationId,
     requests: &[RequestId],
 ) -> Select<endangerment::Entity> {
@@ -186,7 +187,11 @@ pub fn endangerments_of(
         .column(endangerment::Column::RequestId)
         .column(endangerment::Column::CommitmentId)
         .filter(endangerment::Column::OrganisationId.eq(organisation_id))
-        .filter(endangerment::Column::RequestId.is_in(requests.iter().copied()))
+        .filter(crate::services::id_in::<endangerment::Entity>(
+            backend,
+            endangerment::Column::RequestId,
+            requests.iter().map(|id| id.0),
+        ))
 }
 
 /// The open commitments (by id) among `requests`' endangerments, per request.
@@ -197,10 +202,11 @@ pub async fn endangered_by(
 ) -> Result<HashMap<RequestId, Vec<CommitmentId>>, ApiError> {
     let mut by_request: HashMap<RequestId, Vec<CommitmentId>> = HashMap::new();
     for chunk in requests.chunks(5_000) {
-        let found: Vec<(RequestId, CommitmentId)> = endangerments_of(organisation_id, chunk)
-            .into_tuple()
-            .all(db)
-            .await?;
+        let found: Vec<(RequestId, CommitmentId)> =
+            endangerments_of(db.get_database_backend(), organisation_id, chunk)
+                .into_tuple()
+                .all(db)
+                .await?;
         for (request, commitment) in found {
             by_request.entry(request).or_default().push(commitment);
         }

@@ -154,10 +154,13 @@ async fn links(
     // inside every backend's limit of bound values.
     for ids in ids.chunks(ID_CHUNK) {
         let settled_here: Vec<RequestId> = ids.iter().copied().filter(|&id| settled(id)).collect();
-        let mut union = projection::endangerments_of(organisation_id, ids).into_query();
+        let mut union =
+            projection::endangerments_of(db.get_database_backend(), organisation_id, ids)
+                .into_query();
         crate::services::tag(&mut union, ENDANGERS);
         if !settled_here.is_empty() {
-            let mut inputs = super::dependencies_query(&settled_here).into_query();
+            let mut inputs =
+                super::dependencies_query(db.get_database_backend(), &settled_here).into_query();
             crate::services::tag(&mut inputs, INPUT);
             union.union(UnionType::All, inputs);
         }

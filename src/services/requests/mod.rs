@@ -167,6 +167,15 @@ pub async fn search(
         .await?)
 }
 
+/// The request is still owed ([`RequestStatus::UNDELIVERED`]), its
+/// statuses written out (`one_of`) as `idx_requests_*_due_open` are.
+fn undelivered_status() -> sea_orm::sea_query::Expr {
+    one_of::<request::Entity>(
+        request::Column::Status,
+        RequestStatus::UNDELIVERED.map(RequestStatus::as_str),
+    )
+}
+
 /// The requests of the caller's organisation they may read, narrowed by
 /// every filter but the search.
 fn filtered(actor: &AuthUser, filter: &RequestFilter) -> Select<request::Entity> {
@@ -204,25 +213,16 @@ fn filtered(actor: &AuthUser, filter: &RequestFilter) -> Select<request::Entity>
         Some(None) => query = query.filter(request::Column::AssigneeUserId.is_null()),
         None => {}
     }
-    let undelivered = RequestStatus::UNDELIVERED;
     match filter.overdue {
         Some(true) => {
             query = query
-                .filter(one_of::<request::Entity>(
-                    request::Column::Status,
-                    undelivered.map(RequestStatus::as_str),
-                ))
+                .filter(undelivered_status())
                 .filter(request::Column::DueAt.lt(Utc::now()));
         }
         Some(false) => {
             query = query.filter(
                 Condition::any()
-                    .add(sea_orm::sea_query::ExprTrait::not(
-                        one_of::<request::Entity>(
-                            request::Column::Status,
-                            undelivered.map(RequestStatus::as_str),
-                        ),
-                    ))
+                    .add(sea_orm::sea_query::ExprTrait::not(undelivered_status()))
                     .add(request::Column::DueAt.gte(Utc::now())),
             );
         }

@@ -21,7 +21,7 @@ use crate::entities::ids::{DepartmentId, RequestId};
 use crate::entities::request;
 use crate::error::ApiError;
 use crate::identity::{AuthUser, Role};
-use crate::services::{Side, count_of, one_of};
+use crate::services::{Side, count_of};
 
 /// An undelivered request as one line of a list.
 #[derive(Debug, Clone, DerivePartialModel)]
@@ -145,11 +145,7 @@ fn open_for_department(
 fn undelivered(actor: &AuthUser) -> Select<request::Entity> {
     request::Entity::find()
         .filter(request::Column::OrganisationId.eq(actor.organisation_id))
-        // Written out, as `idx_requests_*_due_open` are (`one_of`).
-        .filter(one_of::<request::Entity>(
-            request::Column::Status,
-            RequestStatus::UNDELIVERED.map(RequestStatus::as_str),
-        ))
+        .filter(super::undelivered_status())
 }
 
 /// The first `shown` of `query` and the count of it all, in one statement:

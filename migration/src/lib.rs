@@ -24,6 +24,7 @@ mod m20261206_000011_dependents_index;
 mod m20261207_000001_commitments_soonest;
 mod m20261207_000002_open_by_due;
 mod m20261207_000003_department_events;
+mod m20261207_000004_due_window;
 
 pub struct Migrator;
 
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000001_commitments_soonest::Migration),
             Box::new(m20261207_000002_open_by_due::Migration),
             Box::new(m20261207_000003_department_events::Migration),
+            Box::new(m20261207_000004_due_window::Migration),
         ]
     }
 }

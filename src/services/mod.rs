@@ -90,6 +90,56 @@ pub async fn first_rows<E: sea_orm::EntityTrait>(
     E::find().from_raw_sql(statement).all(db).await
 }
 
+/// The first `n` ids above `after`, ascending, of the ids `query` selects
+/// (its one column), when it selects at most `cap` of them; `None` when it
+/// selects more. The database reads at most one more than `cap` and sorts
+/// them itself: only the `n` and their count come back.
+pub async fn first_ids_of_few<E: sea_orm::EntityTrait>(
+    db: &impl sea_orm::ConnectionTrait,
+    query: sea_orm::Select<E>,
+    after: i64,
+    n: u64,
+    cap: u64,
+) -> Result<Option<Vec<i64>>, sea_orm::DbErr> {
+    use sea_orm::QueryTrait;
+    let backend = db.get_database_backend();
+    let mut statement = query.build(backend);
+    let mut values = statement
+        .values
+        .take()
+        .unwrap_or_else(|| sea_orm::Values(Vec::new()));
+    values.0.push(after.into());
+    let after_slot = match backend {
+        sea_orm::DbBackend::Postgres => format!("${}", values.0.len()),
+        _ => "?".to_owned(),
+    };
+    statement.sql = format!(
+        "WITH few AS MATERIALIZED ({} LIMIT {}) \
+         SELECT counted.total, shown.id FROM (SELECT COUNT(*) AS total FROM few) AS counted \
+         LEFT JOIN (SELECT id FROM few WHERE id > {after_slot} ORDER BY id LIMIT {n}) AS shown \
+         ON TRUE",
+        statement.sql,
+        cap + 1
+    );
+    statement.values = Some(values);
+    let rows = db.query_all_raw(statement).await?;
+    let total: i64 = match rows.first() {
+        Some(row) => row.try_get_by_index(0)?,
+        None => 0,
+    };
+    if total as u64 > cap {
+        return Ok(None);
+    }
+    let mut ids = Vec::with_capacity(rows.len());
+    for row in &rows {
+        if let Some(id) = row.try_get_by_index::<Option<i64>>(1)? {
+            ids.push(id);
+        }
+    }
+    ids.sort_unstable();
+    Ok(Some(ids))
+}
+
 /// `column` is one of `ids`. On PostgreSQL the ids go as one array
 /// (`= ANY`), so the statement is one whatever their number and keeps one
 /// generic plan: bound one by one into an `IN`, each list page's links were

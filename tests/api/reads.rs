@@ -17,7 +17,7 @@ use baton::entities::{commitment, request};
 use baton::services::calendars::CalendarCache;
 use baton::services::projection;
 
-use crate::common::{Pair, TestApp, id_of, int, spawn_app};
+use crate::common::{Pair, TestApp, id_of, instant, int, spawn_app};
 
 /// The ids of a JSON array of numbers.
 fn ids(value: &Value) -> Vec<i64> {
@@ -440,6 +440,103 @@ async fn a_search_matching_more_than_the_window_ranks_the_newest_two_thousand_an
     assert_eq!(csv.status(), Status::Ok);
     let text = csv.into_string().await.unwrap_or_default();
     assert_eq!(text.lines().count(), 1 + 2_101, "a header and every match");
+}
+
+/// Every id of `query`'s list, page after page of `limit`.
+async fn every_page(app: &TestApp, token: &str, query: &str, limit: usize) -> Vec<i64> {
+    let (mut all, mut cursor) = (Vec::new(), None::<String>);
+    loop {
+        let after = cursor.map(|c| format!("&cursor={c}")).unwrap_or_default();
+        let page = app
+            .get(
+                &format!("/api/v1/requests?{query}&limit={limit}{after}"),
+                Some(token),
+            )
+            .await;
+        assert_eq!(page.status, Status::Ok, "{query}: {}", page.body);
+        let items = page.body["items"].as_array().unwrap();
+        assert!(items.len() <= limit);
+        all.extend(items.iter().map(|r| int(&r["id"])));
+        match page.body["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => return all,
+        }
+    }
+}
+
+/// A list by due date reads a narrow window (up to twenty thousand) by id
+/// from a due-date index and walks a wider one in id order: both page
+/// through exactly the window, in id order, at any depth.
+#[rocket::async_test]
+async fn a_due_window_pages_in_id_order_whether_narrow_or_wider_than_twenty_thousand() {
+    let app = spawn_app().await;
+    let pair = app.pair().await;
+    let agreement = app.active_agreement(&pair, 8.0, "business_hours").await;
+    let now = Utc::now();
+    let early = app
+        .log_request(
+            &pair.sales_staff,
+            agreement,
+            &(now - TimeDelta::days(30)).to_rfc3339(),
+            &[],
+        )
+        .await;
+    let first = int(&early["id"]);
+    // 20,101 requests due a month ago, all overdue, then three due later.
+    hub(&app, first, 20_100).await;
+    let mut late = Vec::new();
+    for _ in 0..3 {
+        late.push(int(&app
+            .log_request(&pair.sales_staff, agreement, &now.to_rfc3339(), &[])
+            .await["id"]));
+    }
+    let wide: Vec<i64> = (first..=first + 20_100).collect();
+    let early_due = early["due_at"].as_str().unwrap().replace('+', "%2B");
+    let middle = (instant(&early["due_at"]) + TimeDelta::days(1))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let token = pair.legal_lead.token.as_str();
+    // Narrow windows, a page or less at a time.
+    for (query, limit, expected) in [
+        (format!("due_after={middle}"), 2, late.clone()),
+        (format!("due_after={middle}&overdue=false"), 1, late.clone()),
+        (format!("due_after={middle}&status=delivered"), 2, vec![]),
+        ("due_after=2100-01-01T00:00:00Z".to_owned(), 5, vec![]),
+    ] {
+        assert_eq!(
+            every_page(&app, token, &query, limit).await,
+            expected,
+            "{query}"
+        );
+    }
+    // The wide window, every page of it.
+    assert_eq!(
+        every_page(&app, token, &format!("due_before={middle}"), 200).await,
+        wide
+    );
+    // Wide windows, their first page.
+    for query in [
+        "overdue=true".to_owned(),
+        format!("due_after={early_due}&due_before={middle}"),
+    ] {
+        let page = app
+            .get(&format!("/api/v1/requests?{query}&limit=3"), Some(token))
+            .await;
+        assert_eq!(page.status, Status::Ok, "{query}: {}", page.body);
+        let shown: Vec<i64> = page.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| int(&r["id"]))
+            .collect();
+        assert_eq!(shown, wide[..3], "{query}");
+        assert!(page.body["next_cursor"].is_string(), "{query}");
+    }
+    // Another organisation's admin reads none of it.
+    let outsider = app.signup("Globex", "gil@globex.test").await;
+    assert_eq!(
+        every_page(&app, &outsider.token, "overdue=true", 50).await,
+        Vec::<i64>::new()
+    );
 }
 
 #[rocket::async_test]

@@ -494,7 +494,8 @@ async fn a_due_window_pages_in_id_order_whether_narrow_or_wider_than_twenty_thou
     let early_due = early["due_at"].as_str().unwrap().replace('+', "%2B");
     let middle = (instant(&early["due_at"]) + TimeDelta::days(1))
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let token = pair.legal_lead.token.as_str();
+    // Only the window, for the whole organisation: read from its index.
+    let token = pair.admin.token.as_str();
     // Narrow windows, a page or less at a time.
     for (query, limit, expected) in [
         (format!("due_after={middle}"), 2, late.clone()),
@@ -530,6 +531,18 @@ async fn a_due_window_pages_in_id_order_whether_narrow_or_wider_than_twenty_thou
             .collect();
         assert_eq!(shown, wide[..3], "{query}");
         assert!(page.body["next_cursor"].is_string(), "{query}");
+    }
+    // With a department's requests or another filter beside the window,
+    // each is walked by id along its own index: the same answers.
+    for (who, query, limit) in [
+        (&pair.legal_lead, format!("due_after={middle}"), 2),
+        (&pair.admin, format!("due_after={middle}&status=open"), 1),
+    ] {
+        assert_eq!(
+            every_page(&app, &who.token, &query, limit).await,
+            late,
+            "{query}"
+        );
     }
     // Another organisation's admin reads none of it.
     let outsider = app.signup("Globex", "gil@globex.test").await;
@@ -665,4 +678,38 @@ async fn a_departments_open_work_is_read_in_due_order_and_counted_from_its_own_i
             "the count reads the index alone: {plan:?}"
         );
     }
+}
+
+/// A person's assigned open work (the home page) comes from the index of
+/// their assignments, not in due order from the index of due dates, which
+/// would walk the whole organisation: that index is partial, on a condition
+/// only a list's due window repeats (`m20261207_000004_due_window`).
+#[rocket::async_test]
+async fn assigned_work_is_not_read_from_the_index_of_due_dates() {
+    use baton::entities::ids::{DepartmentId, UserId};
+    use baton::identity::{AuthUser, Role};
+    use baton::services::requests::Open;
+
+    let db = baton::db::connect("sqlite::memory:", 1).await.unwrap();
+    baton::db::migrate(&db).await.unwrap();
+    let staff = AuthUser {
+        id: UserId(3),
+        organisation_id: OrganisationId(1),
+        role: Role::Staff,
+        department_id: Some(DepartmentId(1)),
+    };
+    let statement = baton::services::requests::open_work_statement(&staff, &[Open::Assigned], 20)
+        .expect("anyone reads their own assigned work");
+    let plan = plan_of(&db, &statement).await;
+    assert!(
+        plan.iter()
+            .any(|step| step.contains("idx_requests_assignee")),
+        "{plan:?}"
+    );
+    assert!(
+        !plan
+            .iter()
+            .any(|step| step.contains("idx_requests_org_due")),
+        "{plan:?}"
+    );
 }

@@ -16,7 +16,8 @@
 //!
 //! Each read is measured on its own for a warm-up and a measured window:
 //! the list's first page, a page 1,000 pages deep in the cursor, filtered
-//! lists (status, provider, customer, agreement, due before), a hub
+//! lists (status, provider, customer, agreement, due before, due after,
+//! overdue: the open requests are the newest, far from the cursor), a hub
 //! request, a leaf request, an open commitment's projection, and the home,
 //! department and request pages of the web interface (a department's lead).
 
@@ -130,7 +131,7 @@ async fn measure(
     let departments: Vec<i64> = seeded.world.departments.iter().map(|d| d.0).collect();
     let agreements: Vec<i64> = seeded.world.agreements.iter().map(|a| a.0).collect();
     let filtered: Vec<String> = (0..200)
-        .map(|n| match n % 5 {
+        .map(|n| match n % 7 {
             0 => "/api/v1/requests?limit=50&status=open".to_owned(),
             1 => format!(
                 "/api/v1/requests?limit=50&provider={}",
@@ -144,7 +145,9 @@ async fn measure(
                 "/api/v1/requests?limit=50&agreement={}",
                 pick(&mut rng, &agreements)
             ),
-            _ => "/api/v1/requests?limit=50&due_before=2023-06-01T00:00:00Z".to_owned(),
+            4 => "/api/v1/requests?limit=50&due_before=2023-06-01T00:00:00Z".to_owned(),
+            5 => "/api/v1/requests?limit=50&due_after=2026-01-01T00:00:00Z".to_owned(),
+            _ => "/api/v1/requests?limit=50&overdue=true".to_owned(),
         })
         .collect();
     let leaves: Vec<String> = (0..200)

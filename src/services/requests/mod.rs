@@ -145,7 +145,10 @@ pub async fn list(
             .await?);
     }
     if only_a_due_window(actor, filter) {
-        return in_due_window(db, query, page).await;
+        // Overdue requests are still owed, few beside the history: no
+        // walk first.
+        let walk_first = filter.overdue != Some(true);
+        return in_due_window(db, query, page, walk_first).await;
     }
     Ok(crate::services::first_rows(db, in_order(query, page), page.fetch_limit()).await?)
 }
@@ -193,7 +196,8 @@ const NEAR: i64 = 5_000;
 /// A due window of at most this many requests is read by their ids.
 const NARROW_WINDOW: u64 = 20_000;
 
-/// A page of `query`, a window of due dates.
+/// A page of `query`, a window of due dates; `walk_first`: try the next
+/// [`NEAR`] ids first.
 ///
 /// A page is read in id order, and no index orders a window of due dates
 /// by id. Walking the organisation by id and keeping the window's requests
@@ -211,12 +215,15 @@ async fn in_due_window(
     db: &impl ConnectionTrait,
     query: Select<request::Entity>,
     page: PageRequest,
+    walk_first: bool,
 ) -> Result<Vec<request::Model>, ApiError> {
-    let near = in_order(query.clone(), page)
-        .filter(request::Column::Id.lte(page.after_id.saturating_add(NEAR)));
-    let found = crate::services::first_rows(db, near, page.fetch_limit()).await?;
-    if found.len() as u64 == page.fetch_limit() {
-        return Ok(found);
+    if walk_first {
+        let near = in_order(query.clone(), page)
+            .filter(request::Column::Id.lte(page.after_id.saturating_add(NEAR)));
+        let found = crate::services::first_rows(db, near, page.fetch_limit()).await?;
+        if found.len() as u64 == page.fetch_limit() {
+            return Ok(found);
+        }
     }
     // The term `idx_requests_org_due` is made for: no other statement
     // repeats it, so none other reads that index.

@@ -465,8 +465,9 @@ async fn every_page(app: &TestApp, token: &str, query: &str, limit: usize) -> Ve
 }
 
 /// A list by due date reads a narrow window (up to twenty thousand) by id
-/// from a due-date index and walks a wider one in id order: both page
-/// through exactly the window, in id order, at any depth.
+/// from a due-date index and walks a wider one in id order, and overdue
+/// requests status by status: each pages through exactly the window, in id
+/// order, at any depth.
 #[rocket::async_test]
 async fn a_due_window_pages_in_id_order_whether_narrow_or_wider_than_twenty_thousand() {
     let app = spawn_app().await;
@@ -514,24 +515,25 @@ async fn a_due_window_pages_in_id_order_whether_narrow_or_wider_than_twenty_thou
         every_page(&app, token, &format!("due_before={middle}"), 200).await,
         wide
     );
-    // Wide windows, their first page.
-    for query in [
-        "overdue=true".to_owned(),
-        format!("due_after={early_due}&due_before={middle}"),
-    ] {
-        let page = app
-            .get(&format!("/api/v1/requests?{query}&limit=3"), Some(token))
-            .await;
-        assert_eq!(page.status, Status::Ok, "{query}: {}", page.body);
-        let shown: Vec<i64> = page.body["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|r| int(&r["id"]))
-            .collect();
-        assert_eq!(shown, wide[..3], "{query}");
-        assert!(page.body["next_cursor"].is_string(), "{query}");
-    }
+    // Overdue requests, read status by status: the one in progress comes
+    // first, in id order with the open ones, at every depth.
+    let started = app.act(&pair.legal_staff, first, "start", json!({})).await;
+    assert_eq!(started.status, Status::Ok, "{}", started.body);
+    assert_eq!(every_page(&app, token, "overdue=true", 200).await, wide);
+    // Another wide window, its first page.
+    let query = format!("due_after={early_due}&due_before={middle}");
+    let page = app
+        .get(&format!("/api/v1/requests?{query}&limit=3"), Some(token))
+        .await;
+    assert_eq!(page.status, Status::Ok, "{query}: {}", page.body);
+    let shown: Vec<i64> = page.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| int(&r["id"]))
+        .collect();
+    assert_eq!(shown, wide[..3], "{query}");
+    assert!(page.body["next_cursor"].is_string(), "{query}");
     // With a department's requests or another filter beside the window,
     // each is walked by id along its own index: the same answers.
     for (who, query, limit) in [

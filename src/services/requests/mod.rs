@@ -3,6 +3,7 @@
 
 mod alerts;
 mod create;
+mod due_window;
 mod edit;
 pub mod export;
 mod group;
@@ -144,11 +145,8 @@ pub async fn list(
             .all(db)
             .await?);
     }
-    if only_a_due_window(actor, filter) {
-        // Overdue requests are still owed, few beside the history: no
-        // walk first.
-        let walk_first = filter.overdue != Some(true);
-        return in_due_window(db, query, page, walk_first).await;
+    if due_window::only_a_due_window(actor, filter) {
+        return due_window::page(db, query, page, filter.overdue == Some(true)).await;
     }
     Ok(crate::services::first_rows(db, in_order(query, page), page.fetch_limit()).await?)
 }
@@ -158,97 +156,6 @@ fn in_order(query: Select<request::Entity>, page: PageRequest) -> Select<request
     query
         .filter(request::Column::Id.gt(page.after_id))
         .order_by_asc(request::Column::Id)
-}
-
-/// The filter asks for a window of due dates (`due_before`, `due_after`,
-/// `overdue=true`) and nothing else, of someone who reads the whole
-/// organisation. Every other filter, and a lead's or staff member's
-/// department, is served by an index of its own that a walk by id follows
-/// (`idx_requests_provider`, `idx_requests_org_status_id`, …); with one of
-/// them beside the window, SQLite, which plans without statistics, would
-/// read the window's index rather than theirs, however wide the window.
-fn only_a_due_window(actor: &AuthUser, filter: &RequestFilter) -> bool {
-    let RequestFilter {
-        status,
-        provider_department_id,
-        customer_department_id,
-        agreement_id,
-        overdue,
-        due_before,
-        due_after,
-        assignee_user_id,
-        search,
-    } = filter;
-    let window = *overdue == Some(true) || due_before.is_some() || due_after.is_some();
-    let nothing_else = status.is_none()
-        && provider_department_id.is_none()
-        && customer_department_id.is_none()
-        && agreement_id.is_none()
-        && assignee_user_id.is_none()
-        && search.is_none();
-    window && nothing_else && matches!(actor.role, Role::Admin | Role::Leader)
-}
-
-/// How many ids past the cursor a page of a due window first reads in
-/// order.
-const NEAR: i64 = 5_000;
-
-/// A due window of at most this many requests is read by their ids.
-const NARROW_WINDOW: u64 = 20_000;
-
-/// A page of `query`, a window of due dates; `walk_first`: try the next
-/// [`NEAR`] ids first.
-///
-/// A page is read in id order, and no index orders a window of due dates
-/// by id. Walking the organisation by id and keeping the window's requests
-/// fills a page at once where the window's requests lie thick, and reads
-/// every request where they are few or far from the cursor ("due this
-/// week" in an organisation whose requests fall due in the order they are
-/// logged; overdue, when what is still owed is the newest: 400 ms at a
-/// million requests). So the page first reads the next [`NEAR`] ids in
-/// order. When that does not fill it, the window is read from an index of
-/// due dates (`idx_requests_org_due`; `idx_requests_org_status_due` for
-/// overdue), no further than one more than [`NARROW_WINDOW`] ids: a narrow
-/// window's page is then read by its ids, whatever its depth; a wider one
-/// is walked by id after all.
-async fn in_due_window(
-    db: &impl ConnectionTrait,
-    query: Select<request::Entity>,
-    page: PageRequest,
-    walk_first: bool,
-) -> Result<Vec<request::Model>, ApiError> {
-    if walk_first {
-        let near = in_order(query.clone(), page)
-            .filter(request::Column::Id.lte(page.after_id.saturating_add(NEAR)));
-        let found = crate::services::first_rows(db, near, page.fetch_limit()).await?;
-        if found.len() as u64 == page.fetch_limit() {
-            return Ok(found);
-        }
-    }
-    // The term `idx_requests_org_due` is made for: no other statement
-    // repeats it, so none other reads that index.
-    let window = query
-        .clone()
-        .select_only()
-        .column(request::Column::Id)
-        .filter(request::Column::DueAt.is_not_null());
-    let few = crate::services::first_ids_of_few(
-        db,
-        window,
-        page.after_id,
-        page.fetch_limit(),
-        NARROW_WINDOW,
-    )
-    .await?;
-    let query = match few {
-        Some(ids) => query.filter(crate::services::id_in::<request::Entity>(
-            db.get_database_backend(),
-            request::Column::Id,
-            ids,
-        )),
-        None => query,
-    };
-    Ok(crate::services::first_rows(db, in_order(query, page), page.fetch_limit()).await?)
 }
 
 /// One page of the requests the caller may read that match `search` and

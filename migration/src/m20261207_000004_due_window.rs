@@ -5,9 +5,9 @@
 //! (`due_before`, `due_after`) whose next few thousand requests by id do
 //! not fill it reads the ids of its window from this index alone, and a
 //! narrow window ("due this week") is then read by id rather than found by
-//! walking the organisation in id order (`services::requests::list`).
+//! walking the organisation in id order (`services::requests::due_window`).
 //! `idx_requests_org_status_due` cannot serve it: its status comes before
-//! the due date (it serves `overdue=true`, whose statuses are written out).
+//! the due date.
 //!
 //! It is partial, on `due_at IS NOT NULL` (every request has a due), and
 //! that read repeats the condition: a database uses a partial index only

@@ -44,6 +44,24 @@ pub fn tag(statement: &mut sea_orm::sea_query::SelectStatement, tag: i32) {
     statement.expr_as(sea_orm::sea_query::Expr::Constant(tag.into()), "tag");
 }
 
+/// `arms` one after the other (`UNION ALL`); none when there are none.
+/// Each arm keeps its ORDER BY and LIMIT inside a subquery: neither
+/// database takes them on a bare arm of a UNION.
+pub fn union_all(
+    arms: impl IntoIterator<Item = sea_orm::sea_query::SelectStatement>,
+) -> Option<sea_orm::sea_query::SelectStatement> {
+    use sea_orm::sea_query::{Alias, Asterisk, Query, UnionType};
+    arms.into_iter()
+        .enumerate()
+        .map(|(n, arm)| {
+            Query::select()
+                .column(Asterisk)
+                .from_subquery(arm, Alias::new(format!("arm{n}")))
+                .to_owned()
+        })
+        .reduce(|mut union, arm| union.union(UnionType::All, arm).to_owned())
+}
+
 /// The tag of a row of a [`tag`]ged statement. A literal integer is INT4
 /// on PostgreSQL, hence `i32`.
 pub fn tag_of(row: &sea_orm::QueryResult) -> Result<i32, sea_orm::DbErr> {

@@ -19,7 +19,6 @@
 //!   (`idx_requests_org_status_id` gives each status in id order), the
 //!   first page's worth of each, and the page is the first of those.
 
-use sea_orm::sea_query::{Alias, Asterisk, Query, UnionType};
 use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QuerySelect, QueryTrait, Select};
 
 use super::{RequestFilter, RequestStatus, in_order};
@@ -27,7 +26,7 @@ use crate::entities::request;
 use crate::error::ApiError;
 use crate::identity::{AuthUser, Role};
 use crate::pagination::PageRequest;
-use crate::services::{first_ids_of_few, first_rows, id_in, one_of};
+use crate::services::{first_ids_of_few, first_rows, id_in, one_of, union_all};
 
 /// The filter asks for a window of due dates (`due_before`, `due_after`,
 /// `overdue=true`) and nothing else, of someone who reads the whole
@@ -110,30 +109,20 @@ async fn overdue_ids(
     query: &Select<request::Entity>,
     page: PageRequest,
 ) -> Result<Vec<i64>, ApiError> {
-    let Some(statement) = RequestStatus::UNDELIVERED
-        .iter()
-        .enumerate()
-        .map(|(n, status)| {
-            let arm = in_order(
-                query.clone().filter(one_of::<request::Entity>(
-                    request::Column::Status,
-                    [status.as_str()],
-                )),
-                page,
-            )
-            .select_only()
-            .column(request::Column::Id)
-            .limit(page.fetch_limit())
-            .into_query();
-            // Each arm keeps its ORDER BY and LIMIT inside a subquery:
-            // neither database takes them on a bare arm of a UNION.
-            Query::select()
-                .column(Asterisk)
-                .from_subquery(arm, Alias::new(format!("status{n}")))
-                .to_owned()
-        })
-        .reduce(|mut union, arm| union.union(UnionType::All, arm).to_owned())
-    else {
+    let arms = RequestStatus::UNDELIVERED.iter().map(|status| {
+        in_order(
+            query.clone().filter(one_of::<request::Entity>(
+                request::Column::Status,
+                [status.as_str()],
+            )),
+            page,
+        )
+        .select_only()
+        .column(request::Column::Id)
+        .limit(page.fetch_limit())
+        .into_query()
+    });
+    let Some(statement) = union_all(arms) else {
         return Ok(Vec::new());
     };
     let mut ids = Vec::new();

@@ -10,7 +10,7 @@
 //! with theirs however many others come before them.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Alias, Asterisk, Query, SelectStatement, UnionType};
+use sea_orm::sea_query::SelectStatement;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DerivePartialModel, EntityTrait, FromQueryResult,
     PartialModelTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
@@ -88,29 +88,19 @@ pub async fn open_work(
 /// tagged with its place (`services::tag`), one after the other (`UNION ALL`), so
 /// that a page showing several lists waits for the database once.
 pub fn open_work_statement(actor: &AuthUser, sets: &[Open], shown: u64) -> Option<SelectStatement> {
-    sets.iter()
-        .enumerate()
-        .filter_map(|(part, set)| {
-            let mut statement = match *set {
-                Open::Department(department_id, side) => {
-                    open_for_department(actor, department_id, side, shown)?
-                }
-                Open::Assigned => first_and_count(
-                    undelivered(actor).filter(request::Column::AssigneeUserId.eq(actor.id)),
-                    shown,
-                ),
-            };
-            crate::services::tag(&mut statement, part as i32);
-            // Each set keeps its ORDER BY and LIMIT inside a subquery:
-            // neither database takes them on a bare arm of a UNION.
-            Some(
-                Query::select()
-                    .column(Asterisk)
-                    .from_subquery(statement, Alias::new(format!("set{part}")))
-                    .to_owned(),
-            )
-        })
-        .reduce(|mut union, arm| union.union(UnionType::All, arm).to_owned())
+    crate::services::union_all(sets.iter().enumerate().filter_map(|(part, set)| {
+        let mut statement = match *set {
+            Open::Department(department_id, side) => {
+                open_for_department(actor, department_id, side, shown)?
+            }
+            Open::Assigned => first_and_count(
+                undelivered(actor).filter(request::Column::AssigneeUserId.eq(actor.id)),
+                shown,
+            ),
+        };
+        crate::services::tag(&mut statement, part as i32);
+        Some(statement)
+    }))
 }
 
 /// The statement of an [`Open::Department`], or none when `actor` may

@@ -25,6 +25,7 @@ mod m20261207_000001_commitments_soonest;
 mod m20261207_000002_open_by_due;
 mod m20261207_000003_department_events;
 mod m20261207_000004_due_window;
+mod m20261207_000005_department_due;
 
 pub struct Migrator;
 
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000002_open_by_due::Migration),
             Box::new(m20261207_000003_department_events::Migration),
             Box::new(m20261207_000004_due_window::Migration),
+            Box::new(m20261207_000005_department_due::Migration),
         ]
     }
 }

@@ -11,10 +11,11 @@
 //!
 //! It is partial, on `due_at IS NOT NULL` (every request has a due), and
 //! that read repeats the condition: a database uses a partial index only
-//! for a statement that implies its condition, and no other statement
-//! writes it. Whole, it was read by statements it does not serve: SQLite,
-//! planning without statistics, read a person's assigned open work (the
-//! home page) from it in due order, walking the whole organisation.
+//! for a statement that implies its condition, as a comparison of due
+//! dates does and a mere order by due date does not. Whole, it was read by
+//! statements it does not serve: SQLite, planning without statistics, read
+//! a person's assigned open work (the home page) from it in due order,
+//! walking the whole organisation.
 
 use sea_orm_migration::prelude::*;
 

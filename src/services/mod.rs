@@ -50,7 +50,22 @@ pub fn tag(statement: &mut sea_orm::sea_query::SelectStatement, tag: i32) {
 pub fn union_all(
     arms: impl IntoIterator<Item = sea_orm::sea_query::SelectStatement>,
 ) -> Option<sea_orm::sea_query::SelectStatement> {
-    use sea_orm::sea_query::{Alias, Asterisk, Query, UnionType};
+    joined(arms, sea_orm::sea_query::UnionType::All)
+}
+
+/// The rows of any of `arms`, each once (`UNION`), as [`union_all`] sends
+/// them.
+pub fn union_distinct(
+    arms: impl IntoIterator<Item = sea_orm::sea_query::SelectStatement>,
+) -> Option<sea_orm::sea_query::SelectStatement> {
+    joined(arms, sea_orm::sea_query::UnionType::Distinct)
+}
+
+fn joined(
+    arms: impl IntoIterator<Item = sea_orm::sea_query::SelectStatement>,
+    kind: sea_orm::sea_query::UnionType,
+) -> Option<sea_orm::sea_query::SelectStatement> {
+    use sea_orm::sea_query::{Alias, Asterisk, Query};
     arms.into_iter()
         .enumerate()
         .map(|(n, arm)| {
@@ -59,7 +74,7 @@ pub fn union_all(
                 .from_subquery(arm, Alias::new(format!("arm{n}")))
                 .to_owned()
         })
-        .reduce(|mut union, arm| union.union(UnionType::All, arm).to_owned())
+        .reduce(|mut union, arm| union.union(kind, arm).to_owned())
 }
 
 /// The tag of a row of a [`tag`]ged statement. A literal integer is INT4
@@ -112,16 +127,15 @@ pub async fn first_rows<E: sea_orm::EntityTrait>(
 /// (its one column), when it selects at most `cap` of them; `None` when it
 /// selects more. The database reads at most one more than `cap` and sorts
 /// them itself: only the `n` and their count come back.
-pub async fn first_ids_of_few<E: sea_orm::EntityTrait>(
+pub async fn first_ids_of_few(
     db: &impl sea_orm::ConnectionTrait,
-    query: sea_orm::Select<E>,
+    query: &sea_orm::sea_query::SelectStatement,
     after: i64,
     n: u64,
     cap: u64,
 ) -> Result<Option<Vec<i64>>, sea_orm::DbErr> {
-    use sea_orm::QueryTrait;
     let backend = db.get_database_backend();
-    let mut statement = query.build(backend);
+    let mut statement = backend.build(query);
     let mut values = statement
         .values
         .take()

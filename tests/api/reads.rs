@@ -534,24 +534,105 @@ async fn a_due_window_pages_in_id_order_whether_narrow_or_wider_than_twenty_thou
         .collect();
     assert_eq!(shown, wide[..3], "{query}");
     assert!(page.body["next_cursor"].is_string(), "{query}");
-    // With a department's requests or another filter beside the window,
-    // each is walked by id along its own index: the same answers.
-    for (who, query, limit) in [
-        (&pair.legal_lead, format!("due_after={middle}"), 2),
-        (&pair.admin, format!("due_after={middle}&status=open"), 1),
-    ] {
-        assert_eq!(
-            every_page(&app, &who.token, &query, limit).await,
-            late,
-            "{query}"
-        );
-    }
+    // With another filter beside the window, it is walked by id along that
+    // filter's own index: the same answers.
+    let query = format!("due_after={middle}&status=open");
+    assert_eq!(every_page(&app, token, &query, 1).await, late, "{query}");
     // Another organisation's admin reads none of it.
     let outsider = app.signup("Globex", "gil@globex.test").await;
     assert_eq!(
         every_page(&app, &outsider.token, "overdue=true", 50).await,
         Vec::<i64>::new()
     );
+}
+
+/// A lead's or staff member's list by due date holds what their department
+/// provides and what it waits for, read from an index of due dates per
+/// side: each pages through exactly the department's window, in id order,
+/// at any depth, whether narrow (read by id) or wider than twenty thousand
+/// (walked), overdue requests as any window.
+#[rocket::async_test]
+async fn a_departments_due_window_holds_what_it_provides_and_what_it_waits_for_at_any_depth() {
+    let app = spawn_app().await;
+    let pair = app.pair().await;
+    // Legal provides contracts to Sales; Finance provides figures to Legal.
+    let contracts = app.active_agreement(&pair, 8.0, "business_hours").await;
+    let finance = app.create_department(&pair.admin, "FIN").await;
+    let finance_lead = app
+        .create_user(&pair.admin, "fay@acme.test", "lead", Some(finance))
+        .await;
+    let finance_staff = app
+        .create_user(&pair.admin, "finn@acme.test", "staff", Some(finance))
+        .await;
+    let figures = app
+        .agreement_between(
+            (&finance_lead, finance),
+            (&pair.legal_lead, pair.legal),
+            8.0,
+            "business_hours",
+        )
+        .await;
+    let now = Utc::now();
+    let month_ago = (now - TimeDelta::days(30)).to_rfc3339();
+    // 20,101 contracts due a month ago, three figures due as long ago,
+    // then two of each due later, taking turns.
+    let early = app
+        .log_request(&pair.sales_staff, contracts, &month_ago, &[])
+        .await;
+    let first = int(&early["id"]);
+    hub(&app, first, 20_100).await;
+    let contracts_early: Vec<i64> = (first..=first + 20_100).collect();
+    let mut figures_early = Vec::new();
+    for _ in 0..3 {
+        let owed = app
+            .log_request(&pair.legal_staff, figures, &month_ago, &[])
+            .await;
+        assert_eq!(owed["due_at"], early["due_at"], "due alike");
+        figures_early.push(int(&owed["id"]));
+    }
+    let (mut later, mut contracts_later, mut figures_later) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..2 {
+        let contract = int(&app
+            .log_request(&pair.sales_staff, contracts, &now.to_rfc3339(), &[])
+            .await["id"]);
+        let figure = int(&app
+            .log_request(&pair.legal_staff, figures, &now.to_rfc3339(), &[])
+            .await["id"]);
+        contracts_later.push(contract);
+        figures_later.push(figure);
+        later.extend([contract, figure]);
+    }
+    let middle = (instant(&early["due_at"]) + TimeDelta::days(1))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let after_middle = format!("due_after={middle}");
+    let before_middle = format!("due_before={middle}");
+    let legal_early: Vec<i64> = contracts_early
+        .iter()
+        .chain(&figures_early)
+        .copied()
+        .collect();
+    let nothing = Vec::new();
+    for (who, query, limit, expected) in [
+        // Narrow windows, from both sides, a page or less at a time.
+        (&pair.legal_lead, after_middle.as_str(), 1, &later),
+        (&pair.legal_staff, after_middle.as_str(), 3, &later),
+        (&pair.sales_lead, after_middle.as_str(), 1, &contracts_later),
+        (&finance_lead, after_middle.as_str(), 1, &figures_later),
+        (&finance_staff, before_middle.as_str(), 2, &figures_early),
+        (&finance_lead, "overdue=true", 1, &figures_early),
+        (&finance_lead, "due_after=2100-01-01T00:00:00Z", 5, &nothing),
+        // Wide windows, walked: every page of them.
+        (&pair.legal_lead, before_middle.as_str(), 200, &legal_early),
+        (&pair.legal_lead, "overdue=true", 200, &legal_early),
+        (&pair.sales_staff, "overdue=true", 200, &contracts_early),
+    ] {
+        assert_eq!(
+            &every_page(&app, &who.token, query, limit).await,
+            expected,
+            "{query} read by user {}",
+            who.user_id
+        );
+    }
 }
 
 #[rocket::async_test]
@@ -682,10 +763,71 @@ async fn a_departments_open_work_is_read_in_due_order_and_counted_from_its_own_i
     }
 }
 
+/// A lead's or staff member's window of due dates is read from an index of
+/// due dates per side of their department, one `UNION` of both, rather
+/// than by walking the organisation in id order: a window of dates from
+/// `idx_requests_*_due`, overdue requests from the indexes of open
+/// requests by due date (`idx_requests_*_due_open`). With another filter
+/// beside it, the list walks that filter's index and reads no window.
+#[rocket::async_test]
+async fn a_departments_due_window_is_read_from_an_index_per_side() {
+    use baton::entities::ids::{DepartmentId, UserId};
+    use baton::entities::request::RequestStatus;
+    use baton::identity::{AuthUser, Role};
+    use baton::services::requests::{RequestFilter, due_window_statement};
+
+    let db = baton::db::connect("sqlite::memory:", 1).await.unwrap();
+    baton::db::migrate(&db).await.unwrap();
+    let staff = AuthUser {
+        id: UserId(3),
+        organisation_id: OrganisationId(1),
+        role: Role::Staff,
+        department_id: Some(DepartmentId(1)),
+    };
+    let due_after = Some(Utc::now());
+    for (filter, index) in [
+        (
+            RequestFilter {
+                due_after,
+                ..RequestFilter::default()
+            },
+            "due",
+        ),
+        (
+            RequestFilter {
+                overdue: Some(true),
+                ..RequestFilter::default()
+            },
+            "due_open",
+        ),
+    ] {
+        let statement = due_window_statement(&staff, &filter).expect("a window alone");
+        let plan = plan_of(&db, &statement).await;
+        for side in ["provider", "customer"] {
+            let index = format!("COVERING INDEX idx_requests_{side}_{index} ");
+            assert!(
+                plan.iter().any(|step| step.contains(&index)),
+                "{side} side from its index alone: {plan:?}"
+            );
+        }
+        assert!(
+            !plan.iter().any(|step| step.contains("idx_requests_org_")),
+            "not the organisation's: {plan:?}"
+        );
+    }
+    let with_status = RequestFilter {
+        due_after,
+        status: Some(RequestStatus::Open),
+        ..RequestFilter::default()
+    };
+    assert!(due_window_statement(&staff, &with_status).is_none());
+}
+
 /// A person's assigned open work (the home page) comes from the index of
 /// their assignments, not in due order from the index of due dates, which
 /// would walk the whole organisation: that index is partial, on a condition
-/// only a list's due window repeats (`m20261207_000004_due_window`).
+/// that a comparison of due dates implies and an order by them does not
+/// (`m20261207_000004_due_window`).
 #[rocket::async_test]
 async fn assigned_work_is_not_read_from_the_index_of_due_dates() {
     use baton::entities::ids::{DepartmentId, UserId};

@@ -36,7 +36,7 @@ use sea_orm::{
     QuerySelect, Select,
 };
 
-use crate::entities::ids::{AgreementId, DepartmentId, RequestId, UserId};
+use crate::entities::ids::{AgreementId, DepartmentId, OrganisationId, RequestId, UserId};
 use crate::entities::{request, request_dependency};
 use crate::error::ApiError;
 use crate::identity::{AuthUser, Role};
@@ -135,6 +135,9 @@ pub async fn list(
     page: PageRequest,
     filter: &RequestFilter,
 ) -> Result<Vec<request::Model>, ApiError> {
+    if let Some(scope) = due_window::only_a_due_window(actor, filter) {
+        return due_window::page(db, actor, filter, page, scope).await;
+    }
     let query = filtered(actor, filter);
     if let Some(search) = &filter.search {
         // Words are not a closed set: a search keeps PostgreSQL planning
@@ -145,10 +148,23 @@ pub async fn list(
             .all(db)
             .await?);
     }
-    if due_window::only_a_due_window(actor, filter) {
-        return due_window::page(db, query, page, filter.overdue == Some(true)).await;
-    }
     Ok(crate::services::first_rows(db, in_order(query, page), page.fetch_limit()).await?)
+}
+
+/// The statement that reads the ids of the filter's window of due dates
+/// from an index of due dates, when a list page may read them so (the
+/// filter is a window and nothing else, and not the organisation's overdue
+/// requests, which are read status by status; see `due_window`): for a
+/// test to see its plan.
+pub fn due_window_statement(
+    actor: &AuthUser,
+    filter: &RequestFilter,
+) -> Option<sea_orm::sea_query::SelectStatement> {
+    let scope = due_window::only_a_due_window(actor, filter)?;
+    if scope == due_window::Scope::Organisation && filter.overdue == Some(true) {
+        return None;
+    }
+    due_window::window_statement(actor, filter, scope)
 }
 
 /// `query` past the page's cursor, by ascending id.
@@ -188,8 +204,7 @@ fn undelivered_status() -> sea_orm::sea_query::Expr {
 /// The requests of the caller's organisation they may read, narrowed by
 /// every filter but the search.
 fn filtered(actor: &AuthUser, filter: &RequestFilter) -> Select<request::Entity> {
-    let mut query =
-        request::Entity::find().filter(request::Column::OrganisationId.eq(actor.organisation_id));
+    let mut query = in_organisation(actor.organisation_id);
     if matches!(actor.role, Role::Lead | Role::Staff) {
         let department = actor.department_id.unwrap_or(DepartmentId(-1));
         query = query.filter(
@@ -198,6 +213,16 @@ fn filtered(actor: &AuthUser, filter: &RequestFilter) -> Select<request::Entity>
                 .add(request::Column::CustomerDepartmentId.eq(department)),
         );
     }
+    narrowed(query, filter)
+}
+
+/// Every request of the organisation.
+fn in_organisation(organisation_id: OrganisationId) -> Select<request::Entity> {
+    request::Entity::find().filter(request::Column::OrganisationId.eq(organisation_id))
+}
+
+/// `query` narrowed by every filter but the search.
+fn narrowed(mut query: Select<request::Entity>, filter: &RequestFilter) -> Select<request::Entity> {
     // Statuses are written out (`one_of`): a list page's LIMIT is, so
     // PostgreSQL keeps a generic plan of it, and a bound status would hide
     // from that plan how few requests are open (its generic plan walked

@@ -354,11 +354,30 @@ impl TestApp {
 
     /// An agreement Legal owes Sales, proposed and accepted.
     pub async fn active_agreement(&self, pair: &Pair, amount: f64, unit: &str) -> i64 {
+        self.agreement_between(
+            (&pair.legal_lead, pair.legal),
+            (&pair.sales_lead, pair.sales),
+            amount,
+            unit,
+        )
+        .await
+    }
+
+    /// An active agreement from `provider` to `customer` (each a lead and
+    /// their department): drafted and proposed by the provider's lead,
+    /// accepted by the customer's.
+    pub async fn agreement_between(
+        &self,
+        (provider_lead, provider): (&Session, i64),
+        (customer_lead, customer): (&Session, i64),
+        amount: f64,
+        unit: &str,
+    ) -> i64 {
         let draft = self
             .post(
                 "/api/v1/agreements",
-                Some(&pair.legal_lead.token),
-                json!({"provider_department_id": pair.legal, "customer_department_id": pair.sales,
+                Some(&provider_lead.token),
+                json!({"provider_department_id": provider, "customer_department_id": customer,
                        "title": "Contract review", "deliverable": "Marked-up contract",
                        "definition_of_done": "All clauses reviewed",
                        "turnaround": {"amount": amount, "unit": unit}}),
@@ -369,7 +388,7 @@ impl TestApp {
         let proposed = self
             .post(
                 &format!("/api/v1/agreements/{id}/propose"),
-                Some(&pair.legal_lead.token),
+                Some(&provider_lead.token),
                 json!({}),
             )
             .await;
@@ -377,7 +396,7 @@ impl TestApp {
         let accepted = self
             .post(
                 &format!("/api/v1/agreements/{id}/accept"),
-                Some(&pair.sales_lead.token),
+                Some(&customer_lead.token),
                 json!({}),
             )
             .await;

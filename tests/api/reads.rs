@@ -520,6 +520,23 @@ async fn a_due_window_pages_in_id_order_whether_narrow_or_wider_than_twenty_thou
     let started = app.act(&pair.legal_staff, first, "start", json!({})).await;
     assert_eq!(started.status, Status::Ok, "{}", started.body);
     assert_eq!(every_page(&app, token, "overdue=true", 200).await, wide);
+    // Overdue within a window of dates: still due before now, whatever
+    // the window's end.
+    for (query, expected) in [
+        ("overdue=true&due_before=2100-01-01T00:00:00Z", wide.clone()),
+        (
+            &*format!("overdue=true&due_after={early_due}"),
+            wide.clone(),
+        ),
+        (&*format!("overdue=true&due_before={early_due}"), vec![]),
+        (&*format!("overdue=true&due_after={middle}"), vec![]),
+    ] {
+        assert_eq!(
+            every_page(&app, token, query, 200).await,
+            expected,
+            "{query}"
+        );
+    }
     // Another wide window, its first page.
     let query = format!("due_after={early_due}&due_before={middle}");
     let page = app

@@ -28,6 +28,7 @@
 //! `idx_requests_provider_due` and `idx_requests_customer_due` (for
 //! overdue, from `idx_requests_*_due_open`), one `UNION` of both sides.
 
+use chrono::Utc;
 use sea_orm::sea_query::SelectStatement;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
@@ -39,7 +40,7 @@ use crate::entities::request;
 use crate::error::ApiError;
 use crate::identity::{AuthUser, Role};
 use crate::pagination::PageRequest;
-use crate::services::{first_ids_of_few, first_rows, id_in, one_of, union_all, union_distinct};
+use crate::services::{first_ids_of_few, first_rows, id_in, union_all, union_distinct};
 
 /// Whose requests a window of due dates is read from: what the reader
 /// sees.
@@ -108,7 +109,7 @@ pub(super) async fn page(
     let query = filtered(actor, filter);
     let window = || window_statement(actor, filter, scope);
     let ids = match (scope, filter.overdue == Some(true)) {
-        (Scope::Organisation, true) => Some(overdue_ids(db, &query, page).await?),
+        (Scope::Organisation, true) => Some(overdue_ids(db, actor, filter, page).await?),
         (Scope::Department(_), true) => window_ids(db, window(), page).await?,
         (_, false) => {
             let near = in_order(query.clone(), page)
@@ -197,26 +198,34 @@ pub(super) fn window_statement(
     union_distinct(sides)
 }
 
-/// The ids of the page of `query` (overdue requests): the first page's
-/// worth of each undelivered status past the cursor, in one statement
-/// (`UNION ALL`), then the first of them all.
+/// The ids of the page of the overdue requests `actor` reads in `filter`
+/// (perhaps also a window of dates): the first page's worth of each
+/// undelivered status past the cursor, in one statement (`UNION ALL`),
+/// then the first of them all.
 async fn overdue_ids(
     db: &impl ConnectionTrait,
-    query: &Select<request::Entity>,
+    actor: &AuthUser,
+    filter: &RequestFilter,
     page: PageRequest,
 ) -> Result<Vec<i64>, ApiError> {
+    let now = Utc::now();
     let arms = RequestStatus::UNDELIVERED.iter().map(|status| {
-        in_order(
-            query.clone().filter(one_of::<request::Entity>(
-                request::Column::Status,
-                [status.as_str()],
-            )),
-            page,
-        )
-        .select_only()
-        .column(request::Column::Id)
-        .limit(page.fetch_limit())
-        .into_query()
+        // Overdue in one status: in it and due before now (the filter asks
+        // nothing else, `only_a_due_window`), the status alone. Beside the list of undelivered statuses, PostgreSQL read
+        // every open request of the organisation from the index by status
+        // and sorted them (3.5 ms at a million requests) rather than walk
+        // the status in id order and stop at a page (0.1 ms).
+        let one = RequestFilter {
+            status: Some(*status),
+            due_before: Some(filter.due_before.map_or(now, |before| before.min(now))),
+            due_after: filter.due_after,
+            ..RequestFilter::default()
+        };
+        in_order(filtered(actor, &one), page)
+            .select_only()
+            .column(request::Column::Id)
+            .limit(page.fetch_limit())
+            .into_query()
     });
     let Some(statement) = union_all(arms) else {
         return Ok(Vec::new());

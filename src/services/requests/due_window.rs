@@ -211,10 +211,11 @@ async fn overdue_ids(
     let now = Utc::now();
     let arms = RequestStatus::UNDELIVERED.iter().map(|status| {
         // Overdue in one status: in it and due before now (the filter asks
-        // nothing else, `only_a_due_window`), the status alone. Beside the list of undelivered statuses, PostgreSQL read
-        // every open request of the organisation from the index by status
-        // and sorted them (3.5 ms at a million requests) rather than walk
-        // the status in id order and stop at a page (0.1 ms).
+        // nothing else, `only_a_due_window`), the status alone. Beside the
+        // list of undelivered statuses, PostgreSQL read every open request
+        // of the organisation from the index by status and sorted them
+        // (3.5 ms at a million requests) rather than walk the status in id
+        // order and stop at a page (0.1 ms).
         let one = RequestFilter {
             status: Some(*status),
             due_before: Some(filter.due_before.map_or(now, |before| before.min(now))),

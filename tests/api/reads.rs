@@ -707,6 +707,23 @@ async fn an_agreements_figures_follow_deliveries_reopenings_and_deliveries_anew(
     );
 }
 
+/// An empty migrated SQLite database to plan statements on, and someone
+/// with `role` in department 1 of organisation 1.
+async fn planner(
+    role: baton::identity::Role,
+) -> (sea_orm::DatabaseConnection, baton::identity::AuthUser) {
+    use baton::entities::ids::{DepartmentId, UserId};
+    let db = baton::db::connect("sqlite::memory:", 1).await.unwrap();
+    baton::db::migrate(&db).await.unwrap();
+    let person = baton::identity::AuthUser {
+        id: UserId(2),
+        organisation_id: OrganisationId(1),
+        role,
+        department_id: Some(DepartmentId(1)),
+    };
+    (db, person)
+}
+
 /// The plan SQLite makes for `statement`, one line a step.
 async fn plan_of(
     db: &sea_orm::DatabaseConnection,
@@ -734,19 +751,12 @@ async fn plan_of(
 /// a page at a million requests) while every answer stays the same.
 #[rocket::async_test]
 async fn a_departments_open_work_is_read_in_due_order_and_counted_from_its_own_index() {
-    use baton::entities::ids::{DepartmentId, UserId};
-    use baton::identity::{AuthUser, Role};
+    use baton::entities::ids::DepartmentId;
+    use baton::identity::Role;
     use baton::services::Side;
     use baton::services::requests::Open;
 
-    let db = baton::db::connect("sqlite::memory:", 1).await.unwrap();
-    baton::db::migrate(&db).await.unwrap();
-    let lead = AuthUser {
-        id: UserId(2),
-        organisation_id: OrganisationId(1),
-        role: Role::Lead,
-        department_id: Some(DepartmentId(1)),
-    };
+    let (db, lead) = planner(Role::Lead).await;
     // Both lists come in one statement; each reads its own index.
     let statement = baton::services::requests::open_work_statement(
         &lead,
@@ -788,19 +798,11 @@ async fn a_departments_open_work_is_read_in_due_order_and_counted_from_its_own_i
 /// beside it, the list walks that filter's index and reads no window.
 #[rocket::async_test]
 async fn a_departments_due_window_is_read_from_an_index_per_side() {
-    use baton::entities::ids::{DepartmentId, UserId};
     use baton::entities::request::RequestStatus;
-    use baton::identity::{AuthUser, Role};
+    use baton::identity::Role;
     use baton::services::requests::{RequestFilter, due_window_statement};
 
-    let db = baton::db::connect("sqlite::memory:", 1).await.unwrap();
-    baton::db::migrate(&db).await.unwrap();
-    let staff = AuthUser {
-        id: UserId(3),
-        organisation_id: OrganisationId(1),
-        role: Role::Staff,
-        department_id: Some(DepartmentId(1)),
-    };
+    let (db, staff) = planner(Role::Staff).await;
     let due_after = Some(Utc::now());
     for (filter, index) in [
         (
@@ -847,18 +849,10 @@ async fn a_departments_due_window_is_read_from_an_index_per_side() {
 /// (`m20261207_000004_due_window`).
 #[rocket::async_test]
 async fn assigned_work_is_not_read_from_the_index_of_due_dates() {
-    use baton::entities::ids::{DepartmentId, UserId};
-    use baton::identity::{AuthUser, Role};
+    use baton::identity::Role;
     use baton::services::requests::Open;
 
-    let db = baton::db::connect("sqlite::memory:", 1).await.unwrap();
-    baton::db::migrate(&db).await.unwrap();
-    let staff = AuthUser {
-        id: UserId(3),
-        organisation_id: OrganisationId(1),
-        role: Role::Staff,
-        department_id: Some(DepartmentId(1)),
-    };
+    let (db, staff) = planner(Role::Staff).await;
     let statement = baton::services::requests::open_work_statement(&staff, &[Open::Assigned], 20)
         .expect("anyone reads their own assigned work");
     let plan = plan_of(&db, &statement).await;

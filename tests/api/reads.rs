@@ -29,6 +29,16 @@ fn ids(value: &Value) -> Vec<i64> {
         .collect()
 }
 
+/// The ids of a page's items.
+fn item_ids(page: &Value) -> Vec<i64> {
+    page["items"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no items: {page}"))
+        .iter()
+        .map(|item| int(&item["id"]))
+        .collect()
+}
+
 /// Copies request `template` `count` times straight into the database, each
 /// copy waiting on it: a hub with `count` requests downstream.
 async fn hub(app: &TestApp, template: i64, count: usize) {
@@ -362,12 +372,7 @@ async fn time_passing_turns_a_promise_late_through_the_refresh_once_across_two_i
         let answer = app
             .get("/api/v1/commitments?risk=late", Some(&pair.leader.token))
             .await;
-        answer.body["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| int(&c["id"]))
-            .collect::<Vec<_>>()
+        item_ids(&answer.body)
     };
     assert_eq!(
         late().await,
@@ -419,12 +424,7 @@ async fn a_search_matching_more_than_the_window_ranks_the_newest_two_thousand_an
     let token = Some(pair.sales_lead.token.as_str());
     let ranked = app.get("/api/v1/requests?q=globex&limit=3", token).await;
     assert_eq!(ranked.status, Status::Ok, "{}", ranked.body);
-    let shown: Vec<i64> = ranked.body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| int(&r["id"]))
-        .collect();
+    let shown = item_ids(&ranked.body);
     assert_eq!(shown, [last - 1_999, last - 1_998, last - 1_997]);
     // The CSV of the list (by id) still holds every match.
     let csv = app
@@ -454,9 +454,9 @@ async fn every_page(app: &TestApp, token: &str, query: &str, limit: usize) -> Ve
             )
             .await;
         assert_eq!(page.status, Status::Ok, "{query}: {}", page.body);
-        let items = page.body["items"].as_array().unwrap();
+        let items = item_ids(&page.body);
         assert!(items.len() <= limit);
-        all.extend(items.iter().map(|r| int(&r["id"])));
+        all.extend(items);
         match page.body["next_cursor"].as_str() {
             Some(next) => cursor = Some(next.to_owned()),
             None => return all,
@@ -543,12 +543,7 @@ async fn a_due_window_pages_in_id_order_whether_narrow_or_wider_than_twenty_thou
         .get(&format!("/api/v1/requests?{query}&limit=3"), Some(token))
         .await;
     assert_eq!(page.status, Status::Ok, "{query}: {}", page.body);
-    let shown: Vec<i64> = page.body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| int(&r["id"]))
-        .collect();
+    let shown = item_ids(&page.body);
     assert_eq!(shown, wide[..3], "{query}");
     assert!(page.body["next_cursor"].is_string(), "{query}");
     // With another filter beside the window, it is walked by id along that

@@ -161,10 +161,22 @@ async fn window_ids(
     .await?)
 }
 
+/// The statement a list page reads its window's ids with from an index
+/// of due dates, when it reads one: the filter is a window and nothing
+/// else, and not the organisation's overdue requests, which are read
+/// status by status ([`page`]).
+pub(super) fn index_statement(actor: &AuthUser, filter: &RequestFilter) -> Option<SelectStatement> {
+    let scope = only_a_due_window(actor, filter)?;
+    if scope == Scope::Organisation && filter.overdue == Some(true) {
+        return None;
+    }
+    window_statement(actor, filter, scope)
+}
+
 /// The ids of the requests `actor` reads in `filter`'s window of due dates
 /// (`scope` being theirs), from the index of due dates of `scope`: of the
 /// organisation, or one `UNION` of both sides of a department.
-pub(super) fn window_statement(
+fn window_statement(
     actor: &AuthUser,
     filter: &RequestFilter,
     scope: Scope,

@@ -160,11 +160,7 @@ pub fn due_window_statement(
     actor: &AuthUser,
     filter: &RequestFilter,
 ) -> Option<sea_orm::sea_query::SelectStatement> {
-    let scope = due_window::only_a_due_window(actor, filter)?;
-    if scope == due_window::Scope::Organisation && filter.overdue == Some(true) {
-        return None;
-    }
-    due_window::window_statement(actor, filter, scope)
+    due_window::index_statement(actor, filter)
 }
 
 /// `query` past the page's cursor, by ascending id.

@@ -78,6 +78,7 @@ pub mod pulse;
 pub mod pulse_answer;
 pub mod request;
 pub mod request_dependency;
+pub mod request_row;
 pub mod review;
 pub mod review_attendee;
 pub mod saved_view;

@@ -863,3 +863,83 @@ async fn assigned_work_is_not_read_from_the_index_of_due_dates() {
         "{plan:?}"
     );
 }
+
+#[rocket::async_test]
+async fn a_request_row_read_by_position_is_the_row_read_by_name() {
+    use baton::entities::ids::UserId;
+    use baton::entities::request::{RequestStatus, ServiceLevel};
+    use baton::entities::request_row;
+    use sea_orm::{QueryOrder, QuerySelect};
+
+    let app = spawn_app().await;
+    let pair = app.pair().await;
+    let agreement = app.active_agreement(&pair, 8.0, "business_hours").await;
+    let now = Utc::now();
+    let logged = app
+        .log_request(&pair.sales_staff, agreement, &now.to_rfc3339(), &[])
+        .await;
+    let plain = int(&logged["id"]);
+    let full = int(&app
+        .log_request(&pair.sales_staff, agreement, &now.to_rfc3339(), &[])
+        .await["id"]);
+    let db = baton::db::connect(&app.database_url, 1).await.unwrap();
+    // Every column of `full` that may be empty holds a value, each time
+    // unlike every other time, so that two columns read in each other's
+    // place cannot agree.
+    let row = request::Entity::find_by_id(RequestId(full))
+        .one(&db)
+        .await
+        .unwrap()
+        .unwrap();
+    let at = |minutes: i64| Some(now + TimeDelta::minutes(minutes));
+    let mut changed: request::ActiveModel = row.into();
+    changed.status = Set(RequestStatus::Delivered);
+    changed.status_before_pause = Set(Some(RequestStatus::WaitingOnCustomer));
+    changed.paused_at = Set(at(1));
+    changed.expected_at = Set(at(2));
+    changed.delivered_at = Set(at(3));
+    changed.lateness_minutes = Set(Some(-17));
+    changed.on_time = Set(Some(true));
+    changed.rating_score = Set(Some(9));
+    changed.rating_comment = Set(Some("Quick and clear".into()));
+    changed.overdue_notified_at = Set(at(4));
+    changed.due_soon_at = Set(at(5));
+    changed.due_soon_notified_at = Set(at(6));
+    changed.escalate_at = Set(at(7));
+    changed.escalated_at = Set(at(8));
+    changed.assignee_user_id = Set(Some(UserId(pair.legal_staff.user_id)));
+    changed.used_seconds = Set(Some(1_234));
+    changed.agreed_seconds = Set(Some(5_678));
+    changed.thanked = Set(true);
+    changed.service_level = Set(Some(ServiceLevel::Delighted));
+    changed.update(&db).await.unwrap();
+
+    let everything = || request::Entity::find().order_by_asc(request::Column::Id);
+    let by_name = everything().all(&db).await.unwrap();
+    let by_place = request_row::all_of(&db, everything()).await.unwrap();
+    assert_eq!(by_place, by_name);
+    assert_eq!(
+        by_name.iter().map(|row| row.id.0).collect::<Vec<_>>(),
+        vec![plain, full]
+    );
+    let filled = &by_name[1];
+    assert_eq!(filled.service_level, Some(ServiceLevel::Delighted));
+    assert_eq!(
+        filled.assignee_user_id,
+        Some(UserId(pair.legal_staff.user_id))
+    );
+    assert_eq!(by_name[0].paused_at, None);
+    let one = request_row::one_of(&db, request::Entity::find_by_id(RequestId(full)))
+        .await
+        .unwrap();
+    assert_eq!(one.as_ref(), Some(filled));
+
+    // A statement of another shape is refused, not read out of place.
+    let narrow = request::Entity::find()
+        .select_only()
+        .column(request::Column::Id)
+        .column(request::Column::Title);
+    let refused = request_row::all_of(&db, narrow).await.unwrap_err();
+    assert!(refused.to_string().contains("2 columns"), "{refused}");
+    db.close().await.ok();
+}

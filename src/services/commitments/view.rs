@@ -73,11 +73,10 @@ pub async fn chain(
     }
     let mut links = Vec::with_capacity(view.cone.len());
     for chunk in view.cone.chunks(crate::services::ID_CHUNK) {
-        let rows = request::Entity::find()
+        let query = request::Entity::find()
             .filter(request::Column::OrganisationId.eq(actor.organisation_id))
-            .filter(request::Column::Id.is_in(chunk.iter().copied()))
-            .all(db)
-            .await?;
+            .filter(request::Column::Id.is_in(chunk.iter().copied()));
+        let rows = crate::entities::request_row::all_of(db, query).await?;
         links.extend(rows.into_iter().map(|request| ChainLink {
             inputs: inputs.remove(&request.id).unwrap_or_default(),
             request,

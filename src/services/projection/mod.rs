@@ -345,13 +345,10 @@ async fn upstream_cone_knowing(
     }
     let missing: Vec<RequestId> = cone.into_iter().collect();
     for chunk in missing.chunks(5_000) {
-        rows.extend(
-            request::Entity::find()
-                .filter(request::Column::OrganisationId.eq(organisation_id))
-                .filter(request::Column::Id.is_in(chunk.iter().copied()))
-                .all(db)
-                .await?,
-        );
+        let query = request::Entity::find()
+            .filter(request::Column::OrganisationId.eq(organisation_id))
+            .filter(request::Column::Id.is_in(chunk.iter().copied()));
+        rows.extend(crate::entities::request_row::all_of(db, query).await?);
     }
     rows.sort_by_key(|row| row.id);
     Ok(Cone { rows, edges })

@@ -36,7 +36,7 @@ use sea_orm::{
 
 use super::{RequestFilter, RequestStatus, filtered, in_order, in_organisation, narrowed};
 use crate::entities::ids::DepartmentId;
-use crate::entities::request;
+use crate::entities::{request, request_row};
 use crate::error::ApiError;
 use crate::identity::{AuthUser, Role};
 use crate::pagination::PageRequest;
@@ -137,7 +137,7 @@ pub(super) async fn page(
             ids,
         ))
         .order_by_asc(request::Column::Id);
-    Ok(by_id.all(db).await?)
+    Ok(request_row::all_of(db, by_id).await?)
 }
 
 /// The ids of the page past the cursor of `window` (the ids of a window

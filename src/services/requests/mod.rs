@@ -37,7 +37,7 @@ use sea_orm::{
 };
 
 use crate::entities::ids::{AgreementId, DepartmentId, OrganisationId, RequestId, UserId};
-use crate::entities::{request, request_dependency};
+use crate::entities::{request, request_dependency, request_row};
 use crate::error::ApiError;
 use crate::identity::{AuthUser, Role};
 use crate::pagination::{PageRequest, Ranked};
@@ -71,9 +71,9 @@ pub async fn get(
     actor: &AuthUser,
     id: RequestId,
 ) -> Result<request::Model, ApiError> {
-    request::Entity::find_by_id(id)
-        .filter(request::Column::OrganisationId.eq(actor.organisation_id))
-        .one(db)
+    let query = request::Entity::find_by_id(id)
+        .filter(request::Column::OrganisationId.eq(actor.organisation_id));
+    request_row::one_of(db, query)
         .await?
         .filter(|row| can_read(actor, row))
         .ok_or_else(|| ApiError::not_found("request"))

@@ -45,6 +45,15 @@ macro_rules! closed_set {
             fn name(self) -> &'static str {
                 self.as_str()
             }
+
+            // By its name without a list of every member: rows are read
+            // member by member (`request_row`).
+            fn named(text: &str) -> Option<Self> {
+                match text {
+                    $($name => Some($set::$member),)+
+                    _ => None,
+                }
+            }
         }
 
         impl std::fmt::Display for $set {

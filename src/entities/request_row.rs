@@ -22,7 +22,7 @@ use super::Named;
 use super::request::{self, Column};
 
 /// Every row of `statement`, which selects a request's columns in order.
-pub async fn all(
+pub async fn rows(
     db: &impl ConnectionTrait,
     statement: Statement,
 ) -> Result<Vec<request::Model>, DbErr> {
@@ -34,15 +34,15 @@ pub async fn all(
 }
 
 /// Every row `query` (every column of a request) selects.
-pub async fn all_of(
+pub async fn all(
     db: &impl ConnectionTrait,
     query: Select<request::Entity>,
 ) -> Result<Vec<request::Model>, DbErr> {
-    all(db, query.build(db.get_database_backend())).await
+    rows(db, query.build(db.get_database_backend())).await
 }
 
 /// The first row `query` selects, if any.
-pub async fn one_of(
+pub async fn one(
     db: &impl ConnectionTrait,
     query: Select<request::Entity>,
 ) -> Result<Option<request::Model>, DbErr> {

@@ -105,25 +105,6 @@ pub fn one_of<E: sea_orm::EntityTrait>(
         .is_in(values.into_iter().map(|value| Expr::Constant(value.into())))
 }
 
-/// The first `n` requests of `query` (ordered by the caller), read by
-/// position (`entities::request_row`), with the `LIMIT` written into the
-/// statement rather than bound. PostgreSQL costs a
-/// generic plan with a bound `LIMIT` as if it kept a tenth of the rows, so
-/// every generic plan of a page looked dearer than a custom one and each
-/// page was planned afresh (0.4–0.6 ms of a list page's millisecond of
-/// PostgreSQL's time at 1M requests); written out, it keeps one plan after
-/// its first executions. Page sizes are few, so are the statements.
-pub async fn first_rows(
-    db: &impl sea_orm::ConnectionTrait,
-    query: sea_orm::Select<crate::entities::request::Entity>,
-    n: u64,
-) -> Result<Vec<crate::entities::request::Model>, sea_orm::DbErr> {
-    use sea_orm::QueryTrait;
-    let mut statement = query.build(db.get_database_backend());
-    statement.sql.push_str(&format!(" LIMIT {n}"));
-    crate::entities::request_row::all(db, statement).await
-}
-
 /// The first `n` ids above `after`, ascending, of the ids `query` selects
 /// (its one column), when it selects at most `cap` of them; `None` when it
 /// selects more. The database reads at most one more than `cap` and sorts

@@ -916,7 +916,7 @@ async fn a_request_row_read_by_position_is_the_row_read_by_name() {
 
     let everything = || request::Entity::find().order_by_asc(request::Column::Id);
     let by_name = everything().all(&db).await.unwrap();
-    let by_place = request_row::all_of(&db, everything()).await.unwrap();
+    let by_place = request_row::all(&db, everything()).await.unwrap();
     assert_eq!(by_place, by_name);
     assert_eq!(
         by_name.iter().map(|row| row.id.0).collect::<Vec<_>>(),
@@ -929,7 +929,7 @@ async fn a_request_row_read_by_position_is_the_row_read_by_name() {
         Some(UserId(pair.legal_staff.user_id))
     );
     assert_eq!(by_name[0].paused_at, None);
-    let one = request_row::one_of(&db, request::Entity::find_by_id(RequestId(full)))
+    let one = request_row::one(&db, request::Entity::find_by_id(RequestId(full)))
         .await
         .unwrap();
     assert_eq!(one.as_ref(), Some(filled));
@@ -939,7 +939,7 @@ async fn a_request_row_read_by_position_is_the_row_read_by_name() {
         .select_only()
         .column(request::Column::Id)
         .column(request::Column::Title);
-    let refused = request_row::all_of(&db, narrow).await.unwrap_err();
+    let refused = request_row::all(&db, narrow).await.unwrap_err();
     assert!(refused.to_string().contains("2 columns"), "{refused}");
     db.close().await.ok();
 }

@@ -76,7 +76,7 @@ pub async fn chain(
         let query = request::Entity::find()
             .filter(request::Column::OrganisationId.eq(actor.organisation_id))
             .filter(request::Column::Id.is_in(chunk.iter().copied()));
-        let rows = crate::entities::request_row::all_of(db, query).await?;
+        let rows = crate::entities::request_row::all(db, query).await?;
         links.extend(rows.into_iter().map(|request| ChainLink {
             inputs: inputs.remove(&request.id).unwrap_or_default(),
             request,

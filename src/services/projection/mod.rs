@@ -348,7 +348,7 @@ async fn upstream_cone_knowing(
         let query = request::Entity::find()
             .filter(request::Column::OrganisationId.eq(organisation_id))
             .filter(request::Column::Id.is_in(chunk.iter().copied()));
-        rows.extend(crate::entities::request_row::all_of(db, query).await?);
+        rows.extend(crate::entities::request_row::all(db, query).await?);
     }
     rows.sort_by_key(|row| row.id);
     Ok(Cone { rows, edges })

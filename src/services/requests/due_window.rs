@@ -34,13 +34,15 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
 };
 
-use super::{RequestFilter, RequestStatus, filtered, in_order, in_organisation, narrowed};
+use super::{
+    RequestFilter, RequestStatus, filtered, first_rows, in_order, in_organisation, narrowed,
+};
 use crate::entities::ids::DepartmentId;
 use crate::entities::{request, request_row};
 use crate::error::ApiError;
 use crate::identity::{AuthUser, Role};
 use crate::pagination::PageRequest;
-use crate::services::{first_ids_of_few, first_rows, id_in, union_all, union_distinct};
+use crate::services::{first_ids_of_few, id_in, union_all, union_distinct};
 
 /// Whose requests a window of due dates is read from: what the reader
 /// sees.
@@ -137,7 +139,7 @@ pub(super) async fn page(
             ids,
         ))
         .order_by_asc(request::Column::Id);
-    Ok(request_row::all_of(db, by_id).await?)
+    Ok(request_row::all(db, by_id).await?)
 }
 
 /// The ids of the page past the cursor of `window` (the ids of a window

@@ -59,6 +59,9 @@ pub struct Config {
     pub signup_window_seconds: u64,
     /// Connections in the database pool.
     pub db_max_connections: u32,
+    /// Connections in the pool reads draw from (`http::reads`), besides
+    /// the main one, on PostgreSQL; 0: twice the cores. SQLite has one pool.
+    pub db_read_connections: u32,
     /// How often to look for requests that passed their due (0: never).
     pub overdue_sweep_seconds: u64,
     /// The URL people reach Baton at, e.g. `https://baton.example.org`, when
@@ -114,6 +117,7 @@ impl Default for Config {
             signup_max_per_address: 10,
             signup_window_seconds: 3600,
             db_max_connections: 16,
+            db_read_connections: 0,
             overdue_sweep_seconds: 15,
             public_url: None,
             request_header_timeout_seconds: 10,
@@ -143,6 +147,20 @@ pub enum ConfigError {
 }
 
 impl Config {
+    /// The size of the read pool: as configured, or twice the cores the
+    /// process may run on, which keeps each core busy while another read
+    /// waits for the database.
+    pub fn read_connections(&self) -> u32 {
+        match self.db_read_connections {
+            0 => std::thread::available_parallelism()
+                .map_or(2, |cores| {
+                    u32::try_from(cores.get()).unwrap_or(u32::MAX / 2)
+                })
+                .saturating_mul(2),
+            configured => configured,
+        }
+    }
+
     /// Defaults, then `Baton.toml`, then `DATABASE_URL`, then `BATON_*`.
     pub fn figment() -> Figment {
         Figment::from(Serialized::defaults(Config::default()))

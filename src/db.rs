@@ -50,6 +50,27 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
     Database::connect(options).await
 }
 
+/// The pool reads draw from (`http::reads`): on PostgreSQL, `size`
+/// connections more to the database of `db`, with its options (the search
+/// path, JIT off, the test of an idle connection), opened as reads need
+/// them. SQLite's statements run in this process, not in backends that
+/// compete for the cores, so there the one pool serves both.
+pub fn read_pool(db: &DatabaseConnection, size: u32) -> DatabaseConnection {
+    match db.get_database_backend() {
+        DbBackend::Postgres => {
+            let main = db.get_postgres_connection_pool();
+            let pool = main
+                .options()
+                .clone()
+                .max_connections(size.max(1))
+                .min_connections(0)
+                .connect_lazy_with((*main.connect_options()).clone());
+            sea_orm::SqlxPostgresConnector::from_sqlx_postgres_pool(pool)
+        }
+        _ => db.clone(),
+    }
+}
+
 /// Applies every pending migration.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     match db.get_database_backend() {

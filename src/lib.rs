@@ -112,7 +112,8 @@ pub fn rocket(config: Config, db: DatabaseConnection, signing_key: &[u8]) -> Roc
         // Templates are compiled in: a broken one stops the start, loudly.
         views: views::Views::new().unwrap_or_else(|error| panic!("templates: {error:?}")),
         files: files.store,
-        db,
+        read_pool: db::read_pool(&db, config.read_connections()),
+        pool: db,
         config,
     };
     let mail = match mailer {
@@ -149,7 +150,7 @@ pub fn rocket(config: Config, db: DatabaseConnection, signing_key: &[u8]) -> Roc
             Box::pin(async move {
                 if let (Some(state), true) = (rocket.state::<AppState>(), sweep_every > 0) {
                     tokio::spawn(sweep_overdue_forever(
-                        state.db.clone(),
+                        state.pool.clone(),
                         state.calendars.clone(),
                         Duration::from_secs(sweep_every),
                     ));
@@ -162,7 +163,7 @@ pub fn rocket(config: Config, db: DatabaseConnection, signing_key: &[u8]) -> Roc
                     (rocket.state::<AppState>(), mail)
                 {
                     tokio::spawn(dispatch_mail_forever(
-                        state.db.clone(),
+                        state.pool.clone(),
                         state.calendars.clone(),
                         mailer,
                         links,
@@ -177,7 +178,7 @@ pub fn rocket(config: Config, db: DatabaseConnection, signing_key: &[u8]) -> Roc
                     (rocket.state::<AppState>(), webhooks)
                 {
                     tokio::spawn(dispatch_webhooks_forever(
-                        state.db.clone(),
+                        state.pool.clone(),
                         settings,
                         period,
                     ));
@@ -185,8 +186,8 @@ pub fn rocket(config: Config, db: DatabaseConnection, signing_key: &[u8]) -> Roc
             })
         }))
         .mount("/", routes::system::routes())
-        .mount("/", pages::routes())
-        .mount("/api/v1", routes::api_routes())
+        .mount("/", http::reads::mark(pages::routes()))
+        .mount("/api/v1", http::reads::mark(routes::api_routes()))
         .mount("/api/docs", routes::docs::page_routes())
         .register("/", catchers![problem_catcher, pages::sign_in_first])
 }

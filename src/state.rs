@@ -1,4 +1,4 @@
-//! What every handler shares: the pool, the configuration read at start, the
+//! What every handler shares: the pools, the configuration read at start, the
 //! token keys, the login limiter, the metrics registry, compiled calendars
 //! and the attachments' store.
 
@@ -12,7 +12,10 @@ use crate::services::Context;
 use crate::services::calendars::CalendarCache;
 
 pub struct AppState {
-    pub db: DatabaseConnection,
+    /// The main pool: writes, and all that is not a read (`db`).
+    pub pool: DatabaseConnection,
+    /// The pool reads draw from (`http::reads`); on SQLite the main one.
+    pub read_pool: DatabaseConnection,
     pub config: Config,
     pub keys: TokenKeys,
     pub login_limiter: LoginLimiter,
@@ -39,10 +42,20 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The pool of the work at hand: the read pool while a read's handler
+    /// runs, otherwise the main pool (`http::reads`).
+    pub fn db(&self) -> &DatabaseConnection {
+        if crate::http::reads::reading() {
+            &self.read_pool
+        } else {
+            &self.pool
+        }
+    }
+
     /// What a use case of `actor` runs with.
     pub fn context(&self, actor: AuthUser) -> Context<'_> {
         Context {
-            db: &self.db,
+            db: self.db(),
             calendars: &self.calendars,
             writer: &self.writer,
             logging: Some(&self.logging),

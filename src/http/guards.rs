@@ -91,7 +91,7 @@ async fn authenticate(request: &Request<'_>) -> Result<AuthUser, ApiError> {
         let token = header
             .strip_prefix("Bearer ")
             .ok_or_else(|| ApiError::Unauthorized("use the Bearer scheme".into()))?;
-        return actor_for_token(&state.db, &state.keys, token.trim()).await;
+        return actor_for_token(state.db(), &state.keys, token.trim()).await;
     }
     // A browser session may call the API too (the report pages do), but a
     // change through a cookie needs the session's CSRF token in a header.
@@ -112,7 +112,7 @@ async fn authenticate(request: &Request<'_>) -> Result<AuthUser, ApiError> {
             "a change made with a session cookie needs its X-CSRF-Token".into(),
         ));
     }
-    actor_for_token(&state.db, &state.keys, &cookie).await
+    actor_for_token(state.db(), &state.keys, &cookie).await
 }
 
 /// The client's address as [`TrustedProxies::client`] finds it; `None`

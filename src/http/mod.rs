@@ -19,6 +19,7 @@ pub mod csv;
 pub mod files;
 pub mod guards;
 pub mod problem;
+pub mod reads;
 pub mod telemetry;
 
 pub use guards::{Admin, AgreementWriter, RequestActor, ReviewWriter, SESSION_COOKIE};

@@ -128,9 +128,9 @@ async fn agreement_page(
     rejected: Option<&Rejected>,
 ) -> Result<(Status, RawHtml<String>), ApiError> {
     let me = &user.auth;
-    let row = agreements::get(&state.db, me, id).await?;
+    let row = agreements::get(state.db(), me, id).await?;
     let names = department_names(state, user).await?;
-    let figures = agreements::on_time_figures(&state.db, me.organisation_id, &[id])
+    let figures = agreements::on_time_figures(state.db(), me.organisation_id, &[id])
         .await?
         .remove(&id)
         .unwrap_or_default();
@@ -240,7 +240,7 @@ async fn lifecycle(
     let genuine = posted.genuine();
     let Posted { user, form, .. } = posted;
     let me = &user.auth;
-    let db = &state.db;
+    let db = state.db();
     let outcome = match (genuine, form.action.as_str()) {
         (Err(error), _) => Err(error),
         (Ok(()), "propose") => agreements::propose(db, me, id, ExpectedVersion(None)).await,
@@ -301,7 +301,7 @@ async fn save_edit(
     form: &EditForm,
 ) -> Result<&'static str, ApiError> {
     let me = &user.auth;
-    let current = agreements::get(&state.db, me, id).await?;
+    let current = agreements::get(state.db(), me, id).await?;
     let current_turnaround =
         agreements::turnaround_of(current.turnaround_unit, current.turnaround_quantity)?;
     let mut parsed = Parsed::default();
@@ -334,7 +334,7 @@ async fn save_edit(
         pulse_every_weeks: None,
     };
     let terms_change = changes.turnaround.is_some() || changes.on_time_target_pct.is_some();
-    let saved = agreements::update(&state.db, me, id, ExpectedVersion(version), changes).await?;
+    let saved = agreements::update(state.db(), me, id, ExpectedVersion(version), changes).await?;
     Ok(if saved.status == AgreementStatus::Active && terms_change {
         "Change proposed: the customer's lead accepts it before it applies; until then the current terms hold."
     } else {
@@ -549,7 +549,7 @@ async fn create(
         review_every_weeks: cadence,
         due_soon_percent: None,
     };
-    match agreements::create(&state.db, &user.auth, input).await {
+    match agreements::create(state.db(), &user.auth, input).await {
         Ok(row) => {
             let message = if agreements::warnings(&row).is_empty() {
                 "Draft saved. It binds nobody until you propose it and the customer's lead accepts it."

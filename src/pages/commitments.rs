@@ -79,7 +79,7 @@ async fn commitment_page(
     let names = department_names(state, user).await?;
     let commitment =
         commitments::projection_view(&state.context(me.clone()), id, chrono::Utc::now()).await?;
-    let nodes: Vec<Node> = commitments::chain(&state.db, me, &commitment)
+    let nodes: Vec<Node> = commitments::chain(state.db(), me, &commitment)
         .await?
         .into_iter()
         .map(|link| Node {
@@ -105,7 +105,7 @@ async fn commitment_page(
         projection: view,
         ..
     } = commitment;
-    let feeds: Vec<i64> = commitments::dependencies(&state.db, id)
+    let feeds: Vec<i64> = commitments::dependencies(state.db(), id)
         .await?
         .into_iter()
         .map(i64::from)

@@ -124,7 +124,7 @@ async fn list(
     flash: Option<FlashMessage<'_>>,
 ) -> PageResult<(Status, RawHtml<String>)> {
     let values = NewDepartmentForm {
-        calendar_id: calendars::default_id(&state.db, user.auth.organisation_id)
+        calendar_id: calendars::default_id(state.db(), user.auth.organisation_id)
             .await?
             .map(|id| id.to_string())
             .unwrap_or_default(),
@@ -143,10 +143,10 @@ async fn list_page(
     refusal: Option<&Refusal>,
 ) -> Result<(Status, RawHtml<String>), ApiError> {
     let me = &user.auth;
-    let mut rows: Vec<department::Model> = departments::list(&state.db, me, ALL).await?;
+    let mut rows: Vec<department::Model> = departments::list(state.db(), me, ALL).await?;
     rows.sort_by(|a, b| a.name.cmp(&b.name));
     let people = people(state, user).await?;
-    let calendar_rows = calendars::list(&state.db, me, ALL).await?;
+    let calendar_rows = calendars::list(state.db(), me, ALL).await?;
     let zones: HashMap<i64, String> = calendar_rows
         .iter()
         .map(|row| (row.id, row.timezone.clone()))
@@ -196,7 +196,7 @@ async fn create(
             calendar_id,
             lead_user_id: None,
         };
-        departments::create(&state.db, &user.auth, input).await
+        departments::create(state.db(), &user.auth, input).await
     }
     .await;
     match outcome {
@@ -258,9 +258,9 @@ async fn edit_form_page(
 ) -> Result<(Status, RawHtml<String>), ApiError> {
     admin_only(user)?;
     let me = &user.auth;
-    let row = departments::get(&state.db, me, id).await?;
-    let calendar_rows = calendars::list(&state.db, me, ALL).await?;
-    let members = users::list(&state.db, me, ALL, Some(id)).await?;
+    let row = departments::get(state.db(), me, id).await?;
+    let calendar_rows = calendars::list(state.db(), me, ALL).await?;
+    let members = users::list(state.db(), me, ALL, Some(id)).await?;
     // Only a lead of this department may chair it (the service's rule):
     // the others are offered no choice that would be refused.
     let leads: Vec<Choice> = members
@@ -341,7 +341,7 @@ async fn edit(
             lead_user_id: lead,
         };
         departments::update(
-            &state.db,
+            state.db(),
             &user.auth,
             id,
             shown_version(&form.version),
@@ -377,8 +377,8 @@ async fn delete(
     admin_only(&user)?;
     let outcome = async {
         genuine?;
-        let row = departments::get(&state.db, &user.auth, id).await?;
-        departments::delete(&state.db, &user.auth, id, shown_version(&form.version)).await?;
+        let row = departments::get(state.db(), &user.auth, id).await?;
+        departments::delete(state.db(), &user.auth, id, shown_version(&form.version)).await?;
         Ok::<_, ApiError>(row)
     }
     .await;
@@ -416,7 +416,7 @@ async fn show(
     let zone = user.zone;
     let names = department_names(state, &user).await?;
     let people = people(state, &user).await?;
-    let overview = departments::overview(&state.db, me, id).await?;
+    let overview = departments::overview(state.db(), me, id).await?;
     let row = &overview.row;
     let (hours, holidays) = hours_of(&overview.calendar)?;
     let staff = people.members_of(id);
@@ -504,7 +504,7 @@ async fn show(
     page.insert("commitments_total", &overview.commitments_total);
     // The latest thanks its customers gave it (praise is meant to be seen).
     let received = thanks::received_by(
-        &state.db,
+        state.db(),
         me,
         id,
         NewestFirst {

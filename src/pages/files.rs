@@ -50,12 +50,12 @@ async fn attach(
         ));
     }
     let file = upload.into_file(&["_csrf"])?;
-    attachments::add(&state.db, state.files.as_ref(), &user.auth, id, file).await
+    attachments::add(state.db(), state.files.as_ref(), &user.auth, id, file).await
 }
 
 #[get("/files/<id>")]
 async fn download(state: &State<AppState>, user: PageUser, id: i64) -> PageResult<Download> {
-    let (row, object) = attachments::open(&state.db, state.files.as_ref(), &user.auth, id).await?;
+    let (row, object) = attachments::open(state.db(), state.files.as_ref(), &user.auth, id).await?;
     Ok(Download(row, object))
 }
 
@@ -66,7 +66,7 @@ pub(super) async fn file_list(
     request: &request::Model,
     zone: Tz,
 ) -> Result<Vec<Value>, ApiError> {
-    let rows = attachments::list_of(&state.db, request).await?;
+    let rows = attachments::list_of(state.db(), request).await?;
     let people = super::people(state, user).await?;
     Ok(rows
         .into_iter()

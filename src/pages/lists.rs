@@ -144,7 +144,7 @@ async fn agreement_list(
             customer_department_id: query_id("customer", value(&query, "customer"))?,
             status: query_named("status", value(&query, "status"))?,
         };
-        let rows = agreements::list(&state.db, me, page, filter).await?;
+        let rows = agreements::list(state.db(), me, page, filter).await?;
         Ok::<_, ApiError>(Page::from_rows(rows, page, |row| row.id, |row| row))
     }
     .await;
@@ -195,7 +195,7 @@ async fn commitment_list(
             status: query_named("status", value(&query, "status"))?,
             owner_department_id: query_id("owner", value(&query, "owner"))?,
         };
-        let rows = commitments::list(&state.db, me, page, filter).await?;
+        let rows = commitments::list(state.db(), me, page, filter).await?;
         Ok::<_, ApiError>(Page::from_rows(rows, page, |row| row.id, |row| row))
     }
     .await;
@@ -241,7 +241,7 @@ async fn review_list(
             department_id: query_id("department", value(&query, "department"))?,
             status: query_named("status", value(&query, "status"))?,
         };
-        let rows = reviews::list(&state.db, me, page, filter).await?;
+        let rows = reviews::list(state.db(), me, page, filter).await?;
         Ok::<_, ApiError>(Page::from_rows(rows, page, |row| row.id, |row| row))
     }
     .await;

@@ -82,7 +82,11 @@ pub async fn department_names(
 ) -> Result<crate::services::departments::Names, crate::error::ApiError> {
     state
         .directory
-        .names(&state.db, user.auth.organisation_id, user.directory_version)
+        .names(
+            state.db(),
+            user.auth.organisation_id,
+            user.directory_version,
+        )
         .await
 }
 
@@ -93,6 +97,10 @@ pub async fn people(
 ) -> Result<std::sync::Arc<crate::services::departments::People>, crate::error::ApiError> {
     state
         .directory
-        .people(&state.db, user.auth.organisation_id, user.directory_version)
+        .people(
+            state.db(),
+            user.auth.organisation_id,
+            user.directory_version,
+        )
         .await
 }

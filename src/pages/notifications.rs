@@ -64,7 +64,7 @@ async fn notifications_page(
 ) -> Result<(Status, RawHtml<String>), ApiError> {
     let me = &user.auth;
     let zone = user.zone;
-    let items: Vec<_> = notifications::list_for(&state.db, me, false, SHOWN)
+    let items: Vec<_> = notifications::list_for(state.db(), me, false, SHOWN)
         .await?
         .into_iter()
         .map(|row| {
@@ -116,7 +116,7 @@ async fn mark_read(
 ) -> PageResult<FormReply> {
     let user = &posted.user;
     let outcome = match posted.genuine() {
-        Ok(()) => notifications::mark_read(&state.db, &user.auth, id)
+        Ok(()) => notifications::mark_read(state.db(), &user.auth, id)
             .await
             .map(|_| "Marked as read."),
         Err(error) => Err(error),
@@ -128,7 +128,7 @@ async fn mark_read(
 async fn mark_all_read(state: &State<AppState>, posted: Posted<MarkForm>) -> PageResult<FormReply> {
     let user = &posted.user;
     let outcome = match posted.genuine() {
-        Ok(()) => notifications::mark_all_read(&state.db, &user.auth)
+        Ok(()) => notifications::mark_all_read(state.db(), &user.auth)
             .await
             .map(|_| "All marked as read."),
         Err(error) => Err(error),
@@ -152,7 +152,7 @@ async fn render_preferences(
     flash: Option<FlashMessage<'_>>,
     problem: Option<(Status, String)>,
 ) -> Result<(Status, RawHtml<String>), ApiError> {
-    let chosen = preferences::of_user(&state.db, user.auth.id).await?;
+    let chosen = preferences::of_user(state.db(), user.auth.id).await?;
     let kinds: Vec<_> = preferences::IN_ORDER
         .into_iter()
         .map(|kind| {
@@ -186,7 +186,7 @@ async fn set_preferences(
 ) -> PageResult<FormReply> {
     let user = &posted.user;
     let outcome = match posted.genuine() {
-        Ok(()) => preferences::set(&state.db, &user.auth, &posted.form.mode)
+        Ok(()) => preferences::set(state.db(), &user.auth, &posted.form.mode)
             .await
             .map(|_| "Saved: your mail follows these choices from now on."),
         Err(error) => Err(error),

@@ -100,7 +100,7 @@ async fn page(
     let zone = user.zone;
     let names = department_names(state, user).await?;
     let seen = pulses::list(
-        &state.db,
+        state.db(),
         me,
         NewestFirst {
             before_id: i64::MAX,
@@ -115,12 +115,12 @@ async fn page(
         .iter()
         .flat_map(|p| p.answers.iter().filter_map(|a| a.user_id))
         .collect();
-    let people = users::names(&state.db, me.organisation_id, answerers.into_iter()).await?;
+    let people = users::names(state.db(), me.organisation_id, answerers.into_iter()).await?;
     let mut titles: HashMap<i64, String> = HashMap::new();
     for pulse in &seen {
         let id = pulse.row.agreement_id;
         if let std::collections::hash_map::Entry::Vacant(slot) = titles.entry(id.0) {
-            slot.insert(agreements::get(&state.db, me, id).await?.title);
+            slot.insert(agreements::get(state.db(), me, id).await?.title);
         }
     }
     let status = refused
@@ -155,7 +155,7 @@ async fn page(
     page.insert("pulses", &lines);
     // A lead's daily call to one of the department's customers.
     if let (crate::identity::Role::Lead, Some(own)) = (me.role, me.department_id) {
-        let plan = contacts::plan(&state.db, &state.calendars, me, own, now).await?;
+        let plan = contacts::plan(state.db(), &state.calendars, me, own, now).await?;
         let call_refused = refused.as_ref().filter(|r| r.pulse == 0).map(
             |r| json!({"typed": r.typed, "summary": r.refusal.summary, "errors": r.refusal.errors}),
         );
@@ -175,7 +175,7 @@ async fn page(
                 "form": call_refused,
             }),
         );
-        let mut customers: Vec<Value> = agreements::customers_of(&state.db, me, own)
+        let mut customers: Vec<Value> = agreements::customers_of(state.db(), me, own)
             .await?
             .into_iter()
             .map(|id| json!({"value": id.to_string(), "label": names.get(&id)}))
@@ -205,7 +205,7 @@ async fn answer(
         .map_err(|_| ApiError::field("score", "choose a score from 1 to 10"));
     let outcome = match (genuine, score) {
         (Ok(()), Ok(score)) => pulses::answer(
-            &state.db,
+            state.db(),
             &user.auth,
             id,
             score,
@@ -249,7 +249,7 @@ async fn respond(
     let outcome = match genuine {
         Ok(()) => match action_of(&form, &user.auth) {
             Ok(action) => pulses::respond(
-                &state.db,
+                state.db(),
                 &user.auth,
                 id,
                 &form.response,
@@ -306,7 +306,7 @@ async fn call(state: &State<AppState>, posted: Posted<CallForm>) -> PageResult<F
     };
     let outcome = match (genuine, customer, me.department_id) {
         (Ok(()), Ok(customer), Some(own)) => contacts::record(
-            &state.db,
+            state.db(),
             &state.calendars,
             me,
             own,

@@ -85,7 +85,7 @@ impl<'q> Picked<'q> {
             _ => None,
         };
         let from = self.get("from").or(default_from.as_deref());
-        reports::window(&state.db, viewer, from, to.as_deref(), now).await
+        reports::window(state.db(), viewer, from, to.as_deref(), now).await
     }
 
     /// The query string that picks the same period (for links between reports).
@@ -233,7 +233,7 @@ async fn health_report(
     let now = Utc::now();
     let group_by = GroupBy::parse(picked.get("group_by"))?;
     let window = picked.window(state, &viewer, None, now).await?;
-    reports::health::health(&state.db, &viewer, window, group_by, now).await
+    reports::health::health(state.db(), &viewer, window, group_by, now).await
 }
 
 #[get("/reports/health")]
@@ -285,7 +285,7 @@ async fn matrix_report(
     let viewer = Viewer::of(actor);
     let now = Utc::now();
     let window = picked.window(state, &viewer, None, now).await?;
-    reports::matrix::matrix(&state.db, &viewer, window, now).await
+    reports::matrix::matrix(state.db(), &viewer, window, now).await
 }
 
 #[get("/reports/matrix")]
@@ -351,7 +351,7 @@ async fn trend_group(
     }
     let department = match actor.department_id {
         Some(own) => Some(own),
-        None => crate::services::departments::names(&state.db, actor.organisation_id)
+        None => crate::services::departments::names(state.db(), actor.organisation_id)
             .await?
             .into_iter()
             .min_by(|a, b| a.1.cmp(&b.1))
@@ -373,7 +373,7 @@ async fn trend_report(
     let now = Utc::now();
     let (group_by, key) = trend_group(state, actor, picked).await?;
     let window = picked.window(state, &viewer, None, now).await?;
-    reports::trend::trend(&state.db, &viewer, window, group_by, key, now).await
+    reports::trend::trend(state.db(), &viewer, window, group_by, key, now).await
 }
 
 #[get("/reports/trend")]
@@ -447,7 +447,7 @@ async fn trend_csv(
 
 async fn impact_report(state: &AppState, actor: &AuthUser) -> Result<ImpactReport, ApiError> {
     let viewer = Viewer::of(actor);
-    reports::impact::impact(&state.db, &state.calendars, &viewer, Utc::now()).await
+    reports::impact::impact(state.db(), &state.calendars, &viewer, Utc::now()).await
 }
 
 #[get("/reports/impact")]
@@ -525,7 +525,7 @@ async fn dashboard(
         Err(error) => return Err(error.into()),
     };
     let health =
-        reports::health::health(&state.db, &viewer, window, GroupBy::Provider, now).await?;
+        reports::health::health(state.db(), &viewer, window, GroupBy::Provider, now).await?;
     let impact = impact_report(state, &user.auth).await?;
     let names = department_names(state, &user).await?;
     let zone = user.zone;

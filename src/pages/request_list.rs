@@ -83,7 +83,7 @@ async fn list(
     let status = match found {
         Ok(found) => {
             let people = users::names(
-                &state.db,
+                state.db(),
                 me.organisation_id,
                 found.items.iter().filter_map(|row| row.assignee_user_id),
             )
@@ -145,12 +145,12 @@ async fn one_page(
     Ok(match &filter.search {
         Some(search) => {
             let ranked = Ranked::parse(limit, cursor)?;
-            let rows = requests::search(&state.db, me, ranked, search, &filter).await?;
+            let rows = requests::search(state.db(), me, ranked, search, &filter).await?;
             Page::ranked(rows, ranked, |row| row)
         }
         None => {
             let page = PageRequest::parse(limit, cursor)?;
-            let rows = requests::list(&state.db, me, page, &filter).await?;
+            let rows = requests::list(state.db(), me, page, &filter).await?;
             Page::from_rows(rows, page, |row| row.id, |row| row)
         }
     })
@@ -164,7 +164,7 @@ async fn export(
     query: QueryPairs,
 ) -> PageResult<RequestsCsv> {
     let filter = filter_of(&user.auth, |key| query.get(key).filter(|v| !v.is_empty()))?;
-    Ok(RequestsCsv::new(state.db.clone(), user.auth, filter))
+    Ok(RequestsCsv::new(state.db().clone(), user.auth, filter))
 }
 
 #[derive(FromForm, Serialize)]
@@ -195,7 +195,7 @@ async fn save_view(state: &State<AppState>, posted: Posted<ViewForm>) -> PageRes
     let Posted { user, form, .. } = posted;
     let back = format!("/requests?{}", form.query);
     let outcome = match genuine {
-        Ok(()) => views::save(&state.db, &user.auth, &form.name, &form.query)
+        Ok(()) => views::save(state.db(), &user.auth, &form.name, &form.query)
             .await
             .map(|_| ()),
         Err(error) => Err(error),
@@ -216,7 +216,7 @@ async fn delete_view(
     posted: Posted<DeleteForm>,
 ) -> PageResult<FormReply> {
     posted.genuine()?;
-    views::delete(&state.db, &posted.user.auth, id).await?;
+    views::delete(state.db(), &posted.user.auth, id).await?;
     Ok(FormReply::done("/requests".into(), "View deleted."))
 }
 

@@ -119,7 +119,7 @@ pub(super) async fn request_page(
     rejected: Option<&Rejected>,
 ) -> Result<(Status, RawHtml<String>), ApiError> {
     let me = &user.auth;
-    let row = requests::get(&state.db, me, id).await?;
+    let row = requests::get(state.db(), me, id).await?;
     let zone = user.zone;
     let names = department_names(state, user).await?;
     let status = row.status;
@@ -128,9 +128,9 @@ pub(super) async fn request_page(
         .into_iter()
         .map(|name| if name == "rate" { "rating" } else { name })
         .collect();
-    let history = events::of_subject(&state.db, me.organisation_id, Subject::Request(id)).await?;
+    let history = events::of_subject(state.db(), me.organisation_id, Subject::Request(id)).await?;
     let said = together::conversation_of(state, &row).await?;
-    let given = thanks::of_request(&state.db, &row).await?;
+    let given = thanks::of_request(state.db(), &row).await?;
     // Everyone the page names, from the directory this process keeps.
     let people = people(state, user).await?;
     let timeline: Vec<_> = history
@@ -142,8 +142,8 @@ pub(super) async fn request_page(
         }))
         .collect();
     let together = together::of(me, &row, &said, &people, zone);
-    let view = requests::view(&state.db, &state.calendars, row).await?;
-    let neighbours = requests::neighbours::of(&state.db, me, id, &view.depends_on).await?;
+    let view = requests::view(state.db(), &state.calendars, row).await?;
+    let neighbours = requests::neighbours::of(state.db(), me, id, &view.depends_on).await?;
     let name = |id: DepartmentId| names.get(&id).cloned().unwrap_or_default();
     let line = |n: &requests::neighbours::Neighbour| {
         json!({
@@ -162,7 +162,7 @@ pub(super) async fn request_page(
         .copied()
         .take(ENDANGERED_SHOWN)
         .collect();
-    let endangers: Vec<_> = commitments::many(&state.db, me, &shown_ids)
+    let endangers: Vec<_> = commitments::many(state.db(), me, &shown_ids)
         .await?
         .into_iter()
         .map(|c| {
@@ -199,7 +199,7 @@ pub(super) async fn request_page(
         "projected_late": view.projected_finish.is_some_and(|at| at > row.due_at),
         "endangers": endangers,
     }));
-    let agreement = agreements::get(&state.db, me, row.agreement_id).await?;
+    let agreement = agreements::get(state.db(), me, row.agreement_id).await?;
     let thanks_lines: Vec<_> = given
         .iter()
         .map(|t| json!({"who": people.name(t.user_id), "note": t.note, "at": local(t.created_at, zone)}))
@@ -370,7 +370,7 @@ async fn agreement_choices(state: &AppState, user: &PageUser) -> Result<Vec<Choi
         after_id: 0,
         limit: 200,
     };
-    Ok(agreements::list(&state.db, me, all, filter)
+    Ok(agreements::list(state.db(), me, all, filter)
         .await?
         .into_iter()
         .map(|row| Choice {

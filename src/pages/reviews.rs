@@ -108,17 +108,17 @@ async fn review_page(
     rejected: Option<&Rejected>,
 ) -> Result<(Status, RawHtml<String>), ApiError> {
     let me = &user.auth;
-    let row = reviews::get(&state.db, me, id).await?;
+    let row = reviews::get(state.db(), me, id).await?;
     let zone = user.zone;
     let names = department_names(state, user).await?;
     let agenda = reviews::agenda(&state.context(me.clone()), id).await?;
-    let actions = reviews::list_actions(&state.db, me, id).await?;
+    let actions = reviews::list_actions(state.db(), me, id).await?;
     // The people of the two departments, who may own the review's actions.
     let mut people = Vec::new();
     for department in [row.department_a_id, row.department_b_id] {
-        people.extend(users::list(&state.db, me, ALL, Some(department)).await?);
+        people.extend(users::list(state.db(), me, ALL, Some(department)).await?);
     }
-    let people_names: HashMap<UserId, String> = users::list(&state.db, me, ALL, None)
+    let people_names: HashMap<UserId, String> = users::list(state.db(), me, ALL, None)
         .await?
         .into_iter()
         .map(|p| (p.id, p.name))
@@ -138,7 +138,7 @@ async fn review_page(
             ),
         })
         .collect();
-    let attendees: Vec<String> = reviews::attendees(&state.db, id)
+    let attendees: Vec<String> = reviews::attendees(state.db(), id)
         .await?
         .into_iter()
         .filter_map(|user_id| people_names.get(&user_id).cloned())
@@ -243,7 +243,7 @@ async fn hold(state: &State<AppState>, id: i64, posted: Posted<HoldForm>) -> Pag
         at: None,
     };
     let outcome = match genuine {
-        Ok(()) => reviews::hold(&state.db, &user.auth, id, input).await,
+        Ok(()) => reviews::hold(state.db(), &user.auth, id, input).await,
         Err(error) => Err(error),
     };
     match outcome {
@@ -318,7 +318,7 @@ async fn add_action(
             owner_user_id,
             due_on,
         };
-        reviews::add_action(&state.db, &user.auth, id, input).await
+        reviews::add_action(state.db(), &user.auth, id, input).await
     }
     .await;
     match outcome {
@@ -354,7 +354,7 @@ async fn close_action(
     };
     let outcome = match genuine {
         Ok(()) => {
-            reviews::update_action(&state.db, &user.auth, id, ExpectedVersion(None), changes).await
+            reviews::update_action(state.db(), &user.auth, id, ExpectedVersion(None), changes).await
         }
         Err(error) => Err(error),
     };
@@ -433,7 +433,7 @@ async fn review_form(
         );
         status = Status::Forbidden;
     }
-    let people: Vec<Choice> = users::list(&state.db, me, ALL, None)
+    let people: Vec<Choice> = users::list(state.db(), me, ALL, None)
         .await?
         .into_iter()
         .filter(|person| person.active)
@@ -542,7 +542,7 @@ async fn create(state: &State<AppState>, posted: Posted<NewReviewForm>) -> PageR
         every_weeks: every_weeks.unwrap_or(0),
         attendee_user_ids: attendees,
     };
-    match reviews::create(&state.db, &user.auth, input).await {
+    match reviews::create(state.db(), &user.auth, input).await {
         Ok(row) => Ok(FormReply::done(
             format!("/reviews/{}", row.id),
             "Review scheduled. Its agenda is built from the figures when you open it.",

@@ -98,7 +98,7 @@ fn forgot_page(
 #[post("/password/forgot", data = "<form>")]
 async fn forgot(state: &State<AppState>, form: Form<ForgotForm>) -> PageResult<Flash<Redirect>> {
     password_reset::ask(
-        &state.db,
+        state.db(),
         state.mailer.clone(),
         &state.links,
         &form.email,
@@ -127,7 +127,7 @@ fn reset_page(
 #[post("/password/reset", data = "<form>")]
 async fn reset(state: &State<AppState>, form: Form<ResetForm>) -> PageResult<Flash<Redirect>> {
     let form = form.into_inner();
-    match password_reset::confirm(&state.db, &form.token, &form.password, chrono::Utc::now()).await
+    match password_reset::confirm(state.db(), &form.token, &form.password, chrono::Utc::now()).await
     {
         Ok(()) => Ok(Flash::success(
             Redirect::to("/login"),
@@ -178,7 +178,7 @@ async fn login(
 ) -> PageResult<Redirect> {
     let form = form.into_inner();
     let session = accounts::login(
-        &state.db,
+        state.db(),
         &state.keys,
         &state.login_limiter,
         &form.email,

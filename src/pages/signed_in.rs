@@ -82,7 +82,7 @@ async fn signed_in(request: &Request<'_>) -> Option<PageUser> {
         ("zone", organisations::zone_of_account()),
         ("directory", departments::version_of_account()),
     ];
-    let (auth, account, found) = account_for_token(&state.db, &state.keys, &token, extras)
+    let (auth, account, found) = account_for_token(state.db(), &state.keys, &token, extras)
         .await
         .ok()?;
     let count = |name: &str| {
@@ -93,7 +93,7 @@ async fn signed_in(request: &Request<'_>) -> Option<PageUser> {
     let unread = count("unread");
     let directory_version = count("directory") as i64;
     let views = if count("saved_views") > 0 {
-        views::list(&state.db, &auth)
+        views::list(state.db(), &auth)
             .await
             .unwrap_or_default()
             .into_iter()

@@ -59,7 +59,7 @@ pub async fn conversation_of(
         after_id: 0,
         limit: SHOWN,
     };
-    comments::list_of(&state.db, row, all).await
+    comments::list_of(state.db(), row, all).await
 }
 
 /// The conversation `said` and the assignee of a request `actor` may
@@ -155,7 +155,7 @@ async fn thank(
     let genuine = posted.genuine();
     let Posted { user, form, .. } = posted;
     let outcome = match genuine {
-        Ok(()) => thanks::thank(&state.db, &user.auth, id, &form.note)
+        Ok(()) => thanks::thank(state.db(), &user.auth, id, &form.note)
             .await
             .map(|_| ()),
         Err(error) => Err(error),
@@ -184,7 +184,7 @@ async fn comment(
     let genuine = posted.genuine();
     let Posted { user, form, .. } = posted;
     let outcome = match genuine {
-        Ok(()) => comments::add(&state.db, &user.auth, id, &form.body)
+        Ok(()) => comments::add(state.db(), &user.auth, id, &form.body)
             .await
             .map(|_| ()),
         Err(error) => Err(error),

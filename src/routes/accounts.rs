@@ -82,7 +82,7 @@ async fn signup(
         })?;
     let body = body.0;
     let (organisation, session) = accounts::signup(
-        &state.db,
+        state.db(),
         &state.keys,
         SignupInput {
             org_name: body.org_name,
@@ -113,7 +113,7 @@ async fn login(
 ) -> ApiResult<Reply<SessionOut>> {
     let body = body.0;
     let session = accounts::login(
-        &state.db,
+        state.db(),
         &state.keys,
         &state.login_limiter,
         &body.email,
@@ -158,7 +158,7 @@ pub const RESET_ASKED: &str = "If an account has this address, a link to set a n
 #[post("/auth/password-reset", data = "<body>")]
 async fn ask_reset(state: &State<AppState>, body: Body<ResetAsk>) -> ApiResult<Reply<Said>> {
     password_reset::ask(
-        &state.db,
+        state.db(),
         state.mailer.clone(),
         &state.links,
         &body.0.email,
@@ -179,7 +179,7 @@ async fn confirm_reset(
     body: Body<ResetConfirm>,
 ) -> ApiResult<Reply<Said>> {
     let body = body.0;
-    password_reset::confirm(&state.db, &body.token, &body.password, Utc::now()).await?;
+    password_reset::confirm(state.db(), &body.token, &body.password, Utc::now()).await?;
     Ok(Reply::ok(Said {
         message: "Your password is set: sign in with it.".into(),
     }))

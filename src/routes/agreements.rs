@@ -206,11 +206,11 @@ async fn reply(
     created: bool,
 ) -> ApiResult<Reply<AgreementOut>> {
     let version = row.version;
-    let figures = agreements::on_time_figures(&state.db, row.organisation_id, &[row.id])
+    let figures = agreements::on_time_figures(state.db(), row.organisation_id, &[row.id])
         .await?
         .remove(&row.id)
         .unwrap_or_default();
-    let reviewed = reviews::last_held_by_pair(&state.db, row.organisation_id).await?;
+    let reviewed = reviews::last_held_by_pair(state.db(), row.organisation_id).await?;
     let out = AgreementOut::build(row, figures, &reviewed)?;
     Ok(if created {
         Reply::created(out)
@@ -233,7 +233,7 @@ async fn create(
 ) -> ApiResult<Reply<AgreementOut>> {
     let body = body.0;
     let row = agreements::create(
-        &state.db,
+        state.db(),
         &actor,
         NewAgreement {
             provider_department_id: body.provider_department_id,
@@ -274,10 +274,10 @@ async fn list(
         customer_department_id: query_id("customer", customer)?,
         status: query_named("status", status)?,
     };
-    let rows = agreements::list(&state.db, &actor, page, filter).await?;
+    let rows = agreements::list(state.db(), &actor, page, filter).await?;
     let ids: Vec<AgreementId> = rows.iter().map(|row| row.id).collect();
-    let mut figures = agreements::on_time_figures(&state.db, actor.organisation_id, &ids).await?;
-    let reviewed = reviews::last_held_by_pair(&state.db, actor.organisation_id).await?;
+    let mut figures = agreements::on_time_figures(state.db(), actor.organisation_id, &ids).await?;
+    let reviewed = reviews::last_held_by_pair(state.db(), actor.organisation_id).await?;
     let page = Page::from_rows(rows, page, |row| row.id, |row| row);
     let items = page
         .items
@@ -302,7 +302,7 @@ async fn show(
     actor: AuthUser,
     id: AgreementId,
 ) -> ApiResult<Reply<AgreementOut>> {
-    let row = agreements::get(&state.db, &actor, id).await?;
+    let row = agreements::get(state.db(), &actor, id).await?;
     reply(state, row, false).await
 }
 
@@ -321,7 +321,7 @@ async fn update(
 ) -> ApiResult<Reply<AgreementOut>> {
     let body = body.0;
     let row = agreements::update(
-        &state.db,
+        state.db(),
         &actor,
         id,
         if_match,
@@ -352,7 +352,7 @@ async fn propose(
     id: AgreementId,
     if_match: ExpectedVersion,
 ) -> ApiResult<Reply<AgreementOut>> {
-    let row = agreements::propose(&state.db, &actor, id, if_match).await?;
+    let row = agreements::propose(state.db(), &actor, id, if_match).await?;
     reply(state, row, false).await
 }
 
@@ -368,7 +368,7 @@ async fn accept(
     id: AgreementId,
     if_match: ExpectedVersion,
 ) -> ApiResult<Reply<AgreementOut>> {
-    let row = agreements::accept(&state.db, &actor, id, if_match).await?;
+    let row = agreements::accept(state.db(), &actor, id, if_match).await?;
     reply(state, row, false).await
 }
 
@@ -385,7 +385,7 @@ async fn decline(
     if_match: ExpectedVersion,
     body: Body<DeclineBody>,
 ) -> ApiResult<Reply<AgreementOut>> {
-    let row = agreements::decline(&state.db, &actor, id, if_match, &body.0.reason).await?;
+    let row = agreements::decline(state.db(), &actor, id, if_match, &body.0.reason).await?;
     reply(state, row, false).await
 }
 
@@ -401,7 +401,7 @@ async fn retire(
     id: AgreementId,
     if_match: ExpectedVersion,
 ) -> ApiResult<Reply<AgreementOut>> {
-    let row = agreements::retire(&state.db, &actor, id, if_match).await?;
+    let row = agreements::retire(state.db(), &actor, id, if_match).await?;
     reply(state, row, false).await
 }
 
@@ -432,8 +432,12 @@ async fn history(
     actor: AuthUser,
     id: AgreementId,
 ) -> ApiResult<Reply<Vec<EventOut>>> {
-    let row = agreements::get(&state.db, &actor, id).await?;
-    let rows =
-        events::of_subject(&state.db, actor.organisation_id, Subject::Agreement(row.id)).await?;
+    let row = agreements::get(state.db(), &actor, id).await?;
+    let rows = events::of_subject(
+        state.db(),
+        actor.organisation_id,
+        Subject::Agreement(row.id),
+    )
+    .await?;
     Ok(Reply::ok(rows.into_iter().map(EventOut::from).collect()))
 }

@@ -84,7 +84,7 @@ async fn upload(
     upload: Result<Upload, ApiError>,
 ) -> ApiResult<Reply<AttachmentOut>> {
     let file = upload?.into_file(&[])?;
-    let created = attachments::add(&state.db, state.files.as_ref(), &actor, id, file).await?;
+    let created = attachments::add(state.db(), state.files.as_ref(), &actor, id, file).await?;
     Ok(Reply::created(AttachmentOut::from(created)))
 }
 
@@ -98,7 +98,7 @@ async fn list(
     actor: AuthUser,
     id: RequestId,
 ) -> ApiResult<Reply<AttachmentList>> {
-    let rows = attachments::list(&state.db, &actor, id).await?;
+    let rows = attachments::list(state.db(), &actor, id).await?;
     Ok(Reply::ok(AttachmentList {
         items: rows.into_iter().map(AttachmentOut::from).collect(),
     }))
@@ -115,6 +115,6 @@ async fn list(
               (status = 404, body = crate::error::Problem)))]
 #[get("/attachments/<id>")]
 async fn download(state: &State<AppState>, actor: AuthUser, id: i64) -> ApiResult<Download> {
-    let (row, object) = attachments::open(&state.db, state.files.as_ref(), &actor, id).await?;
+    let (row, object) = attachments::open(state.db(), state.files.as_ref(), &actor, id).await?;
     Ok(Download(row, object))
 }

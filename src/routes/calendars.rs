@@ -105,7 +105,7 @@ async fn create(
 ) -> ApiResult<Reply<CalendarOut>> {
     let body = body.0;
     let row = calendars::create(
-        &state.db,
+        state.db(),
         &actor,
         CalendarInput {
             name: body.name,
@@ -129,7 +129,7 @@ async fn list(
     cursor: Option<&str>,
 ) -> ApiResult<Reply<Page<CalendarOut>>> {
     let page = PageRequest::parse(limit, cursor)?;
-    let rows = calendars::list(&state.db, &actor, page).await?;
+    let rows = calendars::list(state.db(), &actor, page).await?;
     let mut items = Vec::with_capacity(rows.len());
     let page = Page::from_rows(rows, page, |c| c.id, |row| row);
     for row in page.items {
@@ -146,7 +146,7 @@ async fn list(
     responses((status = 200, body = CalendarOut), (status = 404, body = crate::error::Problem)))]
 #[get("/calendars/<id>")]
 async fn show(state: &State<AppState>, actor: AuthUser, id: i64) -> ApiResult<Reply<CalendarOut>> {
-    reply(calendars::get(&state.db, &actor, id).await?, false)
+    reply(calendars::get(state.db(), &actor, id).await?, false)
 }
 
 #[utoipa::path(patch, path = "/calendars/{id}", tag = "calendars", request_body = CalendarPatch,
@@ -163,7 +163,7 @@ async fn update(
 ) -> ApiResult<Reply<CalendarOut>> {
     let body = body.0;
     let row = calendars::update(
-        &state.db,
+        state.db(),
         &actor,
         id,
         if_match,
@@ -193,7 +193,7 @@ async fn due(
     amount: Option<&str>,
     unit: Option<&str>,
 ) -> ApiResult<Reply<DueOut>> {
-    let row = calendars::get(&state.db, &actor, id).await?;
+    let row = calendars::get(state.db(), &actor, id).await?;
     let from = parse_instant("from", from)?;
     let turnaround = turnaround_text(amount, unit)?;
     let compiled = state.calendars.get_or_compile(&row)?;
@@ -218,7 +218,7 @@ async fn working_time(
     from: Option<&str>,
     to: Option<&str>,
 ) -> ApiResult<Reply<WorkingTimeOut>> {
-    let row = calendars::get(&state.db, &actor, id).await?;
+    let row = calendars::get(state.db(), &actor, id).await?;
     let from_at = parse_instant("from", from);
     let to_at = parse_instant("to", to);
     let (from, to) = match (from_at, to_at) {
@@ -256,6 +256,6 @@ async fn remove(
     id: i64,
     if_match: ExpectedVersion,
 ) -> ApiResult<Status> {
-    calendars::delete(&state.db, &actor, id, if_match).await?;
+    calendars::delete(state.db(), &actor, id, if_match).await?;
     Ok(Status::NoContent)
 }

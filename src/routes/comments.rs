@@ -62,7 +62,7 @@ async fn add(
     id: RequestId,
     body: Body<CommentBody>,
 ) -> ApiResult<Reply<CommentOut>> {
-    let created = comments::add(&state.db, &actor, id, &body.0.body).await?;
+    let created = comments::add(state.db(), &actor, id, &body.0.body).await?;
     Ok(Reply::created(CommentOut::from(created)))
 }
 
@@ -79,7 +79,7 @@ async fn list(
     cursor: Option<&str>,
 ) -> ApiResult<Reply<Page<CommentOut>>> {
     let page = PageRequest::parse(limit, cursor)?;
-    let rows = comments::list(&state.db, &actor, id, page).await?;
+    let rows = comments::list(state.db(), &actor, id, page).await?;
     Ok(Reply::ok(Page::from_rows(
         rows,
         page,
@@ -104,6 +104,6 @@ async fn edit(
     comment_id: i64,
     body: Body<CommentBody>,
 ) -> ApiResult<Reply<CommentOut>> {
-    let updated = comments::edit(&state.db, &actor, id, comment_id, &body.0.body).await?;
+    let updated = comments::edit(state.db(), &actor, id, comment_id, &body.0.body).await?;
     Ok(Reply::ok(CommentOut::from(updated)))
 }

@@ -126,7 +126,7 @@ async fn reply(
     created: bool,
 ) -> ApiResult<Reply<CommitmentOut>> {
     let version = row.version;
-    let depends_on = commitments::dependencies(&state.db, row.id).await?;
+    let depends_on = commitments::dependencies(state.db(), row.id).await?;
     let out = CommitmentOut::build(row, depends_on)?;
     Ok(if created {
         Reply::created(out)
@@ -216,11 +216,11 @@ async fn list(
         status: query_named("status", status)?,
         owner_department_id: query_id("owner", owner)?,
     };
-    let rows = commitments::list(&state.db, &actor, page, filter).await?;
+    let rows = commitments::list(state.db(), &actor, page, filter).await?;
     let page = Page::from_rows(rows, page, |row| row.id, |row| row);
     let mut items = Vec::with_capacity(page.items.len());
     for row in page.items {
-        let depends_on = commitments::dependencies(&state.db, row.id).await?;
+        let depends_on = commitments::dependencies(state.db(), row.id).await?;
         items.push(CommitmentOut::build(row, depends_on)?);
     }
     Ok(Reply::ok(Page {
@@ -238,7 +238,7 @@ async fn show(
     actor: AuthUser,
     id: CommitmentId,
 ) -> ApiResult<Reply<CommitmentOut>> {
-    let row = commitments::get(&state.db, &actor, id).await?;
+    let row = commitments::get(state.db(), &actor, id).await?;
     reply(state, row, false).await
 }
 
@@ -362,7 +362,7 @@ async fn forecast(
     seed: Option<&str>,
     as_of: Option<&str>,
 ) -> ApiResult<Reply<ForecastOut>> {
-    let row = commitments::get(&state.db, &actor, id).await?;
+    let row = commitments::get(state.db(), &actor, id).await?;
     let trials = match trials.map(str::parse::<u32>) {
         None => 10_000,
         Some(Ok(n)) if (1..=100_000).contains(&n) => n,
@@ -380,7 +380,7 @@ async fn forecast(
     };
     let as_of = as_of_param(as_of)?;
     let result = forecasting::forecast(
-        &state.db,
+        state.db(),
         &state.calendars,
         actor.organisation_id,
         row.id,
@@ -409,9 +409,9 @@ async fn history(
     actor: AuthUser,
     id: CommitmentId,
 ) -> ApiResult<Reply<Vec<EventOut>>> {
-    let row = commitments::get(&state.db, &actor, id).await?;
+    let row = commitments::get(state.db(), &actor, id).await?;
     let rows = events::of_subject(
-        &state.db,
+        state.db(),
         actor.organisation_id,
         Subject::Commitment(row.id),
     )

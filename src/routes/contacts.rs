@@ -93,7 +93,7 @@ async fn plan(
     actor: AuthUser,
     id: DepartmentId,
 ) -> ApiResult<Reply<PlanOut>> {
-    let plan = contacts::plan(&state.db, &state.calendars, &actor, id, Utc::now()).await?;
+    let plan = contacts::plan(state.db(), &state.calendars, &actor, id, Utc::now()).await?;
     Ok(Reply::ok(PlanOut {
         day: plan.day,
         working_day: plan.working_day,
@@ -134,7 +134,7 @@ async fn record(
         }
     };
     let row = contacts::record(
-        &state.db,
+        state.db(),
         &state.calendars,
         &actor,
         id,

@@ -96,7 +96,7 @@ async fn create(
 ) -> ApiResult<Reply<DepartmentOut>> {
     let body = body.0;
     let row = departments::create(
-        &state.db,
+        state.db(),
         &actor,
         NewDepartment {
             name: body.name,
@@ -120,7 +120,7 @@ async fn list(
     cursor: Option<&str>,
 ) -> ApiResult<Reply<Page<DepartmentOut>>> {
     let page = PageRequest::parse(limit, cursor)?;
-    let rows = departments::list(&state.db, &actor, page).await?;
+    let rows = departments::list(state.db(), &actor, page).await?;
     Ok(Reply::ok(Page::from_rows(
         rows,
         page,
@@ -138,7 +138,10 @@ async fn show(
     actor: AuthUser,
     id: DepartmentId,
 ) -> ApiResult<Reply<DepartmentOut>> {
-    Ok(reply(departments::get(&state.db, &actor, id).await?, false))
+    Ok(reply(
+        departments::get(state.db(), &actor, id).await?,
+        false,
+    ))
 }
 
 #[utoipa::path(patch, path = "/departments/{id}", tag = "departments", request_body = DepartmentPatch,
@@ -155,7 +158,7 @@ async fn update(
 ) -> ApiResult<Reply<DepartmentOut>> {
     let body = body.0;
     let row = departments::update(
-        &state.db,
+        state.db(),
         &actor,
         id,
         if_match,
@@ -184,6 +187,6 @@ async fn remove(
     id: DepartmentId,
     if_match: ExpectedVersion,
 ) -> ApiResult<Status> {
-    departments::delete(&state.db, &actor, id, if_match).await?;
+    departments::delete(state.db(), &actor, id, if_match).await?;
     Ok(Status::NoContent)
 }

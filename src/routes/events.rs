@@ -100,7 +100,7 @@ async fn audit_log(
         from: optional_query_instant("from", from)?,
         to: optional_query_instant("to", to)?,
     };
-    let rows = events::audit_log(&state.db, &actor, &filter, page).await?;
+    let rows = events::audit_log(state.db(), &actor, &filter, page).await?;
     Ok(Reply::ok(Page::newest_first(
         rows,
         page,

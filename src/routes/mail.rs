@@ -99,7 +99,7 @@ async fn list(
 ) -> ApiResult<Reply<DeliveryPage>> {
     let page = NewestFirst::parse(limit, cursor)?;
     let state = query_named::<MailState>("state", state)?;
-    let rows = deliveries::list(&app.db, &actor, state, page).await?;
+    let rows = deliveries::list(app.db(), &actor, state, page).await?;
     let page = Page::newest_first(rows, page, |row| row.notice.id, DeliveryOut::from);
     Ok(Reply::ok(DeliveryPage {
         items: page.items,
@@ -114,7 +114,7 @@ async fn list(
               (status = 404, body = crate::error::Problem)))]
 #[post("/mail/deliveries/<id>/resend")]
 async fn resend(app: &State<AppState>, actor: Admin, id: i64) -> ApiResult<Reply<Resent>> {
-    deliveries::resend(&app.db, &actor, id).await?;
+    deliveries::resend(app.db(), &actor, id).await?;
     Ok(Reply::ok(Resent {
         id,
         state: MailState::Pending.as_str().into(),
@@ -139,7 +139,7 @@ async fn show_preferences(
     actor: AuthUser,
 ) -> ApiResult<Reply<MailPreferences>> {
     Ok(Reply::ok(MailPreferences {
-        preferences: preferences::of_user(&app.db, actor.id).await?,
+        preferences: preferences::of_user(app.db(), actor.id).await?,
     }))
 }
 
@@ -157,6 +157,6 @@ async fn set_preferences(
     body: Body<BTreeMap<String, String>>,
 ) -> ApiResult<Reply<MailPreferences>> {
     Ok(Reply::ok(MailPreferences {
-        preferences: preferences::set(&app.db, &actor, &body.0).await?,
+        preferences: preferences::set(app.db(), &actor, &body.0).await?,
     }))
 }

@@ -84,7 +84,7 @@ async fn list(
         Some(Ok(n)) if (1..=MAX_LIMIT).contains(&n) => n,
         Some(_) => return Err(ApiError::field("limit", "must be an integer from 1 to 200")),
     };
-    let rows = notifications::list_for(&state.db, &actor, unread_only, limit).await?;
+    let rows = notifications::list_for(state.db(), &actor, unread_only, limit).await?;
     let unread = rows.iter().filter(|row| row.read_at.is_none()).count();
     Ok(Reply::ok(NotificationList {
         items: rows.into_iter().map(NotificationOut::from).collect(),
@@ -101,7 +101,7 @@ async fn mark_read(
     actor: AuthUser,
     id: i64,
 ) -> ApiResult<Reply<NotificationOut>> {
-    let row = notifications::mark_read(&state.db, &actor, id).await?;
+    let row = notifications::mark_read(state.db(), &actor, id).await?;
     Ok(Reply::ok(NotificationOut::from(row)))
 }
 
@@ -109,6 +109,6 @@ async fn mark_read(
     responses((status = 200, body = MarkedRead)))]
 #[post("/notifications/read-all")]
 async fn mark_all_read(state: &State<AppState>, actor: AuthUser) -> ApiResult<Reply<MarkedRead>> {
-    let marked = notifications::mark_all_read(&state.db, &actor).await?;
+    let marked = notifications::mark_all_read(state.db(), &actor).await?;
     Ok(Reply::ok(MarkedRead { marked }))
 }

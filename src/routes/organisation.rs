@@ -69,7 +69,7 @@ pub struct OrganisationPatch {
     responses((status = 200, body = OrganisationOut)))]
 #[get("/organisation")]
 async fn show(state: &State<AppState>, actor: AuthUser) -> ApiResult<Reply<OrganisationOut>> {
-    let row = organisations::get(&state.db, &actor).await?;
+    let row = organisations::get(state.db(), &actor).await?;
     let version = row.version;
     Ok(Reply::ok(OrganisationOut::from(row)).versioned(version))
 }
@@ -87,7 +87,7 @@ async fn update(
 ) -> ApiResult<Reply<OrganisationOut>> {
     let body = body.0;
     let row = organisations::update(
-        &state.db,
+        state.db(),
         &actor,
         if_match,
         OrganisationChanges {

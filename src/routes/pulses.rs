@@ -144,7 +144,7 @@ async fn list(
     let page = NewestFirst::parse(limit, cursor)?;
     let now = Utc::now();
     let rows = pulses::list(
-        &state.db,
+        state.db(),
         &actor,
         page,
         query_id("agreement", agreement)?,
@@ -166,7 +166,7 @@ async fn list(
 #[get("/pulses/<id>")]
 async fn show(state: &State<AppState>, actor: AuthUser, id: i64) -> ApiResult<Reply<PulseOut>> {
     let now = Utc::now();
-    let seen = pulses::show(&state.db, &actor, id, now).await?;
+    let seen = pulses::show(state.db(), &actor, id, now).await?;
     Ok(Reply::ok(PulseOut::of(seen, now)))
 }
 
@@ -186,8 +186,8 @@ async fn answer(
     body: Body<PulseAnswerBody>,
 ) -> ApiResult<Reply<PulseOut>> {
     let now = Utc::now();
-    pulses::answer(&state.db, &actor, id, body.0.score, &body.0.one_thing, now).await?;
-    let seen = pulses::show(&state.db, &actor, id, now).await?;
+    pulses::answer(state.db(), &actor, id, body.0.score, &body.0.one_thing, now).await?;
+    let seen = pulses::show(state.db(), &actor, id, now).await?;
     Ok(Reply::created(PulseOut::of(seen, now)))
 }
 
@@ -216,7 +216,7 @@ async fn respond(
             owner_user_id: action.owner_user_id,
             due_on: action.due_on,
         });
-    pulses::respond(&state.db, &actor, id, &body.response, action, now).await?;
-    let seen = pulses::show(&state.db, &actor, id, now).await?;
+    pulses::respond(state.db(), &actor, id, &body.response, action, now).await?;
+    let seen = pulses::show(state.db(), &actor, id, now).await?;
     Ok(Reply::ok(PulseOut::of(seen, now)))
 }

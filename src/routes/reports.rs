@@ -70,8 +70,8 @@ async fn health(
     let viewer = Viewer::of(&actor);
     let now = Utc::now();
     let group_by = GroupBy::parse(group_by)?;
-    let window = reports::window(&state.db, &viewer, from, to, now).await?;
-    let report = reports::health::health(&state.db, &viewer, window, group_by, now).await?;
+    let window = reports::window(state.db(), &viewer, from, to, now).await?;
+    let report = reports::health::health(state.db(), &viewer, window, group_by, now).await?;
     render(
         state,
         format,
@@ -104,8 +104,8 @@ async fn matrix(
 ) -> ApiResult<Rendered> {
     let viewer = Viewer::of(&actor);
     let now = Utc::now();
-    let window = reports::window(&state.db, &viewer, from, to, now).await?;
-    let report = reports::matrix::matrix(&state.db, &viewer, window, now).await?;
+    let window = reports::window(state.db(), &viewer, from, to, now).await?;
+    let report = reports::matrix::matrix(state.db(), &viewer, window, now).await?;
     render(
         state,
         format,
@@ -164,8 +164,8 @@ async fn trend(
         provider_department_id: query_id("provider", provider)?,
         customer_department_id: query_id("customer", customer)?,
     };
-    let window = reports::window(&state.db, &viewer, from, to, now).await?;
-    let report = reports::trend::trend(&state.db, &viewer, window, group_by, key, now).await?;
+    let window = reports::window(state.db(), &viewer, from, to, now).await?;
+    let report = reports::trend::trend(state.db(), &viewer, window, group_by, key, now).await?;
     render(
         state,
         format,
@@ -212,7 +212,7 @@ async fn impact(
             ));
         }
     };
-    let report = reports::impact::impact(&state.db, &state.calendars, &viewer, as_of).await?;
+    let report = reports::impact::impact(state.db(), &state.calendars, &viewer, as_of).await?;
     render(
         state,
         format,

@@ -193,7 +193,7 @@ impl From<RequestView> for RequestOut {
 
 /// Shapes rows for the API: the services' views of them.
 async fn render(state: &AppState, rows: Vec<request::Model>) -> ApiResult<Vec<RequestOut>> {
-    Ok(requests::views(&state.db, &state.calendars, rows)
+    Ok(requests::views(state.db(), &state.calendars, rows)
         .await?
         .into_iter()
         .map(RequestOut::from)
@@ -324,7 +324,7 @@ async fn list(
         // Paging parameters are still checked: a bad one is a mistake worth saying.
         PageRequest::parse(limit, None)?;
         return Ok(ListReply::Csv(Box::new(RequestsCsv::new(
-            state.db.clone(),
+            state.db().clone(),
             actor,
             filter,
         ))));
@@ -332,12 +332,12 @@ async fn list(
     let page = match &filter.search {
         Some(search) => {
             let ranked = Ranked::parse(limit, cursor)?;
-            let rows = requests::search(&state.db, &actor, ranked, search, &filter).await?;
+            let rows = requests::search(state.db(), &actor, ranked, search, &filter).await?;
             Page::ranked(rows, ranked, |row| row)
         }
         None => {
             let page = PageRequest::parse(limit, cursor)?;
-            let rows = requests::list(&state.db, &actor, page, &filter).await?;
+            let rows = requests::list(state.db(), &actor, page, &filter).await?;
             Page::from_rows(rows, page, |row| row.id, |row| row)
         }
     };
@@ -357,7 +357,7 @@ async fn show(
     actor: AuthUser,
     id: RequestId,
 ) -> ApiResult<Reply<RequestOut>> {
-    let row = requests::get(&state.db, &actor, id).await?;
+    let row = requests::get(state.db(), &actor, id).await?;
     reply(state, row, Status::Ok).await
 }
 
@@ -405,7 +405,7 @@ async fn transition(
     // the request lies in it, the answer is shaped from it, not projected again.
     if let Some(mut projected) = projected.filter(|p| p.requests.contains_key(&row.id)) {
         let version = row.version;
-        let inputs = dependencies_of(&state.db, &[row.id])
+        let inputs = dependencies_of(state.db(), &[row.id])
             .await?
             .into_iter()
             .map(|(_, input)| input)
@@ -567,8 +567,8 @@ async fn history(
     actor: AuthUser,
     id: RequestId,
 ) -> ApiResult<Reply<Vec<EventOut>>> {
-    let row = requests::get(&state.db, &actor, id).await?;
+    let row = requests::get(state.db(), &actor, id).await?;
     let rows =
-        events::of_subject(&state.db, actor.organisation_id, Subject::Request(row.id)).await?;
+        events::of_subject(state.db(), actor.organisation_id, Subject::Request(row.id)).await?;
     Ok(Reply::ok(rows.into_iter().map(EventOut::from).collect()))
 }

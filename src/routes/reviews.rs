@@ -186,7 +186,7 @@ async fn reply(
     status: Status,
 ) -> ApiResult<Reply<ReviewOut>> {
     let version = row.version;
-    let people = reviews::attendees(&state.db, row.id).await?;
+    let people = reviews::attendees(state.db(), row.id).await?;
     let out = ReviewOut::build(row, people);
     Ok(if status == Status::Created {
         Reply::created(out)
@@ -207,7 +207,7 @@ async fn create(
 ) -> ApiResult<Reply<ReviewOut>> {
     let body = body.0;
     let row = reviews::create(
-        &state.db,
+        state.db(),
         &actor,
         NewReview {
             department_ids: body.department_ids,
@@ -240,11 +240,11 @@ async fn list(
         department_id: query_id("department", department)?,
         status: query_named("status", status)?,
     };
-    let rows = reviews::list(&state.db, &actor, page, filter).await?;
+    let rows = reviews::list(state.db(), &actor, page, filter).await?;
     let page = Page::from_rows(rows, page, |row| row.id, |row| row);
     let mut items = Vec::with_capacity(page.items.len());
     for row in page.items {
-        let people = reviews::attendees(&state.db, row.id).await?;
+        let people = reviews::attendees(state.db(), row.id).await?;
         items.push(ReviewOut::build(row, people));
     }
     Ok(Reply::ok(Page {
@@ -257,7 +257,7 @@ async fn list(
     responses((status = 200, body = ReviewOut), (status = 404, body = crate::error::Problem)))]
 #[get("/reviews/<id>")]
 async fn show(state: &State<AppState>, actor: AuthUser, id: i64) -> ApiResult<Reply<ReviewOut>> {
-    let row = reviews::get(&state.db, &actor, id).await?;
+    let row = reviews::get(state.db(), &actor, id).await?;
     reply(state, row, Status::Ok).await
 }
 
@@ -276,7 +276,7 @@ async fn update(
 ) -> ApiResult<Reply<ReviewOut>> {
     let body = body.0;
     let row = reviews::update(
-        &state.db,
+        state.db(),
         &actor,
         id,
         if_match,
@@ -314,7 +314,7 @@ async fn hold(
 ) -> ApiResult<Reply<ReviewOut>> {
     let body = body.0;
     let held = reviews::hold(
-        &state.db,
+        state.db(),
         &actor,
         id,
         HoldInput {
@@ -325,7 +325,7 @@ async fn hold(
     )
     .await?;
     let version = held.review.version;
-    let people = reviews::attendees(&state.db, held.review.id).await?;
+    let people = reviews::attendees(state.db(), held.review.id).await?;
     let mut out = ReviewOut::build(held.review, people);
     out.next_review_id = held.next.map(|next| next.id);
     Ok(Reply::ok(out).versioned(version))
@@ -344,7 +344,7 @@ async fn add_action(
 ) -> ApiResult<Reply<ActionOut>> {
     let body = body.0;
     let row = reviews::add_action(
-        &state.db,
+        state.db(),
         &actor,
         id,
         NewAction {
@@ -366,7 +366,7 @@ async fn review_actions(
     actor: AuthUser,
     id: i64,
 ) -> ApiResult<Reply<Vec<ActionOut>>> {
-    let rows = reviews::list_actions(&state.db, &actor, id).await?;
+    let rows = reviews::list_actions(state.db(), &actor, id).await?;
     Ok(Reply::ok(rows.into_iter().map(ActionOut::from).collect()))
 }
 
@@ -399,7 +399,7 @@ async fn actions(
         owner_user_id,
         status: query_named("status", status)?,
     };
-    let rows = reviews::find_actions(&state.db, &actor, &filter, page).await?;
+    let rows = reviews::find_actions(state.db(), &actor, &filter, page).await?;
     Ok(Reply::ok(Page::from_rows(
         rows,
         page,
@@ -425,7 +425,7 @@ async fn show_action(
     actor: AuthUser,
     id: i64,
 ) -> ApiResult<Reply<ActionOut>> {
-    let row = reviews::get_action(&state.db, &actor, id).await?;
+    let row = reviews::get_action(state.db(), &actor, id).await?;
     let version = row.version;
     Ok(Reply::ok(ActionOut::from(row)).versioned(version))
 }
@@ -445,7 +445,7 @@ async fn update_action(
 ) -> ApiResult<Reply<ActionOut>> {
     let body = body.0;
     let row = reviews::update_action(
-        &state.db,
+        state.db(),
         &actor,
         id,
         if_match,
@@ -469,7 +469,7 @@ async fn issue_feed_token(
     state: &State<AppState>,
     actor: AuthUser,
 ) -> ApiResult<Reply<FeedTokenOut>> {
-    let token = reviews::issue_feed_token(&state.db, &actor).await?;
+    let token = reviews::issue_feed_token(state.db(), &actor).await?;
     Ok(Reply::created(FeedTokenOut {
         url: format!("/api/v1/calendar.ics?token={token}"),
         token,
@@ -481,7 +481,7 @@ async fn issue_feed_token(
     responses((status = 204, description = "revoked")))]
 #[delete("/calendar-feed-token")]
 async fn revoke_feed_token(state: &State<AppState>, actor: AuthUser) -> ApiResult<Status> {
-    reviews::revoke_feed_token(&state.db, &actor).await?;
+    reviews::revoke_feed_token(state.db(), &actor).await?;
     Ok(Status::NoContent)
 }
 
@@ -495,7 +495,7 @@ async fn calendar_feed(
     token: Option<&str>,
 ) -> ApiResult<(ContentType, String)> {
     let token = token.ok_or_else(|| ApiError::Unauthorized("the feed needs ?token=".into()))?;
-    let body = reviews::feed_for_token(&state.db, token).await?;
+    let body = reviews::feed_for_token(state.db(), token).await?;
     Ok((
         ContentType::new("text", "calendar").with_params(("charset", "utf-8")),
         body,

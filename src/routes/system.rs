@@ -22,9 +22,9 @@ fn healthz() -> (ContentType, &'static str) {
 /// The database answers.
 #[get("/readyz")]
 async fn readyz(state: &State<AppState>) -> (Status, (ContentType, &'static str)) {
-    let backend = state.db.get_database_backend();
+    let backend = state.db().get_database_backend();
     let probe = sea_orm::Statement::from_string(backend, "SELECT 1");
-    match state.db.query_one_raw(probe).await {
+    match state.db().query_one_raw(probe).await {
         Ok(_) => (Status::Ok, (ContentType::JSON, r#"{"status":"ready"}"#)),
         Err(error) => {
             tracing::warn!(%error, "readiness probe failed");

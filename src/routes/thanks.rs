@@ -69,7 +69,7 @@ async fn thank(
     id: RequestId,
     body: Body<ThanksBody>,
 ) -> ApiResult<Reply<ThanksOut>> {
-    let created = service::thank(&state.db, &actor, id, &body.0.note).await?;
+    let created = service::thank(state.db(), &actor, id, &body.0.note).await?;
     Ok(Reply::created(ThanksOut::from(created)))
 }
 
@@ -83,7 +83,7 @@ async fn of_request(
     actor: AuthUser,
     id: RequestId,
 ) -> ApiResult<Reply<Vec<ThanksOut>>> {
-    let rows = service::for_request(&state.db, &actor, id).await?;
+    let rows = service::for_request(state.db(), &actor, id).await?;
     Ok(Reply::ok(rows.into_iter().map(ThanksOut::from).collect()))
 }
 
@@ -101,7 +101,7 @@ async fn of_department(
     cursor: Option<&str>,
 ) -> ApiResult<Reply<Page<ThanksOut>>> {
     let page = NewestFirst::parse(limit, cursor)?;
-    let rows = service::received_by(&state.db, &actor, id, page).await?;
+    let rows = service::received_by(state.db(), &actor, id, page).await?;
     Ok(Reply::ok(Page::newest_first(
         rows,
         page,

@@ -90,7 +90,7 @@ async fn create(
 ) -> ApiResult<Reply<UserOut>> {
     let body = body.0;
     let user = users::create(
-        &state.db,
+        state.db(),
         &actor,
         NewUser {
             name: body.name,
@@ -119,7 +119,7 @@ async fn list(
 ) -> ApiResult<Reply<Page<UserOut>>> {
     let page = PageRequest::parse(limit, cursor)?;
     let department_id = query_id("department_id", department_id)?;
-    let rows = users::list(&state.db, &actor, page, department_id).await?;
+    let rows = users::list(state.db(), &actor, page, department_id).await?;
     Ok(Reply::ok(Page::from_rows(
         rows,
         page,
@@ -133,7 +133,7 @@ async fn list(
     responses((status = 200, body = UserOut), (status = 404, body = crate::error::Problem)))]
 #[get("/users/<id>")]
 async fn show(state: &State<AppState>, actor: AuthUser, id: UserId) -> ApiResult<Reply<UserOut>> {
-    let user = users::get(&state.db, &actor, id).await?;
+    let user = users::get(state.db(), &actor, id).await?;
     let version = user.version;
     Ok(Reply::ok(UserOut::from(user)).versioned(version))
 }
@@ -156,7 +156,7 @@ async fn update(
 ) -> ApiResult<Reply<UserOut>> {
     let body = body.0;
     let user = users::update(
-        &state.db,
+        state.db(),
         &actor,
         id,
         if_match,
@@ -184,7 +184,7 @@ async fn deactivate(
     actor: Admin,
     id: UserId,
 ) -> ApiResult<Reply<UserOut>> {
-    let user = users::deactivate(&state.db, &actor, id).await?;
+    let user = users::deactivate(state.db(), &actor, id).await?;
     let version = user.version;
     Ok(Reply::ok(UserOut::from(user)).versioned(version))
 }

@@ -64,7 +64,7 @@ async fn save(
     body: Body<NewView>,
 ) -> ApiResult<Reply<ViewOut>> {
     let body = body.0;
-    let created = views::save(&state.db, &actor, &body.name, &body.query).await?;
+    let created = views::save(state.db(), &actor, &body.name, &body.query).await?;
     Ok(Reply::created(ViewOut::from(created)))
 }
 
@@ -73,7 +73,7 @@ async fn save(
     responses((status = 200, body = ViewList)))]
 #[get("/views")]
 async fn list(state: &State<AppState>, actor: AuthUser) -> ApiResult<Reply<ViewList>> {
-    let items = views::list(&state.db, &actor).await?;
+    let items = views::list(state.db(), &actor).await?;
     Ok(Reply::ok(ViewList {
         items: items.into_iter().map(ViewOut::from).collect(),
     }))
@@ -85,6 +85,6 @@ async fn list(state: &State<AppState>, actor: AuthUser) -> ApiResult<Reply<ViewL
     responses((status = 204), (status = 404, body = crate::error::Problem)))]
 #[delete("/views/<id>")]
 async fn remove(state: &State<AppState>, actor: AuthUser, id: i64) -> ApiResult<Status> {
-    views::delete(&state.db, &actor, id).await?;
+    views::delete(state.db(), &actor, id).await?;
     Ok(Status::NoContent)
 }

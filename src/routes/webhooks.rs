@@ -173,7 +173,7 @@ async fn create(
 ) -> ApiResult<Reply<CreatedWebhook>> {
     let body = body.0;
     let row = admin::create(
-        &app.db,
+        app.db(),
         &actor,
         NewWebhook {
             url: body.url,
@@ -206,7 +206,7 @@ async fn list(
     cursor: Option<&str>,
 ) -> ApiResult<Reply<Page<WebhookOut>>> {
     let page = PageRequest::parse(limit, cursor)?;
-    let rows = admin::list(&app.db, &actor, page).await?;
+    let rows = admin::list(app.db(), &actor, page).await?;
     Ok(Reply::ok(Page::from_rows(
         rows,
         page,
@@ -221,7 +221,7 @@ async fn list(
               (status = 404, body = crate::error::Problem)))]
 #[get("/webhooks/<id>")]
 async fn show(app: &State<AppState>, actor: Admin, id: WebhookId) -> ApiResult<Reply<WebhookOut>> {
-    Ok(reply(admin::get(&app.db, &actor, id).await?))
+    Ok(reply(admin::get(app.db(), &actor, id).await?))
 }
 
 #[utoipa::path(patch, path = "/webhooks/{id}", tag = "webhooks", request_body = WebhookPatch,
@@ -238,7 +238,7 @@ async fn update(
 ) -> ApiResult<Reply<WebhookOut>> {
     let body = body.0;
     let row = admin::update(
-        &app.db,
+        app.db(),
         &actor,
         id,
         if_match,
@@ -266,7 +266,7 @@ async fn remove(
     id: WebhookId,
     if_match: ExpectedVersion,
 ) -> ApiResult<Status> {
-    admin::delete(&app.db, &actor, id, if_match).await?;
+    admin::delete(app.db(), &actor, id, if_match).await?;
     Ok(Status::NoContent)
 }
 
@@ -288,7 +288,7 @@ async fn delivery_log(
 ) -> ApiResult<Reply<Page<WebhookDeliveryOut>>> {
     let page = NewestFirst::parse(limit, cursor)?;
     let state = query_named::<DeliveryState>("state", state)?;
-    let rows = deliveries::list(&app.db, &actor, id, state, page).await?;
+    let rows = deliveries::list(app.db(), &actor, id, state, page).await?;
     Ok(Reply::ok(Page::newest_first(
         rows,
         page,
@@ -309,7 +309,7 @@ async fn redeliver(
     actor: Admin,
     id: WebhookDeliveryId,
 ) -> ApiResult<Reply<WebhookDeliveryOut>> {
-    let row = deliveries::redeliver(&app.db, &actor, id, Utc::now()).await?;
+    let row = deliveries::redeliver(app.db(), &actor, id, Utc::now()).await?;
     Ok(Reply::ok(WebhookDeliveryOut::from(row)))
 }
 
@@ -324,6 +324,6 @@ async fn ping(
     actor: Admin,
     id: WebhookId,
 ) -> ApiResult<Reply<WebhookDeliveryOut>> {
-    let row = admin::ping(&app.db, &actor, id, Utc::now()).await?;
+    let row = admin::ping(app.db(), &actor, id, Utc::now()).await?;
     Ok(Reply::created(WebhookDeliveryOut::from(row)))
 }

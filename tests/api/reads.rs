@@ -943,3 +943,38 @@ async fn a_request_row_read_by_position_is_the_row_read_by_name() {
     assert!(refused.to_string().contains("2 columns"), "{refused}");
     db.close().await.ok();
 }
+
+/// Reads draw from a pool of their own (`http::reads`): with the main
+/// pool's one connection held, as a long write would hold it, the API's
+/// list and the home page still answer, where a read from the main pool
+/// would wait for that connection until its acquire timeout and fail.
+/// PostgreSQL only: on SQLite the one pool serves both.
+#[rocket::async_test]
+async fn reads_answer_while_every_connection_of_the_main_pool_is_taken() {
+    if std::env::var("BATON_TEST_POSTGRES_URL").map_or(true, |url| url.is_empty()) {
+        return;
+    }
+    let app = crate::common::spawn_app_with(|config| baton::Config {
+        db_max_connections: 1,
+        db_read_connections: 2,
+        ..config
+    })
+    .await;
+    let admin = app.signup("Own pool", "ada@own-pool.test").await;
+    let cookie = crate::pages::sign_in(&app, "ada@own-pool.test").await;
+    let state = app
+        .client
+        .rocket()
+        .state::<baton::state::AppState>()
+        .expect("the application's state");
+    let held = sea_orm::TransactionTrait::begin(&state.pool)
+        .await
+        .expect("the main pool's one connection");
+
+    let list = app.get("/api/v1/requests", Some(&admin.token)).await;
+    assert_eq!(list.status, Status::Ok, "{}", list.body);
+    let (status, home) = crate::pages::page(&app, &cookie, "/").await;
+    assert_eq!(status, Status::Ok, "{home}");
+
+    held.rollback().await.expect("the connection is given back");
+}

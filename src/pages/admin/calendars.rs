@@ -260,9 +260,9 @@ async fn calendars_page(
 ) -> Result<(Status, RawHtml<String>), ApiError> {
     admin_only(user)?;
     let me = &user.auth;
-    let rows = calendars::list(&state.db, me, EVERY).await?;
+    let rows = calendars::list(state.db(), me, EVERY).await?;
     let users = departments_by_calendar(state, user).await?;
-    let default = calendars::default_id(&state.db, me.organisation_id).await?;
+    let default = calendars::default_id(state.db(), me.organisation_id).await?;
     let mut lines = Vec::with_capacity(rows.len());
     for row in &rows {
         let (hours, _) = crate::pages::departments::hours_of(row)?;
@@ -289,7 +289,7 @@ async fn departments_by_calendar(
     user: &PageUser,
 ) -> Result<HashMap<i64, Vec<String>>, ApiError> {
     let mut on: HashMap<i64, Vec<String>> = HashMap::new();
-    for row in departments::list(&state.db, &user.auth, EVERY).await? {
+    for row in departments::list(state.db(), &user.auth, EVERY).await? {
         on.entry(row.calendar_id).or_default().push(row.name);
     }
     for names in on.values_mut() {
@@ -304,7 +304,7 @@ async fn list(
     user: PageUser,
     flash: Option<FlashMessage<'_>>,
 ) -> PageResult<(Status, RawHtml<String>)> {
-    let timezone = crate::services::organisations::get(&state.db, &user.auth)
+    let timezone = crate::services::organisations::get(state.db(), &user.auth)
         .await?
         .timezone;
     let values = NewCalendarForm {
@@ -327,7 +327,7 @@ async fn create(state: &State<AppState>, posted: Posted<NewCalendarForm>) -> Pag
                 weekly: WeeklyHours::office(),
                 holidays: Vec::new(),
             };
-            calendars::create(&state.db, &user.auth, input).await
+            calendars::create(state.db(), &user.auth, input).await
         }
         Err(error) => Err(error),
     };
@@ -355,7 +355,7 @@ async fn calendar_page(
 ) -> Result<(Status, RawHtml<String>), ApiError> {
     admin_only(user)?;
     let me = &user.auth;
-    let row = calendars::get(&state.db, me, id).await?;
+    let row = calendars::get(state.db(), me, id).await?;
     let (weekly, holidays) = calendars::decode(&row)?;
     let zone: chrono_tz::Tz = row.timezone.parse().unwrap_or(chrono_tz::UTC);
     let mut status = Rejected::status(rejected);
@@ -544,7 +544,7 @@ async fn edit(state: &State<AppState>, id: i64, posted: Posted<EditForm>) -> Pag
             holidays: None,
         };
         calendars::update(
-            &state.db,
+            state.db(),
             &user.auth,
             id,
             shown_version(&form.version),
@@ -590,7 +590,7 @@ async fn add_holiday(
             date,
             name: form.name.trim().to_owned(),
         };
-        holidays::add(&state.db, &user.auth, id, Default::default(), holiday).await
+        holidays::add(state.db(), &user.auth, id, Default::default(), holiday).await
     }
     .await;
     match outcome {
@@ -630,7 +630,7 @@ async fn remove_holiday(
         genuine?;
         let date = NaiveDate::parse_from_str(form.date.trim(), "%Y-%m-%d")
             .map_err(|_| ApiError::field("date", "must be a date such as 2030-12-24"))?;
-        holidays::remove(&state.db, &user.auth, id, Default::default(), date).await
+        holidays::remove(state.db(), &user.auth, id, Default::default(), date).await
     }
     .await;
     match outcome {
@@ -667,7 +667,7 @@ async fn import(
             .flat_map(|chunk| chunk.iter().copied())
             .collect();
         let (_, imported) =
-            holidays::import_ics(&state.db, &user.auth, id, Default::default(), &bytes).await?;
+            holidays::import_ics(state.db(), &user.auth, id, Default::default(), &bytes).await?;
         Ok((file.filename.unwrap_or_default(), imported))
     }
     .await;

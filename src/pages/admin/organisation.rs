@@ -62,7 +62,7 @@ async fn settings_page(
 ) -> Result<(Status, RawHtml<String>), ApiError> {
     admin_only(user)?;
     let me = &user.auth;
-    let row = organisations::get(&state.db, me).await?;
+    let row = organisations::get(state.db(), me).await?;
     let current = SettingsForm {
         name: row.name.clone(),
         timezone: row.timezone.clone(),
@@ -77,7 +77,7 @@ async fn settings_page(
             .unwrap_or_default(),
         ..Default::default()
     };
-    let calendar_rows = calendars::list(&state.db, me, EVERY).await?;
+    let calendar_rows = calendars::list(state.db(), me, EVERY).await?;
     let mut page = context(user, "Organisation settings", flash);
     page.insert("version", &row.version);
     page.insert("threshold", &row.at_risk_threshold_minutes);
@@ -138,7 +138,13 @@ async fn save(state: &State<AppState>, posted: Posted<SettingsForm>) -> PageResu
             escalation_minutes: escalation,
             default_calendar_id: calendar,
         };
-        organisations::update(&state.db, &user.auth, shown_version(&form.version), changes).await
+        organisations::update(
+            state.db(),
+            &user.auth,
+            shown_version(&form.version),
+            changes,
+        )
+        .await
     }
     .await;
     match outcome {

@@ -107,7 +107,7 @@ async fn users_page(
     admin_only(user)?;
     let me = &user.auth;
     let names = department_names(state, user).await?;
-    let mut rows: Vec<user::Model> = users::list(&state.db, me, EVERY, None).await?;
+    let mut rows: Vec<user::Model> = users::list(state.db(), me, EVERY, None).await?;
     rows.sort_by(|a, b| {
         b.active
             .cmp(&a.active)
@@ -184,7 +184,7 @@ async fn add(
         return Err(ApiError::Internal("a parsed user field is missing".into()));
     };
     users::create(
-        &state.db,
+        state.db(),
         &user.auth,
         NewUser {
             name: form.name.clone(),
@@ -206,7 +206,7 @@ async fn user_page(
 ) -> Result<(Status, RawHtml<String>), ApiError> {
     admin_only(user)?;
     let me = &user.auth;
-    let row = users::get(&state.db, me, id).await?;
+    let row = users::get(state.db(), me, id).await?;
     let names = department_names(state, user).await?;
     let mut page = context(user, &row.name, flash);
     page.insert(
@@ -279,7 +279,7 @@ async fn edit(
             ..Default::default()
         };
         users::update(
-            &state.db,
+            state.db(),
             &user.auth,
             id,
             shown_version(&form.version),
@@ -313,7 +313,7 @@ async fn role_phrase(row: &user::Model, state: &AppState) -> Result<String, ApiE
         return Ok(role);
     };
     let names: HashMap<DepartmentId, String> =
-        crate::services::departments::names(&state.db, row.organisation_id).await?;
+        crate::services::departments::names(state.db(), row.organisation_id).await?;
     Ok(match names.get(&department) {
         Some(name) => format!("{role} in {name}"),
         None => role,
@@ -337,7 +337,7 @@ async fn deactivate(
                 "tick the box to confirm: deactivating cannot be undone here",
             ));
         }
-        users::deactivate(&state.db, &user.auth, id).await
+        users::deactivate(state.db(), &user.auth, id).await
     }
     .await;
     match outcome {

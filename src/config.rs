@@ -57,7 +57,8 @@ pub struct Config {
     /// Signups allowed per client address inside the signup window.
     pub signup_max_per_address: u32,
     pub signup_window_seconds: u64,
-    /// Connections in the database pool.
+    /// Connections in the main database pool: writes, and all that is
+    /// not a read.
     pub db_max_connections: u32,
     /// Connections in the pool reads draw from (`http::reads`), besides
     /// the main one, on PostgreSQL; 0: twice the cores. SQLite has one pool.
@@ -152,11 +153,10 @@ impl Config {
     /// waits for the database.
     pub fn read_connections(&self) -> u32 {
         match self.db_read_connections {
-            0 => std::thread::available_parallelism()
-                .map_or(2, |cores| {
-                    u32::try_from(cores.get()).unwrap_or(u32::MAX / 2)
-                })
-                .saturating_mul(2),
+            0 => {
+                let cores = std::thread::available_parallelism().map_or(2, usize::from);
+                u32::try_from(cores.saturating_mul(2)).unwrap_or(u32::MAX)
+            }
             configured => configured,
         }
     }
@@ -408,5 +408,17 @@ mod tests {
         assert!(allow_private(true).unwrap_or(false));
         assert!(allow_private("maybe").is_err());
         assert!(allow_private(2).is_err());
+    }
+
+    #[test]
+    fn the_read_pool_is_twice_the_cores_unless_configured() {
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        let default = Config::default().read_connections();
+        assert_eq!(default as usize, 2 * cores);
+        let configured = Config {
+            db_read_connections: 3,
+            ..Config::default()
+        };
+        assert_eq!(configured.read_connections(), 3);
     }
 }

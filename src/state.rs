@@ -45,7 +45,7 @@ impl AppState {
     /// The pool of the work at hand: the read pool while a read's handler
     /// runs, otherwise the main pool (`http::reads`).
     pub fn db(&self) -> &DatabaseConnection {
-        if crate::http::reads::reading() {
+        if reading() {
             &self.read_pool
         } else {
             &self.pool
@@ -62,4 +62,19 @@ impl AppState {
             actor,
         }
     }
+}
+
+tokio::task_local! {
+    static READING: ();
+}
+
+/// Runs `work` as a read: while it runs, [`AppState::db`] is the read pool
+/// (`http::reads` runs the handlers of the GET routes so).
+pub async fn as_read<F: std::future::Future>(work: F) -> F::Output {
+    READING.scope((), work).await
+}
+
+/// Whether the code running is a read's ([`as_read`]).
+pub fn reading() -> bool {
+    READING.try_with(|_| ()).is_ok()
 }

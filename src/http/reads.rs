@@ -13,22 +13,16 @@
 //! Which pool a handler's statements use is decided here, once, and not in
 //! each of the hundred handlers: the GET routes of the pages and the API
 //! are marked, and while a marked handler runs (its guards, its reads, its
-//! rendering) [`AppState::db`](crate::state::AppState::db) is the read pool.
-//! Work a handler spawns onto another task, like every background round,
-//! uses the main pool. The health check and the metrics are not marked.
+//! rendering) [`AppState::db`](crate::state::AppState::db) is the read pool
+//! ([`state::as_read`]). Work a handler spawns onto another task, like
+//! every background round, uses the main pool. The health check and the
+//! metrics are not marked.
 
 use rocket::http::Method;
 use rocket::route::{Handler, Outcome};
 use rocket::{Data, Request, Route};
 
-tokio::task_local! {
-    static READING: ();
-}
-
-/// Whether the code running is a marked read's.
-pub fn reading() -> bool {
-    READING.try_with(|_| ()).is_ok()
-}
+use crate::state;
 
 /// `routes`, with every GET route marked as a read.
 pub fn mark(routes: Vec<Route>) -> Vec<Route> {
@@ -49,7 +43,7 @@ struct Read(Box<dyn Handler>);
 #[rocket::async_trait]
 impl Handler for Read {
     async fn handle<'r>(&self, request: &'r Request<'_>, data: Data<'r>) -> Outcome<'r> {
-        READING.scope((), self.0.handle(request, data)).await
+        state::as_read(self.0.handle(request, data)).await
     }
 }
 
@@ -58,7 +52,8 @@ mod tests {
     use rocket::local::asynchronous::Client;
     use rocket::{get, post, routes};
 
-    use super::{mark, reading};
+    use super::mark;
+    use crate::state::reading;
 
     #[get("/")]
     async fn read() -> String {

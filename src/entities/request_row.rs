@@ -15,10 +15,12 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sqlx::{ColumnIndex, Decode, Row};
 use sea_orm::{
-    ConnectionTrait, DbErr, FromQueryResult, Iterable, QueryResult, QueryTrait, Select, Statement,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, Iterable, QueryFilter,
+    QueryResult, QueryTrait, Select, Statement,
 };
 
 use super::Named;
+use super::ids::{OrganisationId, RequestId};
 use super::request::{self, Column};
 
 /// Every row of `statement`, which selects a request's columns in order.
@@ -39,6 +41,19 @@ pub async fn all(
     query: Select<request::Entity>,
 ) -> Result<Vec<request::Model>, DbErr> {
     rows(db, query.build(db.get_database_backend())).await
+}
+
+/// The requests of organisation `organisation_id` among `ids` (a chunk
+/// small enough to bind), in the database's order.
+pub async fn with_ids(
+    db: &impl ConnectionTrait,
+    organisation_id: OrganisationId,
+    ids: &[RequestId],
+) -> Result<Vec<request::Model>, DbErr> {
+    let query = request::Entity::find()
+        .filter(Column::OrganisationId.eq(organisation_id))
+        .filter(Column::Id.is_in(ids.iter().copied()));
+    all(db, query).await
 }
 
 /// The first row `query` selects, if any.

@@ -5,10 +5,10 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::ConnectionTrait;
 
 use crate::entities::ids::{CommitmentId, RequestId};
-use crate::entities::{commitment, request};
+use crate::entities::{commitment, request, request_row};
 use crate::error::ApiError;
 use crate::identity::AuthUser;
 use crate::projection::CommitmentProjection;
@@ -73,10 +73,7 @@ pub async fn chain(
     }
     let mut links = Vec::with_capacity(view.cone.len());
     for chunk in view.cone.chunks(crate::services::ID_CHUNK) {
-        let query = request::Entity::find()
-            .filter(request::Column::OrganisationId.eq(actor.organisation_id))
-            .filter(request::Column::Id.is_in(chunk.iter().copied()));
-        let rows = crate::entities::request_row::all(db, query).await?;
+        let rows = request_row::with_ids(db, actor.organisation_id, chunk).await?;
         links.extend(rows.into_iter().map(|request| ChainLink {
             inputs: inputs.remove(&request.id).unwrap_or_default(),
             request,

@@ -345,10 +345,7 @@ async fn upstream_cone_knowing(
     }
     let missing: Vec<RequestId> = cone.into_iter().collect();
     for chunk in missing.chunks(5_000) {
-        let query = request::Entity::find()
-            .filter(request::Column::OrganisationId.eq(organisation_id))
-            .filter(request::Column::Id.is_in(chunk.iter().copied()));
-        rows.extend(crate::entities::request_row::all(db, query).await?);
+        rows.extend(crate::entities::request_row::with_ids(db, organisation_id, chunk).await?);
     }
     rows.sort_by_key(|row| row.id);
     Ok(Cone { rows, edges })

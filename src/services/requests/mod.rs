@@ -32,8 +32,8 @@ pub use view::{RequestView, view, views};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait, Select,
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait, Select,
 };
 
 use crate::entities::ids::{AgreementId, DepartmentId, OrganisationId, RequestId, UserId};
@@ -172,10 +172,10 @@ pub fn due_window_statement(
 /// PostgreSQL's time at 1M requests); written out, it keeps one plan after
 /// its first executions. Page sizes are few, so are the statements.
 pub(super) async fn first_rows(
-    db: &impl sea_orm::ConnectionTrait,
+    db: &impl ConnectionTrait,
     query: Select<request::Entity>,
     n: u64,
-) -> Result<Vec<request::Model>, sea_orm::DbErr> {
+) -> Result<Vec<request::Model>, DbErr> {
     let mut statement = query.build(db.get_database_backend());
     statement.sql.push_str(&format!(" LIMIT {n}"));
     request_row::rows(db, statement).await

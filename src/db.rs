@@ -20,6 +20,10 @@ use sea_orm::{
 };
 use tokio::sync::{Mutex, MutexGuard};
 
+mod pool;
+
+pub use pool::{Pool, as_read, give_back, reading};
+
 /// Opens a pool. SQLite runs in WAL mode with foreign keys on; `synchronous =
 /// NORMAL` keeps every committed write across a killed process. PostgreSQL
 /// sessions run without JIT compilation.

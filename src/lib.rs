@@ -112,8 +112,8 @@ pub fn rocket(config: Config, db: DatabaseConnection, signing_key: &[u8]) -> Roc
         // Templates are compiled in: a broken one stops the start, loudly.
         views: views::Views::new().unwrap_or_else(|error| panic!("templates: {error:?}")),
         files: files.store,
-        read_pool: db::read_pool(&db, config.read_connections()),
-        pool: db,
+        read_pool: db::Pool::reads(db::read_pool(&db, config.read_connections()), db.clone()),
+        pool: db::Pool::main(db),
         config,
     };
     let mail = match mailer {

@@ -2,9 +2,8 @@
 //! token keys, the login limiter, the metrics registry, compiled calendars
 //! and the attachments' store.
 
-use sea_orm::DatabaseConnection;
-
 use crate::config::Config;
+use crate::db::{Pool, reading};
 use crate::identity::{AuthUser, TokenKeys};
 use crate::login_limit::LoginLimiter;
 use crate::metrics::Metrics;
@@ -13,9 +12,10 @@ use crate::services::calendars::CalendarCache;
 
 pub struct AppState {
     /// The main pool: writes, and all that is not a read (`db`).
-    pub pool: DatabaseConnection,
+    pub pool: Pool,
     /// The pool reads draw from (`http::reads`); on SQLite the main one.
-    pub read_pool: DatabaseConnection,
+    /// A read's statements share one of its connections (`db::Pool`).
+    pub read_pool: Pool,
     pub config: Config,
     pub keys: TokenKeys,
     pub login_limiter: LoginLimiter,
@@ -44,7 +44,7 @@ pub struct AppState {
 impl AppState {
     /// The pool of the work at hand: the read pool while a read's handler
     /// runs, otherwise the main pool (`http::reads`).
-    pub fn db(&self) -> &DatabaseConnection {
+    pub fn db(&self) -> &Pool {
         if reading() {
             &self.read_pool
         } else {
@@ -62,19 +62,4 @@ impl AppState {
             actor,
         }
     }
-}
-
-tokio::task_local! {
-    static READING: ();
-}
-
-/// Runs `work` as a read: while it runs, [`AppState::db`] is the read pool
-/// (`http::reads` runs the handlers of the GET routes so).
-pub async fn as_read<F: std::future::Future>(work: F) -> F::Output {
-    READING.scope((), work).await
-}
-
-/// Whether the code running is a read's ([`as_read`]).
-pub fn reading() -> bool {
-    READING.try_with(|_| ()).is_ok()
 }

@@ -191,6 +191,9 @@ impl Views {
 
     /// Renders template `name` with `context`.
     pub fn render(&self, name: &str, context: &Context) -> Result<String, ApiError> {
+        // Everything a page shows has been read by now: the read's
+        // connection goes back to the pool while the page renders.
+        crate::db::give_back();
         self.tera.render(name, context).map_err(|error| {
             // Tera's top-level message is generic; the cause says what failed.
             let mut cause = error.to_string();

@@ -14,7 +14,7 @@
 //! each of the hundred handlers: the GET routes of the pages and the API
 //! are marked, and while a marked handler runs (its guards, its reads, its
 //! rendering) [`AppState::db`](crate::state::AppState::db) is the read pool
-//! ([`state::as_read`]). Work a handler spawns onto another task, like
+//! ([`db::as_read`]), and its statements share one connection of it. Work a handler spawns onto another task, like
 //! every background round, uses the main pool. The health check and the
 //! metrics are not marked.
 
@@ -22,7 +22,7 @@ use rocket::http::Method;
 use rocket::route::{Handler, Outcome};
 use rocket::{Data, Request, Route};
 
-use crate::state;
+use crate::db;
 
 /// `routes`, with every GET route marked as a read.
 pub fn mark(routes: Vec<Route>) -> Vec<Route> {
@@ -43,7 +43,7 @@ struct Read(Box<dyn Handler>);
 #[rocket::async_trait]
 impl Handler for Read {
     async fn handle<'r>(&self, request: &'r Request<'_>, data: Data<'r>) -> Outcome<'r> {
-        state::as_read(self.0.handle(request, data)).await
+        db::as_read(self.0.handle(request, data)).await
     }
 }
 
@@ -53,7 +53,7 @@ mod tests {
     use rocket::{get, post, routes};
 
     use super::mark;
-    use crate::state::reading;
+    use crate::db::reading;
 
     #[get("/")]
     async fn read() -> String {

@@ -164,7 +164,7 @@ async fn export(
     query: QueryPairs,
 ) -> PageResult<RequestsCsv> {
     let filter = filter_of(&user.auth, |key| query.get(key).filter(|v| !v.is_empty()))?;
-    Ok(RequestsCsv::new(state.db().clone(), user.auth, filter))
+    Ok(RequestsCsv::new(state.db().detached(), user.auth, filter))
 }
 
 #[derive(FromForm, Serialize)]

@@ -324,7 +324,7 @@ async fn list(
         // Paging parameters are still checked: a bad one is a mistake worth saying.
         PageRequest::parse(limit, None)?;
         return Ok(ListReply::Csv(Box::new(RequestsCsv::new(
-            state.db().clone(),
+            state.db().detached(),
             actor,
             filter,
         ))));

@@ -7,15 +7,16 @@
 //! The HTTP layer builds it for the actor its guards let through
 //! (`AppState::context`); the tools build theirs with [`Context::alone`].
 
-use sea_orm::DatabaseConnection;
-
+use crate::db::Pool;
 use crate::identity::AuthUser;
 use crate::services::calendars::CalendarCache;
 use crate::services::requests::LogGroup;
 use crate::writer::{IN_PLACE, Writer};
 
 pub struct Context<'a> {
-    pub db: &'a DatabaseConnection,
+    /// Reads through it as `&impl ConnectionTrait` share the read's
+    /// connection; a transaction begins on the main pool (`db::Pool`).
+    pub db: &'a Pool,
     pub calendars: &'a CalendarCache,
     pub writer: &'a Writer,
     /// The server's group that writes logged requests together; `None`
@@ -27,11 +28,7 @@ pub struct Context<'a> {
 impl<'a> Context<'a> {
     /// For a tool that writes alone (the demo loader, a bench): work runs
     /// where it is awaited and each logged request is written by itself.
-    pub fn alone(
-        db: &'a DatabaseConnection,
-        calendars: &'a CalendarCache,
-        actor: AuthUser,
-    ) -> Self {
+    pub fn alone(db: &'a Pool, calendars: &'a CalendarCache, actor: AuthUser) -> Self {
         Context {
             db,
             calendars,

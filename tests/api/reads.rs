@@ -967,7 +967,7 @@ async fn reads_answer_while_every_connection_of_the_main_pool_is_taken() {
         .rocket()
         .state::<baton::state::AppState>()
         .expect("the application's state");
-    let held = sea_orm::TransactionTrait::begin(&state.pool)
+    let held = sea_orm::TransactionTrait::begin(&*state.pool)
         .await
         .expect("the main pool's one connection");
 
@@ -977,4 +977,86 @@ async fn reads_answer_while_every_connection_of_the_main_pool_is_taken() {
     assert_eq!(status, Status::Ok, "{home}");
 
     held.rollback().await.expect("the connection is given back");
+}
+
+/// The read pool of one connection and the main pool of two, on a fresh
+/// PostgreSQL schema; `None` on SQLite, where nothing is held.
+async fn pools_of_one_read_connection() -> Option<baton::db::Pool> {
+    if std::env::var("BATON_TEST_POSTGRES_URL").map_or(true, |url| url.is_empty()) {
+        return None;
+    }
+    let url = crate::common::fresh_database().await;
+    let main = baton::db::connect(&url, 2).await.unwrap();
+    Some(baton::db::Pool::reads(baton::db::read_pool(&main, 1), main))
+}
+
+/// One statement of `pool`'s, as a service would run it.
+async fn one_statement(pool: &impl ConnectionTrait) {
+    pool.execute_unprepared("SELECT 1")
+        .await
+        .expect("the statement runs");
+}
+
+/// A read's statements share one connection (`db::Pool`): from its first
+/// statement until it ends, the read pool's one connection is the read's,
+/// so another read waits for it; once the read gives it back (as a page
+/// does when it starts rendering), the other goes on at once.
+#[rocket::async_test]
+async fn a_read_holds_its_connection_from_its_first_statement_until_it_gives_it_back() {
+    let Some(pool) = pools_of_one_read_connection().await else {
+        return;
+    };
+    let pool = std::sync::Arc::new(pool);
+    for gives_back in [false, true] {
+        let (first_read, other_may_start) = tokio::sync::oneshot::channel();
+        let (other_read, other_done) = tokio::sync::oneshot::channel();
+        let reader = pool.clone();
+        let first = tokio::spawn(baton::db::as_read(async move {
+            one_statement(&*reader).await;
+            if gives_back {
+                baton::db::give_back();
+            }
+            first_read.send(()).unwrap();
+            // The read goes on after its statement (decoding, say): does
+            // the other read get through meanwhile? Held, it cannot at all.
+            let wait = std::time::Duration::from_millis(if gives_back { 10_000 } else { 300 });
+            tokio::time::timeout(wait, other_done).await.is_ok()
+        }));
+        other_may_start.await.unwrap();
+        let other = pool.clone();
+        let other = tokio::spawn(baton::db::as_read(async move {
+            one_statement(&*other).await;
+            other_read.send(()).ok();
+        }));
+        let got_through = first.await.unwrap();
+        other.await.unwrap();
+        assert_eq!(
+            got_through, gives_back,
+            "the other read got through during the first: {got_through}, \
+             the first gave its connection back: {gives_back}"
+        );
+    }
+}
+
+/// What reads through `&DatabaseConnection` inside a read goes to the main
+/// pool: were it the read pool, a read holding its pool's last connection
+/// would wait for a second one for ever (until the acquire timeout).
+#[rocket::async_test]
+async fn a_read_holding_the_last_read_connection_still_reaches_the_main_pool() {
+    let Some(pool) = pools_of_one_read_connection().await else {
+        return;
+    };
+    let started = std::time::Instant::now();
+    baton::db::as_read(async {
+        one_statement(&pool).await;
+        let main: &sea_orm::DatabaseConnection = &pool;
+        one_statement(main).await;
+        one_statement(&pool).await;
+    })
+    .await;
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "no statement waited for a connection: {:?}",
+        started.elapsed()
+    );
 }

@@ -10,7 +10,10 @@ use std::collections::HashMap;
 
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
 
 use crate::entities::ids::UserId;
 use crate::entities::notification::{self, MailState};
@@ -37,7 +40,7 @@ fn admins_only(actor: &AuthUser) -> Result<(), ApiError> {
 
 /// The organisation's deliveries newest first, of one state or all.
 pub async fn list(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     actor: &AuthUser,
     state: Option<MailState>,
     page: NewestFirst,

@@ -87,7 +87,9 @@ pub async fn log(
     .await?;
     let written = writer
         .run({
-            let (db, actor, input) = (db.clone(), actor.clone(), input.clone());
+            // The write runs elsewhere (SQLite's writer): on the main pool.
+            let db = sea_orm::DatabaseConnection::clone(db);
+            let (actor, input) = (actor.clone(), input.clone());
             let (agreement, calendar) = (agreement.clone(), calendar.clone());
             async move {
                 write(

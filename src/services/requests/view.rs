@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::UnionType;
-use sea_orm::{ConnectionTrait, DatabaseConnection, QueryTrait};
+use sea_orm::{ConnectionTrait, QueryTrait};
 
 use crate::entities::ids::{CommitmentId, OrganisationId, RequestId};
 use crate::entities::request;
@@ -54,7 +54,7 @@ impl RequestView {
 /// [`projection::endangered_by`]). Nothing downstream is walked, so a
 /// request thousands of others wait on costs what any other costs.
 pub async fn views(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     calendars: &CalendarCache,
     rows: Vec<request::Model>,
 ) -> Result<Vec<RequestView>, ApiError> {
@@ -139,7 +139,7 @@ struct Links {
 /// them endangers, in one statement: both are pairs of ids, so one `UNION
 /// ALL` carries them, tagged by kind.
 async fn links(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     organisation_id: OrganisationId,
     ids: &[RequestId],
     settled: impl Fn(RequestId) -> bool,
@@ -201,7 +201,7 @@ fn inputs_of(projected: &Projected, idx: RequestIdx) -> Vec<RequestId> {
 
 /// The view of one request already read (and so already allowed).
 pub async fn view(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     calendars: &CalendarCache,
     row: request::Model,
 ) -> Result<RequestView, ApiError> {

@@ -8,7 +8,10 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
 
 use super::admin;
 use super::enqueue::RETRY_FOR;
@@ -20,7 +23,7 @@ use crate::pagination::NewestFirst;
 
 /// The deliveries of webhook `id`, newest first, of one state or all.
 pub async fn list(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     actor: &AuthUser,
     id: WebhookId,
     state: Option<DeliveryState>,

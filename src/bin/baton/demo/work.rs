@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use rand_chacha::ChaCha8Rng;
 use sea_orm::DatabaseConnection;
 
+use baton::db::Pool;
 use baton::entities::ids::RequestId;
 use baton::entities::request;
 use baton::services::Context;
@@ -110,7 +111,7 @@ pub(crate) async fn play(
     let requester = customer.anyone(rng);
     let worker = provider.anyone(rng);
     let logged = requests::log(
-        &Context::alone(db, cache, requester.clone()),
+        &Context::alone(&Pool::main(db.clone()), cache, requester.clone()),
         NewRequest {
             agreement_id: plan.pact.id,
             title: plan.title,
@@ -140,7 +141,7 @@ pub(crate) async fn play(
             }
         };
         row = requests::act(
-            &Context::alone(db, cache, actor.clone()),
+            &Context::alone(&Pool::main(db.clone()), cache, actor.clone()),
             row.id,
             ExpectedVersion(None),
             action,

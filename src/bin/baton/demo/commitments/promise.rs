@@ -5,6 +5,7 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 
+use baton::db::Pool;
 use baton::entities::commitment::{self, StoredRisk};
 use baton::entities::ids::RequestId;
 use baton::services::Context;
@@ -81,7 +82,11 @@ impl Deals<'_> {
             }
         };
         let created = commitments::create(
-            &Context::alone(self.db, self.cache, owner.lead.auth.clone()),
+            &Context::alone(
+                &Pool::main(self.db.clone()),
+                self.cache,
+                owner.lead.auth.clone(),
+            ),
             NewCommitment {
                 customer_name: promise.customer.into(),
                 title: promise.title.clone(),

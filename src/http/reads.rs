@@ -14,9 +14,10 @@
 //! each of the hundred handlers: the GET routes of the pages and the API
 //! are marked, and while a marked handler runs (its guards, its reads, its
 //! rendering) [`AppState::db`](crate::state::AppState::db) is the read pool
-//! ([`db::as_read`]), and its statements share one connection of it. Work a handler spawns onto another task, like
-//! every background round, uses the main pool. The health check and the
-//! metrics are not marked.
+//! ([`db::as_read`]), and its statements share one connection of it (see
+//! `db::Pool`). Work a handler spawns onto another task, like every
+//! background round, uses the main pool. The health check and the metrics
+//! are not marked.
 
 use rocket::http::Method;
 use rocket::route::{Handler, Outcome};

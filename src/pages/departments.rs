@@ -23,13 +23,15 @@ use super::{
     carries_csrf, context, department_names, html, insert_form, insert_forms, local, parse_choice,
     people, request_lines, typed_values,
 };
-use crate::entities::ids::{DepartmentId, UserId};
+use crate::entities::agreement::AgreementStatus;
+use crate::entities::commitment::StoredRisk;
+use crate::entities::ids::{AgreementId, CommitmentId, DepartmentId, RequestId, UserId};
 use crate::entities::user::Role;
 use crate::entities::{agreement, calendar, department};
 use crate::error::ApiError;
 use crate::pagination::{NewestFirst, PageRequest};
 use crate::services::Side;
-use crate::services::agreements::{describe, turnaround_of};
+use crate::services::agreements::{OnTimeFigures, describe, turnaround_of};
 use crate::services::calendars;
 use crate::services::departments::{DepartmentChanges, NewDepartment};
 use crate::services::{departments, thanks, users};
@@ -405,6 +407,113 @@ async fn delete(
     }
 }
 
+/// A person of the department, as its page lists them.
+#[derive(Serialize)]
+struct Member<'a> {
+    id: UserId,
+    name: &'a str,
+    role: Role,
+    chairs: bool,
+}
+
+/// An agreement it provides or receives, with its on-time figures.
+#[derive(Serialize)]
+struct AgreementLine<'a> {
+    id: AgreementId,
+    title: &'a str,
+    status: AgreementStatus,
+    turnaround: String,
+    target: i32,
+    other_id: DepartmentId,
+    other: Option<&'a String>,
+    delivered: i64,
+    on_time_pct: Option<f64>,
+    meets_target: Option<bool>,
+}
+
+/// The lines of agreements `rows`, which the department provides (or, when
+/// not `provider`, receives), with their figures.
+fn agreement_lines<'a>(
+    rows: &'a [agreement::Model],
+    provider: bool,
+    figures: &HashMap<AgreementId, OnTimeFigures>,
+    names: &'a HashMap<DepartmentId, String>,
+) -> Vec<AgreementLine<'a>> {
+    rows.iter()
+        .map(|a| {
+            let other = if provider {
+                a.customer_department_id
+            } else {
+                a.provider_department_id
+            };
+            let figures = figures.get(&a.id).cloned().unwrap_or_default();
+            AgreementLine {
+                id: a.id,
+                title: &a.title,
+                status: a.status,
+                turnaround: turnaround_of(a.turnaround_unit, a.turnaround_quantity)
+                    .map(describe)
+                    .unwrap_or_default(),
+                target: a.on_time_target_pct,
+                other_id: other,
+                other: names.get(&other),
+                delivered: figures.delivered,
+                on_time_pct: figures.on_time_pct,
+                meets_target: figures
+                    .on_time_pct
+                    .map(|pct| pct >= f64::from(a.on_time_target_pct)),
+            }
+        })
+        .collect()
+}
+
+/// A scheduled review with the department.
+#[derive(Serialize)]
+struct ReviewLine<'a> {
+    id: i64,
+    at: String,
+    other_id: DepartmentId,
+    other: Option<&'a String>,
+    every_weeks: i32,
+}
+
+/// An open commitment it owns.
+#[derive(Serialize)]
+struct CommitmentLine<'a> {
+    id: CommitmentId,
+    customer: &'a str,
+    title: &'a str,
+    promised_at: String,
+    risk: Option<StoredRisk>,
+    slip_minutes: Option<i64>,
+}
+
+/// Thanks its customers gave it.
+#[derive(Serialize)]
+struct ThanksLine<'a> {
+    note: &'a str,
+    who: Option<&'a str>,
+    from: Option<&'a String>,
+    request_id: RequestId,
+    at: String,
+}
+
+/// What the page says of the department itself.
+#[derive(Serialize)]
+struct About<'a> {
+    id: DepartmentId,
+    name: &'a str,
+    code: &'a str,
+    lead: &'a str,
+    calendar: &'a str,
+    zone: &'a str,
+    hours: Vec<String>,
+    holidays: Vec<String>,
+}
+
+// Each part goes into the template's context once, from the lines above:
+// built as `json!` values first, every one of them was copied a second time
+// on its way in.
 #[get("/departments/<id>")]
 async fn show(
     state: &State<AppState>,
@@ -417,91 +526,6 @@ async fn show(
     let names = department_names(state, &user).await?;
     let people = people(state, &user).await?;
     let overview = departments::overview(state.db(), me, id).await?;
-    let row = &overview.row;
-    let (hours, holidays) = hours_of(&overview.calendar)?;
-    let staff = people.members_of(id);
-    let members: Vec<_> = staff
-        .iter()
-        .take(ALL.limit as usize)
-        .map(|&(person_id, person)| {
-            json!({"id": person_id, "name": person.name, "role": person.role,
-                            "chairs": row.lead_user_id == Some(person_id)})
-        })
-        .collect();
-    let lead = staff
-        .iter()
-        .find(|&&(person_id, _)| row.lead_user_id == Some(person_id))
-        .map_or("nobody yet", |(_, person)| person.name.as_str());
-
-    let agreement_lines = |rows: &[agreement::Model], provider: bool| {
-        rows.iter()
-            .map(|a| {
-                let other = if provider {
-                    a.customer_department_id
-                } else {
-                    a.provider_department_id
-                };
-                let turnaround = turnaround_of(a.turnaround_unit, a.turnaround_quantity)
-                    .map(describe)
-                    .unwrap_or_default();
-                let figures = overview.figures.get(&a.id).cloned().unwrap_or_default();
-                json!({
-                    "id": a.id, "title": a.title, "status": a.status, "turnaround": turnaround,
-                    "target": a.on_time_target_pct, "other_id": other, "other": names.get(&other),
-                    "delivered": figures.delivered, "on_time_pct": figures.on_time_pct,
-                    "meets_target": figures.on_time_pct.map(|pct| pct >= f64::from(a.on_time_target_pct)),
-                })
-            })
-            .collect::<Vec<_>>()
-    };
-    let provided = agreement_lines(&overview.provided, true);
-    let received = agreement_lines(&overview.received, false);
-    let owes = request_lines(overview.owes.lines.clone(), &names, Side::Provider, zone);
-    let waits = request_lines(overview.waits.lines.clone(), &names, Side::Customer, zone);
-
-    let upcoming: Vec<_> = overview
-        .reviews
-        .iter()
-        .map(|review| {
-            let other = if review.department_a_id == id {
-                review.department_b_id
-            } else {
-                review.department_a_id
-            };
-            json!({"id": review.id, "at": local(review.scheduled_at, zone),
-               "other_id": other, "other": names.get(&other), "every_weeks": review.every_weeks})
-        })
-        .collect();
-    let owned: Vec<_> = overview
-        .commitments
-        .iter()
-        .map(|c| {
-            json!({"id": c.id, "customer": c.customer_name, "title": c.title,
-                    "promised_at": local(c.promised_at, zone), "risk": c.risk,
-                    "slip_minutes": c.slip_minutes})
-        })
-        .collect();
-
-    let mut page = context(&user, &row.name, flash);
-    page.insert(
-        "department",
-        &json!({
-            "id": row.id, "name": row.name, "code": row.code, "lead": lead,
-            "calendar": overview.calendar.name, "zone": overview.calendar.timezone,
-            "hours": hours, "holidays": holidays,
-        }),
-    );
-    page.insert("members", &members);
-    page.insert("provided", &provided);
-    page.insert("received", &received);
-    page.insert("owes", &owes);
-    page.insert("owes_total", &overview.owes.total);
-    page.insert("waits", &waits);
-    page.insert("waits_total", &overview.waits.total);
-    page.insert("partial", &overview.partial);
-    page.insert("reviews", &upcoming);
-    page.insert("commitments", &owned);
-    page.insert("commitments_total", &overview.commitments_total);
     // The latest thanks its customers gave it (praise is meant to be seen).
     let received = thanks::received_by(
         state.db(),
@@ -513,12 +537,104 @@ async fn show(
         },
     )
     .await?;
+    let row = &overview.row;
+    let (hours, holidays) = hours_of(&overview.calendar)?;
+    let staff = people.members_of(id);
+    let members: Vec<_> = staff
+        .iter()
+        .take(ALL.limit as usize)
+        .map(|&(person_id, person)| Member {
+            id: person_id,
+            name: &person.name,
+            role: person.role,
+            chairs: row.lead_user_id == Some(person_id),
+        })
+        .collect();
+    let lead = staff
+        .iter()
+        .find(|&&(person_id, _)| row.lead_user_id == Some(person_id))
+        .map_or("nobody yet", |(_, person)| person.name.as_str());
+
+    let upcoming: Vec<_> = overview
+        .reviews
+        .iter()
+        .map(|review| {
+            let other = if review.department_a_id == id {
+                review.department_b_id
+            } else {
+                review.department_a_id
+            };
+            ReviewLine {
+                id: review.id,
+                at: local(review.scheduled_at, zone),
+                other_id: other,
+                other: names.get(&other),
+                every_weeks: review.every_weeks,
+            }
+        })
+        .collect();
+    let owned: Vec<_> = overview
+        .commitments
+        .iter()
+        .map(|c| CommitmentLine {
+            id: c.id,
+            customer: &c.customer_name,
+            title: &c.title,
+            promised_at: local(c.promised_at, zone),
+            risk: c.risk,
+            slip_minutes: c.slip_minutes,
+        })
+        .collect();
     let thanks_lines: Vec<_> = received
         .iter()
         .take(THANKS_SHOWN as usize)
-        .map(|t| json!({"note": t.note, "who": people.name(t.user_id), "from": names.get(&t.customer_department_id),
-                         "request_id": t.request_id, "at": local(t.created_at, zone)}))
+        .map(|t| ThanksLine {
+            note: &t.note,
+            who: people.name(t.user_id),
+            from: names.get(&t.customer_department_id),
+            request_id: t.request_id,
+            at: local(t.created_at, zone),
+        })
         .collect();
+
+    let mut page = context(&user, &row.name, flash);
+    page.insert(
+        "department",
+        &About {
+            id: row.id,
+            name: &row.name,
+            code: &row.code,
+            lead,
+            calendar: &overview.calendar.name,
+            zone: &overview.calendar.timezone,
+            hours,
+            holidays,
+        },
+    );
+    page.insert("members", &members);
+    for (part, rows, provider) in [
+        ("provided", &overview.provided, true),
+        ("received", &overview.received, false),
+    ] {
+        page.insert(
+            part,
+            &agreement_lines(rows, provider, &overview.figures, &names),
+        );
+    }
+    page.insert(
+        "owes",
+        &request_lines(overview.owes.lines.clone(), &names, Side::Provider, zone),
+    );
+    page.insert("owes_total", &overview.owes.total);
+    page.insert(
+        "waits",
+        &request_lines(overview.waits.lines.clone(), &names, Side::Customer, zone),
+    );
+    page.insert("waits_total", &overview.waits.total);
+    page.insert("partial", &overview.partial);
+    page.insert("reviews", &upcoming);
+    page.insert("commitments", &owned);
+    page.insert("commitments_total", &overview.commitments_total);
     page.insert("thanks", &thanks_lines);
     page.insert("may_draft", &overview.may_draft);
     page.insert("may_review", &overview.may_review);

@@ -53,7 +53,8 @@ pub fn reading() -> bool {
 
 /// Gives the connection the read at hand holds back to its pool, for the
 /// rest of the read needs none (a page's rendering); a statement after this
-/// takes one anew.
+/// takes one anew. While a statement of the read is running (a read that
+/// runs two at once) the connection stays held, to go back when it ends.
 pub fn give_back() {
     let _ = READ.try_with(|held| {
         if let Ok(mut connection) = held.0.try_lock() {
@@ -116,7 +117,7 @@ impl Deref for Pool {
 
 /// The connection of one read, taken at its first statement.
 #[derive(Default)]
-pub struct Held(Mutex<Option<PoolConnection<Postgres>>>);
+struct Held(Mutex<Option<PoolConnection<Postgres>>>);
 
 impl Held {
     /// `work` on the held connection, taken from `pool` now if none is held.

@@ -525,7 +525,12 @@ async fn show(
     let zone = user.zone;
     let names = department_names(state, &user).await?;
     let people = people(state, &user).await?;
-    let overview = departments::overview(state.db(), me, id).await?;
+    let mut overview = departments::overview(state.db(), me, id).await?;
+    // The open lines go to the page as they are (moved, not copied).
+    let (owes, waits) = (
+        std::mem::take(&mut overview.owes.lines),
+        std::mem::take(&mut overview.waits.lines),
+    );
     // The latest thanks its customers gave it (praise is meant to be seen).
     let received = thanks::received_by(
         state.db(),
@@ -621,15 +626,9 @@ async fn show(
             &agreement_lines(rows, provider, &overview.figures, &names),
         );
     }
-    page.insert(
-        "owes",
-        &request_lines(overview.owes.lines.clone(), &names, Side::Provider, zone),
-    );
+    page.insert("owes", &request_lines(owes, &names, Side::Provider, zone));
     page.insert("owes_total", &overview.owes.total);
-    page.insert(
-        "waits",
-        &request_lines(overview.waits.lines.clone(), &names, Side::Customer, zone),
-    );
+    page.insert("waits", &request_lines(waits, &names, Side::Customer, zone));
     page.insert("waits_total", &overview.waits.total);
     page.insert("partial", &overview.partial);
     page.insert("reviews", &upcoming);

@@ -107,11 +107,12 @@ pub(crate) async fn play(
 ) -> Result<request::Model, DemoError> {
     let provider = org.dept(plan.pact.spec.provider)?;
     let customer = org.dept(plan.pact.spec.customer)?;
+    let pool = Pool::main(db.clone());
     // The same two people see a request through, as they would.
     let requester = customer.anyone(rng);
     let worker = provider.anyone(rng);
     let logged = requests::log(
-        &Context::alone(&Pool::main(db.clone()), cache, requester.clone()),
+        &Context::alone(&pool, cache, requester.clone()),
         NewRequest {
             agreement_id: plan.pact.id,
             title: plan.title,
@@ -141,7 +142,7 @@ pub(crate) async fn play(
             }
         };
         row = requests::act(
-            &Context::alone(&Pool::main(db.clone()), cache, actor.clone()),
+            &Context::alone(&pool, cache, actor.clone()),
             row.id,
             ExpectedVersion(None),
             action,

@@ -22,6 +22,7 @@ mod promise;
 use rand_chacha::ChaCha8Rng;
 use sea_orm::DatabaseConnection;
 
+use baton::db::Pool;
 use baton::services::calendars::CalendarCache;
 use baton::time::{Turnaround, TurnaroundUnit};
 
@@ -32,6 +33,8 @@ use super::people::Org;
 /// What every step of a deal needs.
 struct Deals<'a> {
     db: &'a DatabaseConnection,
+    /// The same database as the use cases take it (`Context::alone`).
+    pool: Pool,
     cache: &'a CalendarCache,
     org: &'a Org,
     pacts: &'a Pacts,
@@ -47,6 +50,7 @@ pub(crate) async fn load(
 ) -> Result<(), DemoError> {
     let deals = Deals {
         db,
+        pool: Pool::main(db.clone()),
         cache,
         org,
         pacts,

@@ -4,7 +4,6 @@
 
 use rand_chacha::ChaCha8Rng;
 
-use baton::db::Pool;
 use baton::entities::request;
 use baton::services::Context;
 use baton::services::ExpectedVersion;
@@ -251,11 +250,7 @@ impl Deals<'_> {
             .await?;
         let sales = self.org.dept(Dept::Sales)?;
         let pilot = commitments::create(
-            &Context::alone(
-                &Pool::main(self.db.clone()),
-                self.cache,
-                sales.lead.auth.clone(),
-            ),
+            &Context::alone(&self.pool, self.cache, sales.lead.auth.clone()),
             NewCommitment {
                 customer_name: customer.into(),
                 title: format!("{customer} pilot proposal"),
@@ -267,11 +262,7 @@ impl Deals<'_> {
         )
         .await?;
         commitments::close(
-            &Context::alone(
-                &Pool::main(self.db.clone()),
-                self.cache,
-                sales.lead.auth.clone(),
-            ),
+            &Context::alone(&self.pool, self.cache, sales.lead.auth.clone()),
             pilot.id,
             ExpectedVersion(None),
             Closing::Cancel {

@@ -6,7 +6,6 @@ use chrono::{DateTime, TimeDelta, Utc};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
-use baton::db::Pool;
 use baton::entities::ids::RequestId;
 use baton::entities::request;
 use baton::services::Context;
@@ -108,11 +107,7 @@ impl Deals<'_> {
             .calendar
             .business_days_after(requested_at, rng.random_range(13..21))?;
         let created = commitments::create(
-            &Context::alone(
-                &Pool::main(self.db.clone()),
-                self.cache,
-                owner.lead.auth.clone(),
-            ),
+            &Context::alone(&self.pool, self.cache, owner.lead.auth.clone()),
             NewCommitment {
                 customer_name: customer.into(),
                 title: format!("{customer} go-live"),
@@ -134,11 +129,7 @@ impl Deals<'_> {
             )?;
             if fulfilled_at <= self.org.now {
                 commitments::close(
-                    &Context::alone(
-                        &Pool::main(self.db.clone()),
-                        self.cache,
-                        owner.lead.auth.clone(),
-                    ),
+                    &Context::alone(&self.pool, self.cache, owner.lead.auth.clone()),
                     created.id,
                     ExpectedVersion(None),
                     Closing::Fulfil {

@@ -5,7 +5,6 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use baton::db::Pool;
 use baton::entities::commitment::{self, StoredRisk};
 use baton::entities::ids::RequestId;
 use baton::services::Context;
@@ -82,11 +81,7 @@ impl Deals<'_> {
             }
         };
         let created = commitments::create(
-            &Context::alone(
-                &Pool::main(self.db.clone()),
-                self.cache,
-                owner.lead.auth.clone(),
-            ),
+            &Context::alone(&self.pool, self.cache, owner.lead.auth.clone()),
             NewCommitment {
                 customer_name: promise.customer.into(),
                 title: promise.title.clone(),
